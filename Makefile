@@ -1,0 +1,131 @@
+# scrape - concurrent web scraper.  Plain Makefile (STYLE.md section 9).
+#
+#   make            build ./scrape (packages must be installed)
+#   make demo       install missing packages, build, crawl the bundled site
+#   make test       install missing packages, build with -Werror, run tests
+#   make test-san   the test suite under ASan + UBSan
+#   make valgrind   a full crawl of the local site under valgrind
+#   make bench      fetch-only ceiling (curl) vs scrape on the local site
+#   make format / check-format / lint / check-headers / clean
+
+CC      ?= cc
+WERROR  ?= 1
+BUILD   ?= build
+PKGS     = libcurl libxml-2.0 sqlite3
+TESTPKGS = criterion libmicrohttpd
+
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wvla -Wwrite-strings \
+       -Wformat=2 -Wpointer-arith
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+# Lazily expanded on purpose: pkg-config runs after scripts/deps.sh.
+PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS    = $(shell pkg-config --libs $(PKGS))
+TEST_CFLAGS = $(shell pkg-config --cflags $(TESTPKGS))
+TEST_LIBS   = $(shell pkg-config --libs $(TESTPKGS))
+
+CFLAGS  ?= -g -O2
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(CFLAGS) \
+             $(WARN) $(SANFLAGS) -Iinclude $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+LIBS = $(PKG_LIBS) -lpthread -lm
+
+SRC      = $(filter-out src/main.c,$(wildcard src/*.c))
+OBJ      = $(SRC:%.c=$(BUILD)/%.o)
+LIB      = $(BUILD)/libscrape.a
+UNIT_SRC = $(wildcard tests/unit/*.c)
+INT_SRC  = $(wildcard tests/integration/*.c)
+SITE_SRC = tests/server/site.c
+SITESRV  = $(BUILD)/sitesrv
+
+.PHONY: all deps demo test test-san unit integration valgrind bench \
+        format check-format lint check-headers clean
+
+all: scrape $(SITESRV)
+
+deps:
+	@./scripts/deps.sh
+
+scrape: $(BUILD)/scrape
+	cp $< $@
+
+$(BUILD)/scrape: $(BUILD)/src/main.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(LIB): $(OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Itests -c -o $@ $<
+
+$(SITESRV): $(BUILD)/tests/server/sitesrv.o $(BUILD)/tests/server/site.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LIBS) -lpthread
+
+$(BUILD)/unit-tests: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/server/site.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
+
+$(BUILD)/integration-tests: $(INT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/server/site.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
+
+demo:
+	@./scripts/deps.sh
+	@$(MAKE) --no-print-directory all
+	@./scripts/demo.sh
+
+# The integration tests run the binary and the site server built in
+# $(BUILD); SCRAPE_BIN/SITESRV_BIN tell them where.
+TEST_ENV = SCRAPE_BIN=$(BUILD)/scrape SITESRV_BIN=$(SITESRV)
+CRITERION_FLAGS ?= --jobs 2
+
+test:
+	@./scripts/deps.sh
+	@$(MAKE) --no-print-directory WERROR=1 all unit integration
+
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests $(CRITERION_FLAGS)
+
+integration: $(BUILD)/integration-tests $(BUILD)/scrape $(SITESRV)
+	$(TEST_ENV) $(BUILD)/integration-tests $(CRITERION_FLAGS)
+
+test-san:
+	@./scripts/deps.sh
+	@$(MAKE) --no-print-directory BUILD=build/san CFLAGS="-g -O1 -fno-omit-frame-pointer" \
+	    SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	    unit integration
+
+valgrind: all
+	@./scripts/valgrind.sh
+
+bench: all
+	@./scripts/bench.sh
+
+FORMAT_FILES = $(wildcard src/*.c include/scrape/*.h tests/*/*.c tests/*/*.h)
+
+format:
+	clang-format -i $(FORMAT_FILES)
+
+check-format:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	    --std=c11 -Iinclude --suppress=missingIncludeSystem src tests
+
+check-headers:
+	@for h in include/scrape/*.h; do \
+	    echo "#include \"scrape/$${h##*/}\"" | \
+	    $(CC) $(ALL_CFLAGS) -x c -fsyntax-only - || exit 1; \
+	done; echo "headers: each compiles alone"
+
+clean:
+	rm -rf build scrape
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

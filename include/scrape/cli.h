@@ -1,0 +1,60 @@
+/*
+ * cli.h - command line to `struct config` (getopt_long).
+ *
+ * Parsing only: nothing here opens files or starts transfers.  Every
+ * numeric option is range-checked; a bad one is a usage error (exit 2).
+ */
+#ifndef SCRAPE_CLI_H
+#define SCRAPE_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "scrape/parse.h"
+
+#define SCRAPE_VERSION "0.1.0"
+
+#define CLI_DEFAULT_CONCURRENCY 100
+#define CLI_MAX_CONCURRENCY     10000
+#define CLI_DEFAULT_PER_HOST    8
+#define CLI_DEFAULT_TIMEOUT     30
+#define CLI_DEFAULT_CONNECT     10
+#define CLI_DEFAULT_MAX_BYTES   (10L * 1024 * 1024)
+#define CLI_DEFAULT_DB          "out/scrape.db"
+#define CLI_MAX_DEPTH           1000
+
+struct config {
+    const char *seeds_path; /* borrowed from argv; "-" = stdin */
+    const char *db_path;
+    const char *engine;     /* "multi" */
+    long concurrency;
+    long per_host;
+    long depth;
+    long max_pages;         /* 0 = no limit */
+    long timeout_s;
+    long connect_timeout_s;
+    size_t max_bytes;
+    char *user_agent;       /* owned */
+    bool any_host;
+    bool quiet;
+    struct field_spec *fields; /* owned, nfields entries */
+    size_t nfields;
+};
+
+enum cli_result {
+    CLI_RUN = 0, /* config is ready */
+    CLI_HELP,    /* --help was printed; exit 0 */
+    CLI_VERSION, /* --version was printed; exit 0 */
+    CLI_USAGE,   /* message written to `err`; exit 2 */
+};
+
+/* Parses argv into `cfg` (which cli_release frees).  Writes --help and
+ * --version text to `out`, usage errors as one line to `err`. */
+enum cli_result cli_parse(int argc, char **argv, struct config *cfg,
+                          FILE *out, FILE *err);
+
+/* Frees what a config owns.  Twice is a no-op. */
+void cli_release(struct config *cfg);
+
+#endif

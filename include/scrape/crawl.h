@@ -1,0 +1,98 @@
+/*
+ * crawl.h - one run of a crawl: the part every engine shares.
+ *
+ * A crawl owns the frontier, the scope rules (depth, hosts, --max-pages)
+ * and the run's counters, and writes through a borrowed store.  Engines
+ * only move bytes: they ask crawl_next() for a URL, fetch it however they
+ * like, and hand the outcome to crawl_complete() (parse here) or, when a
+ * worker already parsed it, crawl_record().  So the frontier, parser,
+ * store and URL code never know which engine drives them.
+ *
+ * Life cycle:
+ *   crawl_new -> crawl_seed -> crawl_begin -> { next / complete / tick }*
+ *             -> crawl_end -> crawl_free
+ *
+ * Not thread-safe: the threads engine serialises calls with its lock.
+ */
+#ifndef SCRAPE_CRAWL_H
+#define SCRAPE_CRAWL_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scrape/cli.h"
+#include "scrape/err.h"
+#include "scrape/frontier.h"
+#include "scrape/http.h"
+#include "scrape/parse.h"
+#include "scrape/seeds.h"
+#include "scrape/store.h"
+
+struct crawl;
+
+enum crawl_next {
+    CRAWL_JOB,  /* *job is filled: fetch it */
+    CRAWL_WAIT, /* nothing ready now; more may come when fetches finish */
+    CRAWL_DONE, /* nothing more will be handed out (queue empty, limit
+                   reached, stop requested or a fatal error) */
+};
+
+/* Creates a crawl for `cfg` writing to `store` (both borrowed, must
+ * outlive the crawl).  `stop` is the signal handler's flag (may be NULL).
+ * Returns ERR_NOMEM or ERR_OK. */
+enum err crawl_new(const struct config *cfg, struct store *store,
+                   const volatile sig_atomic_t *stop, struct crawl **out);
+
+/* Frees the crawl.  NULL ok. */
+void crawl_free(struct crawl *c);
+
+/* Queues the seeds at depth 0 and records their hosts as the scope. */
+enum err crawl_seed(struct crawl *c, const struct seeds *s);
+
+/* Starts the run: a runs row, the clocks.  `info` borrowed. */
+enum err crawl_begin(struct crawl *c, const struct run_info *info);
+
+/* Hands out the next URL to fetch (see enum crawl_next). */
+enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job);
+
+/* Records the outcome of `job`: parses the body with `p` when it is a
+ * successful HTML response, stores one pages row, queues in-scope links,
+ * and frees the job's host slot.  Returns a fatal error (the store
+ * failed); the engine must then stop. */
+enum err crawl_complete(struct crawl *c, const struct frontier_job *job,
+                        const struct response *r, struct parser *p);
+
+/* Like crawl_complete for a page parsed elsewhere (a worker process):
+ * `pg` may be NULL (not HTML), `parse_error` non-NULL when parsing
+ * failed. */
+enum err crawl_record(struct crawl *c, const struct frontier_job *job,
+                      const struct response *r, const struct page *pg,
+                      const char *parse_error);
+
+/* Records `job` as an error row with reason `why` without a response
+ * (abandoned at shutdown). */
+enum err crawl_abandon(struct crawl *c, const struct frontier_job *job,
+                       const char *why);
+
+/* Periodic housekeeping: commits a due batch, redraws the progress line.
+ * Call it at least a few times per second. */
+enum err crawl_tick(struct crawl *c, size_t in_flight);
+
+/* Ends the run: final figures into the runs row, summary on stderr
+ * unless quiet.  `status` is "done", "interrupted" or "failed". */
+enum err crawl_end(struct crawl *c, const char *status);
+
+/* Counters, for engines and tests. */
+long crawl_pages(const struct crawl *c);
+long crawl_errors(const struct crawl *c);
+int64_t crawl_run_id(const struct crawl *c);
+
+/* The stop flag given to crawl_new (may be NULL); borrowed. */
+const volatile sig_atomic_t *crawl_stop_flag(const struct crawl *c);
+
+/* The last fatal error's detail, or "" (borrowed). */
+const char *crawl_fatal_msg(const struct crawl *c);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * engine.h - the concurrency models behind one interface.
+ *
+ * An engine drives transfers for a crawl: it takes URLs from crawl_next(),
+ * fetches them its own way, and gives every outcome to crawl_complete()
+ * (or crawl_record()).  It returns when crawl_next() says CRAWL_DONE and
+ * nothing is in flight, or on a fatal error.  Engines keep all their state
+ * in their own run() frame, so several can run in one process one after
+ * another (--compare).
+ */
+#ifndef SCRAPE_ENGINE_H
+#define SCRAPE_ENGINE_H
+
+#include "scrape/cli.h"
+#include "scrape/crawl.h"
+#include "scrape/err.h"
+
+/* How long in-flight transfers may finish after a stop request before
+ * they are abandoned (recorded as "interrupted"). */
+#define ENGINE_STOP_GRACE_MS 2000
+
+struct engine_ops {
+    const char *name;
+    /* Runs the crawl to the end.  Returns ERR_OK, or the fatal error
+     * (detail in crawl_fatal_msg()). */
+    enum err (*run)(struct crawl *c, const struct config *cfg);
+};
+
+/* Returns the engine called `name`, or NULL. */
+const struct engine_ops *engine_find(const char *name);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * frontier.h - the crawl queue: what to fetch next, and what was seen.
+ *
+ * Holds every canonical URL ever added (the dedup set, so no URL is
+ * fetched twice in a run) and, per host:port, a FIFO of URLs still to
+ * fetch with their depth.  frontier_next() hands out URLs round-robin
+ * over hosts, never letting one host have more than `per_host` URLs out
+ * at once; frontier_done() gives the slot back.  That keeps politeness in
+ * the application, where libcurl's own per-host queueing would let
+ * waiting transfers time out (LIBRARY-NOTES: CURLMOPT_MAX_HOST_CONNECTIONS).
+ *
+ * This is the in-memory backend; a shared (PostgreSQL) frontier would
+ * implement the same calls.  Not thread-safe: the threads engine locks
+ * around it.
+ */
+#ifndef SCRAPE_FRONTIER_H
+#define SCRAPE_FRONTIER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scrape/err.h"
+
+struct frontier;
+struct frontier_host;
+
+/* A URL handed out for fetching.  `url` is borrowed from the frontier and
+ * valid until frontier_free(). */
+struct frontier_job {
+    const char *url;
+    int depth;
+    struct frontier_host *host; /* opaque; give it back to frontier_done */
+};
+
+/* Creates an empty frontier allowing `per_host` (>= 1) URLs out per
+ * host:port.  Returns NULL when out of memory.  Free with frontier_free. */
+struct frontier *frontier_new(unsigned per_host);
+
+/* Frees everything, including the URL strings jobs borrowed.  NULL ok. */
+void frontier_free(struct frontier *f);
+
+/* Queues canonical URL `url` (copied) at `depth` unless it was added
+ * before.  *added tells which.  Errors: ERR_NOMEM, ERR_BAD_URL (no host). */
+enum err frontier_add(struct frontier *f, const char *url, int depth,
+                      bool *added);
+
+/* True when `url` was ever added. */
+bool frontier_seen(const struct frontier *f, const char *url);
+
+/* Takes the next URL whose host has a free slot.  Returns false when none
+ * is ready (queue empty, or every queued host is at its limit). */
+bool frontier_next(struct frontier *f, struct frontier_job *job);
+
+/* Returns the host slot taken by `job` (the fetch ended, however). */
+void frontier_done(struct frontier *f, const struct frontier_job *job);
+
+/* URLs queued and not yet handed out. */
+size_t frontier_queued(const struct frontier *f);
+
+/* URLs ever added (the size of the dedup set). */
+size_t frontier_seen_count(const struct frontier *f);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * http.h - the one place that configures a libcurl easy handle.
+ *
+ * A `struct transfer` is one reusable request slot: it owns an easy
+ * handle configured once (timeouts, redirects, size cap, http/https only,
+ * NOSIGNAL, compression) and a capped body buffer.  Engines prepare it
+ * with a URL, run it (blocking or in a multi handle), then turn the
+ * outcome into a `struct response` with http_transfer_result(), which
+ * translates CURLcode and HTTP status into one readable error string.
+ *
+ * The transfer is reachable from its easy handle via CURLOPT_PRIVATE.
+ * A transfer is used by one thread at a time.
+ */
+#ifndef SCRAPE_HTTP_H
+#define SCRAPE_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <curl/curl.h>
+
+#include "scrape/buf.h"
+#include "scrape/err.h"
+
+/* Redirects followed before a fetch is an error ("too many redirects"). */
+#define HTTP_MAX_REDIRS 10
+
+/* Room for the readable error text of one fetch. */
+#define HTTP_ERROR_MAX 256
+
+struct http_opts {
+    long timeout_s;         /* whole transfer */
+    long connect_timeout_s; /* TCP (and TLS) connect */
+    size_t max_bytes;       /* body cap, after decompression */
+    const char *user_agent; /* borrowed for the life of the transfers */
+};
+
+struct transfer {
+    CURL *easy;
+    struct buf body;          /* capped at opts->max_bytes */
+    bool over_cap;            /* the write callback refused the body */
+    char errbuf[CURL_ERROR_SIZE];
+    const struct http_opts *opts; /* borrowed */
+    void *data;               /* the engine's; untouched here */
+};
+
+/* The outcome of one fetch.  Strings are owned by the response except
+ * `body`, which is borrowed from the transfer until its next prepare. */
+struct response {
+    long status;        /* HTTP status, 0 when no response */
+    char *final_url;    /* after redirects; NULL on failure */
+    char *content_type; /* as sent, NULL when absent */
+    const char *body;   /* NUL-terminated; "" on failure */
+    size_t len;
+    long fetch_ms;
+    enum err err;       /* ERR_OK only for a 2xx/3xx response with body */
+    char error[HTTP_ERROR_MAX]; /* readable reason when err != ERR_OK */
+};
+
+/* Creates the easy handle for `t` and configures it from `o` (borrowed,
+ * must outlive t).  Returns ERR_NOMEM when libcurl cannot. */
+enum err http_transfer_init(struct transfer *t, const struct http_opts *o);
+
+/* Frees the handle and body.  Twice is a no-op. */
+void http_transfer_release(struct transfer *t);
+
+/* Points the transfer at `url` (copied by libcurl) and empties the body. */
+enum err http_transfer_prepare(struct transfer *t, const char *url);
+
+/* Fills `r` from the finished transfer and its CURLcode `rc`.  Release
+ * `r` with response_release(). */
+void http_transfer_result(struct transfer *t, CURLcode rc,
+                          struct response *r);
+
+/* Frees the strings a response owns.  Twice is a no-op. */
+void response_release(struct response *r);
+
+#endif

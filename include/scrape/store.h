@@ -1,0 +1,96 @@
+/*
+ * store.h - where records go: runs, pages, links and fields.
+ *
+ * The store is the single writer.  Rows are written in batched
+ * transactions (committed every STORE_BATCH_PAGES pages or
+ * STORE_BATCH_MS milliseconds, whichever comes first, and at the end), so
+ * a crash loses at most the last open batch and never corrupts the file.
+ *
+ * This header is the backend interface: store.c implements it on SQLite
+ * (WAL, prepared statements).  A shared PostgreSQL store for multi-machine
+ * crawls would implement the same calls; the SQL is kept portable (no
+ * SQLite-only syntax in the tables, ISO-8601 text timestamps).
+ *
+ * Not thread-safe: one store, one thread.
+ */
+#ifndef SCRAPE_STORE_H
+#define SCRAPE_STORE_H
+
+#include <stdint.h>
+
+#include "scrape/err.h"
+#include "scrape/parse.h"
+
+/* Rows per transaction and the longest a batch stays open. */
+#define STORE_BATCH_PAGES 256
+#define STORE_BATCH_MS    500
+
+struct store;
+
+/* What a run was asked to do (borrowed strings). */
+struct run_info {
+    const char *mode;  /* "multi", "threads", "procs" */
+    int workers;       /* threads or processes; 1 for multi */
+    int concurrency;   /* transfers in flight */
+    int depth;
+    const char *seeds; /* path of the seeds file */
+};
+
+/* What a run cost, written when it ends. */
+struct run_stats {
+    long pages;
+    long errors;
+    long wall_ms;
+    long cpu_user_ms;
+    long cpu_sys_ms;
+    long peak_rss_kb;
+    const char *status; /* "done", "interrupted", "failed" */
+};
+
+/* One fetch attempt as stored: a success or an error row.  Borrowed. */
+struct page_row {
+    const char *url;          /* canonical URL that was requested */
+    const char *final_url;    /* after redirects, or NULL */
+    int depth;
+    long status;              /* HTTP status, 0 when none */
+    const char *content_type; /* may be NULL */
+    long long bytes;
+    long fetch_ms;
+    const char *error;        /* NULL on success */
+    const struct page *page;  /* the record when HTML was parsed, or NULL */
+    const struct field_spec *fields; /* names for page->fields */
+};
+
+/* Opens (creating or migrating) the database at `path`.  On failure
+ * returns ERR_DB or ERR_IO with a readable reason in *why (new string,
+ * caller frees) and *out NULL. */
+enum err store_open(const char *path, struct store **out, char **why);
+
+/* Commits what is pending, checkpoints, and closes.  NULL ok.  Returns the
+ * commit's result so a late write failure is not lost. */
+enum err store_close(struct store *s);
+
+/* Inserts a runs row (committed at once) and returns its id. */
+enum err store_run_begin(struct store *s, const struct run_info *info,
+                         int64_t *run_id);
+
+/* Records the run's figures and commits everything pending. */
+enum err store_run_end(struct store *s, int64_t run_id,
+                       const struct run_stats *st);
+
+/* Adds one pages row with its links and fields rows, inside the current
+ * batch. */
+enum err store_put_page(struct store *s, int64_t run_id,
+                        const struct page_row *row);
+
+/* Commits the batch when it is full or old; cheap to call often. */
+enum err store_tick(struct store *s);
+
+/* Commits the current batch now. */
+enum err store_flush(struct store *s);
+
+/* The last error's detail (sqlite3_errmsg, or errno text); borrowed, valid
+ * until the next call. */
+const char *store_errmsg(const struct store *s);
+
+#endif

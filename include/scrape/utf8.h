@@ -1,0 +1,23 @@
+/*
+ * utf8.h - UTF-8 validation and repair.
+ *
+ * Every string scrape stores must be valid UTF-8 (the database promise),
+ * whatever bytes a server sent.  Pure functions; thread-safe.
+ */
+#ifndef SCRAPE_UTF8_H
+#define SCRAPE_UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* True when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates,
+ * nothing above U+10FFFF). */
+bool utf8_valid(const char *s, size_t n);
+
+/* Returns a new NUL-terminated copy of s[0..n) with each invalid sequence
+ * and each NUL byte replaced by U+FFFD and, when `collapse` is set, runs
+ * of whitespace folded to one space and the ends trimmed.  Caller frees;
+ * NULL when out of memory. */
+char *utf8_clean(const char *s, size_t n, bool collapse);
+
+#endif

@@ -1,0 +1,47 @@
+#!/bin/sh
+# `make demo`: serve the bundled bookstore site on 127.0.0.1:8931, crawl it
+# with ./scrape as the README shows, query the result, stop the site.
+set -eu
+cd "$(dirname "$0")/.."
+
+PORT=8931
+DB=out/scrape.db
+SITESRV=build/sitesrv
+
+"$SITESRV" --port "$PORT" --pages 1000 --lifetime 300 >/dev/null &
+SITE_PID=$!
+trap 'kill "$SITE_PID" 2>/dev/null || true; wait "$SITE_PID" 2>/dev/null || true' EXIT INT TERM
+
+# Wait (bounded) until the site answers.
+i=0
+until curl -sf -o /dev/null "http://127.0.0.1:$PORT/index.html"; do
+    i=$((i + 1))
+    if [ "$i" -ge 50 ]; then
+        echo "demo: the local site did not start on 127.0.0.1:$PORT" >&2
+        exit 1
+    fi
+    sleep 0.1
+done
+
+echo "demo: local bookstore site on http://127.0.0.1:$PORT/ (1000 pages)"
+echo "demo: ./scrape --depth 3 --per-host 64 --field price=... seeds/urls.txt"
+./scrape --depth 3 --per-host 64 \
+    --field price="//p[@class='price']" \
+    --field rating="substring-after(//p[contains(@class,'star-rating')]/@class, ' ')" \
+    seeds/urls.txt
+
+RUN=$(sqlite3 "$DB" 'SELECT max(id) FROM runs')
+echo
+echo "demo: pages by status in run $RUN"
+sqlite3 -header -column "$DB" "
+    SELECT status, count(*) AS pages, coalesce(error, '') AS error
+    FROM pages WHERE run_id = $RUN GROUP BY status, error ORDER BY pages DESC"
+echo
+echo "demo: the five most expensive books"
+sqlite3 -header -column "$DB" "
+    SELECT p.title, f.value AS price
+    FROM pages p JOIN fields f ON f.page_id = p.id AND f.name = 'price'
+    WHERE p.run_id = $RUN
+    ORDER BY CAST(substr(f.value, 2) AS REAL) DESC LIMIT 5"
+echo
+echo "demo: the database is $DB; try: sqlite3 $DB 'SELECT * FROM runs'"

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Install the Debian 12 packages scrape needs to build, test, demo and bench.
+# Idempotent: installs only what is missing, so `make demo` and `make test`
+# may call it every time. Used by .ci/run as well.
+set -eu
+
+PKGS="pkg-config libcurl4-openssl-dev libxml2-dev libsqlite3-dev \
+libcriterion-dev libmicrohttpd-dev sqlite3 curl time"
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+        grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing:$missing" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO="sudo"
+    else
+        echo "deps: missing packages:$missing (run as root or install them)" >&2
+        exit 1
+    fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "deps: done" >&2

@@ -1,0 +1,229 @@
+/*
+ * cli.c - getopt_long into `struct config` (see cli.h).
+ */
+#include "scrape/cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <libxml/xmlversion.h>
+#include <sqlite3.h>
+
+enum {
+    OPT_MULTI = 256,
+    OPT_PER_HOST,
+    OPT_ANY_HOST,
+    OPT_MAX_PAGES,
+    OPT_TIMEOUT,
+    OPT_CONNECT_TIMEOUT,
+    OPT_MAX_BYTES,
+    OPT_USER_AGENT,
+    OPT_FIELD,
+    OPT_DB,
+};
+
+static const struct option options[] = {
+    {"multi", no_argument, NULL, OPT_MULTI},
+    {"concurrency", required_argument, NULL, 'c'},
+    {"per-host", required_argument, NULL, OPT_PER_HOST},
+    {"depth", required_argument, NULL, 'd'},
+    {"any-host", no_argument, NULL, OPT_ANY_HOST},
+    {"max-pages", required_argument, NULL, OPT_MAX_PAGES},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
+    {"user-agent", required_argument, NULL, OPT_USER_AGENT},
+    {"field", required_argument, NULL, OPT_FIELD},
+    {"db", required_argument, NULL, OPT_DB},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static const char usage_text[] =
+    "usage: scrape [OPTIONS] SEEDS\n"
+    "\n"
+    "Crawl the URLs in SEEDS (one per line, '#' comments, '-' = stdin) and\n"
+    "store every page as a record in a SQLite database.\n"
+    "\n"
+    "Engine:\n"
+    "      --multi               one thread, one libcurl multi handle"
+    " (default)\n"
+    "  -c, --concurrency N       transfers in flight (default 100)\n"
+    "      --per-host N          transfers in flight per host (default 8)\n"
+    "\n"
+    "Scope:\n"
+    "  -d, --depth N             follow links N levels from the seeds"
+    " (default 0)\n"
+    "      --any-host            follow links to other hosts too\n"
+    "      --max-pages N         stop after N pages (default: no limit)\n"
+    "\n"
+    "Transfers:\n"
+    "      --timeout SEC         per transfer (default 30)\n"
+    "      --connect-timeout SEC per connection attempt (default 10)\n"
+    "      --max-bytes N         cap on one body after decompression\n"
+    "                            (default 10485760); larger is an error row\n"
+    "      --user-agent STR      (default \"scrape/" SCRAPE_VERSION "\")\n"
+    "\n"
+    "Records and output:\n"
+    "      --field NAME=XPATH    extra per-page field (repeatable)\n"
+    "      --db PATH             database (default out/scrape.db); runs"
+    " append\n"
+    "  -q, --quiet               no progress line, no summary\n"
+    "  -h, --help                this text\n"
+    "  -V, --version             version of scrape and its libraries\n"
+    "\n"
+    "Exit status: 0 crawl ran (failed pages are recorded), 1 fatal error,\n"
+    "2 usage error, 130/143 interrupted.\n";
+
+/* Parses a whole decimal number in [min, max] (strtol + range check). */
+static bool parse_long(const char *s, long min, long max, long *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool add_field(struct config *cfg, const char *arg, FILE *err)
+{
+    const char *eq = strchr(arg, '=');
+    struct field_spec *nf;
+    size_t i;
+
+    if (!eq || eq == arg || !eq[1]) {
+        fprintf(err, "scrape: --field wants NAME=XPATH, got '%s'\n", arg);
+        return false;
+    }
+    for (i = 0; i < cfg->nfields; i++) {
+        if (strlen(cfg->fields[i].name) == (size_t)(eq - arg) &&
+            !strncmp(cfg->fields[i].name, arg, (size_t)(eq - arg))) {
+            fprintf(err, "scrape: --field '%.*s' given twice\n",
+                    (int)(eq - arg), arg);
+            return false;
+        }
+    }
+    nf = realloc(cfg->fields, (cfg->nfields + 1) * sizeof(*nf));
+    if (!nf)
+        return false;
+    cfg->fields = nf;
+    nf[cfg->nfields].name = strndup(arg, (size_t)(eq - arg));
+    nf[cfg->nfields].xpath = strdup(eq + 1);
+    cfg->nfields++;
+    return nf[cfg->nfields - 1].name && nf[cfg->nfields - 1].xpath;
+}
+
+static void defaults(struct config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->db_path = CLI_DEFAULT_DB;
+    cfg->engine = "multi";
+    cfg->concurrency = CLI_DEFAULT_CONCURRENCY;
+    cfg->per_host = CLI_DEFAULT_PER_HOST;
+    cfg->timeout_s = CLI_DEFAULT_TIMEOUT;
+    cfg->connect_timeout_s = CLI_DEFAULT_CONNECT;
+    cfg->max_bytes = (size_t)CLI_DEFAULT_MAX_BYTES;
+}
+
+/* Applies one option; false on a bad value (message written). */
+static bool apply(struct config *cfg, int opt, const char *arg, FILE *err)
+{
+    long v = 0;
+
+#define NUM(name, min, max, dst)                                               \
+    do {                                                                       \
+        if (!parse_long(arg, min, max, &v)) {                                  \
+            fprintf(err, "scrape: %s wants a number from %ld to %ld, got "    \
+                         "'%s'\n",                                             \
+                    name, (long)(min), (long)(max), arg);                      \
+            return false;                                                      \
+        }                                                                      \
+        dst = v;                                                               \
+    } while (0)
+    switch (opt) {
+    case OPT_MULTI: cfg->engine = "multi"; return true;
+    case 'c': NUM("--concurrency", 1, CLI_MAX_CONCURRENCY, cfg->concurrency); return true;
+    case OPT_PER_HOST: NUM("--per-host", 1, CLI_MAX_CONCURRENCY, cfg->per_host); return true;
+    case 'd': NUM("--depth", 0, CLI_MAX_DEPTH, cfg->depth); return true;
+    case OPT_ANY_HOST: cfg->any_host = true; return true;
+    case OPT_MAX_PAGES: NUM("--max-pages", 1, LONG_MAX, cfg->max_pages); return true;
+    case OPT_TIMEOUT: NUM("--timeout", 1, 86400, cfg->timeout_s); return true;
+    case OPT_CONNECT_TIMEOUT: NUM("--connect-timeout", 1, 3600, cfg->connect_timeout_s); return true;
+    case OPT_MAX_BYTES: NUM("--max-bytes", 1, PARSE_MAX_BYTES, cfg->max_bytes); return true;
+    case OPT_USER_AGENT:
+        free(cfg->user_agent);
+        cfg->user_agent = strdup(arg);
+        return cfg->user_agent != NULL;
+    case OPT_FIELD: return add_field(cfg, arg, err);
+    case OPT_DB: cfg->db_path = arg; return true;
+    case 'q': cfg->quiet = true; return true;
+    default: return false;
+    }
+#undef NUM
+}
+
+enum cli_result cli_parse(int argc, char **argv, struct config *cfg,
+                          FILE *out, FILE *err)
+{
+    int opt;
+
+    defaults(cfg);
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":c:d:qhV", options, NULL)) != -1) {
+        if (opt == 'h') {
+            fputs(usage_text, out);
+            return CLI_HELP;
+        }
+        if (opt == 'V') {
+            fprintf(out, "scrape %s\n%s libxml2/%s sqlite/%s\n",
+                    SCRAPE_VERSION, curl_version(), LIBXML_DOTTED_VERSION,
+                    sqlite3_libversion());
+            return CLI_VERSION;
+        }
+        if (opt == '?' || opt == ':') {
+            fprintf(err, "scrape: %s '%s' (see --help)\n",
+                    opt == '?' ? "unknown option" : "missing value for",
+                    argv[optind - 1]);
+            return CLI_USAGE;
+        }
+        if (!apply(cfg, opt, optarg, err))
+            return CLI_USAGE;
+    }
+    if (optind != argc - 1) {
+        fprintf(err, "scrape: %s (see --help)\n",
+                optind == argc ? "no SEEDS file given"
+                               : "more than one SEEDS file given");
+        return CLI_USAGE;
+    }
+    cfg->seeds_path = argv[optind];
+    if (!cfg->user_agent &&
+        !(cfg->user_agent = strdup("scrape/" SCRAPE_VERSION)))
+        return CLI_USAGE;
+    return CLI_RUN;
+}
+
+void cli_release(struct config *cfg)
+{
+    size_t i;
+
+    for (i = 0; i < cfg->nfields; i++) {
+        free(cfg->fields[i].name);
+        free(cfg->fields[i].xpath);
+    }
+    free(cfg->fields);
+    free(cfg->user_agent);
+    cfg->fields = NULL;
+    cfg->nfields = 0;
+    cfg->user_agent = NULL;
+}

@@ -1,0 +1,353 @@
+/*
+ * crawl.c - what every engine shares: scope, counters, the page sink.
+ *
+ * A fetched response becomes exactly one pages row here, whatever
+ * happened: success, HTTP error, transport error, parse failure or
+ * abandonment.  That is the "nothing is lost" rule in one place.
+ */
+#include "scrape/crawl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "scrape/hmap.h"
+#include "scrape/url.h"
+
+/* Progress redraws per second at most (redrawing per page costs). */
+#define PROGRESS_INTERVAL_MS 250
+
+struct crawl {
+    const struct config *cfg;
+    struct store *store;
+    const volatile sig_atomic_t *stop;
+    struct frontier *frontier;
+    struct hmap scope;      /* seed hosts (owned keys) */
+    int64_t run_id;
+    const char *mode;
+    long started;           /* jobs handed out */
+    long pages;             /* rows written */
+    long errors;            /* rows with an error */
+    bool fatal;
+    struct timespec t0, last_draw;
+    struct rusage ru0;
+    bool progress;          /* draw a progress line */
+    bool drawn;             /* a progress line is on screen */
+    char fatal_msg[512];
+};
+
+static long ms_between(const struct timespec *a, const struct timespec *b)
+{
+    return (b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+enum err crawl_new(const struct config *cfg, struct store *store,
+                   const volatile sig_atomic_t *stop, struct crawl **out)
+{
+    struct crawl *c = calloc(1, sizeof(*c));
+
+    *out = NULL;
+    if (!c)
+        return ERR_NOMEM;
+    c->cfg = cfg;
+    c->store = store;
+    c->stop = stop;
+    hmap_init(&c->scope);
+    c->frontier = frontier_new((unsigned)cfg->per_host);
+    if (!c->frontier) {
+        free(c);
+        return ERR_NOMEM;
+    }
+    c->progress = !cfg->quiet && isatty(STDERR_FILENO);
+    *out = c;
+    return ERR_OK;
+}
+
+void crawl_free(struct crawl *c)
+{
+    size_t i;
+
+    if (!c)
+        return;
+    for (i = 0; i < c->scope.cap; i++)
+        free((char *)c->scope.slots[i].key);
+    hmap_release(&c->scope);
+    frontier_free(c->frontier);
+    free(c);
+}
+
+static enum err add_scope_host(struct crawl *c, const char *url)
+{
+    const char *h;
+    size_t n = url_host(url, &h);
+    char *copy;
+    struct hmap_slot *slot;
+    enum err e;
+
+    if (!n)
+        return ERR_BAD_URL;
+    if (!(copy = strndup(h, n)))
+        return ERR_NOMEM;
+    if ((e = hmap_put(&c->scope, copy, NULL, &slot)) || slot->key != copy)
+        free(copy);
+    return e;
+}
+
+/* True when a link to canonical `url` stays within the seeds' hosts. */
+static bool in_scope(const struct crawl *c, const char *url)
+{
+    const char *h;
+    size_t n = url_host(url, &h);
+    char host[URL_MAX];
+
+    if (c->cfg->any_host)
+        return true;
+    if (!n || n >= sizeof(host))
+        return false;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    return hmap_get(&c->scope, host) != NULL;
+}
+
+enum err crawl_seed(struct crawl *c, const struct seeds *s)
+{
+    enum err e;
+    bool added;
+    size_t i;
+
+    for (i = 0; i < s->n; i++) {
+        if ((e = add_scope_host(c, s->urls[i])) ||
+            (e = frontier_add(c->frontier, s->urls[i], 0, &added)))
+            return e;
+    }
+    return ERR_OK;
+}
+
+enum err crawl_begin(struct crawl *c, const struct run_info *info)
+{
+    enum err e = store_run_begin(c->store, info, &c->run_id);
+
+    c->mode = info->mode;
+    if (e)
+        snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s",
+                 store_errmsg(c->store));
+    clock_gettime(CLOCK_MONOTONIC, &c->t0);
+    c->last_draw = c->t0;
+    getrusage(RUSAGE_SELF, &c->ru0);
+    return e;
+}
+
+enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job)
+{
+    if (c->fatal || (c->stop && *c->stop))
+        return CRAWL_DONE;
+    if (c->cfg->max_pages && c->started >= c->cfg->max_pages)
+        return CRAWL_DONE;
+    if (frontier_next(c->frontier, job)) {
+        c->started++;
+        return CRAWL_JOB;
+    }
+    return frontier_queued(c->frontier) ? CRAWL_WAIT : CRAWL_DONE;
+}
+
+/* Queues the page's in-scope links one level deeper. */
+static enum err follow_links(struct crawl *c, const struct frontier_job *job,
+                             const struct page *pg)
+{
+    bool added;
+    size_t i;
+    enum err e;
+
+    if (job->depth >= c->cfg->depth)
+        return ERR_OK;
+    for (i = 0; i < pg->nlinks; i++) {
+        const struct link *l = &pg->links[i];
+        if (!l->followable || !in_scope(c, l->url))
+            continue;
+        e = frontier_add(c->frontier, l->url, job->depth + 1, &added);
+        if (e == ERR_NOMEM)
+            return e;
+    }
+    return ERR_OK;
+}
+
+static enum err set_fatal(struct crawl *c, enum err e)
+{
+    c->fatal = true;
+    snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s",
+             e == ERR_NOMEM ? err_str(e) : store_errmsg(c->store));
+    return e;
+}
+
+enum err crawl_record(struct crawl *c, const struct frontier_job *job,
+                      const struct response *r, const struct page *pg,
+                      const char *parse_error)
+{
+    char why[HTTP_ERROR_MAX + 64];
+    struct page_row row = {
+        .url = job->url,
+        .final_url = r->final_url,
+        .depth = job->depth,
+        .status = r->status,
+        .content_type = r->content_type,
+        .bytes = (long long)r->len,
+        .fetch_ms = r->fetch_ms,
+        .error = r->err ? r->error : NULL,
+        .page = pg,
+        .fields = c->cfg->fields,
+    };
+    enum err e;
+
+    if (!r->err && parse_error) {
+        snprintf(why, sizeof(why), "cannot parse HTML: %s", parse_error);
+        row.error = why;
+    }
+    frontier_done(c->frontier, job);
+    if ((e = store_put_page(c->store, c->run_id, &row)))
+        return set_fatal(c, e);
+    c->pages++;
+    c->errors += row.error != NULL;
+    if (pg && (e = follow_links(c, job, pg)))
+        return set_fatal(c, e);
+    return ERR_OK;
+}
+
+enum err crawl_complete(struct crawl *c, const struct frontier_job *job,
+                        const struct response *r, struct parser *p)
+{
+    struct page pg;
+    const char *base = r->final_url ? r->final_url : job->url;
+    char *canon_base = NULL;
+    const char *perr = NULL;
+    bool parsed = false;
+    enum err e;
+
+    if (!r->err && r->status >= 200 && r->status < 300 &&
+        parse_is_html(r->content_type, r->body, r->len)) {
+        /* Links resolve against where the page really is. */
+        if (url_canon(base, &canon_base) == ERR_OK)
+            base = canon_base;
+        e = parse_page(p, r->body, r->len, base, r->content_type, &pg);
+        parsed = e == ERR_OK;
+        if (e == ERR_NOMEM) {
+            page_release(&pg);
+            free(canon_base);
+            return set_fatal(c, e);
+        }
+        if (e)
+            perr = err_str(e);
+    }
+    e = crawl_record(c, job, r, parsed ? &pg : NULL, perr);
+    if (parsed || perr)
+        page_release(&pg);
+    free(canon_base);
+    return e;
+}
+
+enum err crawl_abandon(struct crawl *c, const struct frontier_job *job,
+                       const char *why)
+{
+    struct response r;
+
+    memset(&r, 0, sizeof(r));
+    r.body = "";
+    r.err = ERR_STOPPED;
+    snprintf(r.error, sizeof(r.error), "%s", why);
+    return crawl_record(c, job, &r, NULL, NULL);
+}
+
+static void draw_progress(struct crawl *c, size_t in_flight,
+                          const struct timespec *now)
+{
+    long ms = ms_between(&c->t0, now);
+    double rate = ms > 0 ? c->pages * 1000.0 / ms : 0;
+
+    fprintf(stderr,
+            "\r%ld pages, %zu in flight, %zu queued, %.0f pages/s, %ld errors"
+            "\x1b[K",
+            c->pages, in_flight, frontier_queued(c->frontier), rate,
+            c->errors);
+    fflush(stderr);
+    c->drawn = true;
+}
+
+enum err crawl_tick(struct crawl *c, size_t in_flight)
+{
+    struct timespec now;
+    enum err e;
+
+    if ((e = store_tick(c->store)))
+        return set_fatal(c, e);
+    if (!c->progress)
+        return ERR_OK;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (ms_between(&c->last_draw, &now) >= PROGRESS_INTERVAL_MS) {
+        c->last_draw = now;
+        draw_progress(c, in_flight, &now);
+    }
+    return ERR_OK;
+}
+
+static long tv_ms(const struct timeval *a, const struct timeval *b)
+{
+    return (b->tv_sec - a->tv_sec) * 1000 + (b->tv_usec - a->tv_usec) / 1000;
+}
+
+enum err crawl_end(struct crawl *c, const char *status)
+{
+    struct run_stats st = {.status = status};
+    struct timespec now;
+    struct rusage ru;
+    enum err e;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    getrusage(RUSAGE_SELF, &ru);
+    st.pages = c->pages;
+    st.errors = c->errors;
+    st.wall_ms = ms_between(&c->t0, &now);
+    st.cpu_user_ms = tv_ms(&c->ru0.ru_utime, &ru.ru_utime);
+    st.cpu_sys_ms = tv_ms(&c->ru0.ru_stime, &ru.ru_stime);
+    st.peak_rss_kb = ru.ru_maxrss;
+    if (c->drawn)
+        fputs("\r\x1b[K", stderr);
+    e = store_run_end(c->store, c->run_id, &st);
+    if (e)
+        set_fatal(c, e);
+    if (!c->cfg->quiet)
+        fprintf(stderr,
+                "scrape: run %lld (%s): %ld pages, %ld errors in %.2f s "
+                "(%.0f pages/s), %s -> %s\n",
+                (long long)c->run_id, c->mode, st.pages, st.errors,
+                st.wall_ms / 1000.0,
+                st.wall_ms > 0 ? st.pages * 1000.0 / st.wall_ms : 0.0, status,
+                c->cfg->db_path);
+    return e;
+}
+
+long crawl_pages(const struct crawl *c)
+{
+    return c->pages;
+}
+
+long crawl_errors(const struct crawl *c)
+{
+    return c->errors;
+}
+
+int64_t crawl_run_id(const struct crawl *c)
+{
+    return c->run_id;
+}
+
+const char *crawl_fatal_msg(const struct crawl *c)
+{
+    return c->fatal_msg;
+}
+
+const volatile sig_atomic_t *crawl_stop_flag(const struct crawl *c)
+{
+    return c->stop;
+}

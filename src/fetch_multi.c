@@ -1,0 +1,255 @@
+/*
+ * fetch_multi.c - the --multi engine: one thread, one libcurl multi handle.
+ *
+ * Every transfer is non-blocking inside one multi handle, which shares
+ * its connection cache and DNS cache across them.  Slots (a transfer plus
+ * the job it serves) are made on first use and reused, so a crawl of
+ * 100,000 pages creates at most --concurrency easy handles.
+ *
+ * Slot life cycle:
+ *
+ *   FREE --start()--> BUSY --finish()--> FREE
+ *                      |
+ *                      +--abandon()--> FREE   (stop grace over, or fatal)
+ *
+ *   start    crawl_next() gave a job: prepare the transfer, add the handle
+ *   finish   the multi handle reported DONE: result -> crawl_complete()
+ *   abandon  remove the handle; record "interrupted" unless fatal
+ */
+#include "scrape/engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "scrape/http.h"
+#include "scrape/parse.h"
+
+/* Longest curl_multi_poll wait; bounds how late a stop or tick is seen. */
+#define MULTI_POLL_MS 100
+
+struct slot {
+    struct transfer t;
+    struct frontier_job job;
+    bool ready; /* t is initialised */
+    bool busy;
+    struct slot *next_free;
+};
+
+struct multi {
+    struct crawl *crawl;
+    CURLM *multi;
+    struct http_opts opts;
+    struct parser *parser;
+    struct slot *slots;
+    size_t nslots;
+    struct slot *free_list;
+    size_t in_flight;
+};
+
+static long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+static enum err start(struct multi *m, const struct frontier_job *job)
+{
+    struct slot *s = m->free_list;
+    enum err e;
+
+    if (!s->ready) {
+        if ((e = http_transfer_init(&s->t, &m->opts))) {
+            http_transfer_release(&s->t);
+            return e;
+        }
+        s->t.data = s;
+        s->ready = true;
+    }
+    if ((e = http_transfer_prepare(&s->t, job->url)))
+        return e;
+    if (curl_multi_add_handle(m->multi, s->t.easy) != CURLM_OK)
+        return ERR_NOMEM;
+    /* Only now is the slot taken: a failure above leaves it free. */
+    m->free_list = s->next_free;
+    s->job = *job;
+    s->busy = true;
+    m->in_flight++;
+    return ERR_OK;
+}
+
+static void release_slot(struct multi *m, struct slot *s)
+{
+    curl_multi_remove_handle(m->multi, s->t.easy);
+    s->busy = false;
+    s->next_free = m->free_list;
+    m->free_list = s;
+    m->in_flight--;
+}
+
+static enum err finish(struct multi *m, struct slot *s, CURLcode rc)
+{
+    struct response r;
+    enum err e;
+
+    http_transfer_result(&s->t, rc, &r);
+    e = crawl_complete(m->crawl, &s->job, &r, m->parser);
+    response_release(&r);
+    release_slot(m, s);
+    return e;
+}
+
+/* Ends every busy transfer without a response. */
+static enum err abandon_all(struct multi *m, bool record)
+{
+    enum err e = ERR_OK;
+    size_t i;
+
+    for (i = 0; i < m->nslots; i++) {
+        struct slot *s = &m->slots[i];
+        if (!s->busy)
+            continue;
+        if (record && !e)
+            e = crawl_abandon(m->crawl, &s->job,
+                              "interrupted before the transfer ended");
+        release_slot(m, s);
+    }
+    return e;
+}
+
+/* Starts transfers while there are free slots and ready URLs. */
+static enum err fill(struct multi *m, enum crawl_next *state)
+{
+    struct frontier_job job;
+    enum err e;
+
+    while (m->free_list) {
+        *state = crawl_next(m->crawl, &job);
+        if (*state != CRAWL_JOB)
+            return ERR_OK;
+        if ((e = start(m, &job))) {
+            struct response r;
+            memset(&r, 0, sizeof(r));
+            r.body = "";
+            r.err = e;
+            snprintf(r.error, sizeof(r.error), "cannot start transfer: %s",
+                     err_str(e));
+            if ((e = crawl_record(m->crawl, &job, &r, NULL, NULL)))
+                return e;
+        }
+    }
+    *state = CRAWL_WAIT;
+    return ERR_OK;
+}
+
+/* Hands every finished transfer to the crawl. */
+static enum err drain(struct multi *m)
+{
+    CURLMsg *msg;
+    int left;
+    enum err e;
+
+    while ((msg = curl_multi_info_read(m->multi, &left))) {
+        struct transfer *t = NULL;
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+        if ((e = finish(m, t->data, msg->data.result)))
+            return e;
+    }
+    return ERR_OK;
+}
+
+static enum err loop(struct multi *m, const volatile sig_atomic_t *stop)
+{
+    enum crawl_next state = CRAWL_WAIT;
+    long stop_at = 0;
+    int running;
+    enum err e;
+
+    for (;;) {
+        if ((e = fill(m, &state)))
+            return e;
+        if (m->in_flight == 0 && state != CRAWL_JOB)
+            return ERR_OK;
+        if (curl_multi_perform(m->multi, &running) != CURLM_OK)
+            return ERR_NETWORK;
+        if ((e = drain(m)) || (e = crawl_tick(m->crawl, m->in_flight)))
+            return e;
+        if (stop && *stop) {
+            if (!stop_at)
+                stop_at = now_ms();
+            else if (now_ms() - stop_at > ENGINE_STOP_GRACE_MS)
+                return abandon_all(m, true);
+        }
+        if (m->in_flight)
+            curl_multi_poll(m->multi, NULL, 0, MULTI_POLL_MS, NULL);
+    }
+}
+
+static enum err setup(struct multi *m, const struct config *cfg)
+{
+    const char *bad;
+    size_t i;
+    enum err e;
+
+    m->opts.timeout_s = cfg->timeout_s;
+    m->opts.connect_timeout_s = cfg->connect_timeout_s;
+    m->opts.max_bytes = cfg->max_bytes;
+    m->opts.user_agent = cfg->user_agent;
+    if ((e = parser_new(cfg->fields, cfg->nfields, &m->parser, &bad)))
+        return e;
+    m->nslots = (size_t)cfg->concurrency;
+    m->slots = calloc(m->nslots, sizeof(*m->slots));
+    m->multi = curl_multi_init();
+    if (!m->slots || !m->multi)
+        return ERR_NOMEM;
+    for (i = m->nslots; i > 0; i--) {
+        m->slots[i - 1].next_free = m->free_list;
+        m->free_list = &m->slots[i - 1];
+    }
+    curl_multi_setopt(m->multi, CURLMOPT_MAX_HOST_CONNECTIONS, cfg->per_host);
+    curl_multi_setopt(m->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                      cfg->concurrency);
+    curl_multi_setopt(m->multi, CURLMOPT_MAXCONNECTS, cfg->concurrency);
+    return ERR_OK;
+}
+
+static void teardown(struct multi *m)
+{
+    size_t i;
+
+    if (m->multi)
+        abandon_all(m, false);
+    for (i = 0; i < m->nslots; i++)
+        if (m->slots[i].ready)
+            http_transfer_release(&m->slots[i].t);
+    free(m->slots);
+    if (m->multi)
+        curl_multi_cleanup(m->multi);
+    parser_free(m->parser);
+}
+
+static enum err run(struct crawl *c, const struct config *cfg)
+{
+    struct multi m;
+    enum err e;
+
+    memset(&m, 0, sizeof(m));
+    m.crawl = c;
+    e = setup(&m, cfg);
+    if (!e)
+        e = loop(&m, crawl_stop_flag(c));
+    teardown(&m);
+    return e;
+}
+
+const struct engine_ops engine_multi = {
+    .name = "multi",
+    .run = run,
+};

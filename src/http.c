@@ -1,0 +1,215 @@
+/*
+ * http.c - configured easy handles and readable fetch errors.
+ *
+ * Size cap: on libcurl 7.88 CURLOPT_MAXFILESIZE_LARGE only stops bodies
+ * whose size is announced, and it counts compressed bytes.  The write
+ * callback is therefore the real cap: it sees decompressed data, so a
+ * gzip bomb stops at max_bytes too (LIBRARY-NOTES, size caps).
+ */
+#include "scrape/http.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
+{
+    struct transfer *t = userp;
+    size_t n = size * nmemb;
+
+    if (buf_add(&t->body, ptr, n)) {
+        /* Either over the cap or out of memory: both end the transfer. */
+        t->over_cap = true;
+        return 0;
+    }
+    return n;
+}
+
+static enum err setopts(struct transfer *t)
+{
+    CURL *e = t->easy;
+    const struct http_opts *o = t->opts;
+    CURLcode rc = CURLE_OK;
+
+#define SET(opt, val)                                                          \
+    do {                                                                       \
+        if (rc == CURLE_OK)                                                    \
+            rc = curl_easy_setopt(e, opt, val);                                \
+    } while (0)
+    SET(CURLOPT_PRIVATE, t);
+    SET(CURLOPT_WRITEFUNCTION, on_body);
+    SET(CURLOPT_WRITEDATA, t);
+    SET(CURLOPT_ERRORBUFFER, t->errbuf);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_FOLLOWLOCATION, 1L);
+    SET(CURLOPT_MAXREDIRS, (long)HTTP_MAX_REDIRS);
+    SET(CURLOPT_PROTOCOLS_STR, "http,https");
+    SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    SET(CURLOPT_TIMEOUT, o->timeout_s);
+    SET(CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s);
+    SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_bytes);
+    SET(CURLOPT_ACCEPT_ENCODING, "");
+    SET(CURLOPT_USERAGENT, o->user_agent);
+    SET(CURLOPT_DNS_CACHE_TIMEOUT, 300L);
+    SET(CURLOPT_TCP_KEEPALIVE, 1L);
+    SET(CURLOPT_PIPEWAIT, 1L);
+#undef SET
+    return rc == CURLE_OK ? ERR_OK : ERR_INVALID;
+}
+
+enum err http_transfer_init(struct transfer *t, const struct http_opts *o)
+{
+    memset(t, 0, sizeof(*t));
+    t->opts = o;
+    buf_init(&t->body, o->max_bytes);
+    t->easy = curl_easy_init();
+    if (!t->easy)
+        return ERR_NOMEM;
+    return setopts(t);
+}
+
+void http_transfer_release(struct transfer *t)
+{
+    if (t->easy)
+        curl_easy_cleanup(t->easy);
+    t->easy = NULL;
+    buf_release(&t->body);
+}
+
+enum err http_transfer_prepare(struct transfer *t, const char *url)
+{
+    /* Drop a large previous body rather than keep its allocation. */
+    if (t->body.cap > 1024 * 1024)
+        buf_release(&t->body);
+    buf_reset(&t->body);
+    t->over_cap = false;
+    t->errbuf[0] = '\0';
+    return curl_easy_setopt(t->easy, CURLOPT_URL, url) == CURLE_OK
+               ? ERR_OK
+               : ERR_NOMEM;
+}
+
+static const char *reason_phrase(long status)
+{
+    switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 410: return "Gone";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "";
+    }
+}
+
+/* Writes the readable reason for a failed CURLcode into r->error. */
+static void curl_reason(struct transfer *t, CURLcode rc, struct response *r)
+{
+    const char *detail = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
+    long oserr = 0;
+    char *sz = r->error;
+    size_t n = sizeof(r->error);
+
+    curl_easy_getinfo(t->easy, CURLINFO_OS_ERRNO, &oserr);
+    switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT:
+        r->err = ERR_TIMEOUT;
+        if (!strncmp(detail, "Connection timed out", 20) ||
+            !strncmp(detail, "Failed to connect", 17))
+            snprintf(sz, n, "connect timeout after %ld s",
+                     t->opts->connect_timeout_s);
+        else
+            snprintf(sz, n, "timeout after %ld s", t->opts->timeout_s);
+        return;
+    case CURLE_WRITE_ERROR:
+    case CURLE_FILESIZE_EXCEEDED:
+        if (rc == CURLE_FILESIZE_EXCEEDED || t->over_cap) {
+            r->err = ERR_TOO_LARGE;
+            snprintf(sz, n, "body over %zu bytes", t->opts->max_bytes);
+            return;
+        }
+        break;
+    case CURLE_COULDNT_CONNECT:
+        if (oserr == ECONNREFUSED) {
+            r->err = ERR_NETWORK;
+            snprintf(sz, n, "connection refused");
+            return;
+        }
+        break;
+    case CURLE_COULDNT_RESOLVE_HOST:
+        r->err = ERR_NETWORK;
+        snprintf(sz, n, "cannot resolve host: %.200s", detail);
+        return;
+    case CURLE_TOO_MANY_REDIRECTS:
+        r->err = ERR_NETWORK;
+        snprintf(sz, n, "too many redirects (over %d)", HTTP_MAX_REDIRS);
+        return;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        r->err = ERR_SCHEME;
+        snprintf(sz, n, "redirect to a non-http(s) URL: %.200s", detail);
+        return;
+    case CURLE_RECV_ERROR:
+        if (oserr == ECONNRESET) {
+            r->err = ERR_NETWORK;
+            snprintf(sz, n, "connection reset by peer");
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    r->err = ERR_NETWORK;
+    snprintf(sz, n, "%s", detail);
+}
+
+static char *dup_info(CURL *e, CURLINFO what)
+{
+    char *s = NULL;
+
+    if (curl_easy_getinfo(e, what, &s) != CURLE_OK || !s)
+        return NULL;
+    return strdup(s);
+}
+
+void http_transfer_result(struct transfer *t, CURLcode rc,
+                          struct response *r)
+{
+    curl_off_t us = 0;
+
+    memset(r, 0, sizeof(*r));
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &us);
+    r->fetch_ms = (long)(us / 1000);
+    r->content_type = dup_info(t->easy, CURLINFO_CONTENT_TYPE);
+    r->body = t->body.data;
+    r->len = t->body.len;
+    if (rc != CURLE_OK) {
+        curl_reason(t, rc, r);
+        r->body = "";
+        r->len = 0;
+        return;
+    }
+    r->final_url = dup_info(t->easy, CURLINFO_EFFECTIVE_URL);
+    if (r->status >= 400) {
+        const char *phrase = reason_phrase(r->status);
+        r->err = ERR_NETWORK;
+        snprintf(r->error, sizeof(r->error), "HTTP %ld%s%s", r->status,
+                 *phrase ? " " : "", phrase);
+    }
+}
+
+void response_release(struct response *r)
+{
+    free(r->final_url);
+    free(r->content_type);
+    r->final_url = NULL;
+    r->content_type = NULL;
+}

@@ -1,0 +1,195 @@
+/*
+ * main.c - scrape's entry point: parse the command line, initialise the
+ * libraries once, read the seeds, open the store, run the chosen engine,
+ * and turn the outcome into an exit status.
+ *
+ * Exit status: 0 the crawl ran (failed pages are rows, not failures),
+ * 1 fatal (database, no valid seeds), 2 usage, 128+signal when stopped.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+
+#include "scrape/cli.h"
+#include "scrape/crawl.h"
+#include "scrape/engine.h"
+#include "scrape/parse.h"
+#include "scrape/seeds.h"
+#include "scrape/store.h"
+
+#define EXIT_FATAL 1
+#define EXIT_USAGE 2
+
+/* The one piece of global mutable state (STYLE.md section 6): which signal
+ * asked us to stop, 0 while running. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* libxml2 reports XPath compile errors itself; we print our own line. */
+static void silent(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
+/* Checks every --field XPath compiles before any transfer starts. */
+static int check_fields(const struct config *cfg)
+{
+    struct parser *p = NULL;
+    const char *bad = NULL;
+    enum err e = parser_new(cfg->fields, cfg->nfields, &p, &bad);
+
+    parser_free(p);
+    if (e == ERR_INVALID) {
+        fprintf(stderr, "scrape: --field '%s': invalid XPath expression\n",
+                bad);
+        return EXIT_USAGE;
+    }
+    if (e) {
+        fprintf(stderr, "scrape: %s\n", err_str(e));
+        return EXIT_FATAL;
+    }
+    return 0;
+}
+
+static int load_seeds(const struct config *cfg, struct seeds *seeds)
+{
+    enum err e = seeds_read(cfg->seeds_path, seeds, stderr);
+
+    if (e == ERR_IO) {
+        fprintf(stderr, "scrape: cannot read '%s': %s\n", cfg->seeds_path,
+                strerror(errno));
+        return EXIT_FATAL;
+    }
+    if (e) {
+        fprintf(stderr, "scrape: reading '%s': %s\n", cfg->seeds_path,
+                err_str(e));
+        return EXIT_FATAL;
+    }
+    if (seeds->n == 0) {
+        fprintf(stderr, "scrape: no valid seed URLs in '%s'\n",
+                cfg->seeds_path);
+        return EXIT_FATAL;
+    }
+    return 0;
+}
+
+/* Runs one crawl with `engine` into `store`; returns the exit status. */
+static int crawl_once(const struct config *cfg, const struct seeds *seeds,
+                      struct store *store, const struct engine_ops *engine)
+{
+    struct run_info info = {
+        .mode = engine->name,
+        .workers = 1,
+        .concurrency = (int)cfg->concurrency,
+        .depth = (int)cfg->depth,
+        .seeds = cfg->seeds_path,
+    };
+    struct crawl *c = NULL;
+    enum err e;
+    int status = 0;
+
+    if ((e = crawl_new(cfg, store, &stop_signal, &c)) ||
+        (e = crawl_seed(c, seeds)) || (e = crawl_begin(c, &info))) {
+        fprintf(stderr, "scrape: cannot start the crawl: %s%s%s\n",
+                err_str(e), c && *crawl_fatal_msg(c) ? ": " : "",
+                c ? crawl_fatal_msg(c) : "");
+        crawl_free(c);
+        return EXIT_FATAL;
+    }
+    e = engine->run(c, cfg);
+    if (e)
+        status = EXIT_FATAL;
+    else if (stop_signal)
+        status = 128 + stop_signal;
+    if (crawl_end(c, e ? "failed" : stop_signal ? "interrupted" : "done") &&
+        !e) {
+        e = ERR_DB;
+        status = EXIT_FATAL;
+    }
+    if (e)
+        fprintf(stderr, "scrape: crawl failed: %s%s%s\n", err_str(e),
+                *crawl_fatal_msg(c) ? ": " : "", crawl_fatal_msg(c));
+    crawl_free(c);
+    return status;
+}
+
+static int run(const struct config *cfg)
+{
+    const struct engine_ops *engine = engine_find(cfg->engine);
+    struct seeds seeds;
+    struct store *store = NULL;
+    char *why = NULL;
+    int status;
+
+    memset(&seeds, 0, sizeof(seeds));
+    if ((status = check_fields(cfg)) || (status = load_seeds(cfg, &seeds)))
+        goto out;
+    if (store_open(cfg->db_path, &store, &why)) {
+        fprintf(stderr, "scrape: %s\n", why ? why : "cannot open database");
+        status = EXIT_FATAL;
+        goto out;
+    }
+    status = crawl_once(cfg, &seeds, store, engine);
+out:
+    if (store_close(store) && !status) {
+        fprintf(stderr, "scrape: cannot finish writing '%s'\n", cfg->db_path);
+        status = EXIT_FATAL;
+    }
+    free(why);
+    seeds_release(&seeds);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    struct config cfg;
+    int status;
+
+    switch (cli_parse(argc, argv, &cfg, stdout, stderr)) {
+    case CLI_RUN:
+        break;
+    case CLI_USAGE:
+        cli_release(&cfg);
+        return EXIT_USAGE;
+    default:
+        cli_release(&cfg);
+        return 0;
+    }
+    if (curl_global_init(CURL_GLOBAL_ALL)) {
+        fprintf(stderr, "scrape: cannot initialise libcurl\n");
+        cli_release(&cfg);
+        return EXIT_FATAL;
+    }
+    xmlInitParser();
+    xmlSetGenericErrorFunc(NULL, silent);
+    install_signals();
+    status = run(&cfg);
+    xmlCleanupParser();
+    curl_global_cleanup();
+    cli_release(&cfg);
+    return status;
+}

@@ -1,0 +1,553 @@
+/*
+ * parse.c - HTML bytes to `struct page` with libxml2 (see parse.h).
+ *
+ * One pass: choose the encoding, build the DOM with the recovering HTML
+ * parser (context reused across pages), find <base>, then walk the tree
+ * once without recursion collecting every built-in field, and finally
+ * evaluate the pre-compiled --field XPaths.  Strings leave this module
+ * through utf8_clean(), so nothing invalid reaches the store.
+ */
+#include "scrape/parse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/encoding.h>
+#include <libxml/xpath.h>
+
+#include "scrape/buf.h"
+#include "scrape/url.h"
+#include "scrape/utf8.h"
+
+/* Links kept per page; beyond this a hostile page only wastes memory. */
+#define PARSE_MAX_LINKS 100000
+/* How far into the body a <meta charset> is looked for (HTML5: 1024). */
+#define META_SCAN_BYTES 1024
+/* Longest charset label we consider. */
+#define CHARSET_MAX 40
+
+#define PARSE_OPTIONS                                                          \
+    (HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |          \
+     HTML_PARSE_NONET | HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC)
+
+struct parser {
+    htmlParserCtxtPtr ctxt;
+    const struct field_spec *fields;
+    xmlXPathCompExprPtr *compiled;
+    size_t nfields;
+};
+
+enum err parser_new(const struct field_spec *fields, size_t n,
+                    struct parser **out, const char **bad_field)
+{
+    struct parser *p = calloc(1, sizeof(*p));
+    size_t i;
+
+    *out = NULL;
+    *bad_field = NULL;
+    if (!p)
+        return ERR_NOMEM;
+    p->fields = fields;
+    p->nfields = n;
+    p->ctxt = htmlNewParserCtxt();
+    p->compiled = calloc(n ? n : 1, sizeof(*p->compiled));
+    if (!p->ctxt || !p->compiled) {
+        parser_free(p);
+        return ERR_NOMEM;
+    }
+    for (i = 0; i < n; i++) {
+        p->compiled[i] = xmlXPathCompile((const xmlChar *)fields[i].xpath);
+        if (!p->compiled[i]) {
+            *bad_field = fields[i].name;
+            parser_free(p);
+            return ERR_INVALID;
+        }
+    }
+    *out = p;
+    return ERR_OK;
+}
+
+void parser_free(struct parser *p)
+{
+    size_t i;
+
+    if (!p)
+        return;
+    for (i = 0; p->compiled && i < p->nfields; i++)
+        xmlXPathFreeCompExpr(p->compiled[i]);
+    free(p->compiled);
+    if (p->ctxt)
+        htmlFreeParserCtxt(p->ctxt);
+    free(p);
+}
+
+bool parse_is_html(const char *content_type, const char *body, size_t len)
+{
+    size_t i = 0;
+
+    if (content_type) {
+        size_t n = strcspn(content_type, "; \t");
+        return (n == 9 && !strncasecmp(content_type, "text/html", 9)) ||
+               (n == 21 &&
+                !strncasecmp(content_type, "application/xhtml+xml", 21));
+    }
+    /* No Content-Type: sniff, as browsers do, for a leading tag. */
+    while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' ||
+                       body[i] == '\r'))
+        i++;
+    return len - i >= 5 && (!strncasecmp(body + i, "<!doc", 5) ||
+                            !strncasecmp(body + i, "<html", 5) ||
+                            !strncasecmp(body + i, "<head", 5));
+}
+
+/* Copies a charset label starting at s (after "charset=") into out. */
+static bool copy_label(const char *s, const char *end, char *out)
+{
+    size_t n = 0;
+
+    while (s < end && (*s == ' ' || *s == '"' || *s == '\''))
+        s++;
+    while (s < end && n < CHARSET_MAX &&
+           (strchr("-_.:", *s) || (*s >= '0' && *s <= '9') ||
+            (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+        out[n++] = *s++;
+    out[n] = '\0';
+    return n > 0;
+}
+
+/* Finds "charset=" case-insensitively in s[0..n); returns the position
+ * just after "=", or NULL. */
+static const char *find_charset_eq(const char *s, size_t n)
+{
+    size_t i, j;
+
+    for (i = 0; i + 7 <= n; i++) {
+        if (strncasecmp(s + i, "charset", 7))
+            continue;
+        for (j = i + 7; j < n && s[j] == ' '; j++)
+            ;
+        if (j < n && s[j] == '=')
+            return s + j + 1;
+    }
+    return NULL;
+}
+
+static bool charset_from_ctype(const char *ct, char *out)
+{
+    const char *eq;
+
+    if (!ct)
+        return false;
+    eq = find_charset_eq(ct, strlen(ct));
+    return eq && copy_label(eq, ct + strlen(ct), out);
+}
+
+/* The HTML5 prescan, simplified: a charset inside a <meta ...> tag within
+ * the first META_SCAN_BYTES bytes. */
+static bool charset_from_meta(const char *body, size_t len, char *out)
+{
+    size_t n = len < META_SCAN_BYTES ? len : META_SCAN_BYTES, i;
+
+    for (i = 0; i + 5 < n; i++) {
+        const char *tag = body + i, *end, *eq;
+        if (tag[0] != '<' || strncasecmp(tag + 1, "meta", 4))
+            continue;
+        end = memchr(tag, '>', n - i);
+        if (!end)
+            return false;
+        eq = find_charset_eq(tag, (size_t)(end - tag));
+        if (eq && copy_label(eq, end, out))
+            return true;
+    }
+    return false;
+}
+
+/* True when libxml2 (built-in or iconv) can decode `name`. */
+static bool charset_known(const char *name)
+{
+    xmlCharEncodingHandlerPtr h = xmlFindCharEncodingHandler(name);
+
+    if (!h)
+        return false;
+    xmlCharEncCloseFunc(h);
+    return true;
+}
+
+/* Labels browsers decode as windows-1252, a superset (WHATWG Encoding). */
+static const char *whatwg_alias(const char *name)
+{
+    static const char *const latin1[] = {"iso-8859-1", "iso8859-1", "latin1",
+                                         "l1",         "us-ascii",  "ascii",
+                                         "cp1252",     "x-cp1252"};
+    size_t i;
+
+    for (i = 0; i < sizeof(latin1) / sizeof(latin1[0]); i++)
+        if (!strcasecmp(name, latin1[i]))
+            return "windows-1252";
+    return name;
+}
+
+static void set_label(char *out, const char *label)
+{
+    snprintf(out, CHARSET_MAX + 1, "%s", label);
+}
+
+/* Chooses the encoding to decode `body` with; writes it to `out`. */
+static void pick_charset(const char *ct, const char *body, size_t len,
+                         char *out)
+{
+    const unsigned char *b = (const unsigned char *)body;
+    char label[CHARSET_MAX + 1];
+
+    if ((charset_from_ctype(ct, label) || charset_from_meta(body, len, label)) &&
+        charset_known(whatwg_alias(label))) {
+        set_label(out, whatwg_alias(label));
+        return;
+    }
+    if (len >= 2 && b[0] == 0xFF && b[1] == 0xFE)
+        set_label(out, "UTF-16LE");
+    else if (len >= 2 && b[0] == 0xFE && b[1] == 0xFF)
+        set_label(out, "UTF-16BE");
+    else if (utf8_valid(body, len))
+        set_label(out, "UTF-8");
+    else
+        set_label(out, "windows-1252");
+}
+
+/* Per-document walk state. */
+struct walk {
+    struct page *pg;
+    const char *base; /* canonical URL links resolve against */
+    size_t links_cap;
+    enum err err;     /* first allocation failure */
+};
+
+static bool name_is(const xmlNode *n, const char *name)
+{
+    return n->name && !strcmp((const char *)n->name, name);
+}
+
+/* Returns a new cleaned string of the node's text, or NULL. */
+static char *node_text(const xmlNode *n, bool *nomem)
+{
+    xmlChar *raw = xmlNodeGetContent(n);
+    char *s;
+
+    if (!raw)
+        return NULL;
+    s = utf8_clean((const char *)raw, strlen((const char *)raw), true);
+    xmlFree(raw);
+    if (!s)
+        *nomem = true;
+    return s;
+}
+
+/* Returns the cleaned value of attribute `name`, or NULL. */
+static char *attr(const xmlNode *n, const char *name, bool collapse,
+                  bool *nomem)
+{
+    xmlChar *raw = xmlGetProp(n, (const xmlChar *)name);
+    char *s;
+
+    if (!raw)
+        return NULL;
+    s = utf8_clean((const char *)raw, strlen((const char *)raw), collapse);
+    xmlFree(raw);
+    if (!s)
+        *nomem = true;
+    return s;
+}
+
+/* True when the space-separated list `list` contains `token`. */
+static bool has_token(const char *list, const char *token)
+{
+    size_t tn = strlen(token);
+
+    while (list && *list) {
+        size_t n;
+        list += strspn(list, " ");
+        n = strcspn(list, " ");
+        if (n == tn && !strncasecmp(list, token, n))
+            return true;
+        list += n;
+    }
+    return false;
+}
+
+static void add_link(struct walk *w, const char *href)
+{
+    struct page *pg = w->pg;
+    struct link *l;
+    char *canon = NULL;
+    enum err e;
+
+    if (pg->nlinks >= PARSE_MAX_LINKS)
+        return;
+    if (pg->nlinks == w->links_cap) {
+        size_t ncap = w->links_cap ? w->links_cap * 2 : 32;
+        struct link *nl = realloc(pg->links, ncap * sizeof(*nl));
+        if (!nl) {
+            w->err = ERR_NOMEM;
+            return;
+        }
+        pg->links = nl;
+        w->links_cap = ncap;
+    }
+    l = &pg->links[pg->nlinks];
+    e = url_resolve(w->base, href, &canon);
+    if (e == ERR_NOMEM) {
+        w->err = e;
+        return;
+    }
+    l->followable = e == ERR_OK;
+    l->why = e;
+    if (e == ERR_OK) {
+        l->url = canon;
+    } else {
+        size_t n = strlen(href);
+        l->url = utf8_clean(href, n < URL_MAX ? n : URL_MAX, false);
+        if (!l->url) {
+            w->err = ERR_NOMEM;
+            return;
+        }
+    }
+    pg->nlinks++;
+}
+
+/* Sets *slot to `value` unless already set; frees `value` otherwise. */
+static void set_once(char **slot, char *value)
+{
+    if (!*slot)
+        *slot = value;
+    else
+        free(value);
+}
+
+static long count_words(const char *s)
+{
+    long n = 0;
+    bool in_word = false;
+
+    for (; *s; s++) {
+        bool space = *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' ||
+                     *s == '\f' || *s == '\v';
+        if (!space && !in_word)
+            n++;
+        in_word = !space;
+    }
+    return n;
+}
+
+/* Handles one element; returns false when its subtree holds no visible
+ * text (script, style, head...), so the walk counts no words there. */
+static bool visit_element(struct walk *w, const xmlNode *n)
+{
+    struct page *pg = w->pg;
+    bool nomem = false;
+    char *v;
+
+    if (name_is(n, "a")) {
+        xmlChar *href = xmlGetProp(n, (const xmlChar *)"href");
+        if (href) {
+            add_link(w, (const char *)href);
+            xmlFree(href);
+        }
+    } else if (name_is(n, "title") && !pg->title) {
+        pg->title = node_text(n, &nomem);
+    } else if (name_is(n, "h1") && !pg->h1) {
+        pg->h1 = node_text(n, &nomem);
+    } else if (name_is(n, "html") && !pg->lang) {
+        pg->lang = attr(n, "lang", true, &nomem);
+    } else if (name_is(n, "meta") && !pg->description) {
+        v = attr(n, "name", true, &nomem);
+        if (v && !strcasecmp(v, "description"))
+            pg->description = attr(n, "content", true, &nomem);
+        free(v);
+    } else if (name_is(n, "link") && !pg->canonical) {
+        v = attr(n, "rel", true, &nomem);
+        if (has_token(v, "canonical")) {
+            xmlChar *href = xmlGetProp(n, (const xmlChar *)"href");
+            char *canon = NULL;
+            if (href && url_resolve(w->base, (const char *)href, &canon) ==
+                            ERR_OK)
+                set_once(&pg->canonical, canon);
+            xmlFree(href);
+        }
+        free(v);
+    }
+    if (nomem)
+        w->err = ERR_NOMEM;
+    return !(name_is(n, "script") || name_is(n, "style") ||
+             name_is(n, "head") || name_is(n, "template") ||
+             name_is(n, "noscript"));
+}
+
+/* Walks the whole tree once without recursion (parent/next pointers).
+ * `hidden` is the outermost script/style/head... being walked: text
+ * below it is not counted as words, but its elements are still seen
+ * (the title and meta tags live in <head>). */
+static void walk_tree(struct walk *w, xmlNode *root)
+{
+    const xmlNode *hidden = NULL;
+    xmlNode *n = root;
+
+    while (n && !w->err) {
+        if (n->type == XML_ELEMENT_NODE) {
+            if (!visit_element(w, n) && !hidden)
+                hidden = n;
+            if (n->children) {
+                n = n->children;
+                continue;
+            }
+        } else if (!hidden && n->content &&
+                   (n->type == XML_TEXT_NODE ||
+                    n->type == XML_CDATA_SECTION_NODE)) {
+            w->pg->words += count_words((const char *)n->content);
+        }
+        /* Leave n, and every ancestor that has no next sibling. */
+        for (;;) {
+            if (n == hidden)
+                hidden = NULL;
+            if (n == root)
+                return;
+            if (n->next) {
+                n = n->next;
+                break;
+            }
+            n = n->parent;
+            if (!n)
+                return;
+        }
+    }
+}
+
+/* Finds <base href> (must precede links in the head); returns the URL
+ * links resolve against: new string, caller frees. */
+static char *find_base(xmlNode *root, const char *url)
+{
+    xmlNode *html, *head, *n;
+    char *resolved = NULL;
+
+    for (html = root; html && !name_is(html, "html"); html = html->next)
+        ;
+    for (head = html ? html->children : NULL; head && !name_is(head, "head");
+         head = head->next)
+        ;
+    for (n = head ? head->children : NULL; n; n = n->next) {
+        if (n->type == XML_ELEMENT_NODE && name_is(n, "base")) {
+            xmlChar *href = xmlGetProp(n, (const xmlChar *)"href");
+            if (href)
+                url_resolve(url, (const char *)href, &resolved);
+            xmlFree(href);
+            break;
+        }
+    }
+    return resolved ? resolved : strdup(url);
+}
+
+/* Returns the cleaned string value of one XPath result, or NULL. */
+static char *xpath_value(xmlXPathObjectPtr obj)
+{
+    xmlChar *raw = NULL;
+    char *s;
+
+    if (!obj)
+        return NULL;
+    if (obj->type == XPATH_NODESET) {
+        if (!obj->nodesetval || obj->nodesetval->nodeNr == 0)
+            return NULL;
+        raw = xmlNodeGetContent(obj->nodesetval->nodeTab[0]);
+    } else {
+        raw = xmlXPathCastToString(obj);
+        /* A string expression that matched nothing yields "": absent. */
+        if (raw && !*raw) {
+            xmlFree(raw);
+            return NULL;
+        }
+    }
+    if (!raw)
+        return NULL;
+    s = utf8_clean((const char *)raw, strlen((const char *)raw), true);
+    xmlFree(raw);
+    return s;
+}
+
+static enum err eval_fields(struct parser *p, xmlDocPtr doc, struct page *pg)
+{
+    xmlXPathContextPtr ctx;
+    size_t i;
+
+    if (!p->nfields)
+        return ERR_OK;
+    pg->fields = calloc(p->nfields, sizeof(*pg->fields));
+    ctx = xmlXPathNewContext(doc);
+    if (!pg->fields || !ctx) {
+        xmlXPathFreeContext(ctx);
+        return ERR_NOMEM;
+    }
+    pg->nfields = p->nfields;
+    for (i = 0; i < p->nfields; i++) {
+        xmlXPathObjectPtr obj = xmlXPathCompiledEval(p->compiled[i], ctx);
+        pg->fields[i] = xpath_value(obj);
+        xmlXPathFreeObject(obj);
+    }
+    xmlXPathFreeContext(ctx);
+    return ERR_OK;
+}
+
+enum err parse_page(struct parser *p, const char *body, size_t len,
+                    const char *url, const char *content_type,
+                    struct page *out)
+{
+    char charset[CHARSET_MAX + 1];
+    struct walk w = {.pg = out};
+    xmlDocPtr doc = NULL;
+    char *base = NULL;
+    enum err e;
+
+    memset(out, 0, sizeof(*out));
+    if (len > (size_t)PARSE_MAX_BYTES)
+        return ERR_TOO_LARGE;
+    pick_charset(content_type, body, len, charset);
+    if (!(out->charset = strdup(charset)))
+        return ERR_NOMEM;
+    doc = htmlCtxtReadMemory(p->ctxt, len ? body : " ", len ? (int)len : 1,
+                             url, charset, PARSE_OPTIONS);
+    if (!doc)
+        return ERR_PARSE;
+    if (!(base = find_base(xmlDocGetRootElement(doc), url))) {
+        e = ERR_NOMEM;
+        goto out;
+    }
+    w.base = base;
+    walk_tree(&w, xmlDocGetRootElement(doc));
+    if ((e = w.err))
+        goto out;
+    e = eval_fields(p, doc, out);
+out:
+    free(base);
+    xmlFreeDoc(doc);
+    return e;
+}
+
+void page_release(struct page *pg)
+{
+    size_t i;
+
+    free(pg->title);
+    free(pg->description);
+    free(pg->lang);
+    free(pg->canonical);
+    free(pg->h1);
+    free(pg->charset);
+    for (i = 0; i < pg->nlinks; i++)
+        free(pg->links[i].url);
+    free(pg->links);
+    for (i = 0; i < pg->nfields; i++)
+        free(pg->fields[i]);
+    free(pg->fields);
+    memset(pg, 0, sizeof(*pg));
+}

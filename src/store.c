@@ -1,0 +1,487 @@
+/*
+ * store.c - the SQLite backend of store.h; the only file that speaks SQL.
+ *
+ * Design: one connection in WAL mode (readers such as `sqlite3` can query
+ * while a crawl writes), synchronous=NORMAL (durable at checkpoints, never
+ * corrupt), persistent prepared statements, and batched transactions:
+ * store_put_page() opens a BEGIN IMMEDIATE batch on the first row and
+ * store_tick() commits it when STORE_BATCH_PAGES rows or STORE_BATCH_MS
+ * have accumulated.  The schema version lives in PRAGMA user_version;
+ * migrations run in order from it.
+ */
+#include "scrape/store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "scrape/utf8.h"
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+static const char schema_v1[] =
+    "CREATE TABLE runs("
+    " id INTEGER PRIMARY KEY, mode TEXT NOT NULL, workers INTEGER,"
+    " concurrency INTEGER, depth INTEGER, seeds TEXT, started_at TEXT,"
+    " finished_at TEXT, wall_ms INTEGER, pages INTEGER, errors INTEGER,"
+    " cpu_user_ms INTEGER, cpu_sys_ms INTEGER, peak_rss_kb INTEGER,"
+    " status TEXT);"
+    "CREATE TABLE pages("
+    " id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id),"
+    " url TEXT NOT NULL, final_url TEXT, depth INTEGER, status INTEGER,"
+    " content_type TEXT, charset TEXT, bytes INTEGER, fetch_ms INTEGER,"
+    " title TEXT, description TEXT, lang TEXT, canonical TEXT, h1 TEXT,"
+    " words INTEGER, outlinks INTEGER, error TEXT, fetched_at TEXT);"
+    "CREATE TABLE links("
+    " page_id INTEGER NOT NULL REFERENCES pages(id), url TEXT NOT NULL,"
+    " followable INTEGER NOT NULL);"
+    "CREATE TABLE fields("
+    " page_id INTEGER NOT NULL REFERENCES pages(id), name TEXT NOT NULL,"
+    " value TEXT);"
+    "CREATE INDEX pages_run_url ON pages(run_id, url);"
+    "CREATE INDEX links_page ON links(page_id);"
+    "CREATE INDEX fields_page ON fields(page_id);";
+
+enum stmt_id {
+    ST_RUN_BEGIN,
+    ST_RUN_END,
+    ST_PAGE,
+    ST_LINK,
+    ST_FIELD,
+    ST__COUNT
+};
+
+static const char *const stmt_sql[ST__COUNT] = {
+    [ST_RUN_BEGIN] = "INSERT INTO runs(mode, workers, concurrency, depth,"
+                     " seeds, started_at, status)"
+                     " VALUES(?, ?, ?, ?, ?, ?, 'running')",
+    [ST_RUN_END] = "UPDATE runs SET finished_at = ?, wall_ms = ?, pages = ?,"
+                   " errors = ?, cpu_user_ms = ?, cpu_sys_ms = ?,"
+                   " peak_rss_kb = ?, status = ? WHERE id = ?",
+    [ST_PAGE] = "INSERT INTO pages(run_id, url, final_url, depth, status,"
+                " content_type, charset, bytes, fetch_ms, title, description,"
+                " lang, canonical, h1, words, outlinks, error, fetched_at)"
+                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_LINK] = "INSERT INTO links(page_id, url, followable) VALUES(?, ?, ?)",
+    [ST_FIELD] = "INSERT INTO fields(page_id, name, value) VALUES(?, ?, ?)",
+};
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST__COUNT];
+    bool in_batch;
+    int pending;           /* pages in the open batch */
+    struct timespec opened; /* when the batch began */
+    char msg[512];         /* detail of the last error */
+};
+
+const char *store_errmsg(const struct store *s)
+{
+    return s->msg;
+}
+
+/* Records sqlite's message for `what` and maps rc to an enum err. */
+static enum err fail(struct store *s, int rc, const char *what)
+{
+    snprintf(s->msg, sizeof(s->msg), "%s: %s", what,
+             s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+    switch (rc & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+        return ERR_IO;
+    case SQLITE_NOMEM:
+        return ERR_NOMEM;
+    default:
+        return ERR_DB;
+    }
+}
+
+static enum err exec(struct store *s, const char *sql, const char *what)
+{
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+
+    return rc == SQLITE_OK ? ERR_OK : fail(s, rc, what);
+}
+
+/* ISO-8601 UTC with milliseconds, e.g. 2026-11-25T12:00:00.123Z. */
+static void now_iso(char *out, size_t n)
+{
+    struct timespec ts;
+    struct tm tm;
+    char day[32];
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, n, "%.20s.%03dZ", day, (int)(ts.tv_nsec / 1000000) % 1000);
+}
+
+static int user_version(struct store *s)
+{
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static int table_count(struct store *s)
+{
+    sqlite3_stmt *st = NULL;
+    int n = -1;
+
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT count(*) FROM sqlite_master"
+                           " WHERE type = 'table'",
+                           -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* Creates or upgrades the schema; refuses databases that are not ours. */
+static enum err migrate(struct store *s, const char *path)
+{
+    int v = user_version(s), tables = table_count(s);
+    char sql[64];
+    enum err e;
+
+    if (v < 0 || tables < 0)
+        return fail(s, sqlite3_errcode(s->db), "cannot read database");
+    if (v > STORE_SCHEMA_VERSION) {
+        snprintf(s->msg, sizeof(s->msg),
+                 "'%.400s' has schema version %d, newer than this scrape (%d)",
+                 path, v, STORE_SCHEMA_VERSION);
+        return ERR_DB;
+    }
+    if (v == 0 && tables > 0) {
+        snprintf(s->msg, sizeof(s->msg), "'%.400s' is not a scrape database",
+                 path);
+        return ERR_DB;
+    }
+    if (v == STORE_SCHEMA_VERSION)
+        return ERR_OK;
+    if ((e = exec(s, "BEGIN IMMEDIATE", "cannot start schema transaction")))
+        return e;
+    /* v == 0: a new file.  Later versions add steps here, in order. */
+    e = exec(s, schema_v1, "cannot create schema");
+    snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+             STORE_SCHEMA_VERSION);
+    if (!e)
+        e = exec(s, sql, "cannot set schema version");
+    if (!e)
+        return exec(s, "COMMIT", "cannot commit schema");
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return e;
+}
+
+/* Creates the parent directory of `path` when it is missing (out/). */
+static void make_parent(const char *path)
+{
+    char dir[4096];
+    char *slash;
+
+    if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+        return;
+    slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return;
+    *slash = '\0';
+    mkdir(dir, 0777);
+}
+
+static enum err configure(struct store *s)
+{
+    sqlite3_stmt *st = NULL;
+    bool wal = false;
+    enum err e;
+
+    sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        wal = !strcmp((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_finalize(st);
+    if (!wal)
+        return fail(s, sqlite3_errcode(s->db), "cannot enable WAL mode");
+    if ((e = exec(s, "PRAGMA synchronous = NORMAL", "cannot set synchronous")))
+        return e;
+    return ERR_OK;
+}
+
+static enum err prepare_all(struct store *s)
+{
+    int i, rc;
+
+    for (i = 0; i < ST__COUNT; i++) {
+        rc = sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
+                                SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
+        if (rc != SQLITE_OK)
+            return fail(s, rc, "cannot prepare statement");
+    }
+    return ERR_OK;
+}
+
+enum err store_open(const char *path, struct store **out, char **why)
+{
+    struct store *s = calloc(1, sizeof(*s));
+    enum err e;
+    int rc;
+
+    *out = NULL;
+    *why = NULL;
+    if (!s)
+        return ERR_NOMEM;
+    make_parent(path);
+    rc = sqlite3_open_v2(path, &s->db,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        e = fail(s, rc, "cannot open database");
+        goto fail;
+    }
+    if ((e = configure(s)) || (e = migrate(s, path)) || (e = prepare_all(s)))
+        goto fail;
+    *out = s;
+    return ERR_OK;
+fail:
+    *why = strdup(s->msg);
+    store_close(s);
+    return e;
+}
+
+static enum err batch_begin(struct store *s)
+{
+    enum err e;
+
+    if (s->in_batch)
+        return ERR_OK;
+    if ((e = exec(s, "BEGIN IMMEDIATE", "cannot begin transaction")))
+        return e;
+    s->in_batch = true;
+    s->pending = 0;
+    clock_gettime(CLOCK_MONOTONIC, &s->opened);
+    return ERR_OK;
+}
+
+enum err store_flush(struct store *s)
+{
+    enum err e;
+
+    if (!s->in_batch)
+        return ERR_OK;
+    e = exec(s, "COMMIT", "cannot commit");
+    if (e) {
+        /* A failed COMMIT may leave the transaction open; end it so the
+         * database stays consistent (the batch is reported lost). */
+        if (!sqlite3_get_autocommit(s->db))
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    s->in_batch = false;
+    s->pending = 0;
+    return e;
+}
+
+enum err store_tick(struct store *s)
+{
+    struct timespec now;
+    long ms;
+
+    if (!s->in_batch)
+        return ERR_OK;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    ms = (now.tv_sec - s->opened.tv_sec) * 1000 +
+         (now.tv_nsec - s->opened.tv_nsec) / 1000000;
+    if (s->pending >= STORE_BATCH_PAGES || ms >= STORE_BATCH_MS)
+        return store_flush(s);
+    return ERR_OK;
+}
+
+enum err store_close(struct store *s)
+{
+    enum err e = ERR_OK;
+    int i;
+
+    if (!s)
+        return ERR_OK;
+    if (s->db) {
+        e = store_flush(s);
+        for (i = 0; i < ST__COUNT; i++)
+            sqlite3_finalize(s->st[i]);
+        if (!e) {
+            sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL);
+            sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+                                      NULL, NULL);
+        }
+        sqlite3_close(s->db);
+    }
+    free(s);
+    return e;
+}
+
+/* Binds UTF-8 text, repairing it if a server sent invalid bytes. */
+static int bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    size_t n;
+    char *clean;
+    int rc;
+
+    if (!v)
+        return sqlite3_bind_null(st, i);
+    n = strlen(v);
+    if (utf8_valid(v, n))
+        return sqlite3_bind_text(st, i, v, (int)n, SQLITE_TRANSIENT);
+    clean = utf8_clean(v, n, false);
+    if (!clean)
+        return SQLITE_NOMEM;
+    rc = sqlite3_bind_text(st, i, clean, -1, free);
+    return rc;
+}
+
+/* Steps a fully bound statement once and resets it. */
+static enum err run(struct store *s, sqlite3_stmt *st, int bind_rc,
+                    const char *what)
+{
+    int rc = bind_rc == SQLITE_OK ? sqlite3_step(st) : bind_rc;
+    enum err e = ERR_OK;
+
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        e = fail(s, rc, what);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return e;
+}
+
+enum err store_run_begin(struct store *s, const struct run_info *info,
+                         int64_t *run_id)
+{
+    sqlite3_stmt *st = s->st[ST_RUN_BEGIN];
+    char now[64];
+    int rc;
+    enum err e;
+
+    if ((e = store_flush(s)))
+        return e;
+    now_iso(now, sizeof(now));
+    rc = bind_text(st, 1, info->mode);
+    rc = rc ? rc : sqlite3_bind_int(st, 2, info->workers);
+    rc = rc ? rc : sqlite3_bind_int(st, 3, info->concurrency);
+    rc = rc ? rc : sqlite3_bind_int(st, 4, info->depth);
+    rc = rc ? rc : bind_text(st, 5, info->seeds);
+    rc = rc ? rc : bind_text(st, 6, now);
+    if ((e = run(s, st, rc, "cannot insert run")))
+        return e;
+    *run_id = sqlite3_last_insert_rowid(s->db);
+    return ERR_OK;
+}
+
+enum err store_run_end(struct store *s, int64_t run_id,
+                       const struct run_stats *r)
+{
+    sqlite3_stmt *st = s->st[ST_RUN_END];
+    char now[64];
+    enum err e;
+    int rc;
+
+    if ((e = store_flush(s)))
+        return e;
+    now_iso(now, sizeof(now));
+    rc = bind_text(st, 1, now);
+    rc = rc ? rc : sqlite3_bind_int64(st, 2, r->wall_ms);
+    rc = rc ? rc : sqlite3_bind_int64(st, 3, r->pages);
+    rc = rc ? rc : sqlite3_bind_int64(st, 4, r->errors);
+    rc = rc ? rc : sqlite3_bind_int64(st, 5, r->cpu_user_ms);
+    rc = rc ? rc : sqlite3_bind_int64(st, 6, r->cpu_sys_ms);
+    rc = rc ? rc : sqlite3_bind_int64(st, 7, r->peak_rss_kb);
+    rc = rc ? rc : bind_text(st, 8, r->status);
+    rc = rc ? rc : sqlite3_bind_int64(st, 9, run_id);
+    return run(s, st, rc, "cannot update run");
+}
+
+static int bind_page(sqlite3_stmt *st, int64_t run_id,
+                     const struct page_row *row)
+{
+    const struct page *pg = row->page;
+    char now[64];
+    int rc;
+
+    now_iso(now, sizeof(now));
+    rc = sqlite3_bind_int64(st, 1, run_id);
+    rc = rc ? rc : bind_text(st, 2, row->url);
+    rc = rc ? rc : bind_text(st, 3, row->final_url);
+    rc = rc ? rc : sqlite3_bind_int(st, 4, row->depth);
+    rc = rc ? rc : sqlite3_bind_int64(st, 5, row->status);
+    rc = rc ? rc : bind_text(st, 6, row->content_type);
+    rc = rc ? rc : bind_text(st, 7, pg ? pg->charset : NULL);
+    rc = rc ? rc : sqlite3_bind_int64(st, 8, row->bytes);
+    rc = rc ? rc : sqlite3_bind_int64(st, 9, row->fetch_ms);
+    if (pg) {
+        rc = rc ? rc : bind_text(st, 10, pg->title);
+        rc = rc ? rc : bind_text(st, 11, pg->description);
+        rc = rc ? rc : bind_text(st, 12, pg->lang);
+        rc = rc ? rc : bind_text(st, 13, pg->canonical);
+        rc = rc ? rc : bind_text(st, 14, pg->h1);
+        rc = rc ? rc : sqlite3_bind_int64(st, 15, pg->words);
+        rc = rc ? rc : sqlite3_bind_int64(st, 16, (sqlite3_int64)pg->nlinks);
+    }
+    rc = rc ? rc : bind_text(st, 17, row->error);
+    rc = rc ? rc : bind_text(st, 18, now);
+    return rc;
+}
+
+static enum err put_children(struct store *s, int64_t page_id,
+                             const struct page_row *row)
+{
+    const struct page *pg = row->page;
+    sqlite3_stmt *st;
+    enum err e = ERR_OK;
+    size_t i;
+    int rc;
+
+    for (i = 0; pg && i < pg->nlinks && !e; i++) {
+        st = s->st[ST_LINK];
+        rc = sqlite3_bind_int64(st, 1, page_id);
+        rc = rc ? rc : bind_text(st, 2, pg->links[i].url);
+        rc = rc ? rc : sqlite3_bind_int(st, 3, pg->links[i].followable);
+        e = run(s, st, rc, "cannot insert link");
+    }
+    for (i = 0; pg && i < pg->nfields && !e; i++) {
+        if (!pg->fields[i])
+            continue;
+        st = s->st[ST_FIELD];
+        rc = sqlite3_bind_int64(st, 1, page_id);
+        rc = rc ? rc : bind_text(st, 2, row->fields[i].name);
+        rc = rc ? rc : bind_text(st, 3, pg->fields[i]);
+        e = run(s, st, rc, "cannot insert field");
+    }
+    return e;
+}
+
+enum err store_put_page(struct store *s, int64_t run_id,
+                        const struct page_row *row)
+{
+    sqlite3_stmt *st = s->st[ST_PAGE];
+    enum err e;
+
+    if ((e = batch_begin(s)))
+        return e;
+    if ((e = run(s, st, bind_page(st, run_id, row), "cannot insert page")))
+        return e;
+    if ((e = put_children(s, sqlite3_last_insert_rowid(s->db), row)))
+        return e;
+    s->pending++;
+    return ERR_OK;
+}

@@ -1,0 +1,96 @@
+/*
+ * utf8.c - UTF-8 validation and repair (see utf8.h).
+ */
+#include "scrape/utf8.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Length of the well-formed sequence at s (n bytes left), or 0. */
+static size_t seq_len(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len, i;
+    unsigned long cp;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+bool utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, k;
+
+    while (i < n) {
+        k = seq_len(p + i, n - i);
+        if (!k)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+static bool is_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+           c == '\v';
+}
+
+char *utf8_clean(const char *s, size_t n, bool collapse)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    /* Worst case: every byte becomes the 3-byte U+FFFD. */
+    char *out = malloc(n * 3 + 1), *o = out;
+    bool pending_space = false;
+    size_t i = 0, k;
+
+    if (!out)
+        return NULL;
+    while (i < n) {
+        if (collapse && is_space(p[i])) {
+            pending_space = o != out;
+            i++;
+            continue;
+        }
+        if (pending_space) {
+            *o++ = ' ';
+            pending_space = false;
+        }
+        k = p[i] ? seq_len(p + i, n - i) : 0;
+        if (k) {
+            memcpy(o, p + i, k);
+            o += k;
+            i += k;
+        } else {
+            memcpy(o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        }
+    }
+    *o = '\0';
+    return out;
+}

@@ -1,0 +1,233 @@
+/*
+ * site.c - deterministic generation of the bookstore site (see site.h).
+ */
+#include "site.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const adjectives[] = {
+    "Silent", "Crimson", "Hidden", "Golden", "Broken", "Distant", "Quiet",
+    "Wild",   "Secret",  "Last",   "Frozen", "Burning", "Lost",   "Iron"};
+static const char *const nouns[] = {
+    "River", "Garden", "Empire", "Harbour", "Mountain", "Library", "Forest",
+    "Tower", "Kingdom", "Letter", "Island",  "Machine",  "Winter",  "Song"};
+static const char *const ratings[] = {"One", "Two", "Three", "Four", "Five"};
+static const char *const words[] = {
+    "the",    "reader", "story",  "journey", "of",     "a",      "young",
+    "writer", "who",    "finds",  "old",     "maps",   "and",    "hidden",
+    "truths", "across", "cities", "seas",    "during", "long",   "nights",
+    "with",   "friends", "under", "strange", "skies",  "beyond", "time"};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Small deterministic PRNG so every server renders the same site. */
+static unsigned next_rand(unsigned *state)
+{
+    *state = *state * 1103515245u + 12345u;
+    return (*state >> 16) & 0x7fff;
+}
+
+void site_path(unsigned i, char *out, size_t n)
+{
+    if (i == 0)
+        snprintf(out, n, "/index.html");
+    else
+        snprintf(out, n, "/book/%u.html", i);
+}
+
+void site_title(unsigned i, char *out, size_t n)
+{
+    if (i == 0)
+        snprintf(out, n, "Scrape Books - All products");
+    else
+        snprintf(out, n, "%s %s, volume %u | Scrape Books",
+                 adjectives[i % COUNT(adjectives)],
+                 nouns[(i / COUNT(adjectives)) % COUNT(nouns)], i);
+}
+
+void site_price(unsigned i, char *out, size_t n)
+{
+    snprintf(out, n, "\xC2\xA3%u.%02u", 10 + (i * 7919) % 90, (i * 31) % 100);
+}
+
+unsigned site_depth(unsigned i, unsigned fanout)
+{
+    unsigned d = 0;
+
+    while (i > 0) {
+        i = (i - 1) / fanout;
+        d++;
+    }
+    return d;
+}
+
+int site_has_external(unsigned i)
+{
+    return i % 50 == 0;
+}
+
+struct out {
+    char *p;
+    size_t len, cap;
+    int failed;
+};
+
+static void put(struct out *o, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (o->failed)
+        return;
+    for (;;) {
+        va_start(ap, fmt);
+        n = vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            o->failed = 1;
+            return;
+        }
+        if ((size_t)n < o->cap - o->len)
+            break;
+        {
+            size_t ncap = (o->cap + (size_t)n) * 2;
+            char *np = realloc(o->p, ncap);
+            if (!np) {
+                o->failed = 1;
+                return;
+            }
+            o->p = np;
+            o->cap = ncap;
+        }
+    }
+    o->len += (size_t)n;
+}
+
+/* Links to a related page in one of several equivalent spellings. */
+static void related_link(struct out *o, const struct site_opts *s,
+                         unsigned r, unsigned style)
+{
+    char path[64];
+
+    site_path(r, path, sizeof(path));
+    switch (style % 6) {
+    case 0:
+        put(o, "<a href=\"%s#reviews\">related</a>\n", path);
+        break;
+    case 1:
+        put(o, "<a href=\"../book/./../%s\">related</a>\n", path + 1);
+        break;
+    case 2:
+        put(o, "<a href=\"HTTP://127.0.0.1:%u%s\">related</a>\n", s->port,
+            path);
+        break;
+    case 3:
+        /* %2F stays encoded; %6F is 'o' and must be decoded. */
+        put(o, "<a href=\"/b%%6Fok/../%s\">related</a>\n",
+            r ? path + 1 : "index.html");
+        break;
+    case 4:
+        put(o, "<a href=\"  %s \">related</a>\n", path);
+        break;
+    default:
+        put(o, "<a href=\"http://127.0.0.1:%u/./%s\">related</a>\n", s->port,
+            path + 1);
+        break;
+    }
+}
+
+static void head(struct out *o, const struct site_opts *s, unsigned i)
+{
+    char title[128], path[64];
+
+    site_title(i, title, sizeof(title));
+    site_path(i, path, sizeof(path));
+    put(o, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
+           "<meta charset=\"utf-8\">\n<title>%s</title>\n"
+           "<meta name=\"description\" content=\"Book %u of the Scrape Books"
+           " catalogue\">\n"
+           "<link rel=\"canonical\" href=\"http://127.0.0.1:%u%s\">\n"
+           "<style>body { font-family: serif; } .price { color: green; }"
+           "</style>\n<script>var hidden = 'these words are not visible';"
+           "</script>\n</head>\n",
+        i % 3 ? "en" : "en-GB", title, i, s->port, path);
+}
+
+static void links(struct out *o, const struct site_opts *s, unsigned i)
+{
+    unsigned k, seed = i * 2654435761u + 1;
+    char path[64];
+
+    put(o, "<ul class=\"nav\">\n<li><a href=\"/index.html\">Home</a></li>\n");
+    if (i > 0) {
+        site_path((i - 1) / s->fanout, path, sizeof(path));
+        put(o, "<li><a href=\"%s\">Up</a></li>\n", path);
+    }
+    put(o, "</ul>\n<ol class=\"books\">\n");
+    for (k = 1; k <= s->fanout; k++) {
+        unsigned long c = (unsigned long)i * s->fanout + k;
+        if (c >= s->pages)
+            break;
+        site_path((unsigned)c, path, sizeof(path));
+        /* Relative from /book/, root-relative from the index. */
+        if (i == 0)
+            put(o, "<li><a href=\"%s\">book %lu</a></li>\n", path + 1, c);
+        else
+            put(o, "<li><a href=\"%lu.html\">book %lu</a></li>\n", c, c);
+    }
+    put(o, "</ol>\n<div class=\"related\">\n");
+    for (k = 0; k < 3; k++)
+        related_link(o, s, next_rand(&seed) % s->pages, i + k);
+    put(o, "</div>\n");
+    if (site_has_external(i))
+        put(o, "<p class=\"elsewhere\"><a href=\"http://localhost:%u/book/1"
+               ".html\">mirror</a> <a href=\"mailto:shop@example.com\">mail"
+               "</a> <a href=\"javascript:void(0)\">js</a></p>\n",
+            s->port);
+}
+
+static void body_text(struct out *o, const struct site_opts *s, unsigned i)
+{
+    unsigned seed = i + 7;
+
+    put(o, "<div class=\"description\">\n");
+    while (o->len + 200 < s->page_size && !o->failed) {
+        unsigned n = 20 + next_rand(&seed) % 40, w;
+        put(o, "<p>");
+        for (w = 0; w < n; w++)
+            put(o, "%s%s", w ? " " : "",
+                words[next_rand(&seed) % COUNT(words)]);
+        put(o, ".</p>\n");
+    }
+    put(o, "</div>\n");
+}
+
+char *site_render(const struct site_opts *s, unsigned i, size_t *len)
+{
+    struct out o = {0};
+    char title[128], price[32];
+
+    o.cap = s->page_size + 4096;
+    o.p = malloc(o.cap);
+    if (!o.p)
+        return NULL;
+    site_title(i, title, sizeof(title));
+    site_price(i, price, sizeof(price));
+    head(&o, s, i);
+    put(&o, "<body>\n<h1>%.*s</h1>\n", (int)strcspn(title, "|"), title);
+    put(&o, "<p class=\"price\">%s</p>\n<p class=\"star-rating %s\">rated</p>\n"
+            "<p class=\"availability\">In stock (%u available)</p>\n",
+        price, ratings[i % COUNT(ratings)], 1 + i % 20);
+    links(&o, s, i);
+    body_text(&o, s, i);
+    put(&o, "</body>\n</html>\n");
+    if (o.failed) {
+        free(o.p);
+        return NULL;
+    }
+    *len = o.len;
+    return o.p;
+}

@@ -1,0 +1,48 @@
+/*
+ * site.h - the generated bookstore site served by tests/server/sitesrv.
+ *
+ * Page 0 is /index.html; page i > 0 is /book/i.html.  The link graph is a
+ * `fanout`-ary tree (page i links to its children i*fanout+1 ..
+ * i*fanout+fanout), so every page is reachable from the index and the
+ * depth needed is site_depth(); on top of that each page links to its
+ * parent, the index, and a few "related" pages spelled in equivalent but
+ * different ways (fragments, dot-segments, percent-encoding, upper-case
+ * scheme, default port) that a crawler must deduplicate.  Some pages link
+ * to the same server under another host name ("localhost"), which a
+ * crawler that stays on the seeds' host must not follow.
+ *
+ * Shared by the server and the tests, so the tests know what each page
+ * says without fetching it.
+ */
+#ifndef SCRAPE_TEST_SITE_H
+#define SCRAPE_TEST_SITE_H
+
+#include <stddef.h>
+
+struct site_opts {
+    unsigned pages;      /* including the index; >= 1 */
+    unsigned fanout;     /* children per page; >= 1 */
+    size_t page_size;    /* approximate bytes of HTML per page */
+    unsigned port;       /* the server's port, for absolute links */
+};
+
+/* Writes the path of page i ("/index.html" or "/book/i.html"). */
+void site_path(unsigned i, char *out, size_t n);
+
+/* Writes the <title> text of page i. */
+void site_title(unsigned i, char *out, size_t n);
+
+/* Writes the price text of page i (UTF-8, e.g. "£12.34"). */
+void site_price(unsigned i, char *out, size_t n);
+
+/* Links the tree needs from the index to page i. */
+unsigned site_depth(unsigned i, unsigned fanout);
+
+/* True when page i links to the other host name. */
+int site_has_external(unsigned i);
+
+/* Renders page i; returns a new NUL-terminated string (caller frees) and
+ * its length in *len, or NULL when out of memory. */
+char *site_render(const struct site_opts *o, unsigned i, size_t *len);
+
+#endif

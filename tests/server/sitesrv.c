@@ -1,0 +1,330 @@
+/*
+ * sitesrv.c - the local test, demo and benchmark site (libmicrohttpd).
+ *
+ *   sitesrv [--port P] [--pages N] [--fanout K] [--latency MS]
+ *           [--page-size BYTES] [--lifetime SEC]
+ *
+ * Listens on 127.0.0.1 only (port 0 = a free one), prints the port on
+ * stdout, and serves until SIGTERM/SIGINT or --lifetime seconds (default
+ * 900) pass, so a forgotten server never outlives a test run for long.
+ * One thread per connection: --latency sleeps in the handler without
+ * stalling other requests.
+ *
+ * Besides the generated site (site.h) it serves fixtures for error paths:
+ *   /status/CODE          that HTTP status with a small HTML body
+ *   /redirect/N           a chain of N redirects ending at /index.html
+ *   /loop                 a redirect to itself
+ *   /slow?ms=N            waits N ms, then a small page
+ *   /big?bytes=N          N bytes of HTML, chunked (no Content-Length)
+ *   /data.json            a non-HTML resource
+ *   /charset/header       ISO-8859-1 bytes, charset only in the header
+ *   /charset/meta         windows-1252 bytes, charset only in <meta>
+ *   /charset/none         ISO-8859-1 bytes, no charset anywhere
+ *   /charset/sjis         Shift_JIS bytes, charset in the header
+ */
+#include <errno.h>
+#include <limits.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "site.h"
+
+#define LATENCY_MAX_MS 60000
+#define BIG_MAX_BYTES  (4L * 1024 * 1024 * 1024)
+
+struct server {
+    struct site_opts site;
+    unsigned latency_ms;
+};
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+        ;
+}
+
+static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned code,
+                                const char *ctype, const char *body,
+                                size_t len)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    enum MHD_Result ret;
+
+    if (!r)
+        return MHD_NO;
+    if (ctype)
+        MHD_add_response_header(r, "Content-Type", ctype);
+    ret = MHD_queue_response(c, code, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result send_str(struct MHD_Connection *c, unsigned code,
+                                const char *ctype, const char *body)
+{
+    return send_buf(c, code, ctype, body, strlen(body));
+}
+
+static enum MHD_Result redirect(struct MHD_Connection *c, const char *to)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ret;
+
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Location", to);
+    ret = MHD_queue_response(c, MHD_HTTP_FOUND, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Parses a decimal query argument; `def` when absent or bad. */
+static long arg_long(struct MHD_Connection *c, const char *key, long def,
+                     long max)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+    char *end;
+    long n;
+
+    if (!v)
+        return def;
+    n = strtol(v, &end, 10);
+    return (*end || n < 0 || n > max) ? def : n;
+}
+
+/* Streams `cls` (a heap long: bytes left) of filler HTML. */
+static ssize_t big_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    long *left = cls;
+    size_t n = max;
+
+    (void)pos;
+    if (*left <= 0)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    if ((long)n > *left)
+        n = (size_t)*left;
+    memset(buf, 'x', n);
+    if (pos == 0 && n >= 6)
+        memcpy(buf, "<html>", 6);
+    *left -= (long)n;
+    return (ssize_t)n;
+}
+
+static enum MHD_Result send_big(struct MHD_Connection *c, long bytes)
+{
+    long *left = malloc(sizeof(*left));
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+
+    if (!left)
+        return MHD_NO;
+    *left = bytes;
+    r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
+                                          big_reader, left, free);
+    if (!r) {
+        free(left);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "text/html");
+    ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result charset_page(struct MHD_Connection *c, const char *kind)
+{
+    /* "Café crème – déjà vu" with é=E9, è=E8, à=E0, en dash=96 (cp1252). */
+    static const char latin1_title[] = "Caf\xE9 cr\xE8me d\xE9j\xE0 vu";
+    char body[512];
+
+    if (!strcmp(kind, "header")) {
+        snprintf(body, sizeof(body),
+                 "<html><head><title>%s</title></head><body><h1>%s</h1>"
+                 "</body></html>", latin1_title, latin1_title);
+        return send_str(c, 200, "text/html; charset=ISO-8859-1", body);
+    }
+    if (!strcmp(kind, "meta")) {
+        snprintf(body, sizeof(body),
+                 "<html><head><meta http-equiv=\"Content-Type\" "
+                 "content=\"text/html; charset=windows-1252\"><title>%s "
+                 "\x96 \x80 5</title></head><body></body></html>",
+                 latin1_title);
+        return send_str(c, 200, "text/html", body);
+    }
+    if (!strcmp(kind, "none")) {
+        snprintf(body, sizeof(body),
+                 "<html><head><title>%s</title></head><body></body></html>",
+                 latin1_title);
+        return send_str(c, 200, "text/html", body);
+    }
+    if (!strcmp(kind, "sjis")) {
+        /* "日本語" in Shift_JIS. */
+        return send_str(c, 200, "text/html; charset=Shift_JIS",
+                        "<html><head><title>\x93\xfa\x96\x7b\x8c\xea"
+                        "</title></head><body></body></html>");
+    }
+    return send_str(c, 404, "text/html", "<title>no such charset</title>");
+}
+
+/* Serves /index.html and /book/N.html; other paths are 404. */
+static enum MHD_Result site_page(struct server *s, struct MHD_Connection *c,
+                                 const char *url)
+{
+    unsigned long i = 0;
+    char *end, *html;
+    size_t len;
+    enum MHD_Result ret;
+
+    if (strcmp(url, "/index.html") && strcmp(url, "/")) {
+        if (strncmp(url, "/book/", 6))
+            return send_str(c, 404, "text/html", "<title>Not found</title>");
+        i = strtoul(url + 6, &end, 10);
+        if (end == url + 6 || strcmp(end, ".html") || i == 0 ||
+            i >= s->site.pages)
+            return send_str(c, 404, "text/html", "<title>Not found</title>");
+    }
+    html = site_render(&s->site, (unsigned)i, &len);
+    if (!html)
+        return MHD_NO;
+    ret = send_buf(c, 200, "text/html; charset=utf-8", html, len);
+    free(html);
+    return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
+                              const char *url, const char *method,
+                              const char *version, const char *upload,
+                              size_t *upload_size, void **state)
+{
+    struct server *s = cls;
+    char to[64];
+
+    (void)version;
+    (void)upload;
+    (void)upload_size;
+    if (!*state) {
+        /* First call per request: headers only, answer on the next. */
+        *state = (void *)1;
+        return MHD_YES;
+    }
+    if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+        return send_str(c, 405, "text/plain", "GET only\n");
+    if (s->latency_ms)
+        sleep_ms(s->latency_ms);
+    if (!strncmp(url, "/status/", 8)) {
+        long code = strtol(url + 8, NULL, 10);
+        if (code < 100 || code > 599)
+            code = 400;
+        return send_str(c, (unsigned)code, "text/html",
+                        "<html><head><title>status page</title></head>"
+                        "<body><a href=\"/index.html\">home</a></body></html>");
+    }
+    if (!strncmp(url, "/redirect/", 10)) {
+        long n = strtol(url + 10, NULL, 10);
+        if (n <= 0)
+            return redirect(c, "/index.html");
+        snprintf(to, sizeof(to), "/redirect/%ld", n - 1);
+        return redirect(c, to);
+    }
+    if (!strcmp(url, "/loop"))
+        return redirect(c, "/loop");
+    if (!strcmp(url, "/slow")) {
+        sleep_ms((unsigned)arg_long(c, "ms", 1000, LATENCY_MAX_MS));
+        return send_str(c, 200, "text/html", "<title>slow</title>");
+    }
+    if (!strcmp(url, "/big"))
+        return send_big(c, arg_long(c, "bytes", 1024, BIG_MAX_BYTES));
+    if (!strcmp(url, "/data.json"))
+        return send_str(c, 200, "application/json", "{\"books\": 3}\n");
+    if (!strncmp(url, "/charset/", 9))
+        return charset_page(c, url + 9);
+    return site_page(s, c, url);
+}
+
+static int parse_args(int argc, char **argv, struct server *s, long *port,
+                      long *lifetime)
+{
+    int i;
+
+    for (i = 1; i + 1 < argc; i += 2) {
+        char *end;
+        long v = strtol(argv[i + 1], &end, 10);
+        if (*end || v < 0)
+            return -1;
+        if (!strcmp(argv[i], "--port") && v <= 65535)
+            *port = v;
+        else if (!strcmp(argv[i], "--pages") && v >= 1 && v <= 10000000)
+            s->site.pages = (unsigned)v;
+        else if (!strcmp(argv[i], "--fanout") && v >= 1 && v <= 10000)
+            s->site.fanout = (unsigned)v;
+        else if (!strcmp(argv[i], "--latency") && v <= LATENCY_MAX_MS)
+            s->latency_ms = (unsigned)v;
+        else if (!strcmp(argv[i], "--page-size") && v <= 64L * 1024 * 1024)
+            s->site.page_size = (size_t)v;
+        else if (!strcmp(argv[i], "--lifetime"))
+            *lifetime = v;
+        else
+            return -1;
+    }
+    return i == argc ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+    struct server s = {.site = {.pages = 1000, .fanout = 10,
+                                .page_size = 16 * 1024}};
+    struct sockaddr_in addr;
+    struct MHD_Daemon *d;
+    const union MHD_DaemonInfo *info;
+    long port = 0, lifetime = 900;
+    sigset_t set;
+    struct timespec limit;
+    int sig;
+
+    if (parse_args(argc, argv, &s, &port, &lifetime)) {
+        fprintf(stderr, "usage: sitesrv [--port P] [--pages N] [--fanout K]"
+                        " [--latency MS] [--page-size B] [--lifetime S]\n");
+        return 2;
+    }
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    /* Block before MHD starts its threads so they inherit the mask. */
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    d = MHD_start_daemon(
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+            MHD_USE_POLL,
+        0, NULL, NULL, handle, &s, MHD_OPTION_SOCK_ADDR, &addr,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "sitesrv: cannot listen on 127.0.0.1:%ld\n", port);
+        return 1;
+    }
+    info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    s.site.port = info ? info->port : (unsigned)port;
+    printf("%u\n", s.site.port);
+    fflush(stdout);
+    limit.tv_sec = lifetime;
+    limit.tv_nsec = 0;
+    sig = sigtimedwait(&set, NULL, &limit);
+    (void)sig;
+    MHD_stop_daemon(d);
+    return 0;
+}
