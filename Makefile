@@ -64,7 +64,7 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Itests -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Wno-discarded-qualifiers -Itests -c -o $@ $<
 
 $(SITESRV): $(BUILD)/tests/server/sitesrv.o $(BUILD)/tests/server/site.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LIBS) -lpthread

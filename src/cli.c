@@ -99,6 +99,7 @@ static bool add_field(struct config *cfg, const char *arg, FILE *err)
 {
     const char *eq = strchr(arg, '=');
     struct field_spec *nf;
+    char *name, *xpath;
     size_t i;
 
     if (!eq || eq == arg || !eq[1]) {
@@ -117,10 +118,12 @@ static bool add_field(struct config *cfg, const char *arg, FILE *err)
     if (!nf)
         return false;
     cfg->fields = nf;
-    nf[cfg->nfields].name = strndup(arg, (size_t)(eq - arg));
-    nf[cfg->nfields].xpath = strdup(eq + 1);
+    name = strndup(arg, (size_t)(eq - arg));
+    xpath = strdup(eq + 1);
+    nf[cfg->nfields].name = name;
+    nf[cfg->nfields].xpath = xpath;
     cfg->nfields++;
-    return nf[cfg->nfields - 1].name && nf[cfg->nfields - 1].xpath;
+    return name && xpath;
 }
 
 static void defaults(struct config *cfg)
@@ -218,8 +221,8 @@ void cli_release(struct config *cfg)
     size_t i;
 
     for (i = 0; i < cfg->nfields; i++) {
-        free(cfg->fields[i].name);
-        free(cfg->fields[i].xpath);
+        free((char *)cfg->fields[i].name);
+        free((char *)cfg->fields[i].xpath);
     }
     free(cfg->fields);
     free(cfg->user_agent);

@@ -40,12 +40,23 @@ struct parser {
     size_t nfields;
 };
 
+/* libxml2 prints encoding and XPath errors through its generic error
+ * handler; records carry our own messages instead. */
+static void silent(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
 enum err parser_new(const struct field_spec *fields, size_t n,
                     struct parser **out, const char **bad_field)
 {
     struct parser *p = calloc(1, sizeof(*p));
     size_t i;
 
+    /* The handler is per-thread state in libxml2, hence set here, in the
+     * thread (or worker) that will parse. */
+    xmlSetGenericErrorFunc(NULL, silent);
     *out = NULL;
     *bad_field = NULL;
     if (!p)
@@ -505,7 +516,7 @@ enum err parse_page(struct parser *p, const char *body, size_t len,
     char charset[CHARSET_MAX + 1];
     struct walk w = {.pg = out};
     xmlDocPtr doc = NULL;
-    char *base = NULL;
+    char *base = NULL, *decoded = NULL;
     enum err e;
 
     memset(out, 0, sizeof(*out));
@@ -514,10 +525,20 @@ enum err parse_page(struct parser *p, const char *body, size_t len,
     pick_charset(content_type, body, len, charset);
     if (!(out->charset = strdup(charset)))
         return ERR_NOMEM;
+    if (!strcmp(charset, "windows-1252")) {
+        /* iconv stops at 1252's five undefined bytes, and libxml2 with it:
+         * decode here instead, never failing. */
+        if (!(decoded = utf8_from_cp1252(body, len, &len)))
+            return ERR_NOMEM;
+        body = decoded;
+        snprintf(charset, sizeof(charset), "UTF-8");
+    }
     doc = htmlCtxtReadMemory(p->ctxt, len ? body : " ", len ? (int)len : 1,
                              url, charset, PARSE_OPTIONS);
-    if (!doc)
+    if (!doc) {
+        free(decoded);
         return ERR_PARSE;
+    }
     if (!(base = find_base(xmlDocGetRootElement(doc), url))) {
         e = ERR_NOMEM;
         goto out;
@@ -529,6 +550,7 @@ enum err parse_page(struct parser *p, const char *body, size_t len,
     e = eval_fields(p, doc, out);
 out:
     free(base);
+    free(decoded);
     xmlFreeDoc(doc);
     return e;
 }

@@ -94,3 +94,37 @@ char *utf8_clean(const char *s, size_t n, bool collapse)
     *o = '\0';
     return out;
 }
+
+/* Unicode code points of windows-1252 bytes 0x80..0x9F. */
+static const unsigned short cp1252_high[32] = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+    0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+
+char *utf8_from_cp1252(const char *s, size_t n, size_t *out_len)
+{
+    char *out = malloc(n * 3 + 1), *o = out;
+    size_t i;
+
+    if (!out)
+        return NULL;
+    for (i = 0; i < n; i++) {
+        unsigned c = (unsigned char)s[i];
+        if (c >= 0x80 && c < 0xA0)
+            c = cp1252_high[c - 0x80];
+        if (c < 0x80) {
+            *o++ = (char)c;
+        } else if (c < 0x800) {
+            *o++ = (char)(0xC0 | (c >> 6));
+            *o++ = (char)(0x80 | (c & 0x3F));
+        } else {
+            *o++ = (char)(0xE0 | (c >> 12));
+            *o++ = (char)(0x80 | ((c >> 6) & 0x3F));
+            *o++ = (char)(0x80 | (c & 0x3F));
+        }
+    }
+    *o = '\0';
+    *out_len = (size_t)(o - out);
+    return out;
+}

@@ -27,10 +27,11 @@
 /* Bodies larger than this are not parsed (libxml2 takes an int length). */
 #define PARSE_MAX_BYTES (1024L * 1024 * 1024)
 
-/* A user field: NAME=XPATH from the command line. */
+/* A user field: NAME=XPATH from the command line.  Whoever fills one
+ * owns the strings (cli.c does, for the command line). */
 struct field_spec {
-    char *name;
-    char *xpath;
+    const char *name;
+    const char *xpath;
 };
 
 /* One <a href>.  `url` is canonical when `followable`; otherwise it is the

@@ -20,4 +20,10 @@ bool utf8_valid(const char *s, size_t n);
  * NULL when out of memory. */
 char *utf8_clean(const char *s, size_t n, bool collapse);
 
+/* Decodes windows-1252 bytes to UTF-8 the WHATWG way (the five bytes
+ * 1252 leaves undefined map to the C1 controls, so decoding never fails,
+ * unlike iconv's).  Returns a new NUL-terminated string and its length in
+ * *out_len; caller frees; NULL when out of memory. */
+char *utf8_from_cp1252(const char *s, size_t n, size_t *out_len);
+
 #endif

@@ -1,0 +1,222 @@
+/* harness.c - see harness.h. */
+#include "harness.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *env_or(const char *name, const char *def)
+{
+    const char *v = getenv(name);
+
+    return v && *v ? v : def;
+}
+
+void site_start(struct site *s, const char *const *args)
+{
+    const char *bin = env_or("SITESRV_BIN", "build/sitesrv");
+    const char *argv[32];
+    char line[32];
+    struct pollfd pfd;
+    size_t n = 0, got = 0;
+    int fds[2];
+
+    argv[n++] = bin;
+    argv[n++] = "--lifetime";
+    argv[n++] = "300";
+    while (args && *args && n < 30)
+        argv[n++] = *args++;
+    argv[n] = NULL;
+    cr_assert_eq(pipe(fds), 0);
+    s->pid = fork();
+    cr_assert_neq(s->pid, -1);
+    if (s->pid == 0) {
+        /* Die with the test process, whatever happens to it. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    pfd.fd = fds[0];
+    pfd.events = POLLIN;
+    while (got < sizeof(line) - 1 && !memchr(line, '\n', got)) {
+        ssize_t r;
+        cr_assert_eq(poll(&pfd, 1, HARNESS_START_S * 1000), 1,
+                     "site server did not start");
+        r = read(fds[0], line + got, sizeof(line) - 1 - got);
+        cr_assert_gt(r, 0, "site server exited (is %s built?)", bin);
+        got += (size_t)r;
+        line[got] = '\0';
+    }
+    close(fds[0]);
+    s->port = (unsigned)strtoul(line, NULL, 10);
+    cr_assert_gt(s->port, 0);
+}
+
+void site_stop(struct site *s)
+{
+    if (s->pid > 0) {
+        kill(s->pid, SIGTERM);
+        waitpid(s->pid, NULL, 0);
+    }
+    s->pid = 0;
+}
+
+void sandbox_init(struct sandbox *sb)
+{
+    snprintf(sb->dir, sizeof(sb->dir), "/tmp/scrape-it-XXXXXX");
+    cr_assert_not_null(mkdtemp(sb->dir));
+    snprintf(sb->db, sizeof(sb->db), "%s/out.db", sb->dir);
+    snprintf(sb->seeds, sizeof(sb->seeds), "%s/seeds.txt", sb->dir);
+    snprintf(sb->err, sizeof(sb->err), "%s/stderr.txt", sb->dir);
+}
+
+void sandbox_release(struct sandbox *sb)
+{
+    char cmd[128];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sb->dir);
+    if (system(cmd) != 0)
+        cr_log_warn("cannot remove %s", sb->dir);
+}
+
+void write_seeds(const struct sandbox *sb, const char *text)
+{
+    FILE *f = fopen(sb->seeds, "w");
+
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static long elapsed_ms(const struct timespec *t0)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - t0->tv_sec) * 1000 +
+           (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+int run_scrape(const struct sandbox *sb, const char *const *args,
+               int timeout_s, int interrupt_after_ms)
+{
+    const char *bin = env_or("SCRAPE_BIN", "build/scrape");
+    const char *argv[64];
+    struct timespec t0;
+    bool interrupted = false;
+    size_t n = 0;
+    int status, fd;
+    pid_t pid, w;
+
+    argv[n++] = bin;
+    while (args && *args && n < 63)
+        argv[n++] = *args++;
+    argv[n] = NULL;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        fd = open(sb->err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0)
+            dup2(fd, STDERR_FILENO);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    for (;;) {
+        w = waitpid(pid, &status, WNOHANG);
+        if (w == pid)
+            break;
+        if (interrupt_after_ms > 0 && !interrupted &&
+            elapsed_ms(&t0) >= interrupt_after_ms) {
+            kill(pid, SIGINT);
+            interrupted = true;
+        }
+        if (elapsed_ms(&t0) > timeout_s * 1000L) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            cr_assert_fail("scrape did not finish within %d s", timeout_s);
+        }
+        usleep(10000);
+    }
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return WEXITSTATUS(status);
+}
+
+char *read_stderr(const struct sandbox *sb)
+{
+    FILE *f = fopen(sb->err, "r");
+    char *text = calloc(1, 1 << 20);
+    size_t n;
+
+    cr_assert_not_null(f);
+    n = fread(text, 1, (1 << 20) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+static sqlite3_stmt *query(const struct sandbox *sb, sqlite3 **db,
+                           const char *fmt, va_list ap)
+{
+    char sql[2048];
+    sqlite3_stmt *st = NULL;
+
+    vsnprintf(sql, sizeof(sql), fmt, ap);
+    cr_assert_eq(sqlite3_open_v2(sb->db, db, SQLITE_OPEN_READONLY, NULL),
+                 SQLITE_OK, "cannot open %s", sb->db);
+    cr_assert_eq(sqlite3_prepare_v2(*db, sql, -1, &st, NULL), SQLITE_OK,
+                 "%s: %s", sql, sqlite3_errmsg(*db));
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "no row: %s", sql);
+    return st;
+}
+
+long long db_int(const struct sandbox *sb, const char *fmt, ...)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    long long v;
+    va_list ap;
+
+    va_start(ap, fmt);
+    st = query(sb, &db, fmt, ap);
+    va_end(ap);
+    v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+char *db_text(const struct sandbox *sb, const char *fmt, ...)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    const unsigned char *t;
+    char *v;
+    va_list ap;
+
+    va_start(ap, fmt);
+    st = query(sb, &db, fmt, ap);
+    va_end(ap);
+    t = sqlite3_column_text(st, 0);
+    v = t ? strdup((const char *)t) : NULL;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}

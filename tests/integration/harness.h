@@ -1,0 +1,57 @@
+/*
+ * harness.h - integration test helpers: start the local site, run the
+ * real scrape binary, query the database it wrote.
+ *
+ * Every wait is bounded: the site must print its port within
+ * HARNESS_START_S, scrape must exit within the timeout given, else the
+ * process is killed and the test fails.
+ */
+#ifndef SCRAPE_TEST_HARNESS_H
+#define SCRAPE_TEST_HARNESS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define HARNESS_START_S 10
+
+struct site {
+    pid_t pid;
+    unsigned port;
+};
+
+/* A per-test temporary directory with db and seeds paths inside. */
+struct sandbox {
+    char dir[64];
+    char db[128];
+    char seeds[128];
+    char err[128]; /* scrape's stderr */
+};
+
+/* Starts sitesrv with extra args (NULL-terminated list). */
+void site_start(struct site *s, const char *const *args);
+void site_stop(struct site *s);
+
+void sandbox_init(struct sandbox *sb);
+void sandbox_release(struct sandbox *sb);
+
+/* Writes `text` to the sandbox's seeds file. */
+void write_seeds(const struct sandbox *sb, const char *text);
+
+/* Runs scrape with argv (NULL-terminated, without argv[0]), stderr to
+ * sb->err; returns the exit status (128+sig if killed by a signal).
+ * Fails the test after `timeout_s`.  When `interrupt_after_ms` > 0, sends
+ * SIGINT that long after the start. */
+int run_scrape(const struct sandbox *sb, const char *const *args,
+               int timeout_s, int interrupt_after_ms);
+
+/* Returns scrape's stderr as a new string (caller frees). */
+char *read_stderr(const struct sandbox *sb);
+
+/* First column of the first row of `sql` on sb->db. */
+long long db_int(const struct sandbox *sb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Same as text; caller frees; NULL for SQL NULL. */
+char *db_text(const struct sandbox *sb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

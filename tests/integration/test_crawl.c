@@ -1,0 +1,377 @@
+/*
+ * Integration tests: the real scrape binary against the real local site
+ * (tests/server/sitesrv on 127.0.0.1), checked through the SQLite file.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "server/site.h"
+
+#define RUN_TIMEOUT_S 60
+
+static struct site site;
+static struct sandbox sb;
+static char url[256];
+
+/* Absolute URL on the test site. */
+static const char *site_url(const char *path)
+{
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u%s", site.port, path);
+    return url;
+}
+
+static void start(const char *const *site_args)
+{
+    sandbox_init(&sb);
+    site_start(&site, site_args);
+}
+
+static void finish(void)
+{
+    site_stop(&site);
+    sandbox_release(&sb);
+}
+
+static void seed_index(void)
+{
+    char text[300];
+
+    snprintf(text, sizeof(text), "%s\n", site_url("/index.html"));
+    write_seeds(&sb, text);
+}
+
+Test(crawl, whole_site_each_page_once_with_right_titles_and_fields,
+     .fini = finish)
+{
+    static const char *const args[] = {"--pages", "300", "--page-size",
+                                       "4000", NULL};
+    const char *const run[] = {"-q", "-d", "3", "--per-host", "32",
+                               "--field", "price=//p[@class='price']",
+                               "--db", sb.db, sb.seeds, NULL};
+    char title[128], price[32], path[64];
+    unsigned i;
+
+    start(args);
+    seed_index();
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"), 300);
+    cr_assert_eq(db_int(&sb, "SELECT count(DISTINCT url) FROM pages"), 300);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE error IS NOT"
+                             " NULL OR status != 200"),
+                 0);
+    cr_assert_eq(db_int(&sb, "SELECT pages FROM runs"), 300);
+    cr_assert_eq(db_int(&sb, "SELECT errors FROM runs"), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM runs WHERE status ="
+                             " 'done' AND mode = 'multi'"),
+                 1);
+    for (i = 0; i < 300; i++) {
+        char *got_title, *got_price;
+        site_path(i, path, sizeof(path));
+        site_title(i, title, sizeof(title));
+        site_price(i, price, sizeof(price));
+        got_title = db_text(&sb, "SELECT title FROM pages WHERE url = '%s'",
+                            site_url(path));
+        got_price = db_text(&sb,
+                            "SELECT value FROM fields f JOIN pages p ON"
+                            " p.id = f.page_id WHERE p.url = '%s' AND"
+                            " f.name = 'price'",
+                            site_url(path));
+        cr_assert_str_eq(got_title, title);
+        cr_assert_str_eq(got_price, price);
+        free(got_title);
+        free(got_price);
+    }
+    /* BFS depth is at most the tree depth (related links can shorten). */
+    cr_assert_eq(db_int(&sb, "SELECT max(depth) FROM pages"), 3);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE words < 100"
+                             " OR h1 IS NULL OR lang IS NULL"),
+                 0);
+}
+
+Test(crawl, max_pages_is_exact, .fini = finish)
+{
+    const char *const run[] = {"-q", "-d", "5", "--max-pages", "25", "--db",
+                               sb.db, sb.seeds, NULL};
+
+    start(NULL);
+    seed_index();
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"), 25);
+    cr_assert_eq(db_int(&sb, "SELECT pages FROM runs"), 25);
+}
+
+Test(crawl, depth_limits_the_crawl_to_the_index_links, .fini = finish)
+{
+    const char *const run[] = {"-q", "-d", "1", "--db", sb.db, sb.seeds,
+                               NULL};
+    long long expect;
+
+    start(NULL);
+    seed_index();
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT max(depth) FROM pages"), 1);
+    /* Depth 1 = the index plus each distinct same-host link on it. */
+    expect = db_int(&sb,
+                    "SELECT count(DISTINCT l.url) FROM links l JOIN pages p"
+                    " ON p.id = l.page_id WHERE p.depth = 0 AND l.followable"
+                    " AND l.url LIKE 'http://127.0.0.1:%%' AND l.url != p.url");
+    cr_assert_gt(expect, 10);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"), expect + 1);
+}
+
+Test(crawl, depth_zero_fetches_only_the_seeds, .fini = finish)
+{
+    const char *const run[] = {"-q", "--db", sb.db, sb.seeds, NULL};
+    char text[600];
+
+    start(NULL);
+    snprintf(text, sizeof(text), "%s\n", site_url("/index.html"));
+    snprintf(text + strlen(text), sizeof(text) - strlen(text),
+             "%s\n# and the same page spelled differently\n",
+             site_url("/book/1.html"));
+    snprintf(text + strlen(text), sizeof(text) - strlen(text),
+             "HTTP://127.0.0.1:%u/book/x/../1.html#f\n", site.port);
+    write_seeds(&sb, text);
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"), 2);
+}
+
+Test(crawl, other_hosts_are_recorded_not_fetched, .fini = finish)
+{
+    const char *const run[] = {"-q", "-d", "2", "--db", sb.db, sb.seeds,
+                               NULL};
+    char like[64];
+
+    start(NULL);
+    seed_index();
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    snprintf(like, sizeof(like), "http://localhost:%u/%%", site.port);
+    cr_assert_gt(db_int(&sb, "SELECT count(*) FROM links WHERE url LIKE '%s'",
+                        like),
+                 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE url LIKE '%s'",
+                        like),
+                 0);
+    cr_assert_gt(db_int(&sb, "SELECT count(*) FROM links WHERE url LIKE"
+                             " 'mailto:%%' AND followable = 0"),
+                 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE url NOT LIKE"
+                             " 'http://127.0.0.1:%%'"),
+                 0);
+}
+
+Test(crawl, any_host_follows_other_hosts, .fini = finish)
+{
+    const char *const run[] = {"-q", "-d", "1", "--any-host", "--db", sb.db,
+                               sb.seeds, NULL};
+    char like[64];
+
+    start(NULL);
+    seed_index();
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    snprintf(like, sizeof(like), "http://localhost:%u/book/1.html", site.port);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE url = '%s' AND"
+                             " status = 200",
+                        like),
+                 1);
+}
+
+Test(crawl, bad_seed_lines_are_reported_and_skipped, .fini = finish)
+{
+    const char *const run[] = {"-q", "--db", sb.db, sb.seeds, NULL};
+    char text[600], *err;
+
+    start(NULL);
+    snprintf(text, sizeof(text),
+             "# seeds\n%s\nftp://files.example/x\n\nnot a url at all\r\n"
+             "http://127.0.0.1:%u/book/2.html",
+             site_url("/index.html"), site.port);
+    write_seeds(&sb, text);
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, "seeds.txt:3: not an http or https URL:"
+                                   " 'ftp://files.example/x'"),
+                       "%s", err);
+    cr_assert_not_null(strstr(err, "seeds.txt:5: malformed URL"), "%s", err);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"), 2);
+    free(err);
+}
+
+Test(crawl, fatal_and_usage_errors_have_exit_codes)
+{
+    const char *const no_seeds[] = {"--db", sb.db, sb.seeds, NULL};
+    const char *const missing[] = {"--db", sb.db, "/nonexistent/seeds", NULL};
+    const char *const usage[] = {"--concurrency", "zero", sb.seeds, NULL};
+    const char *const bad_db[] = {"--db", "/nonexistent-dir/sub/x.db",
+                                  sb.seeds, NULL};
+    const char *const bad_xpath[] = {"--field", "x=//p[", sb.seeds, NULL};
+    char *err;
+
+    sandbox_init(&sb);
+    write_seeds(&sb, "# nothing but a comment\nftp://x/\n");
+    cr_assert_eq(run_scrape(&sb, no_seeds, RUN_TIMEOUT_S, 0), 1);
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, "no valid seed URLs"), "%s", err);
+    free(err);
+    cr_assert_eq(run_scrape(&sb, missing, RUN_TIMEOUT_S, 0), 1);
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, "cannot read '/nonexistent/seeds'"), "%s",
+                       err);
+    free(err);
+    cr_assert_eq(run_scrape(&sb, usage, RUN_TIMEOUT_S, 0), 2);
+    write_seeds(&sb, "http://127.0.0.1:1/\n");
+    cr_assert_eq(run_scrape(&sb, bad_db, RUN_TIMEOUT_S, 0), 1);
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, "cannot open database"), "%s", err);
+    free(err);
+    cr_assert_eq(run_scrape(&sb, bad_xpath, RUN_TIMEOUT_S, 0), 2);
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, "--field 'x': invalid XPath"), "%s", err);
+    free(err);
+    sandbox_release(&sb);
+}
+
+/* Looks up the error text recorded for `path`. */
+static char *error_for(const char *path)
+{
+    return db_text(&sb, "SELECT error FROM pages WHERE url = '%s'",
+                   site_url(path));
+}
+
+Test(crawl, every_failure_is_one_readable_row, .fini = finish)
+{
+    const char *const run[] = {"-q", "--timeout", "1", "--max-bytes",
+                               "1000000", "--db", sb.db, sb.seeds, NULL};
+    static const char *const paths[] = {
+        "/status/404", "/status/500", "/loop", "/big?bytes=20000000",
+        "/slow?ms=4000", "/redirect/3", "/data.json", "/big?bytes=5000"};
+    char text[2048] = "", *v;
+    size_t i;
+
+    start(NULL);
+    for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+        snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s\n",
+                 site_url(paths[i]));
+    strcat(text, "http://127.0.0.1:1/closed\n");
+    write_seeds(&sb, text);
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"), 9);
+    cr_assert_eq(db_int(&sb, "SELECT errors FROM runs"), 6);
+
+    v = error_for("/status/404");
+    cr_assert_str_eq(v, "HTTP 404 Not Found");
+    free(v);
+    cr_assert_eq(db_int(&sb, "SELECT status FROM pages WHERE url LIKE"
+                             " '%%/status/500'"),
+                 500);
+    v = error_for("/loop");
+    cr_assert_str_eq(v, "too many redirects (over 10)");
+    free(v);
+    v = error_for("/big?bytes=20000000");
+    cr_assert_str_eq(v, "body over 1000000 bytes");
+    free(v);
+    v = error_for("/slow?ms=4000");
+    cr_assert_str_eq(v, "timeout after 1 s");
+    free(v);
+    v = db_text(&sb, "SELECT error FROM pages WHERE url LIKE '%%:1/closed'");
+    cr_assert_str_eq(v, "connection refused");
+    free(v);
+    /* Successes: a redirect chain records where it ended. */
+    v = db_text(&sb, "SELECT final_url FROM pages WHERE url = '%s'",
+                site_url("/redirect/3"));
+    cr_assert_str_eq(v, site_url("/index.html"));
+    free(v);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE url LIKE"
+                             " '%%/data.json' AND title IS NULL AND status ="
+                             " 200 AND content_type = 'application/json'"
+                             " AND bytes = 13 AND error IS NULL"),
+                 1);
+    cr_assert_eq(db_int(&sb, "SELECT bytes FROM pages WHERE url LIKE"
+                             " '%%bytes=5000'"),
+                 5000);
+}
+
+Test(crawl, non_utf8_pages_are_stored_as_utf8, .fini = finish)
+{
+    const char *const run[] = {"-q", "--db", sb.db, sb.seeds, NULL};
+    static const char *const kinds[] = {"header", "meta", "none", "sjis"};
+    static const char *const titles[] = {
+        "Café crème déjà vu", "Café crème déjà vu – € 5",
+        "Café crème déjà vu", "日本語"};
+    char text[1024] = "", path[64], *v;
+    size_t i;
+
+    start(NULL);
+    for (i = 0; i < 4; i++) {
+        snprintf(path, sizeof(path), "/charset/%s", kinds[i]);
+        snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s\n",
+                 site_url(path));
+    }
+    write_seeds(&sb, text);
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    for (i = 0; i < 4; i++) {
+        snprintf(path, sizeof(path), "/charset/%s", kinds[i]);
+        v = db_text(&sb, "SELECT title FROM pages WHERE url = '%s'",
+                    site_url(path));
+        cr_assert_str_eq(v, titles[i], "%s", kinds[i]);
+        free(v);
+    }
+}
+
+Test(crawl, runs_append_to_one_database, .fini = finish)
+{
+    const char *const run[] = {"-q", "-d", "1", "--db", sb.db, sb.seeds,
+                               NULL};
+
+    start(NULL);
+    seed_index();
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM runs"), 2);
+    cr_assert_eq(db_int(&sb, "SELECT count(DISTINCT run_id) FROM pages"), 2);
+    cr_assert_eq(db_int(&sb, "SELECT (SELECT pages FROM runs WHERE id = 1) ="
+                             " (SELECT pages FROM runs WHERE id = 2)"),
+                 1);
+}
+
+Test(crawl, high_concurrency_500_completes, .fini = finish)
+{
+    static const char *const args[] = {"--pages", "1000", "--page-size",
+                                       "2000", "--latency", "20", NULL};
+    const char *const run[] = {"-q", "-d", "3", "-c", "500", "--per-host",
+                               "500", "--db", sb.db, sb.seeds, NULL};
+
+    start(args);
+    seed_index();
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE status = 200"
+                             " AND error IS NULL"),
+                 1000);
+    cr_assert_eq(db_int(&sb, "SELECT count(DISTINCT url) FROM pages"), 1000);
+}
+
+Test(crawl, sigint_commits_and_exits_130, .fini = finish)
+{
+    static const char *const args[] = {"--pages", "5000", "--latency", "100",
+                                       NULL};
+    const char *const run[] = {"-q", "-d", "5", "-c", "8", "--db", sb.db,
+                               sb.seeds, NULL};
+    char *v;
+
+    start(args);
+    seed_index();
+    cr_assert_eq(run_scrape(&sb, run, 15, 1200), 130);
+    v = db_text(&sb, "PRAGMA integrity_check");
+    cr_assert_str_eq(v, "ok");
+    free(v);
+    v = db_text(&sb, "SELECT status FROM runs");
+    cr_assert_str_eq(v, "interrupted");
+    free(v);
+    cr_assert_gt(db_int(&sb, "SELECT count(*) FROM pages"), 8);
+    cr_assert_lt(db_int(&sb, "SELECT count(*) FROM pages"), 5000);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"),
+                 db_int(&sb, "SELECT pages FROM runs"));
+}

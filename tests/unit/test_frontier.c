@@ -1,0 +1,109 @@
+/* Unit tests for frontier.c: dedup, per-host limits, round-robin. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+
+#include "scrape/frontier.h"
+
+Test(frontier, drops_duplicates)
+{
+    struct frontier *f = frontier_new(4);
+    bool added;
+
+    cr_assert_eq(frontier_add(f, "http://a/x", 0, &added), ERR_OK);
+    cr_assert(added);
+    cr_assert_eq(frontier_add(f, "http://a/x", 3, &added), ERR_OK);
+    cr_assert_not(added);
+    cr_assert_eq(frontier_queued(f), 1);
+    cr_assert_eq(frontier_seen_count(f), 1);
+    cr_assert(frontier_seen(f, "http://a/x"));
+    cr_assert_not(frontier_seen(f, "http://a/y"));
+    frontier_free(f);
+}
+
+Test(frontier, hands_out_fifo_with_depth)
+{
+    struct frontier *f = frontier_new(10);
+    struct frontier_job j;
+    bool added;
+
+    frontier_add(f, "http://a/1", 0, &added);
+    frontier_add(f, "http://a/2", 1, &added);
+    cr_assert(frontier_next(f, &j));
+    cr_assert_str_eq(j.url, "http://a/1");
+    cr_assert_eq(j.depth, 0);
+    cr_assert(frontier_next(f, &j));
+    cr_assert_str_eq(j.url, "http://a/2");
+    cr_assert_eq(j.depth, 1);
+    cr_assert_not(frontier_next(f, &j));
+    /* Handed-out URLs stay seen. */
+    frontier_add(f, "http://a/1", 0, &added);
+    cr_assert_not(added);
+    frontier_free(f);
+}
+
+Test(frontier, per_host_limit_holds_until_done)
+{
+    struct frontier *f = frontier_new(2);
+    struct frontier_job j1, j2, j3;
+    bool added;
+    char url[64];
+    int i;
+
+    for (i = 0; i < 5; i++) {
+        snprintf(url, sizeof(url), "http://a/%d", i);
+        frontier_add(f, url, 0, &added);
+    }
+    cr_assert(frontier_next(f, &j1));
+    cr_assert(frontier_next(f, &j2));
+    cr_assert_not(frontier_next(f, &j3), "third URL for one host at limit 2");
+    frontier_done(f, &j1);
+    cr_assert(frontier_next(f, &j3));
+    cr_assert_str_eq(j3.url, "http://a/2");
+    frontier_free(f);
+}
+
+Test(frontier, round_robin_across_hosts)
+{
+    struct frontier *f = frontier_new(100);
+    struct frontier_job j;
+    bool added;
+
+    frontier_add(f, "http://a/1", 0, &added);
+    frontier_add(f, "http://a/2", 0, &added);
+    frontier_add(f, "http://b/1", 0, &added);
+    frontier_add(f, "http://b:81/1", 0, &added);
+    cr_assert(frontier_next(f, &j));
+    cr_assert_str_eq(j.url, "http://a/1");
+    cr_assert(frontier_next(f, &j));
+    cr_assert_str_eq(j.url, "http://b/1");
+    cr_assert(frontier_next(f, &j));
+    cr_assert_str_eq(j.url, "http://b:81/1");
+    cr_assert(frontier_next(f, &j));
+    cr_assert_str_eq(j.url, "http://a/2");
+    frontier_free(f);
+}
+
+Test(frontier, scales_to_many_urls)
+{
+    struct frontier *f = frontier_new(8);
+    struct frontier_job j;
+    char url[64];
+    bool added;
+    int i, n = 0;
+
+    for (i = 0; i < 200000; i++) {
+        snprintf(url, sizeof(url), "http://h%d/p/%d", i % 7, i);
+        cr_assert_eq(frontier_add(f, url, 0, &added), ERR_OK);
+    }
+    for (i = 0; i < 200000; i += 3) {
+        snprintf(url, sizeof(url), "http://h%d/p/%d", i % 7, i);
+        frontier_add(f, url, 0, &added);
+        cr_assert_not(added);
+    }
+    while (frontier_next(f, &j)) {
+        frontier_done(f, &j);
+        n++;
+    }
+    cr_assert_eq(n, 200000);
+    frontier_free(f);
+}

@@ -1,0 +1,261 @@
+/* Unit tests for parse.c: records from ordinary, broken and non-UTF-8
+ * HTML.  Fixtures live in tests/fixtures (tests run from the repo root). */
+#include <criterion/criterion.h>
+#include <libxml/parser.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scrape/parse.h"
+#include "scrape/utf8.h"
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *data;
+    long n;
+
+    cr_assert_not_null(f, "cannot open fixture %s", path);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    data = malloc((size_t)n + 1);
+    cr_assert_eq(fread(data, 1, (size_t)n, f), (size_t)n);
+    data[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return data;
+}
+
+static void parse_fixture(const char *name, const char *ctype,
+                          struct parser *p, struct page *pg)
+{
+    char path[256];
+    size_t len;
+    char *body;
+
+    snprintf(path, sizeof(path), "tests/fixtures/%s", name);
+    body = slurp(path, &len);
+    cr_assert_eq(parse_page(p, body, len, "http://site.test/a/page.html",
+                            ctype, pg),
+                 ERR_OK);
+    free(body);
+}
+
+static struct parser *plain_parser(void)
+{
+    struct parser *p = NULL;
+    const char *bad;
+
+    xmlInitParser();
+    cr_assert_eq(parser_new(NULL, 0, &p, &bad), ERR_OK);
+    return p;
+}
+
+Test(parse, recovers_from_broken_markup)
+{
+    struct parser *p = plain_parser();
+    struct page pg;
+
+    parse_fixture("broken.html", "text/html", p, &pg);
+    /* libxml2 2.9 drops tags inside <title> (a browser would keep the
+     * text "<b>"): pinned to the library's behaviour. */
+    cr_assert_str_eq(pg.title, "Broken page");
+    cr_assert_str_eq(pg.description, "an unclosed world");
+    cr_assert_str_eq(pg.lang, "fr");
+    cr_assert_str_eq(pg.h1, "First heading");
+    cr_assert_str_eq(pg.canonical, "http://base.example/canon");
+    cr_assert_eq(pg.nlinks, 4, "a tags with href: %zu", pg.nlinks);
+    cr_assert_str_eq(pg.links[0].url, "http://base.example/dir/rel.html");
+    cr_assert(pg.links[0].followable);
+    cr_assert_str_eq(pg.links[1].url, "http://base.example/abs");
+    cr_assert_str_eq(pg.links[2].url, "mailto:x@y.z");
+    cr_assert_not(pg.links[2].followable);
+    cr_assert_eq(pg.links[2].why, ERR_SCHEME);
+    /* An empty href is the document itself (its base). */
+    cr_assert_str_eq(pg.links[3].url, "http://base.example/dir/");
+    page_release(&pg);
+    page_release(&pg);
+    parser_free(p);
+}
+
+Test(parse, word_count_skips_script_style_and_head)
+{
+    static const char html[] =
+        "<html><head><title>t i t l e</title><style>a b c</style></head>"
+        "<body><p>one two  three</p><script>x y z</script>"
+        "<noscript>n o</noscript><p>four\nfive</p></body></html>";
+    struct parser *p = plain_parser();
+    struct page pg;
+
+    cr_assert_eq(parse_page(p, html, sizeof(html) - 1, "http://h/", NULL,
+                            &pg),
+                 ERR_OK);
+    cr_assert_eq(pg.words, 5);
+    page_release(&pg);
+    parser_free(p);
+}
+
+Test(parse, charset_from_header_wins)
+{
+    struct parser *p = plain_parser();
+    struct page pg;
+
+    parse_fixture("euckr-header.html", "text/html; charset=EUC-KR", p, &pg);
+    cr_assert_str_eq(pg.title, "한국어");
+    cr_assert_eq(pg.words, 2);
+    cr_assert_str_eq(pg.charset, "EUC-KR");
+    page_release(&pg);
+    parser_free(p);
+}
+
+Test(parse, charset_from_meta)
+{
+    struct parser *p = plain_parser();
+    struct page pg;
+
+    parse_fixture("latin1-meta.html", "text/html", p, &pg);
+    cr_assert_str_eq(pg.title, "Café crème");
+    /* iso-8859-1 is decoded as windows-1252: 0x80 is the euro sign. */
+    cr_assert_str_eq(pg.charset, "windows-1252");
+    page_release(&pg);
+    parse_fixture("sjis-meta.html", NULL, p, &pg);
+    cr_assert_str_eq(pg.title, "日本語のページ");
+    page_release(&pg);
+    parser_free(p);
+}
+
+Test(parse, undeclared_non_utf8_is_decoded_as_windows_1252)
+{
+    struct parser *p = plain_parser();
+    struct page pg;
+
+    parse_fixture("eucjp-none.html", "text/html", p, &pg);
+    cr_assert_str_eq(pg.title, "naïve");
+    cr_assert_str_eq(pg.charset, "windows-1252");
+    page_release(&pg);
+    parser_free(p);
+}
+
+Test(parse, unknown_header_charset_falls_back)
+{
+    static const char html[] = "<title>caf\xC3\xA9</title>";
+    struct parser *p = plain_parser();
+    struct page pg;
+
+    cr_assert_eq(parse_page(p, html, sizeof(html) - 1, "http://h/",
+                            "text/html; charset=x-no-such-thing", &pg),
+                 ERR_OK);
+    cr_assert_str_eq(pg.title, "café");
+    cr_assert_str_eq(pg.charset, "UTF-8");
+    page_release(&pg);
+    parser_free(p);
+}
+
+Test(parse, binary_garbage_gives_valid_utf8_only)
+{
+    struct parser *p = plain_parser();
+    struct page pg;
+    size_t i;
+
+    parse_fixture("garbage.html", "text/html", p, &pg);
+    if (pg.title)
+        cr_assert(utf8_valid(pg.title, strlen(pg.title)));
+    for (i = 0; i < pg.nlinks; i++)
+        cr_assert(utf8_valid(pg.links[i].url, strlen(pg.links[i].url)));
+    page_release(&pg);
+    parser_free(p);
+}
+
+Test(parse, deep_nesting_does_not_overflow)
+{
+    size_t depth = 200000, i, len = 0;
+    char *html = malloc(depth * 5 + 64);
+    struct parser *p = plain_parser();
+    struct page pg;
+
+    for (i = 0; i < depth; i++) {
+        memcpy(html + len, "<div>", 5);
+        len += 5;
+    }
+    memcpy(html + len, "<a href=x>deep</a>", 18);
+    len += 18;
+    cr_assert_eq(parse_page(p, html, len, "http://h/", "text/html", &pg),
+                 ERR_OK);
+    page_release(&pg);
+    parser_free(p);
+    free(html);
+}
+
+Test(parse, fields_from_compiled_xpath)
+{
+    static const struct field_spec fields[] = {
+        {"price", "//p[@class='price']"},
+        {"rating", "substring-after(//p[contains(@class,'star')]/@class,' ')"},
+        {"missing", "//nothing"},
+        {"count", "count(//a)"},
+    };
+    static const char html[] =
+        "<p class=price>\n  \xC2\xA3" "12.50 </p><p class='star Four'>x</p>"
+        "<a href=a>a</a><a href=b>b</a>";
+    struct parser *p = NULL;
+    const char *bad;
+    struct page pg;
+
+    xmlInitParser();
+    cr_assert_eq(parser_new(fields, 4, &p, &bad), ERR_OK);
+    cr_assert_eq(parse_page(p, html, sizeof(html) - 1, "http://h/", NULL,
+                            &pg),
+                 ERR_OK);
+    cr_assert_eq(pg.nfields, 4);
+    cr_assert_str_eq(pg.fields[0], "£12.50");
+    cr_assert_str_eq(pg.fields[1], "Four");
+    cr_assert_null(pg.fields[2]);
+    cr_assert_str_eq(pg.fields[3], "2");
+    page_release(&pg);
+    parser_free(p);
+}
+
+Test(parse, bad_xpath_is_named)
+{
+    static const struct field_spec fields[] = {
+        {"ok", "//p"},
+        {"broken", "//p[@class="},
+    };
+    struct parser *p = NULL;
+    const char *bad = NULL;
+
+    xmlInitParser();
+    cr_assert_eq(parser_new(fields, 2, &p, &bad), ERR_INVALID);
+    cr_assert_null(p);
+    cr_assert_str_eq(bad, "broken");
+}
+
+Test(parse, html_detection)
+{
+    cr_assert(parse_is_html("text/html", "", 0));
+    cr_assert(parse_is_html("TEXT/HTML; charset=utf-8", "", 0));
+    cr_assert(parse_is_html("application/xhtml+xml", "", 0));
+    cr_assert_not(parse_is_html("application/json", "<html>", 6));
+    cr_assert_not(parse_is_html("text/htmlx", "", 0));
+    cr_assert(parse_is_html(NULL, "\n <!DOCTYPE html>", 17));
+    cr_assert_not(parse_is_html(NULL, "{\"a\":1}", 7));
+}
+
+Test(parse, many_links)
+{
+    size_t n = 50000, i, len = 0;
+    char *html = malloc(n * 32 + 16);
+    struct parser *p = plain_parser();
+    struct page pg;
+
+    for (i = 0; i < n; i++)
+        len += (size_t)sprintf(html + len, "<a href=/p%zu>x</a>", i);
+    cr_assert_eq(parse_page(p, html, len, "http://h/", "text/html", &pg),
+                 ERR_OK);
+    cr_assert_eq(pg.nlinks, n);
+    cr_assert_str_eq(pg.links[n - 1].url, "http://h/p49999");
+    page_release(&pg);
+    parser_free(p);
+    free(html);
+}

@@ -1,0 +1,188 @@
+/* Unit tests for store.c on a real SQLite file in a temporary directory. */
+#include <criterion/criterion.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scrape/store.h"
+
+static char dir[64];
+static char path[128];
+
+static void setup(void)
+{
+    snprintf(dir, sizeof(dir), "/tmp/scrape-store-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/t.db", dir);
+}
+
+static void teardown(void)
+{
+    char cmd[160];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+static long long query_int(const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    long long v;
+
+    cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+                 SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK, "%s",
+                 sql);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "%s", sql);
+    v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static char *query_text(const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    char *v;
+
+    cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+                 SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "%s", sql);
+    v = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static struct store *open_store(void)
+{
+    struct store *s = NULL;
+    char *why = NULL;
+
+    cr_assert_eq(store_open(path, &s, &why), ERR_OK, "%s", why);
+    return s;
+}
+
+TestSuite(store, .init = setup, .fini = teardown);
+
+Test(store, writes_page_links_and_fields)
+{
+    static const struct field_spec fields[] = {{"price", "//p"},
+                                               {"none", "//q"}};
+    struct link links[] = {{(char *)"http://h/a", true, ERR_OK},
+                           {(char *)"mailto:x", false, ERR_SCHEME}};
+    char *values[] = {(char *)"£1", NULL};
+    struct page pg = {.title = (char *)"T", .h1 = (char *)"H", .words = 7,
+                      .links = links, .nlinks = 2, .fields = values,
+                      .nfields = 2, .charset = (char *)"UTF-8"};
+    struct page_row row = {.url = "http://h/", .final_url = "http://h/",
+                           .status = 200, .content_type = "text/html",
+                           .bytes = 10, .page = &pg, .fields = fields};
+    struct run_info info = {.mode = "multi", .workers = 1,
+                            .concurrency = 5, .seeds = "s.txt"};
+    struct run_stats st = {.pages = 1, .wall_ms = 3, .status = "done"};
+    struct store *s = open_store();
+    int64_t run;
+    char *v;
+
+    cr_assert_eq(store_run_begin(s, &info, &run), ERR_OK);
+    cr_assert_eq(store_put_page(s, run, &row), ERR_OK);
+    cr_assert_eq(store_run_end(s, run, &st), ERR_OK);
+    cr_assert_eq(store_close(s), ERR_OK);
+    cr_assert_eq(query_int("SELECT count(*) FROM pages"), 1);
+    cr_assert_eq(query_int("SELECT words FROM pages"), 7);
+    cr_assert_eq(query_int("SELECT outlinks FROM pages"), 2);
+    cr_assert_eq(query_int("SELECT count(*) FROM links WHERE followable"), 1);
+    cr_assert_eq(query_int("SELECT count(*) FROM fields"), 1);
+    v = query_text("SELECT value FROM fields WHERE name = 'price'");
+    cr_assert_str_eq(v, "£1");
+    free(v);
+    v = query_text("SELECT mode || ':' || status || ':' || pages FROM runs");
+    cr_assert_str_eq(v, "multi:done:1");
+    free(v);
+}
+
+Test(store, batches_are_visible_after_flush_and_runs_append)
+{
+    struct page_row row = {.url = "http://h/x", .status = 0,
+                           .error = "connection refused"};
+    struct run_info info = {.mode = "multi"};
+    struct store *s = open_store();
+    int64_t r1, r2;
+    int i;
+
+    cr_assert_eq(store_run_begin(s, &info, &r1), ERR_OK);
+    for (i = 0; i < 1000; i++)
+        cr_assert_eq(store_put_page(s, r1, &row), ERR_OK);
+    cr_assert_eq(store_flush(s), ERR_OK);
+    cr_assert_eq(query_int("SELECT count(*) FROM pages"), 1000);
+    cr_assert_eq(store_close(s), ERR_OK);
+    s = open_store();
+    cr_assert_eq(store_run_begin(s, &info, &r2), ERR_OK);
+    cr_assert_gt(r2, r1);
+    cr_assert_eq(store_close(s), ERR_OK);
+    cr_assert_eq(query_int("SELECT count(*) FROM runs"), 2);
+    cr_assert_eq(query_int("SELECT count(*) FROM pages WHERE error IS NULL"),
+                 0);
+}
+
+Test(store, invalid_utf8_from_servers_is_repaired)
+{
+    struct page_row row = {.url = "http://h/x", .status = 200,
+                           .content_type = "text/html; x=\xFF\xFE"};
+    struct run_info info = {.mode = "multi"};
+    struct store *s = open_store();
+    int64_t r;
+    char *v;
+
+    cr_assert_eq(store_run_begin(s, &info, &r), ERR_OK);
+    cr_assert_eq(store_put_page(s, r, &row), ERR_OK);
+    cr_assert_eq(store_close(s), ERR_OK);
+    v = query_text("SELECT content_type FROM pages");
+    cr_assert_str_eq(v, "text/html; x=\xEF\xBF\xBD\xEF\xBF\xBD");
+    free(v);
+}
+
+Test(store, wal_mode_and_schema_version)
+{
+    struct store *s = open_store();
+    char *v;
+
+    cr_assert_eq(store_close(s), ERR_OK);
+    v = query_text("PRAGMA journal_mode");
+    cr_assert_str_eq(v, "wal");
+    free(v);
+    cr_assert_eq(query_int("PRAGMA user_version"), 1);
+}
+
+Test(store, refuses_a_database_that_is_not_ours)
+{
+    struct store *s = NULL;
+    char *why = NULL;
+    sqlite3 *db;
+
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL),
+                 SQLITE_OK);
+    sqlite3_close(db);
+    cr_assert_eq(store_open(path, &s, &why), ERR_DB);
+    cr_assert_null(s);
+    cr_assert_not_null(strstr(why, "is not a scrape database"), "%s", why);
+    free(why);
+}
+
+Test(store, unopenable_path_is_a_clear_error)
+{
+    struct store *s = NULL;
+    char *why = NULL;
+
+    cr_assert_neq(store_open("/nonexistent-dir/sub/x.db", &s, &why), ERR_OK);
+    cr_assert_null(s);
+    cr_assert_not_null(strstr(why, "cannot open database"), "%s", why);
+    free(why);
+}
