@@ -27,7 +27,7 @@ void site_start(struct site *s, const char *const *args)
 {
     const char *bin = env_or("SITESRV_BIN", "build/sitesrv");
     const char *argv[32];
-    char line[32];
+    char line[32] = "";
     struct pollfd pfd;
     size_t n = 0, got = 0;
     int fds[2];
@@ -55,10 +55,15 @@ void site_start(struct site *s, const char *const *args)
     pfd.events = POLLIN;
     while (got < sizeof(line) - 1 && !memchr(line, '\n', got)) {
         ssize_t r;
-        cr_assert_eq(poll(&pfd, 1, HARNESS_START_S * 1000), 1,
-                     "site server did not start");
+        int ready = poll(&pfd, 1, HARNESS_START_S * 1000);
+        if (ready < 0 && errno == EINTR)
+            continue;
+        cr_assert_eq(ready, 1, "site server did not start");
         r = read(fds[0], line + got, sizeof(line) - 1 - got);
-        cr_assert_gt(r, 0, "site server exited (is %s built?)", bin);
+        if (r < 0 && errno == EINTR)
+            continue;
+        cr_assert_gt(r, 0, "site server exited (is %s built?): %s", bin,
+                     r < 0 ? strerror(errno) : "end of file");
         got += (size_t)r;
         line[got] = '\0';
     }
