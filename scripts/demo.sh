@@ -6,22 +6,13 @@ cd "$(dirname "$0")/.."
 
 PORT=8931
 DB=out/scrape.db
-SITESRV=build/sitesrv
+. scripts/site.sh
 
-"$SITESRV" --port "$PORT" --pages 1000 --lifetime 300 >/dev/null &
-SITE_PID=$!
-trap 'kill "$SITE_PID" 2>/dev/null || true; wait "$SITE_PID" 2>/dev/null || true' EXIT INT TERM
-
-# Wait (bounded) until the site answers.
-i=0
-until curl -sf -o /dev/null "http://127.0.0.1:$PORT/index.html"; do
-    i=$((i + 1))
-    if [ "$i" -ge 50 ]; then
-        echo "demo: the local site did not start on 127.0.0.1:$PORT" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
+trap site_stop EXIT INT TERM
+if ! site_start "$PORT" --pages 1000; then
+    echo "demo: is another program using port $PORT?" >&2
+    exit 1
+fi
 
 echo "demo: local bookstore site on http://127.0.0.1:$PORT/ (1000 pages)"
 echo "demo: ./scrape --depth 3 --per-host 64 --field price=... seeds/urls.txt"

@@ -147,13 +147,14 @@ static enum err fill(struct multi *m, enum crawl_next *state)
     return ERR_OK;
 }
 
-/* Hands every finished transfer to the crawl. */
-static enum err drain(struct multi *m)
+/* Hands every finished transfer to the crawl; counts them in *done. */
+static enum err drain(struct multi *m, size_t *done)
 {
     CURLMsg *msg;
     int left;
     enum err e;
 
+    *done = 0;
     while ((msg = curl_multi_info_read(m->multi, &left))) {
         struct transfer *t = NULL;
         if (msg->msg != CURLMSG_DONE)
@@ -161,6 +162,7 @@ static enum err drain(struct multi *m)
         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
         if ((e = finish(m, t->data, msg->data.result)))
             return e;
+        (*done)++;
     }
     return ERR_OK;
 }
@@ -169,6 +171,7 @@ static enum err loop(struct multi *m, const volatile sig_atomic_t *stop)
 {
     enum crawl_next state = CRAWL_WAIT;
     long stop_at = 0;
+    size_t done;
     int running;
     enum err e;
 
@@ -179,7 +182,8 @@ static enum err loop(struct multi *m, const volatile sig_atomic_t *stop)
             return ERR_OK;
         if (curl_multi_perform(m->multi, &running) != CURLM_OK)
             return ERR_NETWORK;
-        if ((e = drain(m)) || (e = crawl_tick(m->crawl, m->in_flight)))
+        if ((e = drain(m, &done)) ||
+            (e = crawl_tick(m->crawl, m->in_flight)))
             return e;
         if (stop && *stop) {
             if (!stop_at)
@@ -187,7 +191,9 @@ static enum err loop(struct multi *m, const volatile sig_atomic_t *stop)
             else if (now_ms() - stop_at > ENGINE_STOP_GRACE_MS)
                 return abandon_all(m, true);
         }
-        if (m->in_flight)
+        /* Freed slots are refilled before waiting: waiting first would
+         * leave them idle for up to a poll period. */
+        if (m->in_flight && !done)
             curl_multi_poll(m->multi, NULL, 0, MULTI_POLL_MS, NULL);
     }
 }

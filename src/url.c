@@ -7,7 +7,7 @@
  * normalising each component on the way.  libcurl's own relative
  * resolution (CURLU) is not used because 7.88 resolves "" and "#frag"
  * to the base's directory rather than to the base itself (RFC 3986 5.4.1);
- * CURLU is used only to confirm curl will accept the final URL.
+ * The host is checked against RFC 3986 reg-name/IP-literal syntax.
  */
 #include "scrape/url.h"
 
@@ -16,7 +16,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
 
 #include "scrape/buf.h"
 
@@ -123,18 +122,12 @@ static void pop_segment(struct buf *out)
 }
 
 /* RFC 3986 5.2.4 remove_dot_segments, appending the result to `out`.
- * Works on a private copy because two rules rewrite the input. */
-static enum err remove_dots(const char *in, size_t n, struct buf *out)
+ * `s` is the caller's scratch copy: two rules rewrite the input. */
+static enum err remove_dots(char *s, size_t n, struct buf *out)
 {
-    struct buf seg;
     size_t base = out->len, i = 0, j;
-    char *s;
     enum err e;
 
-    buf_init(&seg, URL_REF_MAX);
-    if ((e = buf_add(&seg, in, n)))
-        return e;
-    s = seg.data;
     while (i < n) {
         const char *r = s + i;
         size_t left = n - i;
@@ -165,14 +158,11 @@ static enum err remove_dots(const char *in, size_t n, struct buf *out)
             while (j < n && s[j] != '/')
                 j++;
             if ((e = buf_add(out, s + i, j - i)))
-                goto out;
+                return e;
             i = j;
         }
     }
-    e = ERR_OK;
-out:
-    buf_release(&seg);
-    return e;
+    return ERR_OK;
 }
 
 /* Appends span `s` with percent-encoding normalised: %XX of an unreserved
@@ -386,17 +376,30 @@ static bool scheme_is_http(struct span s)
            (s.n == 5 && !strncasecmp(s.p, "https", 5));
 }
 
-/* Confirms libcurl will accept `url` as it is. */
-static bool curl_accepts(const char *url)
+/* True when the host of canonical `url` is a name libcurl can look up:
+ * RFC 3986 reg-name characters, or a bracketed IPv6 literal.  (Checking
+ * with CURLU cost a dozen allocations per link.) */
+static bool host_ok(const char *url)
 {
-    CURLU *h = curl_url();
-    bool ok;
+    const char *h;
+    size_t n = url_host(url, &h), i;
 
-    if (!h)
+    if (!n)
         return false;
-    ok = curl_url_set(h, CURLUPART_URL, url, 0) == CURLUE_OK;
-    curl_url_cleanup(h);
-    return ok;
+    if (h[0] == '[') {
+        if (n < 3 || h[n - 1] != ']')
+            return false;
+        for (i = 1; i + 1 < n; i++)
+            if (!(isxdigit((unsigned char)h[i]) || h[i] == ':' || h[i] == '.'))
+                return false;
+        return true;
+    }
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)h[i];
+        if (!(is_unreserved(c) || c == '%' || is_subdelim(c) || c >= 0x80))
+            return false;
+    }
+    return true;
 }
 
 enum err url_resolve(const char *base, const char *ref, char **out)
@@ -422,7 +425,7 @@ enum err url_resolve(const char *base, const char *ref, char **out)
     }
     if ((e = resolve(&b, &r, &res)))
         goto out;
-    if (!curl_accepts(res.data)) {
+    if (!host_ok(res.data)) {
         e = ERR_BAD_URL;
         goto out;
     }

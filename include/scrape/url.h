@@ -11,8 +11,8 @@
  *
  * Resolution follows RFC 3986 section 5.2 (not a browser's WHATWG rules,
  * except that surrounding whitespace and embedded tab/CR/LF are removed
- * from hrefs as HTML requires).  The result is checked with libcurl's
- * CURLU parser so that everything we queue is something curl accepts.
+ * from hrefs as HTML requires).  Hosts must be RFC 3986 reg-names or
+ * bracketed IPv6 literals.
  *
  * Pure functions; thread-safe.
  */

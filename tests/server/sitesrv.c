@@ -23,6 +23,7 @@
  *   /charset/sjis         Shift_JIS bytes, charset in the header
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -38,9 +39,20 @@
 #define LATENCY_MAX_MS 60000
 #define BIG_MAX_BYTES  (4L * 1024 * 1024 * 1024)
 
+/* Rendered pages are cached (a page never changes) while the cache holds
+ * less than this, so the server stays far faster than any crawler. */
+#define CACHE_MAX_BYTES (512L * 1024 * 1024)
+
+struct cached {
+    char *html;
+    size_t len;
+};
+
 struct server {
     struct site_opts site;
     unsigned latency_ms;
+    struct cached *cache; /* one slot per page, filled on first request */
+    size_t cached_bytes;  /* updated atomically */
 };
 
 static void sleep_ms(unsigned ms)
@@ -72,6 +84,22 @@ static enum MHD_Result send_str(struct MHD_Connection *c, unsigned code,
                                 const char *ctype, const char *body)
 {
     return send_buf(c, code, ctype, body, strlen(body));
+}
+
+/* Sends a cached page without copying it (the cache lives until exit). */
+static enum MHD_Result send_persistent(struct MHD_Connection *c,
+                                       const char *html, size_t len)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        len, (void *)html, MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ret;
+
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", "text/html; charset=utf-8");
+    ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
 }
 
 static enum MHD_Result redirect(struct MHD_Connection *c, const char *to)
@@ -193,9 +221,22 @@ static enum MHD_Result site_page(struct server *s, struct MHD_Connection *c,
             i >= s->site.pages)
             return send_str(c, 404, "text/html", "<title>Not found</title>");
     }
+    html = __atomic_load_n(&s->cache[i].html, __ATOMIC_ACQUIRE);
+    if (html)
+        return send_persistent(c, html, s->cache[i].len);
     html = site_render(&s->site, (unsigned)i, &len);
     if (!html)
         return MHD_NO;
+    if (__atomic_add_fetch(&s->cached_bytes, len, __ATOMIC_RELAXED) <=
+        CACHE_MAX_BYTES) {
+        char *expected = NULL;
+        s->cache[i].len = len;
+        /* Publish once; a thread that lost the race frees its copy. */
+        if (__atomic_compare_exchange_n(&s->cache[i].html, &expected, html,
+                                        false, __ATOMIC_RELEASE,
+                                        __ATOMIC_ACQUIRE))
+            return send_persistent(c, html, len);
+    }
     ret = send_buf(c, 200, "text/html; charset=utf-8", html, len);
     free(html);
     return ret;
@@ -289,6 +330,7 @@ int main(int argc, char **argv)
     long port = 0, lifetime = 900;
     sigset_t set;
     struct timespec limit;
+    unsigned i;
     int sig;
 
     if (parse_args(argc, argv, &s, &port, &lifetime)) {
@@ -296,6 +338,13 @@ int main(int argc, char **argv)
                         " [--latency MS] [--page-size B] [--lifetime S]\n");
         return 2;
     }
+    s.cache = calloc(s.site.pages, sizeof(*s.cache));
+    if (!s.cache) {
+        fprintf(stderr, "sitesrv: out of memory\n");
+        return 1;
+    }
+    /* Absolute links in pages need the port before the first request. */
+    s.site.port = (unsigned)port;
     memset(&addr, 0, sizeof(addr));
     addr.sin_family = AF_INET;
     addr.sin_port = htons((uint16_t)port);
@@ -326,5 +375,8 @@ int main(int argc, char **argv)
     sig = sigtimedwait(&set, NULL, &limit);
     (void)sig;
     MHD_stop_daemon(d);
+    for (i = 0; i < s.site.pages; i++)
+        free(s.cache[i].html);
+    free(s.cache);
     return 0;
 }

@@ -259,3 +259,27 @@ Test(parse, many_links)
     parser_free(p);
     free(html);
 }
+
+Test(parse, word_count_on_long_text_with_mixed_whitespace)
+{
+    /* Not \f or \v: libxml2 drops them (not XML characters). */
+    static const char *const gaps[] = {" ", "\t\n", "  \r\n ", "\r", "\t  "};
+    static const char *const words[] = {"a", "word", "longerwordthan16bytes",
+                                        "caf\xC3\xA9", "x-y"};
+    size_t len = 0, i;
+    char *html = malloc(64 * 1024);
+    struct parser *p = plain_parser();
+    struct page pg;
+
+    len += (size_t)sprintf(html, "<body><p>");
+    for (i = 0; i < 1000; i++)
+        len += (size_t)sprintf(html + len, "%s%s", words[i % 5],
+                               gaps[(i * 7) % 5]);
+    len += (size_t)sprintf(html + len, "</p></body>");
+    cr_assert_eq(parse_page(p, html, len, "http://h/", "text/html", &pg),
+                 ERR_OK);
+    cr_assert_eq(pg.words, 1000, "words: %ld", pg.words);
+    page_release(&pg);
+    parser_free(p);
+    free(html);
+}
