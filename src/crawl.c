@@ -182,6 +182,11 @@ static enum err set_fatal(struct crawl *c, enum err e)
     return e;
 }
 
+void crawl_release(struct crawl *c, const struct frontier_job *job)
+{
+    frontier_done(c->frontier, job);
+}
+
 enum err crawl_record(struct crawl *c, const struct frontier_job *job,
                       const struct response *r, const struct page *pg,
                       const char *parse_error)
@@ -205,7 +210,6 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
         snprintf(why, sizeof(why), "cannot parse HTML: %s", parse_error);
         row.error = why;
     }
-    frontier_done(c->frontier, job);
     if ((e = store_put_page(c->store, c->run_id, &row)))
         return set_fatal(c, e);
     c->pages++;

@@ -206,10 +206,28 @@ void http_transfer_result(struct transfer *t, CURLcode rc,
     }
 }
 
+enum err http_response_take_body(struct transfer *t, struct response *r)
+{
+    char *body;
+
+    if (r->body != t->body.data || !t->body.cap)
+        return ERR_OK; /* empty or already taken: nothing to move */
+    body = buf_detach(&t->body, NULL);
+    if (!body)
+        return ERR_NOMEM;
+    r->owned_body = body;
+    r->body = body;
+    return ERR_OK;
+}
+
 void response_release(struct response *r)
 {
     free(r->final_url);
     free(r->content_type);
+    free(r->owned_body);
     r->final_url = NULL;
     r->content_type = NULL;
+    r->owned_body = NULL;
+    r->body = "";
+    r->len = 0;
 }

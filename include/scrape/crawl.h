@@ -57,10 +57,15 @@ enum err crawl_begin(struct crawl *c, const struct run_info *info);
 /* Hands out the next URL to fetch (see enum crawl_next). */
 enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job);
 
+/* Gives back the per-host slot `job` held: call it once per job, as soon
+ * as its transfer no longer occupies a connection (before or after the
+ * outcome is recorded). */
+void crawl_release(struct crawl *c, const struct frontier_job *job);
+
 /* Records the outcome of `job`: parses the body with `p` when it is a
- * successful HTML response, stores one pages row, queues in-scope links,
- * and frees the job's host slot.  Returns a fatal error (the store
- * failed); the engine must then stop. */
+ * successful HTML response, stores one pages row and queues in-scope
+ * links.  Returns a fatal error (the store failed); the engine must then
+ * stop. */
 enum err crawl_complete(struct crawl *c, const struct frontier_job *job,
                         const struct response *r, struct parser *p);
 

@@ -44,13 +44,15 @@ struct transfer {
     void *data;               /* the engine's; untouched here */
 };
 
-/* The outcome of one fetch.  Strings are owned by the response except
- * `body`, which is borrowed from the transfer until its next prepare. */
+/* The outcome of one fetch.  Strings are owned by the response.  `body`
+ * is borrowed from the transfer until its next prepare, unless
+ * http_response_take_body() moved it into `owned_body`. */
 struct response {
     long status;        /* HTTP status, 0 when no response */
     char *final_url;    /* after redirects; NULL on failure */
     char *content_type; /* as sent, NULL when absent */
     const char *body;   /* NUL-terminated; "" on failure */
+    char *owned_body;   /* the body when taken from the transfer, or NULL */
     size_t len;
     long fetch_ms;
     enum err err;       /* ERR_OK only for a 2xx/3xx response with body */
@@ -71,6 +73,11 @@ enum err http_transfer_prepare(struct transfer *t, const char *url);
  * `r` with response_release(). */
 void http_transfer_result(struct transfer *t, CURLcode rc,
                           struct response *r);
+
+/* Moves the body out of the transfer into `r`, so the transfer can start
+ * its next fetch while the response is still being processed.  Returns
+ * ERR_NOMEM (body left borrowed) when the move cannot allocate. */
+enum err http_response_take_body(struct transfer *t, struct response *r);
 
 /* Frees the strings a response owns.  Twice is a no-op. */
 void response_release(struct response *r);
