@@ -122,7 +122,7 @@ check-format:
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	    --std=c11 -Iinclude --suppress=missingIncludeSystem src tests
+	    --std=c11 -Iinclude --suppress=missingIncludeSystem src tests/server
 
 check-headers:
 	@for h in include/scrape/*.h; do \

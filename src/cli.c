@@ -146,37 +146,62 @@ static bool apply(struct config *cfg, int opt, const char *arg, FILE *err)
 #define NUM(name, min, max, dst)                                               \
     do {                                                                       \
         if (!parse_long(arg, min, max, &v)) {                                  \
-            fprintf(err, "scrape: %s wants a number from %ld to %ld, got "    \
-                         "'%s'\n",                                             \
+            fprintf(err,                                                       \
+                    "scrape: %s wants a number from %ld to %ld, got "          \
+                    "'%s'\n",                                                  \
                     name, (long)(min), (long)(max), arg);                      \
             return false;                                                      \
         }                                                                      \
         dst = v;                                                               \
     } while (0)
     switch (opt) {
-    case OPT_MULTI: cfg->engine = "multi"; return true;
-    case 'c': NUM("--concurrency", 1, CLI_MAX_CONCURRENCY, cfg->concurrency); return true;
-    case OPT_PER_HOST: NUM("--per-host", 1, CLI_MAX_CONCURRENCY, cfg->per_host); return true;
-    case 'd': NUM("--depth", 0, CLI_MAX_DEPTH, cfg->depth); return true;
-    case OPT_ANY_HOST: cfg->any_host = true; return true;
-    case OPT_MAX_PAGES: NUM("--max-pages", 1, LONG_MAX, cfg->max_pages); return true;
-    case OPT_TIMEOUT: NUM("--timeout", 1, 86400, cfg->timeout_s); return true;
-    case OPT_CONNECT_TIMEOUT: NUM("--connect-timeout", 1, 3600, cfg->connect_timeout_s); return true;
-    case OPT_MAX_BYTES: NUM("--max-bytes", 1, PARSE_MAX_BYTES, cfg->max_bytes); return true;
+    case OPT_MULTI:
+        cfg->engine = "multi";
+        return true;
+    case 'c':
+        NUM("--concurrency", 1, CLI_MAX_CONCURRENCY, cfg->concurrency);
+        return true;
+    case OPT_PER_HOST:
+        NUM("--per-host", 1, CLI_MAX_CONCURRENCY, cfg->per_host);
+        return true;
+    case 'd':
+        NUM("--depth", 0, CLI_MAX_DEPTH, cfg->depth);
+        return true;
+    case OPT_ANY_HOST:
+        cfg->any_host = true;
+        return true;
+    case OPT_MAX_PAGES:
+        NUM("--max-pages", 1, LONG_MAX, cfg->max_pages);
+        return true;
+    case OPT_TIMEOUT:
+        NUM("--timeout", 1, 86400, cfg->timeout_s);
+        return true;
+    case OPT_CONNECT_TIMEOUT:
+        NUM("--connect-timeout", 1, 3600, cfg->connect_timeout_s);
+        return true;
+    case OPT_MAX_BYTES:
+        NUM("--max-bytes", 1, PARSE_MAX_BYTES, cfg->max_bytes);
+        return true;
     case OPT_USER_AGENT:
         free(cfg->user_agent);
         cfg->user_agent = strdup(arg);
         return cfg->user_agent != NULL;
-    case OPT_FIELD: return add_field(cfg, arg, err);
-    case OPT_DB: cfg->db_path = arg; return true;
-    case 'q': cfg->quiet = true; return true;
-    default: return false;
+    case OPT_FIELD:
+        return add_field(cfg, arg, err);
+    case OPT_DB:
+        cfg->db_path = arg;
+        return true;
+    case 'q':
+        cfg->quiet = true;
+        return true;
+    default:
+        return false;
     }
 #undef NUM
 }
 
-enum cli_result cli_parse(int argc, char **argv, struct config *cfg,
-                          FILE *out, FILE *err)
+enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
+                          FILE *err)
 {
     int opt;
 
@@ -189,8 +214,8 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg,
             return CLI_HELP;
         }
         if (opt == 'V') {
-            fprintf(out, "scrape %s\n%s libxml2/%s sqlite/%s\n",
-                    SCRAPE_VERSION, curl_version(), LIBXML_DOTTED_VERSION,
+            fprintf(out, "scrape %s\n%s libxml2/%s sqlite/%s\n", SCRAPE_VERSION,
+                    curl_version(), LIBXML_DOTTED_VERSION,
                     sqlite3_libversion());
             return CLI_VERSION;
         }

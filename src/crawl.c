@@ -25,17 +25,17 @@ struct crawl {
     struct store *store;
     const volatile sig_atomic_t *stop;
     struct frontier *frontier;
-    struct hmap scope;      /* seed hosts (owned keys) */
+    struct hmap scope; /* seed hosts (owned keys) */
     int64_t run_id;
     const char *mode;
-    long started;           /* jobs handed out */
-    long pages;             /* rows written */
-    long errors;            /* rows with an error */
+    long started; /* jobs handed out */
+    long pages;   /* rows written */
+    long errors;  /* rows with an error */
     bool fatal;
     struct timespec t0, last_draw;
     struct rusage ru0;
-    bool progress;          /* draw a progress line */
-    bool drawn;             /* a progress line is on screen */
+    bool progress; /* draw a progress line */
+    bool drawn;    /* a progress line is on screen */
     char fatal_msg[512];
 };
 
@@ -272,8 +272,7 @@ static void draw_progress(struct crawl *c, size_t in_flight,
     fprintf(stderr,
             "\r%ld pages, %zu in flight, %zu queued, %.0f pages/s, %ld errors"
             "\x1b[K",
-            c->pages, in_flight, frontier_queued(c->frontier), rate,
-            c->errors);
+            c->pages, in_flight, frontier_queued(c->frontier), rate, c->errors);
     fflush(stderr);
     c->drawn = true;
 }

@@ -225,8 +225,7 @@ static enum err loop(struct multi *m, const volatile sig_atomic_t *stop)
             if (curl_multi_perform(m->multi, &running) != CURLM_OK)
                 return ERR_NETWORK;
         }
-        if ((e = record_done(m)) ||
-            (e = crawl_tick(m->crawl, m->in_flight)))
+        if ((e = record_done(m)) || (e = crawl_tick(m->crawl, m->in_flight)))
             return e;
         if (stop && *stop) {
             if (!stop_at)

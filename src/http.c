@@ -85,28 +85,41 @@ enum err http_transfer_prepare(struct transfer *t, const char *url)
     buf_reset(&t->body);
     t->over_cap = false;
     t->errbuf[0] = '\0';
-    return curl_easy_setopt(t->easy, CURLOPT_URL, url) == CURLE_OK
-               ? ERR_OK
-               : ERR_NOMEM;
+    return curl_easy_setopt(t->easy, CURLOPT_URL, url) == CURLE_OK ? ERR_OK
+                                                                   : ERR_NOMEM;
 }
 
 static const char *reason_phrase(long status)
 {
     switch (status) {
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 410: return "Gone";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 410:
+        return "Gone";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    default:
+        return "";
     }
 }
 
@@ -179,8 +192,7 @@ static char *dup_info(CURL *e, CURLINFO what)
     return strdup(s);
 }
 
-void http_transfer_result(struct transfer *t, CURLcode rc,
-                          struct response *r)
+void http_transfer_result(struct transfer *t, CURLcode rc, struct response *r)
 {
     curl_off_t us = 0;
 

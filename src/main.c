@@ -106,8 +106,8 @@ static int crawl_once(const struct config *cfg, const struct seeds *seeds,
 
     if ((e = crawl_new(cfg, store, &stop_signal, &c)) ||
         (e = crawl_seed(c, seeds)) || (e = crawl_begin(c, &info))) {
-        fprintf(stderr, "scrape: cannot start the crawl: %s%s%s\n",
-                err_str(e), c && *crawl_fatal_msg(c) ? ": " : "",
+        fprintf(stderr, "scrape: cannot start the crawl: %s%s%s\n", err_str(e),
+                c && *crawl_fatal_msg(c) ? ": " : "",
                 c ? crawl_fatal_msg(c) : "");
         crawl_free(c);
         return EXIT_FATAL;
@@ -117,7 +117,9 @@ static int crawl_once(const struct config *cfg, const struct seeds *seeds,
         status = EXIT_FATAL;
     else if (stop_signal)
         status = 128 + stop_signal;
-    if (crawl_end(c, e ? "failed" : stop_signal ? "interrupted" : "done") &&
+    if (crawl_end(c, e             ? "failed"
+                     : stop_signal ? "interrupted"
+                                   : "done") &&
         !e) {
         e = ERR_DB;
         status = EXIT_FATAL;

@@ -217,7 +217,8 @@ static void pick_charset(const char *ct, const char *body, size_t len,
     const unsigned char *b = (const unsigned char *)body;
     char label[CHARSET_MAX + 1];
 
-    if ((charset_from_ctype(ct, label) || charset_from_meta(body, len, label)) &&
+    if ((charset_from_ctype(ct, label) ||
+         charset_from_meta(body, len, label)) &&
         charset_known(whatwg_alias(label))) {
         set_label(out, whatwg_alias(label));
         return;
@@ -237,7 +238,7 @@ struct walk {
     struct page *pg;
     const char *base; /* canonical URL links resolve against */
     size_t links_cap;
-    enum err err;     /* first allocation failure */
+    enum err err; /* first allocation failure */
 };
 
 static bool name_is(const xmlNode *n, const char *name)
@@ -418,8 +419,8 @@ static bool visit_element(struct walk *w, const xmlNode *n)
         if (has_token(v, "canonical")) {
             xmlChar *href = xmlGetProp(n, (const xmlChar *)"href");
             char *canon = NULL;
-            if (href && url_resolve(w->base, (const char *)href, &canon) ==
-                            ERR_OK)
+            if (href &&
+                url_resolve(w->base, (const char *)href, &canon) == ERR_OK)
                 set_once(&pg->canonical, canon);
             xmlFree(href);
         }
@@ -546,8 +547,7 @@ static enum err eval_fields(struct parser *p, xmlDocPtr doc, struct page *pg)
 }
 
 enum err parse_page(struct parser *p, const char *body, size_t len,
-                    const char *url, const char *content_type,
-                    struct page *out)
+                    const char *url, const char *content_type, struct page *out)
 {
     char charset[CHARSET_MAX + 1];
     struct walk w = {.pg = out};
@@ -569,8 +569,8 @@ enum err parse_page(struct parser *p, const char *body, size_t len,
         body = decoded;
         snprintf(charset, sizeof(charset), "UTF-8");
     }
-    doc = htmlCtxtReadMemory(p->ctxt, len ? body : " ", len ? (int)len : 1,
-                             url, charset, PARSE_OPTIONS);
+    doc = htmlCtxtReadMemory(p->ctxt, len ? body : " ", len ? (int)len : 1, url,
+                             charset, PARSE_OPTIONS);
     if (!doc) {
         free(decoded);
         return ERR_PARSE;

@@ -22,7 +22,7 @@
 
 #include "scrape/utf8.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION  1
 #define STORE_BUSY_TIMEOUT_MS 5000
 
 static const char schema_v1[] =
@@ -76,9 +76,9 @@ struct store {
     sqlite3 *db;
     sqlite3_stmt *st[ST__COUNT];
     bool in_batch;
-    int pending;           /* pages in the open batch */
+    int pending;            /* pages in the open batch */
     struct timespec opened; /* when the batch began */
-    char msg[512];         /* detail of the last error */
+    char msg[512];          /* detail of the last error */
 };
 
 const char *store_errmsg(const struct store *s)
@@ -211,8 +211,8 @@ static enum err configure(struct store *s)
     enum err e;
 
     sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
-    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
-                           NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) ==
+            SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW)
         wal = !strcmp((const char *)sqlite3_column_text(st, 0), "wal");
     sqlite3_finalize(st);

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <strings.h>
 
-
 #include "scrape/buf.h"
 
 /* References longer than this are refused before any work is done: even

@@ -17,10 +17,10 @@
 #include "scrape/err.h"
 
 struct buf {
-    char *data;  /* never NULL; points at a static "" until first growth */
-    size_t len;  /* bytes used, excluding the terminating NUL */
-    size_t cap;  /* bytes allocated (0 while data is the static "") */
-    size_t max;  /* hard limit on len */
+    char *data; /* never NULL; points at a static "" until first growth */
+    size_t len; /* bytes used, excluding the terminating NUL */
+    size_t cap; /* bytes allocated (0 while data is the static "") */
+    size_t max; /* hard limit on len */
 };
 
 /* Initialises an empty buffer that may hold at most `max` bytes.  Cannot

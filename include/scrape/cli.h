@@ -27,15 +27,15 @@
 struct config {
     const char *seeds_path; /* borrowed from argv; "-" = stdin */
     const char *db_path;
-    const char *engine;     /* "multi" */
+    const char *engine; /* "multi" */
     long concurrency;
     long per_host;
     long depth;
-    long max_pages;         /* 0 = no limit */
+    long max_pages; /* 0 = no limit */
     long timeout_s;
     long connect_timeout_s;
     size_t max_bytes;
-    char *user_agent;       /* owned */
+    char *user_agent; /* owned */
     bool any_host;
     bool quiet;
     struct field_spec *fields; /* owned, nfields entries */
@@ -51,8 +51,8 @@ enum cli_result {
 
 /* Parses argv into `cfg` (which cli_release frees).  Writes --help and
  * --version text to `out`, usage errors as one line to `err`. */
-enum cli_result cli_parse(int argc, char **argv, struct config *cfg,
-                          FILE *out, FILE *err);
+enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
+                          FILE *err);
 
 /* Frees what a config owns.  Twice is a no-op. */
 void cli_release(struct config *cfg);

@@ -11,17 +11,17 @@
 
 enum err {
     ERR_OK = 0,
-    ERR_NOMEM,      /* allocation failed */
-    ERR_IO,         /* read/write/open failed (errno has the reason) */
-    ERR_TOO_LARGE,  /* a capped buffer or input would exceed its cap */
-    ERR_TIMEOUT,    /* operation timed out */
-    ERR_BAD_URL,    /* not a URL we can parse */
-    ERR_SCHEME,     /* URL scheme other than http/https */
-    ERR_INVALID,    /* malformed input (option value, seed line, frame) */
-    ERR_DB,         /* database error (detail from the store) */
-    ERR_NETWORK,    /* transfer failed (detail from http) */
-    ERR_PARSE,      /* document could not be parsed at all */
-    ERR_STOPPED,    /* interrupted by a signal */
+    ERR_NOMEM,     /* allocation failed */
+    ERR_IO,        /* read/write/open failed (errno has the reason) */
+    ERR_TOO_LARGE, /* a capped buffer or input would exceed its cap */
+    ERR_TIMEOUT,   /* operation timed out */
+    ERR_BAD_URL,   /* not a URL we can parse */
+    ERR_SCHEME,    /* URL scheme other than http/https */
+    ERR_INVALID,   /* malformed input (option value, seed line, frame) */
+    ERR_DB,        /* database error (detail from the store) */
+    ERR_NETWORK,   /* transfer failed (detail from http) */
+    ERR_PARSE,     /* document could not be parsed at all */
+    ERR_STOPPED,   /* interrupted by a signal */
     ERR__COUNT
 };
 

@@ -37,11 +37,11 @@ struct http_opts {
 
 struct transfer {
     CURL *easy;
-    struct buf body;          /* capped at opts->max_bytes */
-    bool over_cap;            /* the write callback refused the body */
+    struct buf body; /* capped at opts->max_bytes */
+    bool over_cap;   /* the write callback refused the body */
     char errbuf[CURL_ERROR_SIZE];
     const struct http_opts *opts; /* borrowed */
-    void *data;               /* the engine's; untouched here */
+    void *data;                   /* the engine's; untouched here */
 };
 
 /* The outcome of one fetch.  Strings are owned by the response.  `body`
@@ -55,7 +55,7 @@ struct response {
     char *owned_body;   /* the body when taken from the transfer, or NULL */
     size_t len;
     long fetch_ms;
-    enum err err;       /* ERR_OK only for a 2xx/3xx response with body */
+    enum err err; /* ERR_OK only for a 2xx/3xx response with body */
     char error[HTTP_ERROR_MAX]; /* readable reason when err != ERR_OK */
 };
 
@@ -71,8 +71,7 @@ enum err http_transfer_prepare(struct transfer *t, const char *url);
 
 /* Fills `r` from the finished transfer and its CURLcode `rc`.  Release
  * `r` with response_release(). */
-void http_transfer_result(struct transfer *t, CURLcode rc,
-                          struct response *r);
+void http_transfer_result(struct transfer *t, CURLcode rc, struct response *r);
 
 /* Moves the body out of the transfer into `r`, so the transfer can start
  * its next fetch while the response is still being processed.  Returns

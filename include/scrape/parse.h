@@ -51,11 +51,11 @@ struct page {
     char *lang;
     char *canonical;
     char *h1;
-    char *charset;  /* encoding the bytes were decoded from */
-    long words;     /* visible text, script/style/head excluded */
+    char *charset; /* encoding the bytes were decoded from */
+    long words;    /* visible text, script/style/head excluded */
     struct link *links;
     size_t nlinks;
-    char **fields;  /* nfields values, index-aligned with the specs */
+    char **fields; /* nfields values, index-aligned with the specs */
     size_t nfields;
 };
 

@@ -14,9 +14,9 @@
 #include "scrape/err.h"
 
 struct seeds {
-    char **urls;  /* canonical URLs, owned; duplicates kept */
+    char **urls; /* canonical URLs, owned; duplicates kept */
     size_t n;
-    size_t bad;   /* lines reported and skipped */
+    size_t bad; /* lines reported and skipped */
 };
 
 /* Reads `path` ("-" = stdin) into `out` (release with seeds_release,

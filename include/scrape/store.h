@@ -29,9 +29,9 @@ struct store;
 
 /* What a run was asked to do (borrowed strings). */
 struct run_info {
-    const char *mode;  /* "multi", "threads", "procs" */
-    int workers;       /* threads or processes; 1 for multi */
-    int concurrency;   /* transfers in flight */
+    const char *mode; /* "multi", "threads", "procs" */
+    int workers;      /* threads or processes; 1 for multi */
+    int concurrency;  /* transfers in flight */
     int depth;
     const char *seeds; /* path of the seeds file */
 };
@@ -49,15 +49,15 @@ struct run_stats {
 
 /* One fetch attempt as stored: a success or an error row.  Borrowed. */
 struct page_row {
-    const char *url;          /* canonical URL that was requested */
-    const char *final_url;    /* after redirects, or NULL */
+    const char *url;       /* canonical URL that was requested */
+    const char *final_url; /* after redirects, or NULL */
     int depth;
     long status;              /* HTTP status, 0 when none */
     const char *content_type; /* may be NULL */
     long long bytes;
     long fetch_ms;
-    const char *error;        /* NULL on success */
-    const struct page *page;  /* the record when HTML was parsed, or NULL */
+    const char *error;       /* NULL on success */
+    const struct page *page; /* the record when HTML was parsed, or NULL */
     const struct field_spec *fields; /* names for page->fields */
 };
 

@@ -117,8 +117,8 @@ static long elapsed_ms(const struct timespec *t0)
            (now.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-int run_scrape(const struct sandbox *sb, const char *const *args,
-               int timeout_s, int interrupt_after_ms)
+int run_scrape(const struct sandbox *sb, const char *const *args, int timeout_s,
+               int interrupt_after_ms)
 {
     const char *bin = env_or("SCRAPE_BIN", "build/scrape");
     const char *argv[64];

@@ -41,8 +41,8 @@ void write_seeds(const struct sandbox *sb, const char *text);
  * sb->err; returns the exit status (128+sig if killed by a signal).
  * Fails the test after `timeout_s`.  When `interrupt_after_ms` > 0, sends
  * SIGINT that long after the start. */
-int run_scrape(const struct sandbox *sb, const char *const *args,
-               int timeout_s, int interrupt_after_ms);
+int run_scrape(const struct sandbox *sb, const char *const *args, int timeout_s,
+               int interrupt_after_ms);
 
 /* Returns scrape's stderr as a new string (caller frees). */
 char *read_stderr(const struct sandbox *sb);

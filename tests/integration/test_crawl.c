@@ -46,11 +46,19 @@ static void seed_index(void)
 Test(crawl, whole_site_each_page_once_with_right_titles_and_fields,
      .fini = finish)
 {
-    static const char *const args[] = {"--pages", "300", "--page-size",
-                                       "4000", NULL};
-    const char *const run[] = {"-q", "-d", "3", "--per-host", "32",
-                               "--field", "price=//p[@class='price']",
-                               "--db", sb.db, sb.seeds, NULL};
+    static const char *const args[] = {"--pages", "300", "--page-size", "4000",
+                                       NULL};
+    const char *const run[] = {"-q",
+                               "-d",
+                               "3",
+                               "--per-host",
+                               "32",
+                               "--field",
+                               "price=//p[@class='price']",
+                               "--db",
+                               sb.db,
+                               sb.seeds,
+                               NULL};
     char title[128], price[32], path[64];
     unsigned i;
 
@@ -93,8 +101,8 @@ Test(crawl, whole_site_each_page_once_with_right_titles_and_fields,
 
 Test(crawl, max_pages_is_exact, .fini = finish)
 {
-    const char *const run[] = {"-q", "-d", "5", "--max-pages", "25", "--db",
-                               sb.db, sb.seeds, NULL};
+    const char *const run[] = {"-q",   "-d",  "5",      "--max-pages", "25",
+                               "--db", sb.db, sb.seeds, NULL};
 
     start(NULL);
     seed_index();
@@ -105,8 +113,7 @@ Test(crawl, max_pages_is_exact, .fini = finish)
 
 Test(crawl, depth_limits_the_crawl_to_the_index_links, .fini = finish)
 {
-    const char *const run[] = {"-q", "-d", "1", "--db", sb.db, sb.seeds,
-                               NULL};
+    const char *const run[] = {"-q", "-d", "1", "--db", sb.db, sb.seeds, NULL};
     long long expect;
 
     start(NULL);
@@ -114,8 +121,8 @@ Test(crawl, depth_limits_the_crawl_to_the_index_links, .fini = finish)
     cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
     cr_assert_eq(db_int(&sb, "SELECT max(depth) FROM pages"), 1);
     /* Depth 1 = the index plus each distinct same-host link on it. */
-    expect = db_int(&sb,
-                    "SELECT count(DISTINCT l.url) FROM links l JOIN pages p"
+    expect =
+        db_int(&sb, "SELECT count(DISTINCT l.url) FROM links l JOIN pages p"
                     " ON p.id = l.page_id WHERE p.depth = 0 AND l.followable"
                     " AND l.url LIKE 'http://127.0.0.1:%%' AND l.url != p.url");
     cr_assert_gt(expect, 10);
@@ -141,20 +148,17 @@ Test(crawl, depth_zero_fetches_only_the_seeds, .fini = finish)
 
 Test(crawl, other_hosts_are_recorded_not_fetched, .fini = finish)
 {
-    const char *const run[] = {"-q", "-d", "2", "--db", sb.db, sb.seeds,
-                               NULL};
+    const char *const run[] = {"-q", "-d", "2", "--db", sb.db, sb.seeds, NULL};
     char like[64];
 
     start(NULL);
     seed_index();
     cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
     snprintf(like, sizeof(like), "http://localhost:%u/%%", site.port);
-    cr_assert_gt(db_int(&sb, "SELECT count(*) FROM links WHERE url LIKE '%s'",
-                        like),
-                 0);
-    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE url LIKE '%s'",
-                        like),
-                 0);
+    cr_assert_gt(
+        db_int(&sb, "SELECT count(*) FROM links WHERE url LIKE '%s'", like), 0);
+    cr_assert_eq(
+        db_int(&sb, "SELECT count(*) FROM pages WHERE url LIKE '%s'", like), 0);
     cr_assert_gt(db_int(&sb, "SELECT count(*) FROM links WHERE url LIKE"
                              " 'mailto:%%' AND followable = 0"),
                  0);
@@ -165,16 +169,17 @@ Test(crawl, other_hosts_are_recorded_not_fetched, .fini = finish)
 
 Test(crawl, any_host_follows_other_hosts, .fini = finish)
 {
-    const char *const run[] = {"-q", "-d", "1", "--any-host", "--db", sb.db,
-                               sb.seeds, NULL};
+    const char *const run[] = {"-q",   "-d",  "1",      "--any-host",
+                               "--db", sb.db, sb.seeds, NULL};
     char like[64];
 
     start(NULL);
     seed_index();
     cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
     snprintf(like, sizeof(like), "http://localhost:%u/book/1.html", site.port);
-    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE url = '%s' AND"
-                             " status = 200",
+    cr_assert_eq(db_int(&sb,
+                        "SELECT count(*) FROM pages WHERE url = '%s' AND"
+                        " status = 200",
                         like),
                  1);
 }
@@ -205,8 +210,8 @@ Test(crawl, fatal_and_usage_errors_have_exit_codes)
     const char *const no_seeds[] = {"--db", sb.db, sb.seeds, NULL};
     const char *const missing[] = {"--db", sb.db, "/nonexistent/seeds", NULL};
     const char *const usage[] = {"--concurrency", "zero", sb.seeds, NULL};
-    const char *const bad_db[] = {"--db", "/nonexistent-dir/sub/x.db",
-                                  sb.seeds, NULL};
+    const char *const bad_db[] = {"--db", "/nonexistent-dir/sub/x.db", sb.seeds,
+                                  NULL};
     const char *const bad_xpath[] = {"--field", "x=//p[", sb.seeds, NULL};
     char *err;
 
@@ -243,11 +248,11 @@ static char *error_for(const char *path)
 
 Test(crawl, every_failure_is_one_readable_row, .fini = finish)
 {
-    const char *const run[] = {"-q", "--max-bytes", "1000000", "--db", sb.db,
-                               sb.seeds, NULL};
+    const char *const run[] = {"-q",  "--max-bytes", "1000000", "--db",
+                               sb.db, sb.seeds,      NULL};
     static const char *const paths[] = {
-        "/status/404", "/status/500", "/loop", "/big?bytes=20000000",
-        "/redirect/3", "/data.json", "/big?bytes=5000"};
+        "/status/404", "/status/500", "/loop",          "/big?bytes=20000000",
+        "/redirect/3", "/data.json",  "/big?bytes=5000"};
     char text[2048] = "", *v;
     size_t i;
 
@@ -298,8 +303,8 @@ Test(crawl, every_failure_is_one_readable_row, .fini = finish)
  * a 1 s timeout, and this test is about the slow one. */
 Test(crawl, timeout_is_an_error_row, .fini = finish)
 {
-    const char *const run[] = {"-q", "--timeout", "1", "--db", sb.db,
-                               sb.seeds, NULL};
+    const char *const run[] = {"-q",  "--timeout", "1", "--db",
+                               sb.db, sb.seeds,    NULL};
     char text[300], *v;
 
     start(NULL);
@@ -318,9 +323,9 @@ Test(crawl, non_utf8_pages_are_stored_as_utf8, .fini = finish)
 {
     const char *const run[] = {"-q", "--db", sb.db, sb.seeds, NULL};
     static const char *const kinds[] = {"header", "meta", "none", "sjis"};
-    static const char *const titles[] = {
-        "Café crème déjà vu", "Café crème déjà vu – € 5",
-        "Café crème déjà vu", "日本語"};
+    static const char *const titles[] = {"Café crème déjà vu",
+                                         "Café crème déjà vu – € 5",
+                                         "Café crème déjà vu", "日本語"};
     char text[1024] = "", path[64], *v;
     size_t i;
 
@@ -343,8 +348,7 @@ Test(crawl, non_utf8_pages_are_stored_as_utf8, .fini = finish)
 
 Test(crawl, runs_append_to_one_database, .fini = finish)
 {
-    const char *const run[] = {"-q", "-d", "1", "--db", sb.db, sb.seeds,
-                               NULL};
+    const char *const run[] = {"-q", "-d", "1", "--db", sb.db, sb.seeds, NULL};
 
     start(NULL);
     seed_index();
@@ -359,10 +363,11 @@ Test(crawl, runs_append_to_one_database, .fini = finish)
 
 Test(crawl, high_concurrency_500_completes, .fini = finish)
 {
-    static const char *const args[] = {"--pages", "1000", "--page-size",
-                                       "2000", "--latency", "20", NULL};
-    const char *const run[] = {"-q", "-d", "3", "-c", "500", "--per-host",
-                               "500", "--db", sb.db, sb.seeds, NULL};
+    static const char *const args[] = {
+        "--pages", "1000", "--page-size", "2000", "--latency", "20", NULL};
+    const char *const run[] = {"-q",  "-d",         "3",   "-c",
+                               "500", "--per-host", "500", "--db",
+                               sb.db, sb.seeds,     NULL};
 
     start(args);
     seed_index();
@@ -377,8 +382,8 @@ Test(crawl, sigint_commits_and_exits_130, .fini = finish)
 {
     static const char *const args[] = {"--pages", "5000", "--latency", "100",
                                        NULL};
-    const char *const run[] = {"-q", "-d", "5", "-c", "8", "--db", sb.db,
-                               sb.seeds, NULL};
+    const char *const run[] = {"-q",   "-d",  "5",      "-c", "8",
+                               "--db", sb.db, sb.seeds, NULL};
     char *v;
 
     start(args);

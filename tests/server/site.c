@@ -9,17 +9,17 @@
 #include <string.h>
 
 static const char *const adjectives[] = {
-    "Silent", "Crimson", "Hidden", "Golden", "Broken", "Distant", "Quiet",
-    "Wild",   "Secret",  "Last",   "Frozen", "Burning", "Lost",   "Iron"};
+    "Silent", "Crimson", "Hidden", "Golden", "Broken",  "Distant", "Quiet",
+    "Wild",   "Secret",  "Last",   "Frozen", "Burning", "Lost",    "Iron"};
 static const char *const nouns[] = {
-    "River", "Garden", "Empire", "Harbour", "Mountain", "Library", "Forest",
+    "River", "Garden",  "Empire", "Harbour", "Mountain", "Library", "Forest",
     "Tower", "Kingdom", "Letter", "Island",  "Machine",  "Winter",  "Song"};
 static const char *const ratings[] = {"One", "Two", "Three", "Four", "Five"};
 static const char *const words[] = {
-    "the",    "reader", "story",  "journey", "of",     "a",      "young",
-    "writer", "who",    "finds",  "old",     "maps",   "and",    "hidden",
-    "truths", "across", "cities", "seas",    "during", "long",   "nights",
-    "with",   "friends", "under", "strange", "skies",  "beyond", "time"};
+    "the",    "reader",  "story",  "journey", "of",     "a",      "young",
+    "writer", "who",     "finds",  "old",     "maps",   "and",    "hidden",
+    "truths", "across",  "cities", "seas",    "during", "long",   "nights",
+    "with",   "friends", "under",  "strange", "skies",  "beyond", "time"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -107,8 +107,8 @@ static void put(struct out *o, const char *fmt, ...)
 }
 
 /* Links to a related page in one of several equivalent spellings. */
-static void related_link(struct out *o, const struct site_opts *s,
-                         unsigned r, unsigned style)
+static void related_link(struct out *o, const struct site_opts *s, unsigned r,
+                         unsigned style)
 {
     char path[64];
 
@@ -145,14 +145,15 @@ static void head(struct out *o, const struct site_opts *s, unsigned i)
 
     site_title(i, title, sizeof(title));
     site_path(i, path, sizeof(path));
-    put(o, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
-           "<meta charset=\"utf-8\">\n<title>%s</title>\n"
-           "<meta name=\"description\" content=\"Book %u of the Scrape Books"
-           " catalogue\">\n"
-           "<link rel=\"canonical\" href=\"http://127.0.0.1:%u%s\">\n"
-           "<style>body { font-family: serif; } .price { color: green; }"
-           "</style>\n<script>var hidden = 'these words are not visible';"
-           "</script>\n</head>\n",
+    put(o,
+        "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n"
+        "<meta charset=\"utf-8\">\n<title>%s</title>\n"
+        "<meta name=\"description\" content=\"Book %u of the Scrape Books"
+        " catalogue\">\n"
+        "<link rel=\"canonical\" href=\"http://127.0.0.1:%u%s\">\n"
+        "<style>body { font-family: serif; } .price { color: green; }"
+        "</style>\n<script>var hidden = 'these words are not visible';"
+        "</script>\n</head>\n",
         i % 3 ? "en" : "en-GB", title, i, s->port, path);
 }
 
@@ -183,9 +184,10 @@ static void links(struct out *o, const struct site_opts *s, unsigned i)
         related_link(o, s, next_rand(&seed) % s->pages, i + k);
     put(o, "</div>\n");
     if (site_has_external(i))
-        put(o, "<p class=\"elsewhere\"><a href=\"http://localhost:%u/book/1"
-               ".html\">mirror</a> <a href=\"mailto:shop@example.com\">mail"
-               "</a> <a href=\"javascript:void(0)\">js</a></p>\n",
+        put(o,
+            "<p class=\"elsewhere\"><a href=\"http://localhost:%u/book/1"
+            ".html\">mirror</a> <a href=\"mailto:shop@example.com\">mail"
+            "</a> <a href=\"javascript:void(0)\">js</a></p>\n",
             s->port);
 }
 
@@ -242,8 +244,9 @@ char *site_render(const struct site_opts *s, unsigned i, size_t *len)
     site_price(i, price, sizeof(price));
     head(&o, s, i);
     put(&o, "<body>\n<h1>%.*s</h1>\n", (int)strcspn(title, "|"), title);
-    put(&o, "<p class=\"price\">%s</p>\n<p class=\"star-rating %s\">rated</p>\n"
-            "<p class=\"availability\">In stock (%u available)</p>\n",
+    put(&o,
+        "<p class=\"price\">%s</p>\n<p class=\"star-rating %s\">rated</p>\n"
+        "<p class=\"availability\">In stock (%u available)</p>\n",
         price, ratings[i % COUNT(ratings)], 1 + i % 20);
     links(&o, s, i);
     body_text(&o, s, i);

@@ -20,10 +20,10 @@
 #include <stddef.h>
 
 struct site_opts {
-    unsigned pages;      /* including the index; >= 1 */
-    unsigned fanout;     /* children per page; >= 1 */
-    size_t page_size;    /* approximate bytes of HTML per page */
-    unsigned port;       /* the server's port, for absolute links */
+    unsigned pages;   /* including the index; >= 1 */
+    unsigned fanout;  /* children per page; >= 1 */
+    size_t page_size; /* approximate bytes of HTML per page */
+    unsigned port;    /* the server's port, for absolute links */
 };
 
 /* Writes the path of page i ("/index.html" or "/book/i.html"). */

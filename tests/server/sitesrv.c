@@ -64,8 +64,7 @@ static void sleep_ms(unsigned ms)
 }
 
 static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned code,
-                                const char *ctype, const char *body,
-                                size_t len)
+                                const char *ctype, const char *body, size_t len)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(
         len, (void *)body, MHD_RESPMEM_MUST_COPY);
@@ -104,8 +103,8 @@ static enum MHD_Result send_persistent(struct MHD_Connection *c,
 
 static enum MHD_Result redirect(struct MHD_Connection *c, const char *to)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     enum MHD_Result ret;
 
     if (!r)
@@ -178,7 +177,8 @@ static enum MHD_Result charset_page(struct MHD_Connection *c, const char *kind)
     if (!strcmp(kind, "header")) {
         snprintf(body, sizeof(body),
                  "<html><head><title>%s</title></head><body><h1>%s</h1>"
-                 "</body></html>", latin1_title, latin1_title);
+                 "</body></html>",
+                 latin1_title, latin1_title);
         return send_str(c, 200, "text/html; charset=ISO-8859-1", body);
     }
     if (!strcmp(kind, "meta")) {
@@ -322,8 +322,8 @@ static int parse_args(int argc, char **argv, struct server *s, long *port,
 
 int main(int argc, char **argv)
 {
-    struct server s = {.site = {.pages = 1000, .fanout = 10,
-                                .page_size = 16 * 1024}};
+    struct server s = {
+        .site = {.pages = 1000, .fanout = 10, .page_size = 16 * 1024}};
     struct sockaddr_in addr;
     struct MHD_Daemon *d;
     const union MHD_DaemonInfo *info;
@@ -355,13 +355,13 @@ int main(int argc, char **argv)
     /* Block before MHD starts its threads so they inherit the mask. */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    d = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-            MHD_USE_POLL,
-        0, NULL, NULL, handle, &s, MHD_OPTION_SOCK_ADDR, &addr,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+    d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
+                             MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
+                         0, NULL, NULL, handle, &s, MHD_OPTION_SOCK_ADDR, &addr,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
+                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+                         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+                         MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "sitesrv: cannot listen on 127.0.0.1:%ld\n", port);
         return 1;

@@ -32,8 +32,7 @@ Test(buf, grows_geometrically_and_stays_terminated)
     }
     cr_assert_eq(b.len, 100000);
     cr_assert_eq(b.data[b.len], '\0');
-    cr_assert_lt(reallocs, 20, "one realloc per append would be %zu",
-                 reallocs);
+    cr_assert_lt(reallocs, 20, "one realloc per append would be %zu", reallocs);
     buf_release(&b);
 }
 

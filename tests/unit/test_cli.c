@@ -43,10 +43,24 @@ Test(cli, defaults)
 
 Test(cli, options_and_fields)
 {
-    char *argv[] = {"scrape", "-c", "500", "--per-host=64", "-d", "3",
-                    "--any-host", "--max-pages", "10", "--field",
-                    "price=//p[@class='price']", "--field", "t=//title",
-                    "--db", "x.db", "-q", "-", NULL};
+    char *argv[] = {"scrape",
+                    "-c",
+                    "500",
+                    "--per-host=64",
+                    "-d",
+                    "3",
+                    "--any-host",
+                    "--max-pages",
+                    "10",
+                    "--field",
+                    "price=//p[@class='price']",
+                    "--field",
+                    "t=//title",
+                    "--db",
+                    "x.db",
+                    "-q",
+                    "-",
+                    NULL};
     struct config cfg;
     char *msg;
 
@@ -69,9 +83,9 @@ Test(cli, options_and_fields)
 Test(cli, usage_errors_are_one_line)
 {
     char *bad[][4] = {
-        {"scrape", "-c", "0", "s"},          {"scrape", "-c", "12x", "s"},
-        {"scrape", "--depth", "-1", "s"},    {"scrape", "--field", "x", "s"},
-        {"scrape", "--bogus", "s", NULL},    {"scrape", "a", "b", NULL},
+        {"scrape", "-c", "0", "s"},        {"scrape", "-c", "12x", "s"},
+        {"scrape", "--depth", "-1", "s"},  {"scrape", "--field", "x", "s"},
+        {"scrape", "--bogus", "s", NULL},  {"scrape", "a", "b", NULL},
         {"scrape", "--timeout", "0", "s"},
     };
     size_t i;
@@ -80,8 +94,7 @@ Test(cli, usage_errors_are_one_line)
         struct config cfg;
         char *msg;
         int argc = bad[i][3] ? 4 : 3;
-        cr_assert_eq(parse(&cfg, &msg, argc, bad[i]), CLI_USAGE, "case %zu",
-                     i);
+        cr_assert_eq(parse(&cfg, &msg, argc, bad[i]), CLI_USAGE, "case %zu", i);
         cr_assert_eq(strncmp(msg, "scrape: ", 8), 0, "%s", msg);
         cr_assert_eq(strchr(msg, '\n'), msg + strlen(msg) - 1, "%s", msg);
         cli_release(&cfg);

@@ -27,8 +27,8 @@ static char *slurp(const char *path, size_t *len)
     return data;
 }
 
-static void parse_fixture(const char *name, const char *ctype,
-                          struct parser *p, struct page *pg)
+static void parse_fixture(const char *name, const char *ctype, struct parser *p,
+                          struct page *pg)
 {
     char path[256];
     size_t len;
@@ -36,9 +36,9 @@ static void parse_fixture(const char *name, const char *ctype,
 
     snprintf(path, sizeof(path), "tests/fixtures/%s", name);
     body = slurp(path, &len);
-    cr_assert_eq(parse_page(p, body, len, "http://site.test/a/page.html",
-                            ctype, pg),
-                 ERR_OK);
+    cr_assert_eq(
+        parse_page(p, body, len, "http://site.test/a/page.html", ctype, pg),
+        ERR_OK);
     free(body);
 }
 
@@ -88,8 +88,7 @@ Test(parse, word_count_skips_script_style_and_head)
     struct parser *p = plain_parser();
     struct page pg;
 
-    cr_assert_eq(parse_page(p, html, sizeof(html) - 1, "http://h/", NULL,
-                            &pg),
+    cr_assert_eq(parse_page(p, html, sizeof(html) - 1, "http://h/", NULL, &pg),
                  ERR_OK);
     cr_assert_eq(pg.words, 5);
     page_release(&pg);
@@ -195,17 +194,16 @@ Test(parse, fields_from_compiled_xpath)
         {"missing", "//nothing"},
         {"count", "count(//a)"},
     };
-    static const char html[] =
-        "<p class=price>\n  \xC2\xA3" "12.50 </p><p class='star Four'>x</p>"
-        "<a href=a>a</a><a href=b>b</a>";
+    static const char html[] = "<p class=price>\n  \xC2\xA3"
+                               "12.50 </p><p class='star Four'>x</p>"
+                               "<a href=a>a</a><a href=b>b</a>";
     struct parser *p = NULL;
     const char *bad;
     struct page pg;
 
     xmlInitParser();
     cr_assert_eq(parser_new(fields, 4, &p, &bad), ERR_OK);
-    cr_assert_eq(parse_page(p, html, sizeof(html) - 1, "http://h/", NULL,
-                            &pg),
+    cr_assert_eq(parse_page(p, html, sizeof(html) - 1, "http://h/", NULL, &pg),
                  ERR_OK);
     cr_assert_eq(pg.nfields, 4);
     cr_assert_str_eq(pg.fields[0], "£12.50");

@@ -47,8 +47,8 @@ Test(seeds, reports_bad_lines_with_numbers)
     cr_assert_eq(s.n, 2);
     cr_assert_eq(s.bad, 3);
     cr_assert_not_null(
-        strstr(diag, "seeds.txt:2: not an http or https URL: 'ftp://x/'"),
-        "%s", diag);
+        strstr(diag, "seeds.txt:2: not an http or https URL: 'ftp://x/'"), "%s",
+        diag);
     cr_assert_not_null(strstr(diag, "seeds.txt:3: malformed URL"), "%s", diag);
     cr_assert_not_null(strstr(diag, "seeds.txt:5: malformed URL"), "%s", diag);
     seeds_release(&s);

@@ -77,14 +77,23 @@ Test(store, writes_page_links_and_fields)
     struct link links[] = {{(char *)"http://h/a", true, ERR_OK},
                            {(char *)"mailto:x", false, ERR_SCHEME}};
     char *values[] = {(char *)"£1", NULL};
-    struct page pg = {.title = (char *)"T", .h1 = (char *)"H", .words = 7,
-                      .links = links, .nlinks = 2, .fields = values,
-                      .nfields = 2, .charset = (char *)"UTF-8"};
-    struct page_row row = {.url = "http://h/", .final_url = "http://h/",
-                           .status = 200, .content_type = "text/html",
-                           .bytes = 10, .page = &pg, .fields = fields};
-    struct run_info info = {.mode = "multi", .workers = 1,
-                            .concurrency = 5, .seeds = "s.txt"};
+    struct page pg = {.title = (char *)"T",
+                      .h1 = (char *)"H",
+                      .words = 7,
+                      .links = links,
+                      .nlinks = 2,
+                      .fields = values,
+                      .nfields = 2,
+                      .charset = (char *)"UTF-8"};
+    struct page_row row = {.url = "http://h/",
+                           .final_url = "http://h/",
+                           .status = 200,
+                           .content_type = "text/html",
+                           .bytes = 10,
+                           .page = &pg,
+                           .fields = fields};
+    struct run_info info = {
+        .mode = "multi", .workers = 1, .concurrency = 5, .seeds = "s.txt"};
     struct run_stats st = {.pages = 1, .wall_ms = 3, .status = "done"};
     struct store *s = open_store();
     int64_t run;
@@ -109,8 +118,8 @@ Test(store, writes_page_links_and_fields)
 
 Test(store, batches_are_visible_after_flush_and_runs_append)
 {
-    struct page_row row = {.url = "http://h/x", .status = 0,
-                           .error = "connection refused"};
+    struct page_row row = {
+        .url = "http://h/x", .status = 0, .error = "connection refused"};
     struct run_info info = {.mode = "multi"};
     struct store *s = open_store();
     int64_t r1, r2;
@@ -133,7 +142,8 @@ Test(store, batches_are_visible_after_flush_and_runs_append)
 
 Test(store, invalid_utf8_from_servers_is_repaired)
 {
-    struct page_row row = {.url = "http://h/x", .status = 200,
+    struct page_row row = {.url = "http://h/x",
+                           .status = 200,
                            .content_type = "text/html; x=\xFF\xFE"};
     struct run_info info = {.mode = "multi"};
     struct store *s = open_store();

@@ -20,17 +20,27 @@ static void check_resolve(const char *base, const char *ref, const char *want)
 Test(url, rfc3986_normal_examples)
 {
     static const char *const cases[][2] = {
-        {"g", "http://a/b/c/g"},       {"./g", "http://a/b/c/g"},
-        {"g/", "http://a/b/c/g/"},     {"/g", "http://a/g"},
-        {"//g", "http://g/"},          {"?y", "http://a/b/c/d;p?y"},
-        {"g?y", "http://a/b/c/g?y"},   {"#s", "http://a/b/c/d;p?q"},
-        {"g#s", "http://a/b/c/g"},     {"g?y#s", "http://a/b/c/g?y"},
-        {";x", "http://a/b/c/;x"},     {"g;x", "http://a/b/c/g;x"},
+        {"g", "http://a/b/c/g"},
+        {"./g", "http://a/b/c/g"},
+        {"g/", "http://a/b/c/g/"},
+        {"/g", "http://a/g"},
+        {"//g", "http://g/"},
+        {"?y", "http://a/b/c/d;p?y"},
+        {"g?y", "http://a/b/c/g?y"},
+        {"#s", "http://a/b/c/d;p?q"},
+        {"g#s", "http://a/b/c/g"},
+        {"g?y#s", "http://a/b/c/g?y"},
+        {";x", "http://a/b/c/;x"},
+        {"g;x", "http://a/b/c/g;x"},
         {"g;x?y#s", "http://a/b/c/g;x?y"},
-        {"", "http://a/b/c/d;p?q"},    {".", "http://a/b/c/"},
-        {"./", "http://a/b/c/"},       {"..", "http://a/b/"},
-        {"../", "http://a/b/"},        {"../g", "http://a/b/g"},
-        {"../..", "http://a/"},        {"../../", "http://a/"},
+        {"", "http://a/b/c/d;p?q"},
+        {".", "http://a/b/c/"},
+        {"./", "http://a/b/c/"},
+        {"..", "http://a/b/"},
+        {"../", "http://a/b/"},
+        {"../g", "http://a/b/g"},
+        {"../..", "http://a/"},
+        {"../../", "http://a/"},
         {"../../g", "http://a/g"},
     };
     size_t i;
@@ -42,17 +52,24 @@ Test(url, rfc3986_normal_examples)
 Test(url, rfc3986_abnormal_examples)
 {
     static const char *const cases[][2] = {
-        {"../../../g", "http://a/g"},  {"../../../../g", "http://a/g"},
-        {"/./g", "http://a/g"},        {"/../g", "http://a/g"},
-        {"g.", "http://a/b/c/g."},     {".g", "http://a/b/c/.g"},
-        {"g..", "http://a/b/c/g.."},   {"..g", "http://a/b/c/..g"},
-        {"./../g", "http://a/b/g"},    {"./g/.", "http://a/b/c/g/"},
-        {"g/./h", "http://a/b/c/g/h"}, {"g/../h", "http://a/b/c/h"},
+        {"../../../g", "http://a/g"},
+        {"../../../../g", "http://a/g"},
+        {"/./g", "http://a/g"},
+        {"/../g", "http://a/g"},
+        {"g.", "http://a/b/c/g."},
+        {".g", "http://a/b/c/.g"},
+        {"g..", "http://a/b/c/g.."},
+        {"..g", "http://a/b/c/..g"},
+        {"./../g", "http://a/b/g"},
+        {"./g/.", "http://a/b/c/g/"},
+        {"g/./h", "http://a/b/c/g/h"},
+        {"g/../h", "http://a/b/c/h"},
         {"g;x=1/./y", "http://a/b/c/g;x=1/y"},
         {"g;x=1/../y", "http://a/b/c/y"},
         {"g?y/./x", "http://a/b/c/g?y/./x"},
         {"g?y/../x", "http://a/b/c/g?y/../x"},
-        {"g#s/./x", "http://a/b/c/g"}, {"g#s/../x", "http://a/b/c/g"},
+        {"g#s/./x", "http://a/b/c/g"},
+        {"g#s/../x", "http://a/b/c/g"},
     };
     size_t i;
 
@@ -73,16 +90,11 @@ Test(url, scheme_relative_without_host_is_rejected)
 Test(url, equivalent_spellings_canonicalise_equal)
 {
     static const char *const spellings[] = {
-        "http://example.com/a/b.html",
-        "HTTP://EXAMPLE.COM/a/b.html",
-        "http://example.com:80/a/b.html",
-        "http://example.com/a/./b.html",
-        "http://example.com/a/x/../b.html",
-        "http://example.com/%61/b.html",
-        "http://example.com/a/b.html#frag",
-        "  http://example.com/a/b.html\n",
-        "http://exa\tmple.com/a/b.html",
-        "http://example.com/a/%2e/b.html",
+        "http://example.com/a/b.html",      "HTTP://EXAMPLE.COM/a/b.html",
+        "http://example.com:80/a/b.html",   "http://example.com/a/./b.html",
+        "http://example.com/a/x/../b.html", "http://example.com/%61/b.html",
+        "http://example.com/a/b.html#frag", "  http://example.com/a/b.html\n",
+        "http://exa\tmple.com/a/b.html",    "http://example.com/a/%2e/b.html",
     };
     size_t i;
 
@@ -113,15 +125,15 @@ Test(url, relative_links_resolve_against_pages)
 Test(url, non_http_schemes_are_refused)
 {
     static const char *const refs[] = {
-        "mailto:a@b.c", "javascript:void(0)", "data:text/html,hi",
-        "file:///etc/passwd", "ftp://h/x", "tel:123",
+        "mailto:a@b.c",       "javascript:void(0)", "data:text/html,hi",
+        "file:///etc/passwd", "ftp://h/x",          "tel:123",
     };
     size_t i;
     char *got = NULL;
 
     for (i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
-        cr_assert_eq(url_resolve("http://h/", refs[i], &got), ERR_SCHEME,
-                     "%s", refs[i]);
+        cr_assert_eq(url_resolve("http://h/", refs[i], &got), ERR_SCHEME, "%s",
+                     refs[i]);
         cr_assert_null(got);
     }
 }
