@@ -233,6 +233,39 @@ static void pick_charset(const char *ct, const char *body, size_t len,
         set_label(out, "windows-1252");
 }
 
+/* Hands libxml2 valid UTF-8 only: libxml2 (through iconv) stops at the
+ * first byte it cannot decode, which would silently cut the page short.
+ * Decodes `charset` here instead, replacing bad bytes with U+FFFD; on
+ * return *body and *len give the bytes to parse, and *decoded owns them
+ * when they were converted. */
+static enum err to_utf8(const char *charset, const char **body, size_t *len,
+                        char **decoded)
+{
+    *decoded = NULL;
+    if (!strcasecmp(charset, "UTF-8") || !strcasecmp(charset, "utf8")) {
+        if (utf8_valid(*body, *len))
+            return ERR_OK;
+        *decoded = utf8_clean(*body, *len, false);
+        if (*decoded)
+            *len = strlen(*decoded);
+    } else if (!strcasecmp(charset, "windows-1252")) {
+        /* Not iconv: it refuses 1252's five undefined bytes. */
+        *decoded = utf8_from_cp1252(*body, *len, len);
+    } else {
+        enum err e = utf8_convert(charset, *body, *len, decoded, len);
+        if (e == ERR_INVALID) {
+            /* libxml2 knew the label, iconv does not: read it as 1252. */
+            *decoded = utf8_from_cp1252(*body, *len, len);
+        } else if (e) {
+            return e;
+        }
+    }
+    if (!*decoded)
+        return ERR_NOMEM;
+    *body = *decoded;
+    return ERR_OK;
+}
+
 /* Per-document walk state. */
 struct walk {
     struct page *pg;
@@ -561,16 +594,11 @@ enum err parse_page(struct parser *p, const char *body, size_t len,
     pick_charset(content_type, body, len, charset);
     if (!(out->charset = strdup(charset)))
         return ERR_NOMEM;
-    if (!strcmp(charset, "windows-1252")) {
-        /* iconv stops at 1252's five undefined bytes, and libxml2 with it:
-         * decode here instead, never failing. */
-        if (!(decoded = utf8_from_cp1252(body, len, &len)))
-            return ERR_NOMEM;
-        body = decoded;
-        snprintf(charset, sizeof(charset), "UTF-8");
-    }
+    if ((e = to_utf8(charset, &body, &len, &decoded)))
+        return e;
+    /* to_utf8() made the bytes UTF-8, whatever the page's charset. */
     doc = htmlCtxtReadMemory(p->ctxt, len ? body : " ", len ? (int)len : 1, url,
-                             charset, PARSE_OPTIONS);
+                             "UTF-8", PARSE_OPTIONS);
     if (!doc) {
         free(decoded);
         return ERR_PARSE;

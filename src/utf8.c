@@ -3,6 +3,8 @@
  */
 #include "scrape/utf8.h"
 
+#include <errno.h>
+#include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,4 +129,41 @@ char *utf8_from_cp1252(const char *s, size_t n, size_t *out_len)
     *o = '\0';
     *out_len = (size_t)(o - out);
     return out;
+}
+
+enum err utf8_convert(const char *charset, const char *s, size_t n, char **out,
+                      size_t *out_len)
+{
+    /* No charset needs more than 4 UTF-8 bytes per input byte, and a
+     * replaced byte (1 in) becomes 3 out. */
+    size_t cap = n * 4 + 4, in_left = n, out_left = cap;
+    char *in = (char *)s, *buf, *o;
+    iconv_t cd = iconv_open("UTF-8", charset);
+
+    *out = NULL;
+    if (cd == (iconv_t)-1)
+        return ERR_INVALID;
+    buf = malloc(cap + 1);
+    if (!buf) {
+        iconv_close(cd);
+        return ERR_NOMEM;
+    }
+    o = buf;
+    while (in_left > 0) {
+        if (iconv(cd, &in, &in_left, &o, &out_left) != (size_t)-1)
+            break;
+        if (errno != EILSEQ && errno != EINVAL)
+            break; /* E2BIG cannot happen with this cap */
+        memcpy(o, "\xEF\xBF\xBD", 3);
+        o += 3;
+        out_left -= 3;
+        in++;
+        in_left--;
+        iconv(cd, NULL, NULL, NULL, NULL); /* reset shift state */
+    }
+    iconv_close(cd);
+    *o = '\0';
+    *out = buf;
+    *out_len = (size_t)(o - buf);
+    return ERR_OK;
 }

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "scrape/err.h"
+
 /* True when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates,
  * nothing above U+10FFFF). */
 bool utf8_valid(const char *s, size_t n);
@@ -25,5 +27,12 @@ char *utf8_clean(const char *s, size_t n, bool collapse);
  * unlike iconv's).  Returns a new NUL-terminated string and its length in
  * *out_len; caller frees; NULL when out of memory. */
 char *utf8_from_cp1252(const char *s, size_t n, size_t *out_len);
+
+/* Converts `n` bytes in `charset` to UTF-8 with iconv, replacing each
+ * byte iconv cannot decode with U+FFFD and going on, so a bad byte never
+ * truncates a page.  Sets *out (new string, caller frees) and *out_len.
+ * Returns ERR_INVALID for a charset iconv does not know, ERR_NOMEM. */
+enum err utf8_convert(const char *charset, const char *s, size_t n, char **out,
+                      size_t *out_len);
 
 #endif

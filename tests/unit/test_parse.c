@@ -281,3 +281,31 @@ Test(parse, word_count_on_long_text_with_mixed_whitespace)
     parser_free(p);
     free(html);
 }
+
+/* A byte the declared charset cannot decode must not end the page: the
+ * text and links after it are still there. */
+Test(parse, undecodable_bytes_do_not_truncate_the_page)
+{
+    static const char sjis[] = "<title>\x93\xfa\x96\x7b</title><p>ok \xff\xff"
+                               " bad</p><p>after</p><a href=/x>x</a>";
+    static const char utf8[] = "<title>caf\xC3\xA9 \xC3</title><p>one \xFE"
+                               " two</p><a href=/y>y</a>";
+    struct parser *p = plain_parser();
+    struct page pg;
+
+    cr_assert_eq(parse_page(p, sjis, sizeof(sjis) - 1, "http://h/",
+                            "text/html; charset=Shift_JIS", &pg),
+                 ERR_OK);
+    cr_assert_str_eq(pg.title, "日本");
+    cr_assert_eq(pg.nlinks, 1);
+    cr_assert_str_eq(pg.links[0].url, "http://h/x");
+    page_release(&pg);
+    cr_assert_eq(parse_page(p, utf8, sizeof(utf8) - 1, "http://h/",
+                            "text/html; charset=utf-8", &pg),
+                 ERR_OK);
+    cr_assert_str_eq(pg.title, "café \xEF\xBF\xBD");
+    cr_assert_eq(pg.nlinks, 1);
+    cr_assert_str_eq(pg.links[0].url, "http://h/y");
+    page_release(&pg);
+    parser_free(p);
+}
