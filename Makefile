@@ -12,7 +12,7 @@ CC      ?= cc
 WERROR  ?= 1
 BUILD   ?= build
 PKGS     = libcurl libxml-2.0 sqlite3
-TESTPKGS = criterion libmicrohttpd
+TESTPKGS = criterion libmicrohttpd zlib
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wvla -Wwrite-strings \
        -Wformat=2 -Wpointer-arith

@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="pkg-config libcurl4-openssl-dev libxml2-dev libsqlite3-dev \
-libcriterion-dev libmicrohttpd-dev sqlite3 curl time"
+libcriterion-dev libmicrohttpd-dev zlib1g-dev sqlite3 curl time"
 
 missing=""
 for p in $PKGS; do

@@ -299,6 +299,31 @@ Test(crawl, every_failure_is_one_readable_row, .fini = finish)
                  5000);
 }
 
+Test(crawl, compressed_bodies_are_capped_after_decompression, .fini = finish)
+{
+    const char *const run[] = {"-q",  "--max-bytes", "1000000", "--db",
+                               sb.db, sb.seeds,      NULL};
+    char text[600], *v;
+
+    start(NULL);
+    snprintf(text, sizeof(text), "%s\n", site_url("/gzip?bytes=5000"));
+    snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s\n",
+             site_url("/gzip?bytes=50000000"));
+    write_seeds(&sb, text);
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    /* bytes counts what was decoded, not what crossed the wire. */
+    cr_assert_eq(db_int(&sb,
+                        "SELECT bytes FROM pages WHERE url = '%s' AND"
+                        " error IS NULL",
+                        site_url("/gzip?bytes=5000")),
+                 5000);
+    v = error_for("/gzip?bytes=50000000");
+    cr_assert_str_eq(v, "body over 1000000 bytes");
+    free(v);
+    /* The 50 MB bomb never sat in memory. */
+    cr_assert_lt(db_int(&sb, "SELECT peak_rss_kb FROM runs"), 48 * 1024);
+}
+
 /* Alone in its run: under a loaded machine other fetches could also pass
  * a 1 s timeout, and this test is about the slow one. */
 Test(crawl, timeout_is_an_error_row, .fini = finish)
@@ -399,4 +424,45 @@ Test(crawl, sigint_commits_and_exits_130, .fini = finish)
     cr_assert_lt(db_int(&sb, "SELECT count(*) FROM pages"), 5000);
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"),
                  db_int(&sb, "SELECT pages FROM runs"));
+}
+
+/* On a terminal (script(1) provides one) scrape draws a progress line;
+ * into a file or pipe it does not. */
+Test(crawl, progress_line_on_a_terminal_only, .fini = finish)
+{
+    static const char *const args[] = {"--pages", "300", "--latency", "5",
+                                       NULL};
+    const char *bin =
+        getenv("SCRAPE_BIN") ? getenv("SCRAPE_BIN") : "build/scrape";
+    char cmd[1024], out[128], *text;
+    FILE *f;
+    size_t n;
+
+    start(args);
+    seed_index();
+    snprintf(out, sizeof(out), "%s/tty.txt", sb.dir);
+    snprintf(cmd, sizeof(cmd),
+             "timeout 60 script -qec '%s -d 3 -c 4 --per-host 4 --db %s %s'"
+             " /dev/null > %s 2>&1",
+             bin, sb.db, sb.seeds, out);
+    cr_assert_eq(system(cmd), 0);
+    f = fopen(out, "r");
+    cr_assert_not_null(f);
+    text = calloc(1, 1 << 20);
+    n = fread(text, 1, (1 << 20) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    cr_assert_not_null(strstr(text, " in flight, "), "%s", text);
+    cr_assert_not_null(strstr(text, " pages/s, "), "%s", text);
+    cr_assert_not_null(strstr(text, "300 pages, 0 errors"), "%s", text);
+    free(text);
+    /* The same crawl with stderr in a file: summary only. */
+    {
+        const char *const run[] = {"-d", "3", "--db", sb.db, sb.seeds, NULL};
+        cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+        text = read_stderr(&sb);
+        cr_assert_null(strstr(text, " in flight, "), "%s", text);
+        cr_assert_not_null(strstr(text, "300 pages, 0 errors"), "%s", text);
+        free(text);
+    }
 }

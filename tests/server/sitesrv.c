@@ -16,6 +16,8 @@
  *   /loop                 a redirect to itself
  *   /slow?ms=N            waits N ms, then a small page
  *   /big?bytes=N          N bytes of HTML, chunked (no Content-Length)
+ *   /gzip?bytes=N         N bytes of HTML sent gzip-compressed (a bomb
+ *                         when N is large: 50 MB compresses to ~50 KB)
  *   /data.json            a non-HTML resource
  *   /charset/header       ISO-8859-1 bytes, charset only in the header
  *   /charset/meta         windows-1252 bytes, charset only in <meta>
@@ -33,6 +35,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "site.h"
 
@@ -168,6 +171,57 @@ static enum MHD_Result send_big(struct MHD_Connection *c, long bytes)
     return ret;
 }
 
+/* Sends N bytes of filler HTML gzip-compressed, streaming through zlib so
+ * even a huge N costs the server little memory. */
+static enum MHD_Result send_gzip(struct MHD_Connection *c, long bytes)
+{
+    static char chunk[64 * 1024];
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+    unsigned char *out;
+    size_t cap = (size_t)bytes / 100 + 4096, len;
+    z_stream z;
+    long left = bytes;
+
+    memset(&z, 0, sizeof(z));
+    if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+        return MHD_NO;
+    out = malloc(cap);
+    if (!out) {
+        deflateEnd(&z);
+        return MHD_NO;
+    }
+    memset(chunk, 'x', sizeof(chunk));
+    memcpy(chunk, "<html>", 6);
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    do {
+        size_t n = left > (long)sizeof(chunk) ? sizeof(chunk) : (size_t)left;
+        z.next_in = (Bytef *)chunk;
+        z.avail_in = (uInt)n;
+        left -= (long)n;
+        if (deflate(&z, left ? Z_NO_FLUSH : Z_FINISH) == Z_STREAM_ERROR ||
+            (z.avail_out == 0 && left)) {
+            deflateEnd(&z);
+            free(out);
+            return MHD_NO;
+        }
+        memset(chunk, 'x', 6); /* only the first chunk starts with the tag */
+    } while (left > 0);
+    len = cap - z.avail_out;
+    deflateEnd(&z);
+    r = MHD_create_response_from_buffer(len, out, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(out);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "text/html");
+    MHD_add_response_header(r, "Content-Encoding", "gzip");
+    ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 static enum MHD_Result charset_page(struct MHD_Connection *c, const char *kind)
 {
     /* "Café crème – déjà vu" with é=E9, è=E8, à=E0, en dash=96 (cp1252). */
@@ -285,6 +339,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     }
     if (!strcmp(url, "/big"))
         return send_big(c, arg_long(c, "bytes", 1024, BIG_MAX_BYTES));
+    if (!strcmp(url, "/gzip"))
+        return send_gzip(c, arg_long(c, "bytes", 1024, 512L * 1024 * 1024));
     if (!strcmp(url, "/data.json"))
         return send_str(c, 200, "application/json", "{\"books\": 3}\n");
     if (!strncmp(url, "/charset/", 9))
