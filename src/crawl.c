@@ -184,7 +184,7 @@ static enum err set_fatal(struct crawl *c, enum err e)
 
 void crawl_release(struct crawl *c, const struct frontier_job *job)
 {
-    frontier_done(c->frontier, job);
+    frontier_release(c->frontier, job);
 }
 
 enum err crawl_record(struct crawl *c, const struct frontier_job *job,
@@ -216,6 +216,8 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
     c->errors += row.error != NULL;
     if (pg && (e = follow_links(c, job, pg)))
         return set_fatal(c, e);
+    /* Only now may the next level start: this page's links are queued. */
+    frontier_done(c->frontier, job);
     return ERR_OK;
 }
 

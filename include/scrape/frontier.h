@@ -5,9 +5,14 @@
  * fetched twice in a run) and, per host:port, a FIFO of URLs still to
  * fetch with their depth.  frontier_next() hands out URLs round-robin
  * over hosts, never letting one host have more than `per_host` URLs out
- * at once; frontier_done() gives the slot back.  That keeps politeness in
- * the application, where libcurl's own per-host queueing would let
+ * at once; frontier_release() gives the slot back.  That keeps politeness
+ * in the application, where libcurl's own per-host queueing would let
  * waiting transfers time out (LIBRARY-NOTES: CURLMOPT_MAX_HOST_CONNECTIONS).
+ *
+ * Hand-out is breadth-first by level: depth d+1 URLs wait until every
+ * depth d URL is done (frontier_done(): fetched and its links added), so
+ * a URL's depth is always its link distance from the seeds and the set
+ * of pages within --depth does not depend on timing.
  *
  * This is the in-memory backend; a shared (PostgreSQL) frontier would
  * implement the same calls.  Not thread-safe: the threads engine locks
@@ -48,10 +53,16 @@ enum err frontier_add(struct frontier *f, const char *url, int depth,
 bool frontier_seen(const struct frontier *f, const char *url);
 
 /* Takes the next URL whose host has a free slot.  Returns false when none
- * is ready (queue empty, or every queued host is at its limit). */
+ * is ready (queue empty, every queued host at its limit, or the current
+ * level still has URLs out). */
 bool frontier_next(struct frontier *f, struct frontier_job *job);
 
-/* Returns the host slot taken by `job` (the fetch ended, however). */
+/* Returns the host slot taken by `job`: its transfer no longer uses a
+ * connection.  Call once per job. */
+void frontier_release(struct frontier *f, const struct frontier_job *job);
+
+/* Marks `job` finished: its outcome is recorded and its links were added.
+ * Call once per job, after frontier_release or before it. */
 void frontier_done(struct frontier *f, const struct frontier_job *job);
 
 /* URLs queued and not yet handed out. */

@@ -31,6 +31,8 @@ Test(frontier, hands_out_fifo_with_depth)
     cr_assert(frontier_next(f, &j));
     cr_assert_str_eq(j.url, "http://a/1");
     cr_assert_eq(j.depth, 0);
+    frontier_release(f, &j);
+    frontier_done(f, &j);
     cr_assert(frontier_next(f, &j));
     cr_assert_str_eq(j.url, "http://a/2");
     cr_assert_eq(j.depth, 1);
@@ -56,7 +58,7 @@ Test(frontier, per_host_limit_holds_until_done)
     cr_assert(frontier_next(f, &j1));
     cr_assert(frontier_next(f, &j2));
     cr_assert_not(frontier_next(f, &j3), "third URL for one host at limit 2");
-    frontier_done(f, &j1);
+    frontier_release(f, &j1);
     cr_assert(frontier_next(f, &j3));
     cr_assert_str_eq(j3.url, "http://a/2");
     frontier_free(f);
@@ -101,9 +103,41 @@ Test(frontier, scales_to_many_urls)
         cr_assert_not(added);
     }
     while (frontier_next(f, &j)) {
+        frontier_release(f, &j);
         frontier_done(f, &j);
         n++;
     }
     cr_assert_eq(n, 200000);
+    frontier_free(f);
+}
+
+/* A depth-2 URL must not go out while a depth-1 URL is still out: the
+ * depth-1 page may link to it (or its children) at a shorter distance. */
+Test(frontier, deeper_levels_wait_until_the_level_is_done)
+{
+    struct frontier *f = frontier_new(100);
+    struct frontier_job seed, a, b, j;
+    bool added;
+
+    frontier_add(f, "http://h/", 0, &added);
+    cr_assert(frontier_next(f, &seed));
+    frontier_add(f, "http://h/a", 1, &added);
+    frontier_add(f, "http://h/b", 1, &added);
+    cr_assert_not(frontier_next(f, &j), "level 0 is still out");
+    frontier_release(f, &seed);
+    frontier_done(f, &seed);
+    cr_assert(frontier_next(f, &a));
+    cr_assert(frontier_next(f, &b));
+    /* b finishes first and finds c at depth 2: c must wait for a. */
+    frontier_add(f, "http://other/c", 2, &added);
+    frontier_release(f, &b);
+    frontier_done(f, &b);
+    cr_assert_not(frontier_next(f, &j), "a (depth 1) is still out");
+    cr_assert_eq(frontier_queued(f), 1);
+    frontier_release(f, &a);
+    frontier_done(f, &a);
+    cr_assert(frontier_next(f, &j));
+    cr_assert_str_eq(j.url, "http://other/c");
+    cr_assert_eq(j.depth, 2);
     frontier_free(f);
 }
