@@ -221,35 +221,48 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
     return ERR_OK;
 }
 
+enum err crawl_parse(struct parser *p, const char *url,
+                     const struct response *r, struct page *pg, bool *parsed,
+                     const char **parse_error)
+{
+    const char *base = r->final_url ? r->final_url : url;
+    char *canon_base = NULL;
+    enum err e;
+
+    *parsed = false;
+    *parse_error = NULL;
+    if (r->err || r->status < 200 || r->status >= 300 ||
+        !parse_is_html(r->content_type, r->body, r->len))
+        return ERR_OK;
+    /* Links resolve against where the page really is. */
+    if (url_canon(base, &canon_base) == ERR_OK)
+        base = canon_base;
+    e = parse_page(p, r->body, r->len, base, r->content_type, pg);
+    free(canon_base);
+    if (e == ERR_OK) {
+        *parsed = true;
+        return ERR_OK;
+    }
+    page_release(pg);
+    if (e == ERR_NOMEM)
+        return e;
+    *parse_error = err_str(e);
+    return ERR_OK;
+}
+
 enum err crawl_complete(struct crawl *c, const struct frontier_job *job,
                         const struct response *r, struct parser *p)
 {
+    const char *perr;
     struct page pg;
-    const char *base = r->final_url ? r->final_url : job->url;
-    char *canon_base = NULL;
-    const char *perr = NULL;
-    bool parsed = false;
+    bool parsed;
     enum err e;
 
-    if (!r->err && r->status >= 200 && r->status < 300 &&
-        parse_is_html(r->content_type, r->body, r->len)) {
-        /* Links resolve against where the page really is. */
-        if (url_canon(base, &canon_base) == ERR_OK)
-            base = canon_base;
-        e = parse_page(p, r->body, r->len, base, r->content_type, &pg);
-        parsed = e == ERR_OK;
-        if (e == ERR_NOMEM) {
-            page_release(&pg);
-            free(canon_base);
-            return set_fatal(c, e);
-        }
-        if (e)
-            perr = err_str(e);
-    }
+    if ((e = crawl_parse(p, job->url, r, &pg, &parsed, &perr)))
+        return set_fatal(c, e);
     e = crawl_record(c, job, r, parsed ? &pg : NULL, perr);
-    if (parsed || perr)
+    if (parsed)
         page_release(&pg);
-    free(canon_base);
     return e;
 }
 

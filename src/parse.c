@@ -23,6 +23,7 @@
 #include <libxml/xpath.h>
 
 #include "scrape/buf.h"
+#include "scrape/simhash.h"
 #include "scrape/url.h"
 #include "scrape/utf8.h"
 
@@ -269,7 +270,8 @@ static enum err to_utf8(const char *charset, const char **body, size_t *len,
 /* Per-document walk state. */
 struct walk {
     struct page *pg;
-    const char *base; /* canonical URL links resolve against */
+    struct simhash sh; /* fingerprint of the visible text so far */
+    const char *base;  /* canonical URL links resolve against */
     size_t links_cap;
     enum err err; /* first allocation failure */
 };
@@ -486,7 +488,9 @@ static void walk_tree(struct walk *w, xmlNode *root)
         } else if (!hidden && n->content &&
                    (n->type == XML_TEXT_NODE ||
                     n->type == XML_CDATA_SECTION_NODE)) {
-            w->pg->words += count_words((const char *)n->content);
+            const char *text = (const char *)n->content;
+            w->pg->words += count_words(text);
+            simhash_add(&w->sh, text, strlen(text));
         }
         /* Leave n, and every ancestor that has no next sibling. */
         for (;;) {
@@ -608,9 +612,11 @@ enum err parse_page(struct parser *p, const char *body, size_t len,
         goto out;
     }
     w.base = base;
+    simhash_init(&w.sh);
     walk_tree(&w, xmlDocGetRootElement(doc));
     if ((e = w.err))
         goto out;
+    out->simhash = simhash_value(&w.sh);
     e = eval_fields(p, doc, out);
 out:
     free(base);

@@ -22,7 +22,7 @@
 
 #include "scrape/utf8.h"
 
-#define STORE_SCHEMA_VERSION  1
+#define STORE_SCHEMA_VERSION  2
 #define STORE_BUSY_TIMEOUT_MS 5000
 
 static const char schema_v1[] =
@@ -48,6 +48,14 @@ static const char schema_v1[] =
     "CREATE INDEX links_page ON links(page_id);"
     "CREATE INDEX fields_page ON fields(page_id);";
 
+/* Version 2: the SimHash fingerprint of each page's visible text.  Signed
+ * in SQL (INTEGER is 64-bit signed); compare bits, not magnitudes. */
+static const char schema_v2[] = "ALTER TABLE pages ADD COLUMN simhash INTEGER;";
+
+/* Migration steps, index i takes the schema from version i to i + 1. */
+static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1,
+                                                             schema_v2};
+
 enum stmt_id {
     ST_RUN_BEGIN,
     ST_RUN_END,
@@ -66,8 +74,9 @@ static const char *const stmt_sql[ST__COUNT] = {
                    " peak_rss_kb = ?, status = ? WHERE id = ?",
     [ST_PAGE] = "INSERT INTO pages(run_id, url, final_url, depth, status,"
                 " content_type, charset, bytes, fetch_ms, title, description,"
-                " lang, canonical, h1, words, outlinks, error, fetched_at)"
-                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " lang, canonical, h1, words, outlinks, error, fetched_at,"
+                " simhash)"
+                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_LINK] = "INSERT INTO links(page_id, url, followable) VALUES(?, ?, ?)",
     [ST_FIELD] = "INSERT INTO fields(page_id, name, value) VALUES(?, ?, ?)",
 };
@@ -177,8 +186,8 @@ static enum err migrate(struct store *s, const char *path)
         return ERR_OK;
     if ((e = exec(s, "BEGIN IMMEDIATE", "cannot start schema transaction")))
         return e;
-    /* v == 0: a new file.  Later versions add steps here, in order. */
-    e = exec(s, schema_v1, "cannot create schema");
+    for (e = ERR_OK; v < STORE_SCHEMA_VERSION && !e; v++)
+        e = exec(s, migrations[v], "cannot migrate schema");
     snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
              STORE_SCHEMA_VERSION);
     if (!e)
@@ -436,6 +445,9 @@ static int bind_page(sqlite3_stmt *st, int64_t run_id,
         rc = rc ? rc : bind_text(st, 14, pg->h1);
         rc = rc ? rc : sqlite3_bind_int64(st, 15, pg->words);
         rc = rc ? rc : sqlite3_bind_int64(st, 16, (sqlite3_int64)pg->nlinks);
+        if (pg->simhash)
+            rc = rc ? rc
+                    : sqlite3_bind_int64(st, 19, (sqlite3_int64)pg->simhash);
     }
     rc = rc ? rc : bind_text(st, 17, row->error);
     rc = rc ? rc : bind_text(st, 18, now);

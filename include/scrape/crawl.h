@@ -62,6 +62,16 @@ enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job);
  * outcome is recorded). */
 void crawl_release(struct crawl *c, const struct frontier_job *job);
 
+/* Parses `r`, fetched for canonical `url`, into `pg` with `p` when it is a
+ * successful (2xx) HTML response; links resolve against its final URL.
+ * Sets *parsed when `pg` was filled (caller releases it).  When parsing
+ * fails, sets *parse_error to a static reason for the error row.  Returns
+ * ERR_NOMEM only.  Touches no crawl state: thread-safe, and what worker
+ * processes call. */
+enum err crawl_parse(struct parser *p, const char *url,
+                     const struct response *r, struct page *pg, bool *parsed,
+                     const char **parse_error);
+
 /* Records the outcome of `job`: parses the body with `p` when it is a
  * successful HTML response, stores one pages row and queues in-scope
  * links.  Returns a fatal error (the store failed); the engine must then

@@ -3,8 +3,9 @@
  *
  * parse_page() takes bytes, the page's URL and its Content-Type, and
  * fills a `struct page`: title, meta description, language, canonical
- * link, first h1, word count of visible text, every <a href> (resolved and
- * canonicalised where it is http/https), and the user's --field values.
+ * link, first h1, word count and SimHash fingerprint of the visible text,
+ * every <a href> (resolved and canonicalised where it is http/https), and
+ * the user's --field values.
  * The document is walked once, iteratively, so 200,000 nested elements
  * cannot overflow the stack.
  *
@@ -21,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "scrape/err.h"
 
@@ -51,8 +53,9 @@ struct page {
     char *lang;
     char *canonical;
     char *h1;
-    char *charset; /* encoding the bytes were decoded from */
-    long words;    /* visible text, script/style/head excluded */
+    char *charset;    /* encoding the bytes were decoded from */
+    long words;       /* visible text, script/style/head excluded */
+    uint64_t simhash; /* SimHash of the visible text; 0 when it has none */
     struct link *links;
     size_t nlinks;
     char **fields; /* nfields values, index-aligned with the specs */

@@ -309,3 +309,28 @@ Test(parse, undecodable_bytes_do_not_truncate_the_page)
     page_release(&pg);
     parser_free(p);
 }
+
+Test(parse, simhash_of_visible_text_only)
+{
+    static const char a[] = "<title>x</title><p>one two three four five</p>"
+                            "<script>var six = 7;</script>";
+    static const char b[] = "<title>y</title><style>p{}</style>"
+                            "<div>One two <b>three</b> four five</div>";
+    static const char c[] = "<p>nothing alike here at all, really</p>";
+    struct parser *p = plain_parser();
+    struct page pa, pb, pc;
+
+    cr_assert_eq(parse_page(p, a, sizeof(a) - 1, "http://h/", NULL, &pa),
+                 ERR_OK);
+    cr_assert_eq(parse_page(p, b, sizeof(b) - 1, "http://h/", NULL, &pb),
+                 ERR_OK);
+    cr_assert_eq(parse_page(p, c, sizeof(c) - 1, "http://h/", NULL, &pc),
+                 ERR_OK);
+    cr_assert_neq(pa.simhash, 0);
+    cr_assert_eq(pa.simhash, pb.simhash);
+    cr_assert_neq(pa.simhash, pc.simhash);
+    page_release(&pa);
+    page_release(&pb);
+    page_release(&pc);
+    parser_free(p);
+}

@@ -167,7 +167,7 @@ Test(store, wal_mode_and_schema_version)
     v = query_text("PRAGMA journal_mode");
     cr_assert_str_eq(v, "wal");
     free(v);
-    cr_assert_eq(query_int("PRAGMA user_version"), 1);
+    cr_assert_eq(query_int("PRAGMA user_version"), 2);
 }
 
 Test(store, refuses_a_database_that_is_not_ours)
@@ -195,4 +195,28 @@ Test(store, unopenable_path_is_a_clear_error)
     cr_assert_null(s);
     cr_assert_not_null(strstr(why, "cannot open database"), "%s", why);
     free(why);
+}
+
+Test(store, migrates_a_version_1_database)
+{
+    struct store *s;
+    sqlite3 *db;
+
+    static char sql[8192];
+    FILE *f = fopen("tests/fixtures/schema_v1.sql", "r");
+    size_t n;
+
+    cr_assert_not_null(f);
+    n = fread(sql, 1, sizeof(sql) - 1, f);
+    sql[n] = '\0';
+    fclose(f);
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    s = open_store();
+    cr_assert_eq(store_close(s), ERR_OK);
+    cr_assert_eq(query_int("PRAGMA user_version"), 2);
+    cr_assert_eq(query_int("SELECT count(*) FROM pages WHERE simhash IS NULL"
+                           " AND url = 'http://old/'"),
+                 1);
 }
