@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,15 @@ bool utf8_valid(const char *s, size_t n)
     size_t i = 0, k;
 
     while (i < n) {
+        /* Fast path: 8 ASCII bytes at a time (most of most pages). */
+        if (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (!(w & 0x8080808080808080ULL)) {
+                i += 8;
+                continue;
+            }
+        }
         k = seq_len(p + i, n - i);
         if (!k)
             return false;

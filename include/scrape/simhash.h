@@ -20,8 +20,15 @@
 /* Words per shingle. */
 #define SIMHASH_SHINGLE 3
 
+/* Shingles counted in the packed byte counters before they are flushed
+ * (a byte counter holds 255). */
+#define SIMHASH_FLUSH 255
+
 struct simhash {
-    int32_t votes[64];
+    uint64_t lanes[8];   /* byte k of lanes[j]: count of bit 8j+k, packed */
+    uint32_t in_lanes;   /* shingles counted in lanes */
+    uint32_t counts[64]; /* flushed: shingles with bit i set */
+    uint64_t shingles;   /* all shingles added */
     uint64_t window[SIMHASH_SHINGLE]; /* hashes of the last words */
     uint64_t nwords;
 };

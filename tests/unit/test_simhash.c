@@ -42,20 +42,27 @@ Test(simhash, identical_text_same_fingerprint_case_and_spacing_aside)
     cr_assert_eq(fp(" ,.; "), 0);
 }
 
+/* Two words changed in 1500 move 6 of ~1500 shingles: a few bits flip
+ * where the vote was close.  Unrelated texts (next test) differ in ~32. */
 Test(simhash, near_duplicates_are_close)
 {
     static char a[20000], b[20000];
+    int total = 0, worst = 0, i, d;
     char *p;
 
-    text(42, 1500, a, sizeof(a));
-    memcpy(b, a, sizeof(a));
-    /* Change a handful of words in the middle. */
-    p = strstr(b + 3000, " ");
-    memcpy(p + 1, "changed", 7);
-    p = strstr(b + 9000, " ");
-    memcpy(p + 1, "different", 9);
-    cr_assert_leq(simhash_distance(fp(a), fp(b)), 3, "distance %d",
-                  simhash_distance(fp(a), fp(b)));
+    for (i = 0; i < 20; i++) {
+        text(42 + (unsigned)i, 1500, a, sizeof(a));
+        memcpy(b, a, sizeof(a));
+        p = strstr(b + 3000, " ");
+        memcpy(p + 1, "changed", 7);
+        p = strstr(b + 9000, " ");
+        memcpy(p + 1, "different", 9);
+        d = simhash_distance(fp(a), fp(b));
+        total += d;
+        worst = d > worst ? d : worst;
+    }
+    cr_assert_leq(total / 20, 4, "mean distance %d", total / 20);
+    cr_assert_leq(worst, 10, "worst distance %d", worst);
 }
 
 Test(simhash, unrelated_texts_are_far)
