@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <libxml/xmlversion.h>
@@ -15,6 +16,9 @@
 
 enum {
     OPT_MULTI = 256,
+    OPT_THREADS,
+    OPT_PROCS,
+    OPT_COMPARE,
     OPT_PER_HOST,
     OPT_ANY_HOST,
     OPT_MAX_PAGES,
@@ -28,6 +32,9 @@ enum {
 
 static const struct option options[] = {
     {"multi", no_argument, NULL, OPT_MULTI},
+    {"threads", optional_argument, NULL, OPT_THREADS},
+    {"procs", optional_argument, NULL, OPT_PROCS},
+    {"compare", no_argument, NULL, OPT_COMPARE},
     {"concurrency", required_argument, NULL, 'c'},
     {"per-host", required_argument, NULL, OPT_PER_HOST},
     {"depth", required_argument, NULL, 'd'},
@@ -54,6 +61,13 @@ static const char usage_text[] =
     "Engine:\n"
     "      --multi               one thread, one libcurl multi handle"
     " (default)\n"
+    "      --threads [N]         N threads doing blocking transfers"
+    " (default 32)\n"
+    "      --procs [N]           --multi transfers, parsing in N worker\n"
+    "                            processes (default: one per core)\n"
+    "      --compare             run --threads, --multi and --procs on the"
+    " same\n"
+    "                            seeds and print what each cost\n"
     "  -c, --concurrency N       transfers in flight (default 100)\n"
     "      --per-host N          transfers in flight per host (default 8)\n"
     "\n"
@@ -126,6 +140,21 @@ static bool add_field(struct config *cfg, const char *arg, FILE *err)
     return name && xpath;
 }
 
+/* --threads and --procs take an optional number; accept "--threads 64" as
+ * well as "--threads=64" by taking a following all-digit argument. */
+static const char *optional_value(int opt, int argc, char **argv)
+{
+    const char *next;
+
+    if (optarg || (opt != OPT_THREADS && opt != OPT_PROCS) || optind >= argc)
+        return optarg;
+    next = argv[optind];
+    if (!*next || strspn(next, "0123456789") != strlen(next))
+        return NULL;
+    optind++;
+    return next;
+}
+
 static void defaults(struct config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -136,6 +165,10 @@ static void defaults(struct config *cfg)
     cfg->timeout_s = CLI_DEFAULT_TIMEOUT;
     cfg->connect_timeout_s = CLI_DEFAULT_CONNECT;
     cfg->max_bytes = (size_t)CLI_DEFAULT_MAX_BYTES;
+    cfg->threads = CLI_DEFAULT_THREADS;
+    cfg->procs = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cfg->procs < 1)
+        cfg->procs = 1;
 }
 
 /* Applies one option; false on a bad value (message written). */
@@ -157,6 +190,19 @@ static bool apply(struct config *cfg, int opt, const char *arg, FILE *err)
     switch (opt) {
     case OPT_MULTI:
         cfg->engine = "multi";
+        return true;
+    case OPT_THREADS:
+        cfg->engine = "threads";
+        if (arg)
+            NUM("--threads", 1, CLI_MAX_WORKERS, cfg->threads);
+        return true;
+    case OPT_PROCS:
+        cfg->engine = "procs";
+        if (arg)
+            NUM("--procs", 1, CLI_MAX_WORKERS, cfg->procs);
+        return true;
+    case OPT_COMPARE:
+        cfg->compare = true;
         return true;
     case 'c':
         NUM("--concurrency", 1, CLI_MAX_CONCURRENCY, cfg->concurrency);
@@ -225,7 +271,7 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
                     argv[optind - 1]);
             return CLI_USAGE;
         }
-        if (!apply(cfg, opt, optarg, err))
+        if (!apply(cfg, opt, optional_value(opt, argc, argv), err))
             return CLI_USAGE;
     }
     if (optind != argc - 1) {

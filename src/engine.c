@@ -6,9 +6,11 @@
 #include <string.h>
 
 extern const struct engine_ops engine_multi;
+extern const struct engine_ops engine_threads;
 
 static const struct engine_ops *const engines[] = {
     &engine_multi,
+    &engine_threads,
 };
 
 const struct engine_ops *engine_find(const char *name)

@@ -249,6 +249,8 @@ static enum err setup(struct multi *m, const struct config *cfg)
     m->opts.connect_timeout_s = cfg->connect_timeout_s;
     m->opts.max_bytes = cfg->max_bytes;
     m->opts.user_agent = cfg->user_agent;
+    m->opts.stop = crawl_stop_flag(m->crawl);
+    m->opts.stop_grace_ms = ENGINE_STOP_GRACE_MS;
     if ((e = parser_new(cfg->fields, cfg->nfields, &m->parser, &bad)))
         return e;
     m->nslots = (size_t)cfg->concurrency;

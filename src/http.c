@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
 {
@@ -24,6 +25,35 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
         return 0;
     }
     return n;
+}
+
+static long mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+/* Aborts a transfer once a stop request is older than the grace period:
+ * a blocking curl_easy_perform (the threads engine) has no other way to
+ * be interrupted. */
+static int on_progress(void *userp, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow)
+{
+    struct transfer *t = userp;
+    long now;
+
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    if (!t->opts->stop || !*t->opts->stop)
+        return 0;
+    now = mono_ms();
+    if (!t->stop_seen_ms)
+        t->stop_seen_ms = now;
+    return now - t->stop_seen_ms > t->opts->stop_grace_ms;
 }
 
 static enum err setopts(struct transfer *t)
@@ -54,6 +84,13 @@ static enum err setopts(struct transfer *t)
     SET(CURLOPT_DNS_CACHE_TIMEOUT, 300L);
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
     SET(CURLOPT_PIPEWAIT, 1L);
+    if (o->stop) {
+        SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+        SET(CURLOPT_XFERINFODATA, t);
+        SET(CURLOPT_NOPROGRESS, 0L);
+    }
+    if (o->share)
+        SET(CURLOPT_SHARE, o->share);
 #undef SET
     return rc == CURLE_OK ? ERR_OK : ERR_INVALID;
 }
@@ -84,6 +121,7 @@ enum err http_transfer_prepare(struct transfer *t, const char *url)
         buf_release(&t->body);
     buf_reset(&t->body);
     t->over_cap = false;
+    t->stop_seen_ms = 0;
     t->errbuf[0] = '\0';
     return curl_easy_setopt(t->easy, CURLOPT_URL, url) == CURLE_OK ? ERR_OK
                                                                    : ERR_NOMEM;
@@ -164,6 +202,10 @@ static void curl_reason(struct transfer *t, CURLcode rc, struct response *r)
     case CURLE_TOO_MANY_REDIRECTS:
         r->err = ERR_NETWORK;
         snprintf(sz, n, "too many redirects (over %d)", HTTP_MAX_REDIRS);
+        return;
+    case CURLE_ABORTED_BY_CALLBACK:
+        r->err = ERR_STOPPED;
+        snprintf(sz, n, "interrupted before the transfer ended");
         return;
     case CURLE_UNSUPPORTED_PROTOCOL:
         r->err = ERR_SCHEME;

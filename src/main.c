@@ -95,7 +95,9 @@ static int crawl_once(const struct config *cfg, const struct seeds *seeds,
 {
     struct run_info info = {
         .mode = engine->name,
-        .workers = 1,
+        .workers = !strcmp(engine->name, "threads") ? (int)cfg->threads
+                   : !strcmp(engine->name, "procs") ? (int)cfg->procs
+                                                    : 1,
         .concurrency = (int)cfg->concurrency,
         .depth = (int)cfg->depth,
         .seeds = cfg->seeds_path,

@@ -23,11 +23,16 @@
 #define CLI_DEFAULT_MAX_BYTES   (10L * 1024 * 1024)
 #define CLI_DEFAULT_DB          "out/scrape.db"
 #define CLI_MAX_DEPTH           1000
+#define CLI_DEFAULT_THREADS     32
+#define CLI_MAX_WORKERS         4096
 
 struct config {
     const char *seeds_path; /* borrowed from argv; "-" = stdin */
     const char *db_path;
-    const char *engine; /* "multi" */
+    const char *engine; /* "multi", "threads" or "procs" */
+    bool compare;       /* run all three engines, one after another */
+    long threads;       /* --threads N */
+    long procs;         /* --procs N (default: online CPUs) */
     long concurrency;
     long per_host;
     long depth;

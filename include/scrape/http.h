@@ -14,6 +14,7 @@
 #ifndef SCRAPE_HTTP_H
 #define SCRAPE_HTTP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -33,12 +34,18 @@ struct http_opts {
     long connect_timeout_s; /* TCP (and TLS) connect */
     size_t max_bytes;       /* body cap, after decompression */
     const char *user_agent; /* borrowed for the life of the transfers */
+    /* When *stop becomes non-zero, a running transfer is aborted after
+     * stop_grace_ms ("interrupted before the transfer ended").  NULL: never. */
+    const volatile sig_atomic_t *stop;
+    long stop_grace_ms;
+    CURLSH *share; /* DNS/TLS-session cache shared across threads, or NULL */
 };
 
 struct transfer {
     CURL *easy;
-    struct buf body; /* capped at opts->max_bytes */
-    bool over_cap;   /* the write callback refused the body */
+    struct buf body;   /* capped at opts->max_bytes */
+    bool over_cap;     /* the write callback refused the body */
+    long stop_seen_ms; /* when the stop request was first seen */
     char errbuf[CURL_ERROR_SIZE];
     const struct http_opts *opts; /* borrowed */
     void *data;                   /* the engine's; untouched here */
