@@ -1,0 +1,75 @@
+/*
+ * frame.h - length-prefixed frames over pipes and sockets, and the
+ * encoding of parse jobs and page records inside them.
+ *
+ * Wire format (after git's pkt-line): a 5-byte header {u32 payload
+ * length, little-endian; u8 type} then the payload.  The length is checked
+ * against the caller's maximum before anything is allocated, so a corrupt
+ * or hostile peer cannot make the reader allocate gigabytes.  I/O is plain
+ * read/write loops that survive EINTR and short transfers; no stdio.
+ *
+ * Payload encodings use u32 lengths for strings (0xFFFFFFFF = NULL),
+ * little-endian integers, and are fully bounds-checked when decoded.
+ * Pure functions plus blocking fd I/O; no global state.
+ */
+#ifndef SCRAPE_FRAME_H
+#define SCRAPE_FRAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scrape/buf.h"
+#include "scrape/err.h"
+#include "scrape/parse.h"
+
+#define FRAME_HEADER 5
+/* Largest payload: a body at the --max-bytes cap plus its metadata. */
+#define FRAME_MAX ((size_t)PARSE_MAX_BYTES + 64 * 1024)
+
+enum frame_type {
+    FRAME_JOB = 1,  /* parent -> worker: parse this response */
+    FRAME_PAGE = 2, /* worker -> parent: the record, or why there is none */
+};
+
+/* Writes one frame (all of it, retrying on EINTR and short writes).
+ * Returns ERR_IO (errno set; EPIPE when the peer is gone) or ERR_TOO_LARGE. */
+enum err frame_write(int fd, uint8_t type, const void *payload, size_t len);
+
+/* Reads one frame into `payload` (reset first).  Returns ERR_OK, or
+ * ERR_IO with *eof set when the peer closed cleanly before a header, or
+ * ERR_IO for a short frame / read error, or ERR_TOO_LARGE when the header
+ * announces more than `max` bytes (nothing allocated). */
+enum err frame_read(int fd, uint8_t *type, struct buf *payload, size_t max,
+                    bool *eof);
+
+/* A parse job as decoded: pointers borrowed from the payload buffer. */
+struct frame_job {
+    const char *url;
+    const char *final_url;    /* may be NULL */
+    const char *content_type; /* may be NULL */
+    long status;
+    const char *body;
+    size_t len;
+};
+
+/* Appends a job payload to `out`. */
+enum err frame_put_job(struct buf *out, const struct frame_job *job);
+
+/* Decodes a job payload; strings point into `p` (which must stay alive
+ * and, for the NUL terminators written in place, be writable).
+ * ERR_INVALID on any malformed field. */
+enum err frame_get_job(char *p, size_t n, struct frame_job *job);
+
+/* Appends a page payload: `pg` when parsed (may be NULL: not parsed) and
+ * `parse_error` (may be NULL). */
+enum err frame_put_page(struct buf *out, const struct page *pg,
+                        const char *parse_error);
+
+/* Decodes a page payload into `pg` (owned strings; release with
+ * page_release) and sets *parsed; *parse_error gets a new string or NULL
+ * (caller frees).  ERR_INVALID on any malformed field. */
+enum err frame_get_page(const char *p, size_t n, struct page *pg,
+                        bool *parsed, char **parse_error);
+
+#endif
