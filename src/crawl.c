@@ -34,8 +34,10 @@ struct crawl {
     bool fatal;
     struct timespec t0, last_draw;
     struct rusage ru0;
-    bool progress; /* draw a progress line */
-    bool drawn;    /* a progress line is on screen */
+    long extra_user_ms, extra_sys_ms, extra_rss_kb; /* worker processes */
+    struct run_stats final; /* what crawl_end recorded */
+    bool progress;          /* draw a progress line */
+    bool drawn;             /* a progress line is on screen */
     char fatal_msg[512];
 };
 
@@ -126,6 +128,42 @@ enum err crawl_seed(struct crawl *c, const struct seeds *s)
     return ERR_OK;
 }
 
+/* Starts a new peak-RSS measurement for this process, so each run of a
+ * --compare reports its own peak (Linux >= 4.0; otherwise the process
+ * peak is reported). */
+static void reset_peak_rss(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+
+    if (f) {
+        fputs("5", f);
+        fclose(f);
+    }
+}
+
+/* Peak RSS since reset_peak_rss(), in KiB; ru_maxrss when unavailable. */
+static long peak_rss_kb(const struct rusage *ru)
+{
+    char line[256];
+    long v = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+
+    while (f && fgets(line, sizeof(line), f))
+        if (!strncmp(line, "VmHWM:", 6))
+            v = strtol(line + 6, NULL, 10);
+    if (f)
+        fclose(f);
+    return v >= 0 ? v : ru->ru_maxrss;
+}
+
+void crawl_add_usage(struct crawl *c, long user_ms, long sys_ms,
+                     long peak_rss_kb)
+{
+    c->extra_user_ms += user_ms;
+    c->extra_sys_ms += sys_ms;
+    c->extra_rss_kb += peak_rss_kb;
+}
+
 enum err crawl_begin(struct crawl *c, const struct run_info *info)
 {
     enum err e = store_run_begin(c->store, info, &c->run_id);
@@ -137,6 +175,7 @@ enum err crawl_begin(struct crawl *c, const struct run_info *info)
     clock_gettime(CLOCK_MONOTONIC, &c->t0);
     c->last_draw = c->t0;
     getrusage(RUSAGE_SELF, &c->ru0);
+    reset_peak_rss();
     return e;
 }
 
@@ -221,6 +260,12 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
     return ERR_OK;
 }
 
+bool crawl_wants_parse(const struct response *r)
+{
+    return !r->err && r->status >= 200 && r->status < 300 &&
+           parse_is_html(r->content_type, r->body, r->len);
+}
+
 enum err crawl_parse(struct parser *p, const char *url,
                      const struct response *r, struct page *pg, bool *parsed,
                      const char **parse_error)
@@ -231,8 +276,7 @@ enum err crawl_parse(struct parser *p, const char *url,
 
     *parsed = false;
     *parse_error = NULL;
-    if (r->err || r->status < 200 || r->status >= 300 ||
-        !parse_is_html(r->content_type, r->body, r->len))
+    if (!crawl_wants_parse(r))
         return ERR_OK;
     /* Links resolve against where the page really is. */
     if (url_canon(base, &canon_base) == ERR_OK)
@@ -326,11 +370,12 @@ enum err crawl_end(struct crawl *c, const char *status)
     st.pages = c->pages;
     st.errors = c->errors;
     st.wall_ms = ms_between(&c->t0, &now);
-    st.cpu_user_ms = tv_ms(&c->ru0.ru_utime, &ru.ru_utime);
-    st.cpu_sys_ms = tv_ms(&c->ru0.ru_stime, &ru.ru_stime);
-    st.peak_rss_kb = ru.ru_maxrss;
+    st.cpu_user_ms = tv_ms(&c->ru0.ru_utime, &ru.ru_utime) + c->extra_user_ms;
+    st.cpu_sys_ms = tv_ms(&c->ru0.ru_stime, &ru.ru_stime) + c->extra_sys_ms;
+    st.peak_rss_kb = peak_rss_kb(&ru) + c->extra_rss_kb;
     if (c->drawn)
         fputs("\r\x1b[K", stderr);
+    c->final = st;
     e = store_run_end(c->store, c->run_id, &st);
     if (e)
         set_fatal(c, e);
@@ -343,6 +388,11 @@ enum err crawl_end(struct crawl *c, const char *status)
                 st.wall_ms > 0 ? st.pages * 1000.0 / st.wall_ms : 0.0, status,
                 c->cfg->db_path);
     return e;
+}
+
+void crawl_stats(const struct crawl *c, struct run_stats *st)
+{
+    *st = c->final;
 }
 
 long crawl_pages(const struct crawl *c)

@@ -7,10 +7,12 @@
 
 extern const struct engine_ops engine_multi;
 extern const struct engine_ops engine_threads;
+extern const struct engine_ops engine_procs;
 
 static const struct engine_ops *const engines[] = {
     &engine_multi,
     &engine_threads,
+    &engine_procs,
 };
 
 const struct engine_ops *engine_find(const char *name)

@@ -17,6 +17,12 @@
  *            moves to the `done` list and the slot is free at once
  *   abandon  remove the handle; record "interrupted" unless fatal
  *
+ * --procs runs the same loop with a worker pool: collected responses that
+ * need parsing wait in `queue` for an idle worker instead of being parsed
+ * here, and records come back through workers_collect().  Back-pressure:
+ * transfers in flight + queued + being parsed never exceed --concurrency,
+ * so a slow pool stops new fetches instead of growing memory.
+ *
  * One loop turn: fill free slots, curl_multi_perform, collect finished
  * transfers, fill the slots they freed and send those requests, and only
  * then parse and store the collected responses.  Parsing a burst of
@@ -35,6 +41,7 @@
 
 #include "scrape/http.h"
 #include "scrape/parse.h"
+#include "scrape/workers.h"
 
 /* Longest curl_multi_poll wait; bounds how late a stop or tick is seen. */
 #define MULTI_POLL_MS 100
@@ -64,7 +71,18 @@ struct multi {
     size_t in_flight;
     struct done *done; /* nslots entries; ndone used */
     size_t ndone;
+    struct workers *pool; /* --procs: parse here when NULL */
+    struct done *queue;   /* ring of nslots: responses awaiting a worker */
+    size_t qhead, qlen;
 };
+
+/* Pages out of curl but not yet recorded: collected this turn, queued,
+ * or being parsed.  Counted against --concurrency with a pool, so the
+ * queue ring (nslots entries) can never overflow. */
+static size_t parsing(const struct multi *m)
+{
+    return m->pool ? m->ndone + m->qlen + workers_busy(m->pool) : 0;
+}
 
 static long now_ms(void)
 {
@@ -124,20 +142,72 @@ static void collect(struct multi *m, struct slot *s, CURLcode rc)
     release_slot(m, s);
 }
 
-/* Parses and stores every collected response. */
+/* Parses and stores every collected response; with a pool, queues the
+ * ones that need parsing instead. */
 static enum err record_done(struct multi *m)
 {
     enum err e = ERR_OK;
     size_t i;
 
     for (i = 0; i < m->ndone; i++) {
+        struct done *d = &m->done[i];
+        if (m->pool && crawl_wants_parse(&d->r)) {
+            /* Moves d (and its response) into the ring; parsing() kept
+             * in_flight + ndone + qlen + busy <= nslots. */
+            m->queue[(m->qhead + m->qlen++) % m->nslots] = *d;
+            continue;
+        }
         if (!e)
-            e = crawl_complete(m->crawl, &m->done[i].job, &m->done[i].r,
-                               m->parser);
-        response_release(&m->done[i].r);
+            e = crawl_complete(m->crawl, &d->job, &d->r, m->parser);
+        response_release(&d->r);
     }
     m->ndone = 0;
     return e;
+}
+
+/* Gives queued responses to idle workers. */
+static enum err dispatch(struct multi *m)
+{
+    enum err e;
+
+    while (m->qlen && workers_busy(m->pool) < workers_size(m->pool)) {
+        struct done *d = &m->queue[m->qhead];
+        m->qhead = (m->qhead + 1) % m->nslots;
+        m->qlen--;
+        if ((e = workers_submit(m->pool, &d->job, &d->r)))
+            return e;
+    }
+    return ERR_OK;
+}
+
+static enum err on_parsed(void *ctx, const struct frontier_job *job,
+                          const struct response *r, const struct page *pg,
+                          const char *parse_error)
+{
+    struct multi *m = ctx;
+
+    return crawl_record(m->crawl, job, r, pg, parse_error);
+}
+
+/* Records what the workers finished and keeps them busy. */
+static enum err pump_workers(struct multi *m)
+{
+    enum err e;
+
+    if (!m->pool)
+        return ERR_OK;
+    if ((e = workers_collect(m->pool, on_parsed, m)))
+        return e;
+    return dispatch(m);
+}
+
+/* Waits for network activity or a worker's result. */
+static void wait_activity(struct multi *m)
+{
+    struct curl_waitfd fds[256];
+    unsigned n = m->pool ? workers_waitfds(m->pool, fds, 256) : 0;
+
+    curl_multi_poll(m->multi, n ? fds : NULL, n, MULTI_POLL_MS, NULL);
 }
 
 /* Ends every busy transfer without a response. */
@@ -165,7 +235,7 @@ static enum err fill(struct multi *m, enum crawl_next *state)
     struct frontier_job job;
     enum err e;
 
-    while (m->free_list) {
+    while (m->free_list && m->in_flight + parsing(m) < m->nslots) {
         *state = crawl_next(m->crawl, &job);
         if (*state != CRAWL_JOB)
             return ERR_OK;
@@ -211,9 +281,9 @@ static enum err loop(struct multi *m, const volatile sig_atomic_t *stop)
     enum err e;
 
     for (;;) {
-        if ((e = fill(m, &state)))
+        if ((e = pump_workers(m)) || (e = fill(m, &state)))
             return e;
-        if (m->in_flight == 0 && state != CRAWL_JOB)
+        if (m->in_flight == 0 && parsing(m) == 0 && state != CRAWL_JOB)
             return ERR_OK;
         if (curl_multi_perform(m->multi, &running) != CURLM_OK)
             return ERR_NETWORK;
@@ -234,8 +304,8 @@ static enum err loop(struct multi *m, const volatile sig_atomic_t *stop)
                 return abandon_all(m, true);
         }
         /* Slots freed this turn were refilled; wait only when idle. */
-        if (m->in_flight && !done)
-            curl_multi_poll(m->multi, NULL, 0, MULTI_POLL_MS, NULL);
+        if ((m->in_flight || parsing(m)) && !done)
+            wait_activity(m);
     }
 }
 
@@ -256,8 +326,9 @@ static enum err setup(struct multi *m, const struct config *cfg)
     m->nslots = (size_t)cfg->concurrency;
     m->slots = calloc(m->nslots, sizeof(*m->slots));
     m->done = calloc(m->nslots, sizeof(*m->done));
+    m->queue = calloc(m->nslots, sizeof(*m->queue));
     m->multi = curl_multi_init();
-    if (!m->slots || !m->done || !m->multi)
+    if (!m->slots || !m->done || !m->queue || !m->multi)
         return ERR_NOMEM;
     for (i = m->nslots; i > 0; i--) {
         m->slots[i - 1].next_free = m->free_list;
@@ -279,6 +350,9 @@ static void teardown(struct multi *m)
     for (i = 0; i < m->ndone; i++)
         response_release(&m->done[i].r);
     free(m->done);
+    for (i = 0; i < m->qlen; i++)
+        response_release(&m->queue[(m->qhead + i) % m->nslots].r);
+    free(m->queue);
     for (i = 0; i < m->nslots; i++)
         if (m->slots[i].ready)
             http_transfer_release(&m->slots[i].t);
@@ -288,13 +362,15 @@ static void teardown(struct multi *m)
     parser_free(m->parser);
 }
 
-static enum err run(struct crawl *c, const struct config *cfg)
+static enum err run_with(struct crawl *c, const struct config *cfg,
+                         struct workers *pool)
 {
     struct multi m;
     enum err e;
 
     memset(&m, 0, sizeof(m));
     m.crawl = c;
+    m.pool = pool;
     e = setup(&m, cfg);
     if (!e)
         e = loop(&m, crawl_stop_flag(c));
@@ -302,7 +378,38 @@ static enum err run(struct crawl *c, const struct config *cfg)
     return e;
 }
 
+static enum err run_multi(struct crawl *c, const struct config *cfg,
+                          struct workers *unused)
+{
+    (void)unused;
+    return run_with(c, cfg, NULL);
+}
+
+/* --procs: the multi loop with parsing in the pool; the workers' CPU and
+ * memory during this run count as the run's. */
+static enum err run_procs(struct crawl *c, const struct config *cfg,
+                          struct workers *pool)
+{
+    struct workers_usage before, after;
+    enum err e;
+
+    workers_reset_peak(pool);
+    workers_usage(pool, &before);
+    e = run_with(c, cfg, pool);
+    workers_usage(pool, &after);
+    crawl_add_usage(c, after.user_ms - before.user_ms,
+                    after.sys_ms - before.sys_ms, after.peak_rss_kb);
+    return e;
+}
+
 const struct engine_ops engine_multi = {
     .name = "multi",
-    .run = run,
+    .needs_workers = false,
+    .run = run_multi,
+};
+
+const struct engine_ops engine_procs = {
+    .name = "procs",
+    .needs_workers = true,
+    .run = run_procs,
 };

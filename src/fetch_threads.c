@@ -195,7 +195,8 @@ static void teardown(struct pool *p)
     pthread_mutex_destroy(&p->lock);
 }
 
-static enum err run(struct crawl *c, const struct config *cfg)
+static enum err run(struct crawl *c, const struct config *cfg,
+                    struct workers *unused)
 {
     size_t n = (size_t)cfg->threads, started = 0, i;
     pthread_t *tids = calloc(n, sizeof(*tids));
@@ -203,6 +204,7 @@ static enum err run(struct crawl *c, const struct config *cfg)
     struct pool p;
     enum err e;
 
+    (void)unused;
     if (!tids)
         return ERR_NOMEM;
     e = setup(&p, c, cfg);

@@ -247,9 +247,10 @@ enum err frame_put_page(struct buf *out, const struct page *pg,
     if ((e = buf_add(out, pg ? "\1" : "\0", 1)) ||
         (e = put_cstr(out, parse_error)) || !pg)
         return e;
-    if ((e = put_cstr(out, pg->title)) || (e = put_cstr(out, pg->description)) ||
-        (e = put_cstr(out, pg->lang)) || (e = put_cstr(out, pg->canonical)) ||
-        (e = put_cstr(out, pg->h1)) || (e = put_cstr(out, pg->charset)) ||
+    if ((e = put_cstr(out, pg->title)) ||
+        (e = put_cstr(out, pg->description)) || (e = put_cstr(out, pg->lang)) ||
+        (e = put_cstr(out, pg->canonical)) || (e = put_cstr(out, pg->h1)) ||
+        (e = put_cstr(out, pg->charset)) ||
         (e = put_u64(out, (uint64_t)pg->words)) ||
         (e = put_u64(out, pg->simhash)))
         return e;
@@ -307,8 +308,8 @@ static bool get_arrays(struct cursor *c, struct page *pg, bool *nomem)
     return !c->bad && !*nomem;
 }
 
-enum err frame_get_page(const char *p, size_t n, struct page *pg,
-                        bool *parsed, char **parse_error)
+enum err frame_get_page(const char *p, size_t n, struct page *pg, bool *parsed,
+                        char **parse_error)
 {
     struct cursor c = {(const unsigned char *)p, n, false};
     const unsigned char *flag = take(&c, 1);

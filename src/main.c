@@ -16,11 +16,14 @@
 #include <libxml/parser.h>
 
 #include "scrape/cli.h"
+#include "scrape/compare.h"
 #include "scrape/crawl.h"
 #include "scrape/engine.h"
 #include "scrape/parse.h"
+#include "scrape/run.h"
 #include "scrape/seeds.h"
 #include "scrape/store.h"
+#include "scrape/workers.h"
 
 #define EXIT_FATAL 1
 #define EXIT_USAGE 2
@@ -89,53 +92,30 @@ static int load_seeds(const struct config *cfg, struct seeds *seeds)
     return 0;
 }
 
-/* Runs one crawl with `engine` into `store`; returns the exit status. */
-static int crawl_once(const struct config *cfg, const struct seeds *seeds,
-                      struct store *store, const struct engine_ops *engine)
+/* Crawls with the chosen engine, or all three for --compare. */
+static int crawl(const struct config *cfg, const struct seeds *seeds,
+                 struct store *store, struct workers *pool)
 {
-    struct run_info info = {
-        .mode = engine->name,
-        .workers = !strcmp(engine->name, "threads") ? (int)cfg->threads
-                   : !strcmp(engine->name, "procs") ? (int)cfg->procs
-                                                    : 1,
-        .concurrency = (int)cfg->concurrency,
-        .depth = (int)cfg->depth,
-        .seeds = cfg->seeds_path,
-    };
-    struct crawl *c = NULL;
+    const struct engine_ops *engine = engine_find(cfg->engine);
+    struct run_result res;
     enum err e;
-    int status = 0;
 
-    if ((e = crawl_new(cfg, store, &stop_signal, &c)) ||
-        (e = crawl_seed(c, seeds)) || (e = crawl_begin(c, &info))) {
-        fprintf(stderr, "scrape: cannot start the crawl: %s%s%s\n", err_str(e),
-                c && *crawl_fatal_msg(c) ? ": " : "",
-                c ? crawl_fatal_msg(c) : "");
-        crawl_free(c);
+    if (cfg->compare)
+        e = compare_run(cfg, seeds, store, pool, &stop_signal, stdout, res.why,
+                        sizeof(res.why));
+    else
+        e = run_crawl(cfg, seeds, store, engine, pool, &stop_signal, &res);
+    if (e) {
+        fprintf(stderr, "scrape: %s\n", res.why);
         return EXIT_FATAL;
     }
-    e = engine->run(c, cfg);
-    if (e)
-        status = EXIT_FATAL;
-    else if (stop_signal)
-        status = 128 + stop_signal;
-    if (crawl_end(c, e             ? "failed"
-                     : stop_signal ? "interrupted"
-                                   : "done") &&
-        !e) {
-        e = ERR_DB;
-        status = EXIT_FATAL;
-    }
-    if (e)
-        fprintf(stderr, "scrape: crawl failed: %s%s%s\n", err_str(e),
-                *crawl_fatal_msg(c) ? ": " : "", crawl_fatal_msg(c));
-    crawl_free(c);
-    return status;
+    return stop_signal ? 128 + stop_signal : 0;
 }
 
 static int run(const struct config *cfg)
 {
     const struct engine_ops *engine = engine_find(cfg->engine);
+    struct workers *pool = NULL;
     struct seeds seeds;
     struct store *store = NULL;
     char *why = NULL;
@@ -144,17 +124,27 @@ static int run(const struct config *cfg)
     memset(&seeds, 0, sizeof(seeds));
     if ((status = check_fields(cfg)) || (status = load_seeds(cfg, &seeds)))
         goto out;
+    /* Workers are forked first: no thread and no database connection
+     * may exist yet (fork safety, STYLE.md section 6). */
+    if ((cfg->compare || engine->needs_workers) &&
+        workers_start((size_t)cfg->procs, cfg->fields, cfg->nfields, &pool)) {
+        fprintf(stderr, "scrape: cannot start %ld parse workers: %s\n",
+                cfg->procs, strerror(errno));
+        status = EXIT_FATAL;
+        goto out;
+    }
     if (store_open(cfg->db_path, &store, &why)) {
         fprintf(stderr, "scrape: %s\n", why ? why : "cannot open database");
         status = EXIT_FATAL;
         goto out;
     }
-    status = crawl_once(cfg, &seeds, store, engine);
+    status = crawl(cfg, &seeds, store, pool);
 out:
     if (store_close(store) && !status) {
         fprintf(stderr, "scrape: cannot finish writing '%s'\n", cfg->db_path);
         status = EXIT_FATAL;
     }
+    workers_stop(pool);
     free(why);
     seeds_release(&seeds);
     return status;

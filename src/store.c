@@ -56,7 +56,15 @@ static const char schema_v2[] = "ALTER TABLE pages ADD COLUMN simhash INTEGER;";
 static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1,
                                                              schema_v2};
 
+/* What two runs must agree on, per page (see store_diff_runs). */
+#define RECORD_COLUMNS                                                         \
+    "SELECT url, status, title, h1, words, outlinks, simhash,"                 \
+    " error IS NULL AS ok, (SELECT group_concat(name || '=' ||"                \
+    " coalesce(value, ''), ';') FROM fields f WHERE f.page_id = p.id) AS fv"   \
+    " FROM pages p"
+
 enum stmt_id {
+    ST_DIFF,
     ST_RUN_BEGIN,
     ST_RUN_END,
     ST_PAGE,
@@ -66,6 +74,12 @@ enum stmt_id {
 };
 
 static const char *const stmt_sql[ST__COUNT] = {
+    [ST_DIFF] =
+        "SELECT count(*), min(url) FROM ("
+        "SELECT * FROM (" RECORD_COLUMNS
+        " WHERE run_id = ?1 EXCEPT " RECORD_COLUMNS " WHERE run_id = ?2)"
+        " UNION ALL SELECT * FROM (" RECORD_COLUMNS " WHERE run_id = ?2"
+        " EXCEPT " RECORD_COLUMNS " WHERE run_id = ?1))",
     [ST_RUN_BEGIN] = "INSERT INTO runs(mode, workers, concurrency, depth,"
                      " seeds, started_at, status)"
                      " VALUES(?, ?, ?, ?, ?, ?, 'running')",
@@ -496,4 +510,30 @@ enum err store_put_page(struct store *s, int64_t run_id,
         return e;
     s->pending++;
     return ERR_OK;
+}
+
+enum err store_diff_runs(struct store *s, int64_t a, int64_t b, long *differ,
+                         char *example, size_t n)
+{
+    sqlite3_stmt *st = s->st[ST_DIFF];
+    enum err e = ERR_OK;
+    int rc;
+
+    *differ = 0;
+    example[0] = '\0';
+    if ((e = store_flush(s)))
+        return e;
+    rc = sqlite3_bind_int64(st, 1, a);
+    rc = rc ? rc : sqlite3_bind_int64(st, 2, b);
+    rc = rc ? rc : sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *url = sqlite3_column_text(st, 1);
+        *differ = (long)sqlite3_column_int64(st, 0);
+        snprintf(example, n, "%s", url ? (const char *)url : "");
+    } else {
+        e = fail(s, rc, "cannot compare runs");
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return e;
 }

@@ -62,6 +62,15 @@ enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job);
  * outcome is recorded). */
 void crawl_release(struct crawl *c, const struct frontier_job *job);
 
+/* True when `r` is a successful (2xx) HTML response, i.e. one that
+ * crawl_parse() would parse. */
+bool crawl_wants_parse(const struct response *r);
+
+/* Adds CPU time and peak memory spent outside this process (worker
+ * processes) to the run's figures. */
+void crawl_add_usage(struct crawl *c, long user_ms, long sys_ms,
+                     long peak_rss_kb);
+
 /* Parses `r`, fetched for canonical `url`, into `pg` with `p` when it is a
  * successful (2xx) HTML response; links resolve against its final URL.
  * Sets *parsed when `pg` was filled (caller releases it).  When parsing
@@ -98,6 +107,10 @@ enum err crawl_tick(struct crawl *c, size_t in_flight);
 /* Ends the run: final figures into the runs row, summary on stderr
  * unless quiet.  `status` is "done", "interrupted" or "failed". */
 enum err crawl_end(struct crawl *c, const char *status);
+
+/* The figures crawl_end() recorded (zero before it).  `status` points at
+ * a static string. */
+void crawl_stats(const struct crawl *c, struct run_stats *st);
 
 /* Counters, for engines and tests. */
 long crawl_pages(const struct crawl *c);

@@ -11,6 +11,8 @@
 #ifndef SCRAPE_ENGINE_H
 #define SCRAPE_ENGINE_H
 
+#include <stdbool.h>
+
 #include "scrape/cli.h"
 #include "scrape/crawl.h"
 #include "scrape/err.h"
@@ -19,11 +21,17 @@
  * they are abandoned (recorded as "interrupted"). */
 #define ENGINE_STOP_GRACE_MS 2000
 
+struct workers;
+
 struct engine_ops {
     const char *name;
-    /* Runs the crawl to the end.  Returns ERR_OK, or the fatal error
-     * (detail in crawl_fatal_msg()). */
-    enum err (*run)(struct crawl *c, const struct config *cfg);
+    /* True when the engine needs a worker pool (started by the caller
+     * before any thread or database connection exists). */
+    bool needs_workers;
+    /* Runs the crawl to the end, with `pool` when needs_workers.  Returns
+     * ERR_OK, or the fatal error (detail in crawl_fatal_msg()). */
+    enum err (*run)(struct crawl *c, const struct config *cfg,
+                    struct workers *pool);
 };
 
 /* Returns the engine called `name`, or NULL. */

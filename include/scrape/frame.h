@@ -69,7 +69,7 @@ enum err frame_put_page(struct buf *out, const struct page *pg,
 /* Decodes a page payload into `pg` (owned strings; release with
  * page_release) and sets *parsed; *parse_error gets a new string or NULL
  * (caller frees).  ERR_INVALID on any malformed field. */
-enum err frame_get_page(const char *p, size_t n, struct page *pg,
-                        bool *parsed, char **parse_error);
+enum err frame_get_page(const char *p, size_t n, struct page *pg, bool *parsed,
+                        char **parse_error);
 
 #endif

@@ -89,6 +89,13 @@ enum err store_tick(struct store *s);
 /* Commits the current batch now. */
 enum err store_flush(struct store *s);
 
+/* Compares two runs' records: counts the pages rows of either run that
+ * have no identical row (same URL, status, title, h1, words, outlinks,
+ * SimHash, success, --field values) in the other, into *differ, and puts
+ * one such URL in `example` ("" when none). */
+enum err store_diff_runs(struct store *s, int64_t a, int64_t b, long *differ,
+                         char *example, size_t n);
+
 /* The last error's detail (sqlite3_errmsg, or errno text); borrowed, valid
  * until the next call. */
 const char *store_errmsg(const struct store *s);

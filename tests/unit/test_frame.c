@@ -91,8 +91,7 @@ Test(frame, oversized_frame_is_refused_before_allocating)
     cr_assert_eq(pipe(fds), 0);
     cr_assert_eq(write(fds[1], wire, sizeof(wire)), (ssize_t)sizeof(wire));
     buf_init(&b, FRAME_MAX);
-    cr_assert_eq(frame_read(fds[0], &type, &b, 1 << 20, &eof),
-                 ERR_TOO_LARGE);
+    cr_assert_eq(frame_read(fds[0], &type, &b, 1 << 20, &eof), ERR_TOO_LARGE);
     cr_assert_eq(b.cap, 0, "nothing was allocated");
     close(fds[0]);
     close(fds[1]);
@@ -131,8 +130,8 @@ Test(frame, write_and_read_a_large_frame_through_a_pipe)
 
 Test(frame, job_round_trip)
 {
-    struct frame_job in = {"http://h/a", NULL, "text/html; charset=x", 200,
-                           "<p>body</p>", 11};
+    struct frame_job in = {"http://h/a", NULL,          "text/html; charset=x",
+                           200,          "<p>body</p>", 11};
     struct frame_job out;
     struct buf b;
 
@@ -176,8 +175,7 @@ Test(frame, page_round_trip)
     sample_page(&in);
     buf_init(&b, 1 << 20);
     cr_assert_eq(frame_put_page(&b, &in, NULL), ERR_OK);
-    cr_assert_eq(frame_get_page(b.data, b.len, &out, &parsed, &perr),
-                 ERR_OK);
+    cr_assert_eq(frame_get_page(b.data, b.len, &out, &parsed, &perr), ERR_OK);
     cr_assert(parsed);
     cr_assert_null(perr);
     cr_assert_str_eq(out.title, "T");
@@ -195,8 +193,7 @@ Test(frame, page_round_trip)
     page_release(&out);
     buf_reset(&b);
     cr_assert_eq(frame_put_page(&b, NULL, "cannot parse"), ERR_OK);
-    cr_assert_eq(frame_get_page(b.data, b.len, &out, &parsed, &perr),
-                 ERR_OK);
+    cr_assert_eq(frame_get_page(b.data, b.len, &out, &parsed, &perr), ERR_OK);
     cr_assert_not(parsed);
     cr_assert_str_eq(perr, "cannot parse");
     free(perr);

@@ -1,0 +1,35 @@
+/*
+ * run.h - one crawl, start to end, with one engine into one store.
+ *
+ * The life cycle every caller needs (crawl_new, seed, begin, engine run,
+ * end, free) in one place, for the single-engine command and for
+ * --compare, which runs it once per engine.
+ */
+#ifndef SCRAPE_RUN_H
+#define SCRAPE_RUN_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "scrape/cli.h"
+#include "scrape/engine.h"
+#include "scrape/err.h"
+#include "scrape/seeds.h"
+#include "scrape/store.h"
+
+struct run_result {
+    int64_t run_id;
+    struct run_stats stats; /* stats.status is static */
+    char why[600];          /* the fatal error's detail, or "" */
+};
+
+/* Crawls `seeds` with `engine` (and `pool` when it needs workers) into
+ * `store`.  `stop` is the signal flag.  Returns ERR_OK (the crawl ran,
+ * maybe interrupted: see out->stats.status) or the fatal error with its
+ * detail in out->why. */
+enum err run_crawl(const struct config *cfg, const struct seeds *seeds,
+                   struct store *store, const struct engine_ops *engine,
+                   struct workers *pool, const volatile sig_atomic_t *stop,
+                   struct run_result *out);
+
+#endif

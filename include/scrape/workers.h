@@ -1,0 +1,88 @@
+/*
+ * workers.h - a pool of forked parse worker processes (--procs).
+ *
+ * The parent hands a worker one fetched response at a time (a FRAME_JOB
+ * over a socketpair) and gets the record back (a FRAME_PAGE).  Workers do
+ * the CPU-heavy part: libxml2 parsing, text extraction and SimHash, link
+ * resolution, --field XPath.  They never touch libcurl or SQLite.
+ *
+ * A worker that dies (crash, kill -9) or stays busy longer than
+ * WORKERS_JOB_TIMEOUT_S is noticed in workers_collect(): its job comes back
+ * with an error ("parse worker killed by signal 9") and a new worker takes
+ * its place.  Every submitted job comes back exactly once.
+ *
+ * Start the pool before any thread or SQLite connection exists (fork
+ * safety); workers die with the parent (PR_SET_PDEATHSIG).  Linux only.
+ * Not thread-safe: one owner.
+ */
+#ifndef SCRAPE_WORKERS_H
+#define SCRAPE_WORKERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <curl/curl.h>
+
+#include "scrape/err.h"
+#include "scrape/frontier.h"
+#include "scrape/http.h"
+#include "scrape/parse.h"
+
+/* A job a worker holds longer than this is taken back and its worker
+ * killed: pathological input must not hang the crawl. */
+#define WORKERS_JOB_TIMEOUT_S 60
+
+struct workers;
+
+/* What the pool's processes cost, live and reaped together. */
+struct workers_usage {
+    long user_ms;
+    long sys_ms;
+    long peak_rss_kb; /* sum over live workers since the last reset */
+};
+
+/* Called once per submitted job with its outcome: `pg` when parsed (else
+ * NULL), `parse_error` when parsing failed or the worker died.  The
+ * callback owns nothing it is given; `r` is released after it returns. */
+typedef enum err (*workers_done_fn)(void *ctx, const struct frontier_job *job,
+                                    const struct response *r,
+                                    const struct page *pg,
+                                    const char *parse_error);
+
+/* Forks `n` workers that parse with `fields` (borrowed; must outlive the
+ * pool).  Returns ERR_IO (errno set) or ERR_NOMEM. */
+enum err workers_start(size_t n, const struct field_spec *fields,
+                       size_t nfields, struct workers **out);
+
+/* Closes the pool and reaps every worker (no zombies).  NULL ok. */
+void workers_stop(struct workers *w);
+
+/* Number of workers, and how many hold a job. */
+size_t workers_size(const struct workers *w);
+size_t workers_busy(const struct workers *w);
+
+/* Gives `job` and `r` to an idle worker; takes ownership of `r`'s strings
+ * (r is left released).  Requires workers_busy() < workers_size().  The
+ * outcome arrives through workers_collect(), even if the worker dies. */
+enum err workers_submit(struct workers *w, const struct frontier_job *job,
+                        struct response *r);
+
+/* Fills up to `max` curl_waitfd entries with the sockets of busy workers,
+ * for curl_multi_poll; returns how many. */
+unsigned workers_waitfds(const struct workers *w, struct curl_waitfd *fds,
+                         unsigned max);
+
+/* Delivers every finished job to `done` without blocking on idle
+ * workers; notices dead or stuck workers and replaces them.  Returns the
+ * first error `done` returned, or ERR_IO when a worker cannot be
+ * replaced. */
+enum err workers_collect(struct workers *w, workers_done_fn done, void *ctx);
+
+/* CPU time of all workers so far, and the sum of their peak RSS since the
+ * last workers_reset_peak(). */
+void workers_usage(const struct workers *w, struct workers_usage *u);
+
+/* Starts a new peak-RSS measurement for every live worker. */
+void workers_reset_peak(const struct workers *w);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * run.c - one crawl's life cycle (see run.h).
+ */
+#include "scrape/run.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "scrape/crawl.h"
+
+static int workers_for(const struct config *cfg,
+                       const struct engine_ops *engine)
+{
+    if (!strcmp(engine->name, "threads"))
+        return (int)cfg->threads;
+    if (!strcmp(engine->name, "procs"))
+        return (int)cfg->procs;
+    return 1;
+}
+
+enum err run_crawl(const struct config *cfg, const struct seeds *seeds,
+                   struct store *store, const struct engine_ops *engine,
+                   struct workers *pool, const volatile sig_atomic_t *stop,
+                   struct run_result *out)
+{
+    struct run_info info = {
+        .mode = engine->name,
+        .workers = workers_for(cfg, engine),
+        .concurrency = (int)cfg->concurrency,
+        .depth = (int)cfg->depth,
+        .seeds = cfg->seeds_path,
+    };
+    struct crawl *c = NULL;
+    enum err e, end_e;
+
+    memset(out, 0, sizeof(*out));
+    if ((e = crawl_new(cfg, store, stop, &c)) || (e = crawl_seed(c, seeds)) ||
+        (e = crawl_begin(c, &info))) {
+        snprintf(out->why, sizeof(out->why), "cannot start the crawl: %s%s%s",
+                 err_str(e), c && *crawl_fatal_msg(c) ? ": " : "",
+                 c ? crawl_fatal_msg(c) : "");
+        crawl_free(c);
+        return e;
+    }
+    e = engine->run(c, cfg, pool);
+    end_e = crawl_end(c, e ? "failed" : stop && *stop ? "interrupted" : "done");
+    if (!e)
+        e = end_e;
+    if (e)
+        snprintf(out->why, sizeof(out->why), "crawl failed: %s%s%s", err_str(e),
+                 *crawl_fatal_msg(c) ? ": " : "", crawl_fatal_msg(c));
+    out->run_id = crawl_run_id(c);
+    crawl_stats(c, &out->stats);
+    crawl_free(c);
+    return e;
+}

@@ -1,0 +1,444 @@
+/*
+ * workers.c - forked parse workers behind socketpairs (see workers.h).
+ *
+ * Worker slot life cycle:
+ *
+ *   IDLE --submit()--> BUSY --collect(): FRAME_PAGE--> IDLE
+ *                       |
+ *                       +--collect(): EOF, bad frame or timeout
+ *                              --> job returned with an error,
+ *                                  worker reaped, respawn() --> IDLE
+ *
+ *   submit   write one FRAME_JOB (the worker is idle, blocked reading, so
+ *            the write drains as fast as the worker reads)
+ *   collect  poll busy sockets without waiting; read whole frames
+ *   respawn  fork a fresh worker into the same slot
+ *
+ * Respawned workers are forked from a parent that by then has libcurl and
+ * SQLite state: the child closes every inherited descriptor except its
+ * socket at once and only ever parses, then leaves with _exit(), so it
+ * never touches (or flushes, or unlocks) anything it inherited.
+ */
+#define _GNU_SOURCE /* close_range, Linux */
+#include "scrape/workers.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "scrape/crawl.h"
+#include "scrape/frame.h"
+
+/* The descriptor a worker's socket gets in the child. */
+#define WORKER_FD 3
+
+struct slot {
+    pid_t pid;
+    int fd; /* parent's end of the socketpair, or -1 */
+    bool busy;
+    long since_ms;           /* when the job was submitted */
+    struct frontier_job job; /* the job held while busy */
+    struct response r;       /* its response, owned while busy */
+};
+
+struct workers {
+    struct slot *slots;
+    size_t n;
+    size_t busy;
+    const struct field_spec *fields;
+    size_t nfields;
+    struct buf out;    /* encode buffer for jobs */
+    struct buf in;     /* frames read back */
+    long dead_user_ms; /* CPU of reaped workers */
+    long dead_sys_ms;
+};
+
+static long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+/* The worker process: parse jobs until the parent closes the socket. */
+static void child_main(int fd, const struct field_spec *fields, size_t nfields)
+{
+    struct parser *parser = NULL;
+    struct buf in, out;
+    const char *bad;
+    uint8_t type;
+    bool eof;
+
+    if (parser_new(fields, nfields, &parser, &bad))
+        _exit(4);
+    buf_init(&in, FRAME_MAX);
+    buf_init(&out, FRAME_MAX);
+    while (frame_read(fd, &type, &in, FRAME_MAX, &eof) == ERR_OK) {
+        struct frame_job job;
+        struct response r;
+        const char *perr = NULL;
+        struct page pg;
+        bool parsed = false;
+
+        if (type != FRAME_JOB || frame_get_job(in.data, in.len, &job))
+            _exit(3);
+        memset(&r, 0, sizeof(r));
+        r.status = job.status;
+        r.final_url = (char *)job.final_url;
+        r.content_type = (char *)job.content_type;
+        r.body = job.body;
+        r.len = job.len;
+        if (crawl_parse(parser, job.url, &r, &pg, &parsed, &perr))
+            _exit(4);
+        buf_reset(&out);
+        if (frame_put_page(&out, parsed ? &pg : NULL, perr) ||
+            frame_write(fd, FRAME_PAGE, out.data, out.len))
+            _exit(5);
+        if (parsed)
+            page_release(&pg);
+    }
+    _exit(0);
+}
+
+/* Forks a worker into slot s.  In the child, never returns. */
+static enum err spawn(struct workers *w, struct slot *s)
+{
+    int sv[2];
+    pid_t pid;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+        return ERR_IO;
+    pid = fork();
+    if (pid < 0) {
+        close(sv[0]);
+        close(sv[1]);
+        return ERR_IO;
+    }
+    if (pid == 0) {
+        /* Die with the parent; Ctrl-C is the parent's to handle. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        signal(SIGINT, SIG_IGN);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGPIPE, SIG_IGN);
+        if (sv[1] != WORKER_FD && dup2(sv[1], WORKER_FD) < 0)
+            _exit(2);
+        close_range(WORKER_FD + 1, ~0U, 0);
+        child_main(WORKER_FD, w->fields, w->nfields);
+    }
+    close(sv[1]);
+    s->pid = pid;
+    s->fd = sv[0];
+    s->busy = false;
+    return ERR_OK;
+}
+
+/* Reaps slot s's process (blocking; it has exited or been killed) and
+ * describes how it ended. */
+static void reap(struct workers *w, struct slot *s, char *why, size_t n)
+{
+    struct rusage ru;
+    int status = 0;
+
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
+    if (s->pid <= 0)
+        return;
+    while (wait4(s->pid, &status, 0, &ru) < 0 && errno == EINTR)
+        ;
+    w->dead_user_ms += ru.ru_utime.tv_sec * 1000 + ru.ru_utime.tv_usec / 1000;
+    w->dead_sys_ms += ru.ru_stime.tv_sec * 1000 + ru.ru_stime.tv_usec / 1000;
+    s->pid = 0;
+    if (WIFSIGNALED(status))
+        snprintf(why, n, "parse worker killed by signal %d", WTERMSIG(status));
+    else
+        snprintf(why, n, "parse worker exited with status %d",
+                 WEXITSTATUS(status));
+}
+
+enum err workers_start(size_t n, const struct field_spec *fields,
+                       size_t nfields, struct workers **out)
+{
+    struct workers *w = calloc(1, sizeof(*w));
+    size_t i;
+
+    *out = NULL;
+    if (!w)
+        return ERR_NOMEM;
+    w->slots = calloc(n, sizeof(*w->slots));
+    if (!w->slots) {
+        free(w);
+        return ERR_NOMEM;
+    }
+    w->fields = fields;
+    w->nfields = nfields;
+    buf_init(&w->out, FRAME_MAX);
+    buf_init(&w->in, FRAME_MAX);
+    for (i = 0; i < n; i++) {
+        w->slots[i].fd = -1;
+        if (spawn(w, &w->slots[i])) {
+            workers_stop(w);
+            return ERR_IO;
+        }
+        w->n++;
+    }
+    *out = w;
+    return ERR_OK;
+}
+
+void workers_stop(struct workers *w)
+{
+    char why[128];
+    size_t i;
+
+    if (!w)
+        return;
+    /* Closing the sockets is the workers' signal to exit; one still
+     * parsing (only after a fatal error) is not waited for. */
+    for (i = 0; i < w->n; i++) {
+        if (w->slots[i].fd >= 0)
+            close(w->slots[i].fd);
+        w->slots[i].fd = -1;
+        if (w->slots[i].busy && w->slots[i].pid > 0)
+            kill(w->slots[i].pid, SIGKILL);
+    }
+    for (i = 0; i < w->n; i++) {
+        reap(w, &w->slots[i], why, sizeof(why));
+        if (w->slots[i].busy)
+            response_release(&w->slots[i].r);
+    }
+    buf_release(&w->out);
+    buf_release(&w->in);
+    free(w->slots);
+    free(w);
+}
+
+size_t workers_size(const struct workers *w)
+{
+    return w->n;
+}
+
+size_t workers_busy(const struct workers *w)
+{
+    return w->busy;
+}
+
+enum err workers_submit(struct workers *w, const struct frontier_job *job,
+                        struct response *r)
+{
+    struct frame_job fj;
+    struct slot *s = NULL;
+    size_t i;
+    enum err e;
+
+    for (i = 0; i < w->n && !s; i++)
+        if (!w->slots[i].busy && w->slots[i].fd >= 0)
+            s = &w->slots[i];
+    if (!s)
+        return ERR_INVALID; /* caller broke the contract */
+    s->busy = true;
+    s->job = *job;
+    s->r = *r;
+    memset(r, 0, sizeof(*r));
+    r->body = "";
+    s->since_ms = now_ms();
+    w->busy++;
+    fj.url = job->url;
+    fj.final_url = s->r.final_url;
+    fj.content_type = s->r.content_type;
+    fj.status = s->r.status;
+    fj.body = s->r.body;
+    fj.len = s->r.len;
+    buf_reset(&w->out);
+    e = frame_put_job(&w->out, &fj);
+    /* A failed write means the worker is gone: collect() sees its EOF and
+     * hands the job back with the reason. */
+    if (!e)
+        frame_write(s->fd, FRAME_JOB, w->out.data, w->out.len);
+    return e == ERR_NOMEM ? e : ERR_OK;
+}
+
+unsigned workers_waitfds(const struct workers *w, struct curl_waitfd *fds,
+                         unsigned max)
+{
+    unsigned k = 0;
+    size_t i;
+
+    for (i = 0; i < w->n && k < max; i++) {
+        if (!w->slots[i].busy || w->slots[i].fd < 0)
+            continue;
+        fds[k].fd = w->slots[i].fd;
+        fds[k].events = CURL_WAIT_POLLIN;
+        fds[k].revents = 0;
+        k++;
+    }
+    return k;
+}
+
+/* Hands slot s's job to `done` with its outcome and frees the slot. */
+static enum err finish(struct workers *w, struct slot *s, workers_done_fn done,
+                       void *ctx, const struct page *pg, const char *why)
+{
+    enum err e = done(ctx, &s->job, &s->r, pg, why);
+
+    response_release(&s->r);
+    s->busy = false;
+    w->busy--;
+    return e;
+}
+
+/* The worker in s died or hung: return its job with the reason, replace
+ * the worker. */
+static enum err crashed(struct workers *w, struct slot *s, bool hung,
+                        workers_done_fn done, void *ctx)
+{
+    char why[128];
+    enum err e;
+
+    /* Dead already (then this changes nothing and the status keeps the
+     * real cause), or alive but hung or talking nonsense: either way it
+     * must go before it is reaped. */
+    if (s->pid > 0)
+        kill(s->pid, SIGKILL);
+    reap(w, s, why, sizeof(why));
+    if (hung)
+        snprintf(why, sizeof(why), "parse worker took over %d s: killed",
+                 WORKERS_JOB_TIMEOUT_S);
+    e = finish(w, s, done, ctx, NULL, why);
+    if (spawn(w, s) && !e)
+        e = ERR_IO;
+    return e;
+}
+
+/* Reads the frame a worker sent and delivers the record. */
+static enum err receive(struct workers *w, struct slot *s, workers_done_fn done,
+                        void *ctx)
+{
+    char *perr = NULL;
+    struct page pg;
+    bool parsed, eof;
+    uint8_t type;
+    enum err e;
+
+    if (frame_read(s->fd, &type, &w->in, FRAME_MAX, &eof) ||
+        type != FRAME_PAGE ||
+        frame_get_page(w->in.data, w->in.len, &pg, &parsed, &perr))
+        return crashed(w, s, false, done, ctx);
+    e = finish(w, s, done, ctx, parsed ? &pg : NULL, perr);
+    if (parsed)
+        page_release(&pg);
+    free(perr);
+    return e;
+}
+
+enum err workers_collect(struct workers *w, workers_done_fn done, void *ctx)
+{
+    long now = now_ms();
+    enum err e = ERR_OK, e2;
+    size_t i;
+
+    for (i = 0; i < w->n; i++) {
+        struct slot *s = &w->slots[i];
+        struct pollfd pfd = {s->fd, POLLIN, 0};
+
+        if (!s->busy)
+            continue;
+        if (s->fd >= 0 && poll(&pfd, 1, 0) > 0)
+            e2 = receive(w, s, done, ctx);
+        else if (now - s->since_ms > WORKERS_JOB_TIMEOUT_S * 1000L)
+            e2 = crashed(w, s, true, done, ctx);
+        else
+            continue;
+        if (e2 && !e)
+            e = e2;
+    }
+    return e;
+}
+
+/* Reads a number from a /proc file line "Key:   value kB". */
+static long proc_status_kb(pid_t pid, const char *key)
+{
+    char path[64], line[256];
+    size_t klen = strlen(key);
+    long v = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    if (!(f = fopen(path, "r")))
+        return 0;
+    while (fgets(line, sizeof(line), f))
+        if (!strncmp(line, key, klen) && line[klen] == ':')
+            v = strtol(line + klen + 1, NULL, 10);
+    fclose(f);
+    return v;
+}
+
+/* utime and stime of a live process, in ms (/proc/PID/stat fields 14-15). */
+static void proc_cpu(pid_t pid, long *user_ms, long *sys_ms)
+{
+    char path[64], text[1024], *p;
+    unsigned long ut = 0, st = 0;
+    long hz = sysconf(_SC_CLK_TCK);
+    size_t n;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (!(f = fopen(path, "r")))
+        return;
+    n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    /* The command name may hold spaces: fields count from its ')'. */
+    p = strrchr(text, ')');
+    if (p &&
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+               &ut, &st) == 2 &&
+        hz > 0) {
+        *user_ms += (long)(ut * 1000 / (unsigned long)hz);
+        *sys_ms += (long)(st * 1000 / (unsigned long)hz);
+    }
+}
+
+void workers_usage(const struct workers *w, struct workers_usage *u)
+{
+    size_t i;
+
+    u->user_ms = w->dead_user_ms;
+    u->sys_ms = w->dead_sys_ms;
+    u->peak_rss_kb = 0;
+    for (i = 0; i < w->n; i++) {
+        if (w->slots[i].pid <= 0)
+            continue;
+        proc_cpu(w->slots[i].pid, &u->user_ms, &u->sys_ms);
+        u->peak_rss_kb += proc_status_kb(w->slots[i].pid, "VmHWM");
+    }
+}
+
+void workers_reset_peak(const struct workers *w)
+{
+    char path[64];
+    size_t i;
+    FILE *f;
+
+    for (i = 0; i < w->n; i++) {
+        if (w->slots[i].pid <= 0)
+            continue;
+        /* Writing 5 resets VmHWM to the current RSS (Linux >= 4.0). */
+        snprintf(path, sizeof(path), "/proc/%d/clear_refs",
+                 (int)w->slots[i].pid);
+        if ((f = fopen(path, "w"))) {
+            fputs("5", f);
+            fclose(f);
+        }
+    }
+}
