@@ -2,6 +2,7 @@
 #include "harness.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -117,22 +118,20 @@ static long elapsed_ms(const struct timespec *t0)
            (now.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-int run_scrape(const struct sandbox *sb, const char *const *args, int timeout_s,
-               int interrupt_after_ms)
+pid_t start_scrape(const struct sandbox *sb, const char *const *args)
 {
     const char *bin = env_or("SCRAPE_BIN", "build/scrape");
     const char *argv[64];
-    struct timespec t0;
-    bool interrupted = false;
+    char out[160];
     size_t n = 0;
-    int status, fd;
-    pid_t pid, w;
+    pid_t pid;
+    int fd;
 
     argv[n++] = bin;
     while (args && *args && n < 63)
         argv[n++] = *args++;
     argv[n] = NULL;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    snprintf(out, sizeof(out), "%s/stdout.txt", sb->dir);
     pid = fork();
     cr_assert_neq(pid, -1);
     if (pid == 0) {
@@ -140,12 +139,24 @@ int run_scrape(const struct sandbox *sb, const char *const *args, int timeout_s,
         fd = open(sb->err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fd >= 0)
             dup2(fd, STDERR_FILENO);
+        fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0)
+            dup2(fd, STDOUT_FILENO);
         execv(bin, (char *const *)argv);
         _exit(127);
     }
+    return pid;
+}
+
+int wait_scrape(pid_t pid, int timeout_s, int interrupt_after_ms)
+{
+    struct timespec t0;
+    bool interrupted = false;
+    int status;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
-        w = waitpid(pid, &status, WNOHANG);
-        if (w == pid)
+        if (waitpid(pid, &status, WNOHANG) == pid)
             break;
         if (interrupt_after_ms > 0 && !interrupted &&
             elapsed_ms(&t0) >= interrupt_after_ms) {
@@ -162,6 +173,57 @@ int run_scrape(const struct sandbox *sb, const char *const *args, int timeout_s,
     if (WIFSIGNALED(status))
         return 128 + WTERMSIG(status);
     return WEXITSTATUS(status);
+}
+
+int run_scrape(const struct sandbox *sb, const char *const *args, int timeout_s,
+               int interrupt_after_ms)
+{
+    return wait_scrape(start_scrape(sb, args), timeout_s, interrupt_after_ms);
+}
+
+int child_pids(pid_t pid, pid_t *out, int max)
+{
+    char path[64], line[512];
+    int n = 0;
+    DIR *d = opendir("/proc");
+    struct dirent *ent;
+
+    cr_assert_not_null(d);
+    while ((ent = readdir(d)) && n < max) {
+        FILE *f;
+        int ppid = 0;
+        char state = 0;
+        if (ent->d_name[0] < '0' || ent->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof(path), "/proc/%.32s/stat", ent->d_name);
+        if (!(f = fopen(path, "r")))
+            continue;
+        if (fgets(line, sizeof(line), f)) {
+            char *p = strrchr(line, ')');
+            if (p && sscanf(p + 2, "%c %d", &state, &ppid) == 2 &&
+                ppid == pid && state != 'Z')
+                out[n++] = (pid_t)atoi(ent->d_name);
+        }
+        fclose(f);
+    }
+    closedir(d);
+    return n;
+}
+
+char *read_file_text(const struct sandbox *sb, const char *name)
+{
+    char path[192];
+    FILE *f;
+    char *text = calloc(1, 1 << 20);
+    size_t n;
+
+    snprintf(path, sizeof(path), "%s/%s", sb->dir, name);
+    f = fopen(path, "r");
+    cr_assert_not_null(f, "cannot open %s", path);
+    n = fread(text, 1, (1 << 20) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
 }
 
 char *read_stderr(const struct sandbox *sb)
@@ -221,6 +283,21 @@ char *db_text(const struct sandbox *sb, const char *fmt, ...)
     va_end(ap);
     t = sqlite3_column_text(st, 0);
     v = t ? strdup((const char *)t) : NULL;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+long long db_int_or(const struct sandbox *sb, long long def, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    long long v = def;
+
+    if (sqlite3_open_v2(sb->db, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     sqlite3_close(db);
     return v;

@@ -44,12 +44,30 @@ void write_seeds(const struct sandbox *sb, const char *text);
 int run_scrape(const struct sandbox *sb, const char *const *args, int timeout_s,
                int interrupt_after_ms);
 
+/* Starts scrape in the background (stdout to sb->dir/stdout.txt, stderr
+ * to sb->err); returns its pid. */
+pid_t start_scrape(const struct sandbox *sb, const char *const *args);
+
+/* Waits for a scrape started by start_scrape; same result and timeout
+ * rules as run_scrape. */
+int wait_scrape(pid_t pid, int timeout_s, int interrupt_after_ms);
+
+/* PIDs of pid's living (not zombie) child processes; returns how many
+ * (at most max). */
+int child_pids(pid_t pid, pid_t *out, int max);
+
+/* Returns the file sb->dir/name as a new string (caller frees). */
+char *read_file_text(const struct sandbox *sb, const char *name);
+
 /* Returns scrape's stderr as a new string (caller frees). */
 char *read_stderr(const struct sandbox *sb);
 
 /* First column of the first row of `sql` on sb->db. */
 long long db_int(const struct sandbox *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Like db_int, but `def` when the database or table is not there yet
+ * (for polling a crawl in progress). */
+long long db_int_or(const struct sandbox *sb, long long def, const char *sql);
 /* Same as text; caller frees; NULL for SQL NULL. */
 char *db_text(const struct sandbox *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -1,0 +1,179 @@
+/*
+ * Integration tests for the three engines and --compare: the real binary
+ * against the local site, checked through the database.
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define RUN_TIMEOUT_S 90
+
+static struct site site;
+static struct sandbox sb;
+
+static void start(const char *const *site_args)
+{
+    char text[128];
+
+    sandbox_init(&sb);
+    site_start(&site, site_args);
+    snprintf(text, sizeof(text), "http://127.0.0.1:%u/index.html\n", site.port);
+    write_seeds(&sb, text);
+}
+
+static void finish(void)
+{
+    site_stop(&site);
+    sandbox_release(&sb);
+}
+
+Test(engines, compare_runs_all_three_with_identical_records, .fini = finish)
+{
+    static const char *const args[] = {"--pages", "300", "--page-size", "6000",
+                                       NULL};
+    const char *const run[] = {
+        "--compare",  "-q",  "-d",      "3",
+        "--threads",  "8",   "--procs", "2",
+        "--per-host", "16",  "--field", "price=//p[@class='price']",
+        "--db",       sb.db, sb.seeds,  NULL};
+    char *out;
+
+    start(args);
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    out = read_file_text(&sb, "stdout.txt");
+    cr_assert_not_null(strstr(out, "check: all 3 runs fetched the same 300 "
+                                   "URLs and extracted the same records"),
+                       "%s", out);
+    cr_assert_not_null(strstr(out, "threads "), "%s", out);
+    cr_assert_not_null(strstr(out, "procs "), "%s", out);
+    free(out);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM runs"), 3);
+    cr_assert_eq(db_int(&sb, "SELECT group_concat(mode || ':' || workers ||"
+                             " ':' || pages, ' ') = 'threads:8:300"
+                             " multi:1:300 procs:2:300' FROM runs"),
+                 1);
+    /* Independently of scrape's own check: one distinct record per URL
+     * across the three runs, each present three times. */
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM (SELECT url, title, h1,"
+                             " words, outlinks, simhash, count(*) AS n FROM"
+                             " pages GROUP BY 1, 2, 3, 4, 5, 6) WHERE n = 3"),
+                 300);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE simhash IS"
+                             " NULL OR simhash = 0 OR error IS NOT NULL"),
+                 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(DISTINCT value) FROM fields"
+                             " WHERE name = 'price'"),
+                 db_int(&sb, "SELECT count(DISTINCT f.value) FROM fields f"
+                             " JOIN pages p ON p.id = f.page_id WHERE"
+                             " p.run_id = 3"));
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM runs WHERE cpu_user_ms"
+                             " IS NULL OR peak_rss_kb <= 0 OR wall_ms <= 0"),
+                 0);
+}
+
+Test(engines, threads_256_complete_the_site, .fini = finish)
+{
+    static const char *const args[] = {
+        "--pages", "1000", "--page-size", "2000", "--latency", "20", NULL};
+    const char *const run[] = {"-q",  "--threads",  "256", "-d",
+                               "3",   "--per-host", "256", "--db",
+                               sb.db, sb.seeds,     NULL};
+
+    start(args);
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE status = 200"
+                             " AND error IS NULL AND title IS NOT NULL"),
+                 1000);
+    cr_assert_eq(db_int(&sb, "SELECT count(DISTINCT url) FROM pages"), 1000);
+    cr_assert_eq(db_int(&sb, "SELECT workers FROM runs"), 256);
+}
+
+/* kill -9 a parse worker mid-crawl: its page becomes an error row, a new
+ * worker replaces it, every other page is recorded, nothing hangs. */
+Test(engines, killed_worker_is_replaced_and_no_page_is_lost, .fini = finish)
+{
+    static const char *const args[] = {"--pages", "400", "--page-size",
+                                       "200000", NULL};
+    const char *const run[] = {"-q",   "--procs", "2",      "--per-host", "16",
+                               "--db", sb.db,     sb.seeds, NULL};
+    pid_t pid, kids[8], after[8];
+    int n, i, killed = 0;
+    FILE *f;
+
+    /* Every page is a seed: no page depends on another's links, so all
+     * 400 must be recorded, the killed worker's page as an error. */
+    start(args);
+    f = fopen(sb.seeds, "w");
+    fprintf(f, "http://127.0.0.1:%u/index.html\n", site.port);
+    for (i = 1; i < 400; i++)
+        fprintf(f, "http://127.0.0.1:%u/book/%d.html\n", site.port, i);
+    fclose(f);
+    pid = start_scrape(&sb, run);
+    /* Kill workers while the crawl runs (bounded: 100 looks, 20 ms). */
+    for (i = 0; i < 100 && killed < 2; i++) {
+        usleep(20000);
+        n = child_pids(pid, kids, 8);
+        if (n == 2 && db_int_or(&sb, 0, "SELECT count(*) FROM pages") > 20) {
+            kill(kids[killed % 2], SIGKILL);
+            killed++;
+            usleep(200000);
+        }
+    }
+    cr_assert_gt(killed, 0, "the crawl ended before a worker could be killed");
+    /* Replaced: two living workers again, no zombie among them. */
+    n = child_pids(pid, after, 8);
+    cr_assert(n == 2 || waitpid(pid, NULL, WNOHANG) != 0, "workers: %d", n);
+    cr_assert_eq(wait_scrape(pid, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"), 400);
+    cr_assert_eq(db_int(&sb, "SELECT count(DISTINCT url) FROM pages"), 400);
+    cr_assert_geq(db_int(&sb, "SELECT count(*) FROM pages WHERE error ="
+                              " 'cannot parse HTML: parse worker killed by"
+                              " signal 9'"),
+                  1);
+    cr_assert_leq(db_int(&sb, "SELECT count(*) FROM pages WHERE error IS NOT"
+                              " NULL"),
+                  killed);
+}
+
+/* Ctrl-C in each engine: stop taking URLs, finish or abandon what is in
+ * flight, commit, exit 130 with an intact database. */
+static void interrupt_engine(const char *engine_flag, const char *n)
+{
+    static const char *const args[] = {"--pages", "5000", "--latency", "100",
+                                       NULL};
+    const char *const run[] = {"-q", engine_flag, n,     "-d",     "5", "-c",
+                               "8",  "--db",      sb.db, sb.seeds, NULL};
+    char *v;
+
+    start(args);
+    cr_assert_eq(run_scrape(&sb, run, 20, 1200), 130);
+    v = db_text(&sb, "PRAGMA integrity_check");
+    cr_assert_str_eq(v, "ok");
+    free(v);
+    v = db_text(&sb, "SELECT status FROM runs");
+    cr_assert_str_eq(v, "interrupted");
+    free(v);
+    cr_assert_gt(db_int(&sb, "SELECT count(*) FROM pages"), 4);
+    cr_assert_lt(db_int(&sb, "SELECT count(*) FROM pages"), 5000);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"),
+                 db_int(&sb, "SELECT pages FROM runs"));
+    cr_assert_eq(db_int(&sb, "SELECT count(*) - count(DISTINCT url) FROM"
+                             " pages"),
+                 0);
+}
+
+Test(engines, sigint_threads, .fini = finish)
+{
+    interrupt_engine("--threads", "8");
+}
+
+Test(engines, sigint_procs, .fini = finish)
+{
+    interrupt_engine("--procs", "2");
+}
