@@ -5,6 +5,7 @@
 #   make test       install missing packages, build with -Werror, run tests
 #   make test-san   the test suite under ASan + UBSan
 #   make valgrind   a full crawl of the local site under valgrind
+#   make tsan       --threads and --compare under ThreadSanitizer
 #   make bench      fetch-only ceiling (curl) vs scrape on the local site
 #   make format / check-format / lint / check-headers / clean
 
@@ -40,7 +41,7 @@ INT_SRC  = $(wildcard tests/integration/*.c)
 SITE_SRC = tests/server/site.c
 SITESRV  = $(BUILD)/sitesrv
 
-.PHONY: all deps demo test test-san unit integration valgrind bench \
+.PHONY: all deps demo test test-san unit integration valgrind tsan bench \
         format check-format lint check-headers clean
 
 all: scrape $(SITESRV)
@@ -108,6 +109,13 @@ test-san:
 
 valgrind: all
 	@./scripts/valgrind.sh
+
+tsan:
+	@./scripts/deps.sh
+	@$(MAKE) --no-print-directory $(SITESRV)
+	@$(MAKE) --no-print-directory BUILD=build/tsan CFLAGS="-g -O1" \
+	    SANFLAGS="-fsanitize=thread" build/tsan/scrape
+	@./scripts/tsan.sh
 
 bench: all
 	@./scripts/bench.sh

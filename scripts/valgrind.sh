@@ -21,11 +21,20 @@ $base/data.json
 http://127.0.0.1:1/closed
 not a url
 SEEDS
-valgrind --quiet --error-exitcode=99 --leak-check=full \
-    --show-leak-kinds=definite,indirect,possible \
-    --errors-for-leak-kinds=definite,indirect,possible \
-    ./scrape -q -d 3 --max-bytes 1000000 --field price="//p[@class='price']" \
-    --db "$tmp/v.db" "$tmp/seeds.txt"
+# Every engine; --procs workers are forked, not traced (they run the same
+# parse code the other two engines run in-process).
+for engine in --multi "--threads 8" "--procs 2"; do
+    # shellcheck disable=SC2086
+    valgrind --quiet --error-exitcode=99 --leak-check=full \
+        --show-leak-kinds=definite,indirect,possible \
+        --errors-for-leak-kinds=definite,indirect,possible \
+        ./scrape -q $engine -d 3 --max-bytes 1000000 \
+        --field price="//p[@class='price']" \
+        --db "$tmp/v.db" "$tmp/seeds.txt" 2>>"$tmp/err" || {
+        cat "$tmp/err" >&2
+        exit 1
+    }
+done
 pages=$(sqlite3 "$tmp/v.db" 'SELECT count(*) FROM pages')
-echo "valgrind: clean; $pages pages recorded"
-[ "$pages" -eq 307 ]
+echo "valgrind: clean for --multi, --threads and --procs; $pages pages recorded"
+[ "$pages" -eq 921 ]
