@@ -7,6 +7,7 @@
  */
 #include "scrape/crawl.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,8 +134,14 @@ enum err crawl_seed(struct crawl *c, const struct seeds *s)
  * peak is reported). */
 static void reset_peak_rss(void)
 {
-    FILE *f = fopen("/proc/self/clear_refs", "w");
+    FILE *f;
 
+#ifdef __GLIBC__
+    /* Hand memory freed by an earlier run back first, or the next run's
+     * peak would include it. */
+    malloc_trim(0);
+#endif
+    f = fopen("/proc/self/clear_refs", "w");
     if (f) {
         fputs("5", f);
         fclose(f);

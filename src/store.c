@@ -398,6 +398,9 @@ enum err store_run_begin(struct store *s, const struct run_info *info,
 
     if ((e = store_flush(s)))
         return e;
+    /* Runs in one process (--compare) each start from an empty page
+     * cache, so their memory figures are comparable. */
+    sqlite3_db_release_memory(s->db);
     now_iso(now, sizeof(now));
     rc = bind_text(st, 1, info->mode);
     rc = rc ? rc : sqlite3_bind_int(st, 2, info->workers);

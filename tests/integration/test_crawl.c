@@ -92,6 +92,20 @@ Test(crawl, whole_site_each_page_once_with_right_titles_and_fields,
         free(got_title);
         free(got_price);
     }
+    /* Pages 99, 199 and 299 copy the text of 98, 198 and 298 (one word
+     * more): exactly those pairs have close SimHash fingerprints (a 1%
+     * change flips ~2 bits on average; unrelated pages differ in ~32).
+     * XOR is written (a | b) & ~(a & b): SQLite has no ^. */
+    cr_assert_eq(db_int(&sb, "WITH bits(i) AS (SELECT 0 UNION ALL SELECT i + 1"
+                             " FROM bits WHERE i < 63),"
+                             " d AS (SELECT p.url AS a, q.url AS b, (SELECT"
+                             " sum((((p.simhash | q.simhash) & ~(p.simhash &"
+                             " q.simhash)) >> i) & 1) FROM bits) AS dist FROM"
+                             " pages p JOIN pages q ON p.id < q.id)"
+                             " SELECT count(*) = 3 AND sum(min(a, b) LIKE"
+                             " '%%98.html' AND max(a, b) LIKE '%%99.html') = 3"
+                             " FROM d WHERE dist <= 10"),
+                 1);
     /* BFS depth is at most the tree depth (related links can shorten). */
     cr_assert_eq(db_int(&sb, "SELECT max(depth) FROM pages"), 3);
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE words < 100"

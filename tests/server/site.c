@@ -50,6 +50,7 @@ void site_title(unsigned i, char *out, size_t n)
 
 void site_price(unsigned i, char *out, size_t n)
 {
+    i = site_text_of(i);
     snprintf(out, n, "\xC2\xA3%u.%02u", 10 + (i * 7919) % 90, (i * 31) % 100);
 }
 
@@ -174,10 +175,12 @@ static void links(struct out *o, const struct site_opts *s, unsigned i)
             break;
         site_path((unsigned)c, path, sizeof(path));
         /* Relative from /book/, root-relative from the index. */
+        /* Link text without the number: near-copies differ in links,
+         * not in visible text. */
         if (i == 0)
-            put(o, "<li><a href=\"%s\">book %lu</a></li>\n", path + 1, c);
+            put(o, "<li><a href=\"%s\">a book</a></li>\n", path + 1);
         else
-            put(o, "<li><a href=\"%lu.html\">book %lu</a></li>\n", c, c);
+            put(o, "<li><a href=\"%lu.html\">a book</a></li>\n", c);
     }
     put(o, "</ol>\n<div class=\"related\">\n");
     for (k = 0; k < 3; k++)
@@ -212,11 +215,19 @@ static void put_raw(struct out *o, const char *s, size_t n)
     o->p[o->len] = '\0';
 }
 
+unsigned site_text_of(unsigned i)
+{
+    return i % 100 == 99 ? i - 1 : i;
+}
+
 static void body_text(struct out *o, const struct site_opts *s, unsigned i)
 {
-    unsigned seed = i + 7;
+    unsigned seed = site_text_of(i) + 7;
 
     put(o, "<div class=\"description\">\n");
+    /* A near-copy says one word more than its original. */
+    if (site_text_of(i) != i)
+        put(o, "<p>revised</p>\n");
     while (o->len + 200 < s->page_size && !o->failed) {
         unsigned n = 20 + next_rand(&seed) % 40, w;
         put_raw(o, "<p>", 3);
@@ -231,6 +242,57 @@ static void body_text(struct out *o, const struct site_opts *s, unsigned i)
     put(o, "</div>\n");
 }
 
+/* Appends n filler words. */
+static void words_n(struct out *o, unsigned *seed, unsigned n)
+{
+    unsigned w;
+
+    for (w = 0; w < n; w++) {
+        const char *word = words[next_rand(seed) % COUNT(words)];
+        if (w)
+            put_raw(o, " ", 1);
+        put_raw(o, word, strlen(word));
+    }
+}
+
+/* The CPU-heavy body: review threads nested eight deep, tables and lists,
+ * with a link to another book about every 1.2 KB (like a real catalogue
+ * page of ~1 MB: ~850 links). */
+static void body_nested(struct out *o, const struct site_opts *s, unsigned i)
+{
+    unsigned seed = i + 11, r = 0;
+    char path[64];
+
+    put(o, "<div id=\"reviews\" class=\"reviews\">\n");
+    while (o->len + 2000 < s->page_size && !o->failed) {
+        unsigned d, target = next_rand(&seed) % s->pages;
+        site_path(target, path, sizeof(path));
+        put(o,
+            "<article class=\"review\" id=\"r%u\"><header><span "
+            "class=\"user\">reader%u</span> <time>2026-%02u-%02u</time>"
+            "</header>\n",
+            r, next_rand(&seed) % 1000, 1 + r % 12, 1 + r % 28);
+        for (d = 0; d < 8; d++)
+            put(o, "<div class=\"level%u\"><span>", d);
+        words_n(o, &seed, 20 + next_rand(&seed) % 30);
+        put(o, " <a href=\"%s\">see also</a> ", path);
+        words_n(o, &seed, 20 + next_rand(&seed) % 30);
+        for (d = 0; d < 8; d++)
+            put_raw(o, "</span></div>", 13);
+        put(o,
+            "\n<table class=\"specs\"><tr><th>pages</th><td>%u</td>"
+            "</tr><tr><th>format</th><td>paperback</td></tr></table>\n"
+            "<ul class=\"tags\"><li>",
+            100 + next_rand(&seed) % 900);
+        words_n(o, &seed, 3);
+        put(o, "</li><li>");
+        words_n(o, &seed, 3);
+        put(o, "</li></ul></article>\n");
+        r++;
+    }
+    put(o, "</div>\n");
+}
+
 char *site_render(const struct site_opts *s, unsigned i, size_t *len)
 {
     struct out o = {0};
@@ -240,16 +302,22 @@ char *site_render(const struct site_opts *s, unsigned i, size_t *len)
     o.p = malloc(o.cap);
     if (!o.p)
         return NULL;
-    site_title(i, title, sizeof(title));
+    /* Visible text comes from the page whose text this one copies (a
+     * near-copy shows its original's heading, price and stock). */
+    site_title(site_text_of(i), title, sizeof(title));
     site_price(i, price, sizeof(price));
     head(&o, s, i);
     put(&o, "<body>\n<h1>%.*s</h1>\n", (int)strcspn(title, "|"), title);
     put(&o,
         "<p class=\"price\">%s</p>\n<p class=\"star-rating %s\">rated</p>\n"
         "<p class=\"availability\">In stock (%u available)</p>\n",
-        price, ratings[i % COUNT(ratings)], 1 + i % 20);
+        price, ratings[site_text_of(i) % COUNT(ratings)],
+        1 + site_text_of(i) % 20);
     links(&o, s, i);
-    body_text(&o, s, i);
+    if (s->nested)
+        body_nested(&o, s, i);
+    else
+        body_text(&o, s, i);
     put(&o, "</body>\n</html>\n");
     if (o.failed) {
         free(o.p);

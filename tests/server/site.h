@@ -24,6 +24,8 @@ struct site_opts {
     unsigned fanout;  /* children per page; >= 1 */
     size_t page_size; /* approximate bytes of HTML per page */
     unsigned port;    /* the server's port, for absolute links */
+    int nested;       /* body as nested sections with many links (the CPU-heavy
+                         profile) instead of flat paragraphs */
 };
 
 /* Writes the path of page i ("/index.html" or "/book/i.html"). */
@@ -40,6 +42,11 @@ unsigned site_depth(unsigned i, unsigned fanout);
 
 /* True when page i links to the other host name. */
 int site_has_external(unsigned i);
+
+/* The page whose text page i copies: i - 1 for every 100th page (99,
+ * 199, ...), which is a near-duplicate (same text, other title and
+ * price), else i itself. */
+unsigned site_text_of(unsigned i);
 
 /* Renders page i; returns a new NUL-terminated string (caller frees) and
  * its length in *len, or NULL when out of memory. */

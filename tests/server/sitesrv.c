@@ -2,7 +2,10 @@
  * sitesrv.c - the local test, demo and benchmark site (libmicrohttpd).
  *
  *   sitesrv [--port P] [--pages N] [--fanout K] [--latency MS]
- *           [--page-size BYTES] [--lifetime SEC]
+ *           [--page-size BYTES] [--nested 0|1] [--lifetime SEC]
+ *
+ * --nested 1 renders the CPU-heavy profile: deeply nested review sections
+ * with a link every ~1.2 KB instead of flat paragraphs.
  *
  * Listens on 127.0.0.1 only (port 0 = a free one), prints the port on
  * stdout, and serves until SIGTERM/SIGINT or --lifetime seconds (default
@@ -370,6 +373,8 @@ static int parse_args(int argc, char **argv, struct server *s, long *port,
             s->site.page_size = (size_t)v;
         else if (!strcmp(argv[i], "--lifetime"))
             *lifetime = v;
+        else if (!strcmp(argv[i], "--nested") && v <= 1)
+            s->site.nested = (int)v;
         else
             return -1;
     }
@@ -391,7 +396,8 @@ int main(int argc, char **argv)
 
     if (parse_args(argc, argv, &s, &port, &lifetime)) {
         fprintf(stderr, "usage: sitesrv [--port P] [--pages N] [--fanout K]"
-                        " [--latency MS] [--page-size B] [--lifetime S]\n");
+                        " [--latency MS] [--page-size B] [--nested 0|1]"
+                        " [--lifetime S]\n");
         return 2;
     }
     s.cache = calloc(s.site.pages, sizeof(*s.cache));
