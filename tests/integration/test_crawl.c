@@ -400,23 +400,6 @@ Test(crawl, runs_append_to_one_database, .fini = finish)
                  1);
 }
 
-Test(crawl, high_concurrency_500_completes, .fini = finish)
-{
-    static const char *const args[] = {
-        "--pages", "1000", "--page-size", "2000", "--latency", "20", NULL};
-    const char *const run[] = {"-q",  "-d",         "3",   "-c",
-                               "500", "--per-host", "500", "--db",
-                               sb.db, sb.seeds,     NULL};
-
-    start(args);
-    seed_index();
-    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
-    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE status = 200"
-                             " AND error IS NULL"),
-                 1000);
-    cr_assert_eq(db_int(&sb, "SELECT count(DISTINCT url) FROM pages"), 1000);
-}
-
 Test(crawl, sigint_commits_and_exits_130, .fini = finish)
 {
     static const char *const args[] = {"--pages", "5000", "--latency", "100",

@@ -77,21 +77,31 @@ Test(engines, compare_runs_all_three_with_identical_records, .fini = finish)
                  0);
 }
 
-Test(engines, threads_256_complete_the_site, .fini = finish)
+/* The high ends: 256 threads, and 500 transfers in one multi handle. */
+Test(engines, threads_256_and_multi_500_complete_the_site, .fini = finish)
 {
     static const char *const args[] = {
         "--pages", "1000", "--page-size", "2000", "--latency", "20", NULL};
-    const char *const run[] = {"-q",  "--threads",  "256", "-d",
-                               "3",   "--per-host", "256", "--db",
-                               sb.db, sb.seeds,     NULL};
+    const char *const threads[] = {"-q",  "--threads",  "256", "-d",
+                                   "3",   "--per-host", "256", "--db",
+                                   sb.db, sb.seeds,     NULL};
+    const char *const multi[] = {"-q",  "-d",         "3",   "-c",
+                                 "500", "--per-host", "500", "--db",
+                                 sb.db, sb.seeds,     NULL};
 
     start(args);
-    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(run_scrape(&sb, threads, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(run_scrape(&sb, multi, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM runs WHERE (mode ="
+                             " 'threads' AND workers = 256) OR (mode ="
+                             " 'multi' AND concurrency = 500)"),
+                 2);
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE status = 200"
                              " AND error IS NULL AND title IS NOT NULL"),
-                 1000);
-    cr_assert_eq(db_int(&sb, "SELECT count(DISTINCT url) FROM pages"), 1000);
-    cr_assert_eq(db_int(&sb, "SELECT workers FROM runs"), 256);
+                 2000);
+    cr_assert_eq(db_int(&sb, "SELECT count(DISTINCT run_id || url) FROM"
+                             " pages"),
+                 2000);
 }
 
 /* kill -9 a parse worker mid-crawl: its page becomes an error row, a new

@@ -4,6 +4,7 @@
 #include "site.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,26 @@ struct out {
     int failed;
 };
 
+/* Makes room for n more bytes and a NUL; false (and o->failed) when out
+ * of memory. */
+static bool reserve(struct out *o, size_t n)
+{
+    size_t ncap;
+    char *np;
+
+    if (o->cap - o->len > n)
+        return true;
+    ncap = (o->cap + n) * 2;
+    np = realloc(o->p, ncap);
+    if (!np) {
+        o->failed = 1;
+        return false;
+    }
+    o->p = np;
+    o->cap = ncap;
+    return true;
+}
+
 static void put(struct out *o, const char *fmt, ...)
 {
     va_list ap;
@@ -91,20 +112,11 @@ static void put(struct out *o, const char *fmt, ...)
             o->failed = 1;
             return;
         }
-        if ((size_t)n < o->cap - o->len)
+        if ((size_t)n < o->cap - o->len || !reserve(o, (size_t)n))
             break;
-        {
-            size_t ncap = (o->cap + (size_t)n) * 2;
-            char *np = realloc(o->p, ncap);
-            if (!np) {
-                o->failed = 1;
-                return;
-            }
-            o->p = np;
-            o->cap = ncap;
-        }
     }
-    o->len += (size_t)n;
+    if (!o->failed)
+        o->len += (size_t)n;
 }
 
 /* Links to a related page in one of several equivalent spellings. */
@@ -198,18 +210,8 @@ static void links(struct out *o, const struct site_opts *s, unsigned i)
  * it word by word made the server, not the crawler, the bottleneck. */
 static void put_raw(struct out *o, const char *s, size_t n)
 {
-    if (o->failed)
+    if (o->failed || !reserve(o, n))
         return;
-    if (o->cap - o->len <= n) {
-        size_t ncap = (o->cap + n) * 2;
-        char *np = realloc(o->p, ncap);
-        if (!np) {
-            o->failed = 1;
-            return;
-        }
-        o->p = np;
-        o->cap = ncap;
-    }
     memcpy(o->p + o->len, s, n);
     o->len += n;
     o->p[o->len] = '\0';
