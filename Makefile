@@ -6,6 +6,7 @@
 #   make test-san   the test suite under ASan + UBSan
 #   make valgrind   a full crawl of the local site under valgrind
 #   make tsan       --threads and --compare under ThreadSanitizer
+#   make fuzz       libFuzzer on URLs, HTML and seeds (FUZZ_SECONDS each)
 #   make bench      fetch-only ceiling (curl) vs scrape on the local site
 #   make format / check-format / lint / check-headers / clean
 
@@ -41,7 +42,7 @@ INT_SRC  = $(wildcard tests/integration/*.c)
 SITE_SRC = tests/server/site.c
 SITESRV  = $(BUILD)/sitesrv
 
-.PHONY: all deps demo test test-san unit integration valgrind tsan bench \
+.PHONY: all deps demo test test-san unit integration valgrind tsan fuzz bench \
         format check-format lint check-headers clean
 
 all: scrape $(SITESRV)
@@ -109,6 +110,24 @@ test-san:
 
 valgrind: all
 	@./scripts/valgrind.sh
+
+# libFuzzer targets: the library rebuilt with clang and sanitizers.
+FUZZ_TARGETS = url parse seeds
+FUZZ_FLAGS = -fsanitize=fuzzer-no-link,address,undefined
+
+fuzz:
+	@./scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory CC=clang BUILD=build/fuzz \
+	    CFLAGS="-g -O1" SANFLAGS="$(FUZZ_FLAGS)" \
+	    $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+	@./scripts/fuzz.sh
+
+$(BUILD)/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
 tsan:
 	@./scripts/deps.sh

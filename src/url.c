@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "scrape/buf.h"
+#include "scrape/utf8.h"
 
 /* References longer than this are refused before any work is done: even
  * after dot-segment removal they could not fit in URL_MAX. */
@@ -217,6 +218,33 @@ static bool parse_port(const char *p, size_t n, long *port)
     return v <= 65535;
 }
 
+/* True when host[0..n) is a name libcurl can look up: RFC 3986 reg-name
+ * characters, or a bracketed IPv6 literal.  (Checking the whole URL with
+ * CURLU cost a dozen allocations per link.) */
+static bool host_ok(const char *h, size_t n)
+{
+    size_t i;
+
+    if (!n)
+        return false;
+    if (h[0] == '[') {
+        if (n < 3 || h[n - 1] != ']')
+            return false;
+        for (i = 1; i + 1 < n; i++)
+            if (!(isxdigit((unsigned char)h[i]) || h[i] == ':' || h[i] == '.'))
+                return false;
+        return true;
+    }
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)h[i];
+        if (!(is_unreserved(c) || c == '%' || is_subdelim(c) || c >= 0x80))
+            return false;
+    }
+    /* Bytes >= 0x80: an internationalised name, which must at least be
+     * UTF-8 (libcurl converts it with libidn2). */
+    return utf8_valid(h, n);
+}
+
 /* Appends the canonical authority: userinfo kept, host lower-cased,
  * default or empty port dropped. */
 static enum err add_authority(struct buf *out, struct span a, bool https)
@@ -248,7 +276,7 @@ static enum err add_authority(struct buf *out, struct span a, bool https)
             return ERR_BAD_URL;
         end = colon;
     }
-    if (end == host)
+    if (!host_ok(host, (size_t)(end - host)))
         return ERR_BAD_URL;
     for (q = host; q < end; q++) {
         char c = (char)tolower((unsigned char)*q);
@@ -375,32 +403,6 @@ static bool scheme_is_http(struct span s)
            (s.n == 5 && !strncasecmp(s.p, "https", 5));
 }
 
-/* True when the host of canonical `url` is a name libcurl can look up:
- * RFC 3986 reg-name characters, or a bracketed IPv6 literal.  (Checking
- * with CURLU cost a dozen allocations per link.) */
-static bool host_ok(const char *url)
-{
-    const char *h;
-    size_t n = url_host(url, &h), i;
-
-    if (!n)
-        return false;
-    if (h[0] == '[') {
-        if (n < 3 || h[n - 1] != ']')
-            return false;
-        for (i = 1; i + 1 < n; i++)
-            if (!(isxdigit((unsigned char)h[i]) || h[i] == ':' || h[i] == '.'))
-                return false;
-        return true;
-    }
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)h[i];
-        if (!(is_unreserved(c) || c == '%' || is_subdelim(c) || c >= 0x80))
-            return false;
-    }
-    return true;
-}
-
 enum err url_resolve(const char *base, const char *ref, char **out)
 {
     struct buf clean, res;
@@ -424,10 +426,6 @@ enum err url_resolve(const char *base, const char *ref, char **out)
     }
     if ((e = resolve(&b, &r, &res)))
         goto out;
-    if (!host_ok(res.data)) {
-        e = ERR_BAD_URL;
-        goto out;
-    }
     *out = buf_detach(&res, NULL);
     e = *out ? ERR_OK : ERR_NOMEM;
 out:

@@ -147,6 +147,12 @@ Test(url, malformed_urls_are_refused)
     cr_assert_eq(url_canon("http://a b/", &got), ERR_BAD_URL);
     cr_assert_eq(url_canon("not a url", &got), ERR_BAD_URL);
     cr_assert_eq(url_canon("/relative/without/base", &got), ERR_BAD_URL);
+    /* Found by fuzz_url: a colon inside the host, bytes that are not
+     * UTF-8 in the host. */
+    cr_assert_eq(url_resolve("http://h/", "//other:0080p://a", &got),
+                 ERR_BAD_URL);
+    cr_assert_eq(url_canon("http://\xff\xffa/b", &got), ERR_BAD_URL);
+    cr_assert_eq(url_canon("http://[::1/", &got), ERR_BAD_URL);
     cr_assert_null(got);
 }
 
