@@ -19,6 +19,8 @@ enum {
     OPT_THREADS,
     OPT_PROCS,
     OPT_COMPARE,
+    OPT_RETRIES,
+    OPT_DELAY,
     OPT_PER_HOST,
     OPT_ANY_HOST,
     OPT_MAX_PAGES,
@@ -35,6 +37,8 @@ static const struct option options[] = {
     {"threads", optional_argument, NULL, OPT_THREADS},
     {"procs", optional_argument, NULL, OPT_PROCS},
     {"compare", no_argument, NULL, OPT_COMPARE},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"delay", required_argument, NULL, OPT_DELAY},
     {"concurrency", required_argument, NULL, 'c'},
     {"per-host", required_argument, NULL, OPT_PER_HOST},
     {"depth", required_argument, NULL, 'd'},
@@ -69,13 +73,20 @@ static const char usage_text[] =
     " same\n"
     "                            seeds and print what each cost\n"
     "  -c, --concurrency N       transfers in flight (default 100)\n"
-    "      --per-host N          transfers in flight per host (default 8)\n"
     "\n"
     "Scope:\n"
     "  -d, --depth N             follow links N levels from the seeds"
     " (default 0)\n"
     "      --any-host            follow links to other hosts too\n"
     "      --max-pages N         stop after N pages (default: no limit)\n"
+    "\n"
+    "Politeness:\n"
+    "      --per-host N          transfers in flight per host (default 8)\n"
+    "      --delay MS            least time between two fetches from one"
+    " host\n"
+    "                            (default 0)\n"
+    "      --retries N           retry 429/503 answers N times, honouring\n"
+    "                            Retry-After (default 2)\n"
     "\n"
     "Transfers:\n"
     "      --timeout SEC         per transfer (default 30)\n"
@@ -166,6 +177,7 @@ static void defaults(struct config *cfg)
     cfg->connect_timeout_s = CLI_DEFAULT_CONNECT;
     cfg->max_bytes = (size_t)CLI_DEFAULT_MAX_BYTES;
     cfg->threads = CLI_DEFAULT_THREADS;
+    cfg->retries = CLI_DEFAULT_RETRIES;
     cfg->procs = sysconf(_SC_NPROCESSORS_ONLN);
     if (cfg->procs < 1)
         cfg->procs = 1;
@@ -203,6 +215,12 @@ static bool apply(struct config *cfg, int opt, const char *arg, FILE *err)
         return true;
     case OPT_COMPARE:
         cfg->compare = true;
+        return true;
+    case OPT_RETRIES:
+        NUM("--retries", 0, CLI_MAX_RETRIES, cfg->retries);
+        return true;
+    case OPT_DELAY:
+        NUM("--delay", 0, CLI_MAX_DELAY_MS, cfg->delay_ms);
         return true;
     case 'c':
         NUM("--concurrency", 1, CLI_MAX_CONCURRENCY, cfg->concurrency);

@@ -18,6 +18,11 @@
 #include "scrape/hmap.h"
 #include "scrape/url.h"
 
+/* Back-off before the first retry when the server gives no Retry-After
+ * (doubled for each further retry), and the longest Retry-After obeyed. */
+#define CRAWL_BACKOFF_MS        1000L
+#define CRAWL_RETRY_AFTER_MAX_S 120L
+
 /* Progress redraws per second at most (redrawing per page costs). */
 #define PROGRESS_INTERVAL_MS 250
 
@@ -64,6 +69,7 @@ enum err crawl_new(const struct config *cfg, struct store *store,
         free(c);
         return ERR_NOMEM;
     }
+    frontier_set_delay(c->frontier, cfg->delay_ms);
     c->progress = !cfg->quiet && isatty(STDERR_FILENO);
     *out = c;
     return ERR_OK;
@@ -193,7 +199,7 @@ enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job)
     if (c->cfg->max_pages && c->started >= c->cfg->max_pages)
         return CRAWL_DONE;
     if (frontier_next(c->frontier, job)) {
-        c->started++;
+        c->started += job->attempts == 0; /* retries are not new pages */
         return CRAWL_JOB;
     }
     return frontier_queued(c->frontier) ? CRAWL_WAIT : CRAWL_DONE;
@@ -233,6 +239,30 @@ void crawl_release(struct crawl *c, const struct frontier_job *job)
     frontier_release(c->frontier, job);
 }
 
+/* 429 and 503 mean "later": retried up to --retries times, unless a
+ * stop was requested. */
+static bool should_retry(const struct crawl *c, const struct frontier_job *job,
+                         const struct response *r)
+{
+    return (r->status == 429 || r->status == 503) &&
+           job->attempts < c->cfg->retries && !(c->stop && *c->stop);
+}
+
+/* When to try again: the server's Retry-After (capped), else exponential
+ * back-off from CRAWL_BACKOFF_MS. */
+static long retry_at(const struct frontier_job *job, const struct response *r)
+{
+    struct timespec now;
+    long wait = CRAWL_BACKOFF_MS << (job->attempts < 10 ? job->attempts : 10);
+
+    if (r->retry_after_s > 0)
+        wait = r->retry_after_s > CRAWL_RETRY_AFTER_MAX_S
+                   ? CRAWL_RETRY_AFTER_MAX_S * 1000L
+                   : r->retry_after_s * 1000L;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec * 1000L + now.tv_nsec / 1000000 + wait;
+}
+
 enum err crawl_record(struct crawl *c, const struct frontier_job *job,
                       const struct response *r, const struct page *pg,
                       const char *parse_error)
@@ -246,12 +276,18 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
         .content_type = r->content_type,
         .bytes = (long long)r->len,
         .fetch_ms = r->fetch_ms,
+        .attempts = job->attempts + 1,
         .error = r->err ? r->error : NULL,
         .page = pg,
         .fields = c->cfg->fields,
     };
     enum err e;
 
+    if (should_retry(c, job, r)) {
+        if ((e = frontier_retry(c->frontier, job, retry_at(job, r))))
+            return set_fatal(c, e);
+        return ERR_OK;
+    }
     if (!r->err && parse_error) {
         snprintf(why, sizeof(why), "cannot parse HTML: %s", parse_error);
         row.error = why;

@@ -283,7 +283,7 @@ static enum err loop(struct multi *m, const volatile sig_atomic_t *stop)
     for (;;) {
         if ((e = pump_workers(m)) || (e = fill(m, &state)))
             return e;
-        if (m->in_flight == 0 && parsing(m) == 0 && state != CRAWL_JOB)
+        if (m->in_flight == 0 && parsing(m) == 0 && state == CRAWL_DONE)
             return ERR_OK;
         if (curl_multi_perform(m->multi, &running) != CURLM_OK)
             return ERR_NETWORK;
@@ -303,8 +303,10 @@ static enum err loop(struct multi *m, const volatile sig_atomic_t *stop)
             else if (now_ms() - stop_at > ENGINE_STOP_GRACE_MS)
                 return abandon_all(m, true);
         }
-        /* Slots freed this turn were refilled; wait only when idle. */
-        if ((m->in_flight || parsing(m)) && !done)
+        /* Slots freed this turn were refilled; wait only when idle.  With
+         * nothing in flight this is a sleep until a host's --delay or
+         * Retry-After has passed (at most MULTI_POLL_MS). */
+        if (!done)
             wait_activity(m);
     }
 }

@@ -13,6 +13,10 @@
  * hosts.  release() re-qualifies a host that had been held back by its
  * limit.
  *
+ * Time: a host whose next_at lies in the future (--delay since its last
+ * fetch started, or a server's Retry-After) waits on the sleeping list;
+ * frontier_next_at() wakes the hosts whose time has come.
+ *
  * Levels (breadth-first by depth, exactly): URLs of depth d+1 are handed
  * out only once every URL of depth d is done (fetched and its links
  * added).  Without this, with many fetches in flight, a page could first
@@ -25,6 +29,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "scrape/hmap.h"
 #include "scrape/url.h"
@@ -32,6 +37,7 @@
 struct entry {
     const char *url; /* owned by the seen set */
     int depth;
+    int attempts;
     struct entry *next;
 };
 
@@ -39,8 +45,10 @@ struct frontier_host {
     char *name; /* host:port, the key in `hosts` */
     struct entry *head, *tail;
     unsigned active;
-    bool in_ready;                    /* on the ready list */
-    bool in_parked;                   /* on the parked list */
+    bool in_ready;  /* on the ready list */
+    bool in_parked; /* on the parked list */
+    bool in_sleep;  /* on the sleeping list: next_at is in the future */
+    long next_at;   /* earliest start of its next fetch (--delay, retry) */
     struct frontier_host *next_ready; /* link in whichever list */
 };
 
@@ -50,7 +58,10 @@ struct frontier {
     struct hmap hosts;
     struct frontier_host *ready_head, *ready_tail;
     struct frontier_host *parked;
+    struct frontier_host *sleeping;
     size_t queued;
+    long delay_ms;   /* between fetch starts per host */
+    long now;        /* the latest time frontier_next_at was given */
     int level;       /* the depth being handed out */
     size_t *pending; /* per depth: queued or out, not done */
     size_t npending;
@@ -96,8 +107,15 @@ void frontier_free(struct frontier *f)
 
 static void ready_push(struct frontier *f, struct frontier_host *h)
 {
-    if (h->in_ready || h->in_parked || !h->head || h->active >= f->per_host)
+    if (h->in_ready || h->in_parked || h->in_sleep || !h->head ||
+        h->active >= f->per_host)
         return;
+    if (h->next_at > f->now) {
+        h->in_sleep = true;
+        h->next_ready = f->sleeping;
+        f->sleeping = h;
+        return;
+    }
     if (h->head->depth > f->level) {
         h->in_parked = true;
         h->next_ready = f->parked;
@@ -228,6 +246,7 @@ enum err frontier_add(struct frontier *f, const char *url, int depth,
     }
     ent->url = copy;
     ent->depth = depth;
+    ent->attempts = 0;
     ent->next = NULL;
     if (h->tail)
         h->tail->next = ent;
@@ -249,11 +268,96 @@ bool frontier_seen(const struct frontier *f, const char *url)
     return hmap_get(&f->seen, url) != NULL;
 }
 
+/* Moves sleeping hosts whose time has come back to the lists. */
+static void wake(struct frontier *f)
+{
+    struct frontier_host *h = f->sleeping, *next, **keep = &f->sleeping;
+
+    for (; h; h = next) {
+        next = h->next_ready;
+        if (h->next_at > f->now) {
+            *keep = h;
+            keep = &h->next_ready;
+            continue;
+        }
+        h->in_sleep = false;
+        ready_push(f, h);
+    }
+    *keep = NULL;
+}
+
+void frontier_set_delay(struct frontier *f, long delay_ms)
+{
+    f->delay_ms = delay_ms > 0 ? delay_ms : 0;
+}
+
+long frontier_wait_ms(const struct frontier *f, long now_ms)
+{
+    const struct frontier_host *h;
+    long best = -1;
+
+    for (h = f->sleeping; h; h = h->next_ready) {
+        long w = h->next_at > now_ms ? h->next_at - now_ms : 0;
+        if (best < 0 || w < best)
+            best = w;
+    }
+    return best;
+}
+
+static long mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
 bool frontier_next(struct frontier *f, struct frontier_job *job)
 {
-    struct frontier_host *h = ready_pop(f);
+    return frontier_next_at(f, mono_ms(), job);
+}
+
+enum err frontier_retry(struct frontier *f, const struct frontier_job *job,
+                        long not_before_ms)
+{
+    struct frontier_host *h = job->host;
+    struct entry *ent = malloc(sizeof(*ent));
+
+    if (!ent)
+        return ERR_NOMEM;
+    ent->url = job->url;
+    ent->depth = job->depth;
+    ent->attempts = job->attempts + 1;
+    /* At the head: host queues stay sorted by depth (the retry is of the
+     * current level; anything behind it may be deeper). */
+    ent->next = h->head;
+    h->head = ent;
+    if (!h->tail)
+        h->tail = ent;
+    f->queued++;
+    if (not_before_ms > h->next_at)
+        h->next_at = not_before_ms;
+    /* Parked behind a deeper URL until now; the retry is of this level.
+     * (A linear unlink, but retries are rare.) */
+    if (h->in_parked) {
+        struct frontier_host **p = &f->parked;
+        while (*p != h)
+            p = &(*p)->next_ready;
+        *p = h->next_ready;
+        h->in_parked = false;
+    }
+    ready_push(f, h);
+    return ERR_OK;
+}
+
+bool frontier_next_at(struct frontier *f, long now_ms, struct frontier_job *job)
+{
+    struct frontier_host *h;
     struct entry *ent;
 
+    f->now = now_ms;
+    wake(f);
+    h = ready_pop(f);
     if (!h) {
         advance(f);
         h = ready_pop(f);
@@ -268,8 +372,11 @@ bool frontier_next(struct frontier *f, struct frontier_job *job)
     f->queued--;
     job->url = ent->url;
     job->depth = ent->depth;
+    job->attempts = ent->attempts;
     job->host = h;
     free(ent);
+    if (f->delay_ms)
+        h->next_at = now_ms + f->delay_ms;
     ready_push(f, h);
     return true;
 }

@@ -236,13 +236,16 @@ static char *dup_info(CURL *e, CURLINFO what)
 
 void http_transfer_result(struct transfer *t, CURLcode rc, struct response *r)
 {
-    curl_off_t us = 0;
+    curl_off_t us = 0, after = 0;
 
     memset(r, 0, sizeof(*r));
     curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r->status);
     curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &us);
     r->fetch_ms = (long)(us / 1000);
     r->content_type = dup_info(t->easy, CURLINFO_CONTENT_TYPE);
+    if (curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &after) == CURLE_OK &&
+        after > 0)
+        r->retry_after_s = (long)after;
     r->body = t->body.data;
     r->len = t->body.len;
     if (rc != CURLE_OK) {

@@ -22,7 +22,7 @@
 
 #include "scrape/utf8.h"
 
-#define STORE_SCHEMA_VERSION  2
+#define STORE_SCHEMA_VERSION  3
 #define STORE_BUSY_TIMEOUT_MS 5000
 
 static const char schema_v1[] =
@@ -52,9 +52,13 @@ static const char schema_v1[] =
  * in SQL (INTEGER is 64-bit signed); compare bits, not magnitudes. */
 static const char schema_v2[] = "ALTER TABLE pages ADD COLUMN simhash INTEGER;";
 
+/* Version 3: how many fetches the page took (retries after 429/503). */
+static const char schema_v3[] =
+    "ALTER TABLE pages ADD COLUMN attempts INTEGER;";
+
 /* Migration steps, index i takes the schema from version i to i + 1. */
-static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1,
-                                                             schema_v2};
+static const char *const migrations[STORE_SCHEMA_VERSION] = {
+    schema_v1, schema_v2, schema_v3};
 
 /* What two runs must agree on, per page (see store_diff_runs). */
 #define RECORD_COLUMNS                                                         \
@@ -89,8 +93,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_PAGE] = "INSERT INTO pages(run_id, url, final_url, depth, status,"
                 " content_type, charset, bytes, fetch_ms, title, description,"
                 " lang, canonical, h1, words, outlinks, error, fetched_at,"
-                " simhash)"
-                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " simhash, attempts)"
+                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_LINK] = "INSERT INTO links(page_id, url, followable) VALUES(?, ?, ?)",
     [ST_FIELD] = "INSERT INTO fields(page_id, name, value) VALUES(?, ?, ?)",
 };
@@ -468,6 +472,7 @@ static int bind_page(sqlite3_stmt *st, int64_t run_id,
     }
     rc = rc ? rc : bind_text(st, 17, row->error);
     rc = rc ? rc : bind_text(st, 18, now);
+    rc = rc ? rc : sqlite3_bind_int(st, 20, row->attempts);
     return rc;
 }
 

@@ -24,6 +24,9 @@
 #define CLI_DEFAULT_DB          "out/scrape.db"
 #define CLI_MAX_DEPTH           1000
 #define CLI_DEFAULT_THREADS     32
+#define CLI_DEFAULT_RETRIES     2
+#define CLI_MAX_RETRIES         10
+#define CLI_MAX_DELAY_MS        600000
 #define CLI_MAX_WORKERS         4096
 
 struct config {
@@ -37,6 +40,8 @@ struct config {
     long per_host;
     long depth;
     long max_pages; /* 0 = no limit */
+    long retries;   /* extra attempts after a 429 or 503 */
+    long delay_ms;  /* least time between fetch starts per host */
     long timeout_s;
     long connect_timeout_s;
     size_t max_bytes;

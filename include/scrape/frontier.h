@@ -34,12 +34,17 @@ struct frontier_host;
 struct frontier_job {
     const char *url;
     int depth;
+    int attempts; /* fetches of this URL before this one (retries) */
     struct frontier_host *host; /* opaque; give it back to frontier_done */
 };
 
 /* Creates an empty frontier allowing `per_host` (>= 1) URLs out per
  * host:port.  Returns NULL when out of memory.  Free with frontier_free. */
 struct frontier *frontier_new(unsigned per_host);
+
+/* Sets the least time between the starts of two fetches from one
+ * host:port (--delay); 0, the default, for none. */
+void frontier_set_delay(struct frontier *f, long delay_ms);
 
 /* Frees everything, including the URL strings jobs borrowed.  NULL ok. */
 void frontier_free(struct frontier *f);
@@ -52,10 +57,25 @@ enum err frontier_add(struct frontier *f, const char *url, int depth,
 /* True when `url` was ever added. */
 bool frontier_seen(const struct frontier *f, const char *url);
 
-/* Takes the next URL whose host has a free slot.  Returns false when none
- * is ready (queue empty, every queued host at its limit, or the current
- * level still has URLs out). */
+/* Takes the next URL whose host has a free slot and whose delay has
+ * passed at `now_ms` (a monotonic clock).  Returns false when none is
+ * ready (queue empty, every queued host at its limit or waiting, or the
+ * current level still has URLs out). */
+bool frontier_next_at(struct frontier *f, long now_ms,
+                      struct frontier_job *job);
+
+/* frontier_next_at() with the current CLOCK_MONOTONIC time. */
 bool frontier_next(struct frontier *f, struct frontier_job *job);
+
+/* Queues `job`'s URL again (a retry) with one more attempt, and holds its
+ * host until `not_before_ms`.  The job stays pending: do not call
+ * frontier_done for it.  ERR_NOMEM. */
+enum err frontier_retry(struct frontier *f, const struct frontier_job *job,
+                        long not_before_ms);
+
+/* Milliseconds from `now_ms` until a waiting host may fetch again, or -1
+ * when no host is waiting. */
+long frontier_wait_ms(const struct frontier *f, long now_ms);
 
 /* Returns the host slot taken by `job`: its transfer no longer uses a
  * connection.  Call once per job. */

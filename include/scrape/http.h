@@ -62,7 +62,8 @@ struct response {
     char *owned_body;   /* the body when taken from the transfer, or NULL */
     size_t len;
     long fetch_ms;
-    enum err err; /* ERR_OK only for a 2xx/3xx response with body */
+    long retry_after_s; /* the server's Retry-After, 0 when none */
+    enum err err;       /* ERR_OK only for a 2xx/3xx response with body */
     char error[HTTP_ERROR_MAX]; /* readable reason when err != ERR_OK */
 };
 

@@ -56,6 +56,7 @@ struct page_row {
     const char *content_type; /* may be NULL */
     long long bytes;
     long fetch_ms;
+    int attempts;            /* fetches it took (1 + retries) */
     const char *error;       /* NULL on success */
     const struct page *page; /* the record when HTML was parsed, or NULL */
     const struct field_spec *fields; /* names for page->fields */

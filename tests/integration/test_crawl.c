@@ -463,3 +463,79 @@ Test(crawl, progress_line_on_a_terminal_only, .fini = finish)
         free(text);
     }
 }
+
+/* 429 and 503 are retried, honouring Retry-After; one row per URL with
+ * the final outcome and the number of attempts. */
+Test(crawl, retries_honour_retry_after, .fini = finish)
+{
+    const char *const run[] = {"-q",  "--retries", "2", "--db",
+                               sb.db, sb.seeds,    NULL};
+    char text[800], *v;
+
+    start(NULL);
+    snprintf(text, sizeof(text), "%s\n",
+             site_url("/flaky?id=1&fail=2&status=429&after=1"));
+    snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s\n",
+             site_url("/flaky?id=2&fail=5&status=503"));
+    snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s\n",
+             site_url("/status/500"));
+    write_seeds(&sb, text);
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"), 3);
+    v = db_text(&sb, "SELECT status || ' ' || attempts || ' ' || title FROM"
+                     " pages WHERE url LIKE '%%id=1%%'");
+    cr_assert_str_eq(v, "200 3 flaky ok");
+    free(v);
+    v = db_text(&sb, "SELECT status || ' ' || attempts || ' ' || error FROM"
+                     " pages WHERE url LIKE '%%id=2%%'");
+    cr_assert_str_eq(v, "503 3 HTTP 503 Service Unavailable");
+    free(v);
+    /* 500 is not retried. */
+    cr_assert_eq(db_int(&sb, "SELECT attempts FROM pages WHERE url LIKE"
+                             " '%%/status/500'"),
+                 1);
+    /* Two Retry-After: 1 waits (id=1), then 1 s + 2 s of back-off (id=2)
+     * run alongside: the crawl cannot be faster than ~3 s. */
+    cr_assert_geq(db_int(&sb, "SELECT wall_ms FROM runs"), 2900);
+}
+
+Test(crawl, delay_spaces_requests_to_one_host, .fini = finish)
+{
+    const char *const run[] = {"-q",  "--delay",    "200", "-c",
+                               "10",  "--per-host", "10",  "--db",
+                               sb.db, sb.seeds,     NULL};
+    const char *const threads[] = {"-q",  "--threads",  "4", "--delay",
+                                   "200", "--per-host", "4", "--db",
+                                   sb.db, sb.seeds,     NULL};
+    const char *const procs[] = {"-q",   "--procs", "2",      "--delay", "200",
+                                 "--db", sb.db,     sb.seeds, NULL};
+    char text[2000] = "", path[64];
+    int i;
+
+    start(NULL);
+    for (i = 1; i <= 8; i++) {
+        snprintf(path, sizeof(path), "/book/%d.html", i);
+        snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s\n",
+                 site_url(path));
+    }
+    write_seeds(&sb, text);
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE error IS"
+                             " NULL"),
+                 8);
+    /* 8 fetches 200 ms apart: at least 1.4 s; without --delay, 10 ms. */
+    cr_assert_geq(db_int(&sb, "SELECT wall_ms FROM runs"), 1400);
+    /* And really spaced: consecutive fetched_at at least ~150 ms apart
+     * (fetched_at is when each finished). */
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM (SELECT"
+                             " (julianday(fetched_at) - julianday(lag("
+                             "fetched_at) OVER (ORDER BY fetched_at))) *"
+                             " 86400000 AS gap FROM pages) WHERE gap < 150"),
+                 0);
+    /* The same politeness in the other two engines. */
+    cr_assert_eq(run_scrape(&sb, threads, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(run_scrape(&sb, procs, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM runs WHERE wall_ms >="
+                             " 1400 AND pages = 8"),
+                 3);
+}

@@ -21,6 +21,9 @@
  *   /big?bytes=N          N bytes of HTML, chunked (no Content-Length)
  *   /gzip?bytes=N         N bytes of HTML sent gzip-compressed (a bomb
  *                         when N is large: 50 MB compresses to ~50 KB)
+ *   /flaky?id=K&fail=N&status=S&after=A
+ *                         answers S (default 503) with Retry-After: A (if
+ *                         given) to the first N requests for id K, then 200
  *   /data.json            a non-HTML resource
  *   /charset/header       ISO-8859-1 bytes, charset only in the header
  *   /charset/meta         windows-1252 bytes, charset only in <meta>
@@ -54,8 +57,12 @@ struct cached {
     size_t len;
 };
 
+/* Request counters for /flaky, by id modulo this. */
+#define FLAKY_IDS 256
+
 struct server {
     struct site_opts site;
+    unsigned flaky[FLAKY_IDS]; /* atomic */
     unsigned latency_ms;
     struct cached *cache; /* one slot per page, filled on first request */
     size_t cached_bytes;  /* updated atomically */
@@ -225,6 +232,33 @@ static enum MHD_Result send_gzip(struct MHD_Connection *c, long bytes)
     return ret;
 }
 
+static enum MHD_Result flaky(struct server *s, struct MHD_Connection *c)
+{
+    long id = arg_long(c, "id", 0, LONG_MAX) % FLAKY_IDS;
+    long fail = arg_long(c, "fail", 1, 1000);
+    long status = arg_long(c, "status", 503, 599);
+    long after = arg_long(c, "after", -1, 3600);
+    unsigned seen = __atomic_fetch_add(&s->flaky[id], 1, __ATOMIC_RELAXED);
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+    char value[32];
+
+    if (seen >= (unsigned long)fail)
+        return send_str(c, 200, "text/html",
+                        "<html><head><title>flaky ok</title></head></html>");
+    r = MHD_create_response_from_buffer(9, (void *)"try later",
+                                        MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    if (after >= 0) {
+        snprintf(value, sizeof(value), "%ld", after);
+        MHD_add_response_header(r, "Retry-After", value);
+    }
+    ret = MHD_queue_response(c, (unsigned)status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 static enum MHD_Result charset_page(struct MHD_Connection *c, const char *kind)
 {
     /* "Café crème – déjà vu" with é=E9, è=E8, à=E0, en dash=96 (cp1252). */
@@ -344,6 +378,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         return send_big(c, arg_long(c, "bytes", 1024, BIG_MAX_BYTES));
     if (!strcmp(url, "/gzip"))
         return send_gzip(c, arg_long(c, "bytes", 1024, 512L * 1024 * 1024));
+    if (!strcmp(url, "/flaky"))
+        return flaky(s, c);
     if (!strcmp(url, "/data.json"))
         return send_str(c, 200, "application/json", "{\"books\": 3}\n");
     if (!strncmp(url, "/charset/", 9))

@@ -141,3 +141,51 @@ Test(frontier, deeper_levels_wait_until_the_level_is_done)
     cr_assert_eq(j.depth, 2);
     frontier_free(f);
 }
+
+/* --delay: one host's fetches start at least delay_ms apart; other hosts
+ * are not held up by it. */
+Test(frontier, delay_spaces_fetches_per_host)
+{
+    struct frontier *f = frontier_new(8);
+    struct frontier_job j;
+    bool added;
+
+    frontier_set_delay(f, 200);
+    frontier_add(f, "http://a/1", 0, &added);
+    frontier_add(f, "http://a/2", 0, &added);
+    frontier_add(f, "http://b/1", 0, &added);
+    cr_assert(frontier_next_at(f, 1000, &j));
+    cr_assert_str_eq(j.url, "http://a/1");
+    cr_assert(frontier_next_at(f, 1000, &j));
+    cr_assert_str_eq(j.url, "http://b/1");
+    cr_assert_not(frontier_next_at(f, 1100, &j), "a waits until 1200");
+    cr_assert_eq(frontier_wait_ms(f, 1100), 100);
+    cr_assert(frontier_next_at(f, 1200, &j));
+    cr_assert_str_eq(j.url, "http://a/2");
+    frontier_free(f);
+}
+
+/* A retry comes back with one more attempt, after not_before, and keeps
+ * its level pending (deeper URLs still wait). */
+Test(frontier, retry_requeues_after_not_before)
+{
+    struct frontier *f = frontier_new(8);
+    struct frontier_job j, r, deep;
+    bool added;
+
+    frontier_add(f, "http://a/x", 0, &added);
+    cr_assert(frontier_next_at(f, 0, &j));
+    frontier_add(f, "http://a/deeper", 1, &added);
+    frontier_release(f, &j);
+    cr_assert_eq(frontier_retry(f, &j, 5000), ERR_OK);
+    cr_assert_not(frontier_next_at(f, 4999, &r));
+    cr_assert(frontier_next_at(f, 5000, &r));
+    cr_assert_str_eq(r.url, "http://a/x");
+    cr_assert_eq(r.attempts, 1);
+    cr_assert_not(frontier_next_at(f, 5000, &deep), "level 0 not done");
+    frontier_release(f, &r);
+    frontier_done(f, &r);
+    cr_assert(frontier_next_at(f, 5000, &deep));
+    cr_assert_str_eq(deep.url, "http://a/deeper");
+    frontier_free(f);
+}
