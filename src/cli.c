@@ -21,6 +21,7 @@ enum {
     OPT_COMPARE,
     OPT_RETRIES,
     OPT_DELAY,
+    OPT_IGNORE_ROBOTS,
     OPT_PER_HOST,
     OPT_ANY_HOST,
     OPT_MAX_PAGES,
@@ -39,6 +40,7 @@ static const struct option options[] = {
     {"compare", no_argument, NULL, OPT_COMPARE},
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"delay", required_argument, NULL, OPT_DELAY},
+    {"ignore-robots", no_argument, NULL, OPT_IGNORE_ROBOTS},
     {"concurrency", required_argument, NULL, 'c'},
     {"per-host", required_argument, NULL, OPT_PER_HOST},
     {"depth", required_argument, NULL, 'd'},
@@ -87,6 +89,7 @@ static const char usage_text[] =
     "                            (default 0)\n"
     "      --retries N           retry 429/503 answers N times, honouring\n"
     "                            Retry-After (default 2)\n"
+    "      --ignore-robots       do not fetch or obey robots.txt\n"
     "\n"
     "Transfers:\n"
     "      --timeout SEC         per transfer (default 30)\n"
@@ -221,6 +224,9 @@ static bool apply(struct config *cfg, int opt, const char *arg, FILE *err)
         return true;
     case OPT_DELAY:
         NUM("--delay", 0, CLI_MAX_DELAY_MS, cfg->delay_ms);
+        return true;
+    case OPT_IGNORE_ROBOTS:
+        cfg->ignore_robots = true;
         return true;
     case 'c':
         NUM("--concurrency", 1, CLI_MAX_CONCURRENCY, cfg->concurrency);

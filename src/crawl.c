@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "scrape/hmap.h"
+#include "scrape/robots.h"
 #include "scrape/url.h"
 
 /* Back-off before the first retry when the server gives no Retry-After
@@ -31,7 +32,9 @@ struct crawl {
     struct store *store;
     const volatile sig_atomic_t *stop;
     struct frontier *frontier;
-    struct hmap scope; /* seed hosts (owned keys) */
+    struct hmap scope;  /* seed hosts (owned keys) */
+    struct hmap robots; /* host:port -> struct robots (owned) */
+    long skipped;       /* URLs not fetched on purpose */
     int64_t run_id;
     const char *mode;
     long started; /* jobs handed out */
@@ -46,6 +49,8 @@ struct crawl {
     bool drawn;             /* a progress line is on screen */
     char fatal_msg[512];
 };
+
+static enum err set_fatal(struct crawl *c, enum err e);
 
 static long ms_between(const struct timespec *a, const struct timespec *b)
 {
@@ -64,6 +69,7 @@ enum err crawl_new(const struct config *cfg, struct store *store,
     c->store = store;
     c->stop = stop;
     hmap_init(&c->scope);
+    hmap_init(&c->robots);
     c->frontier = frontier_new((unsigned)cfg->per_host);
     if (!c->frontier) {
         free(c);
@@ -84,8 +90,33 @@ void crawl_free(struct crawl *c)
     for (i = 0; i < c->scope.cap; i++)
         free((char *)c->scope.slots[i].key);
     hmap_release(&c->scope);
+    for (i = 0; i < c->robots.cap; i++) {
+        free((char *)c->robots.slots[i].key);
+        robots_free(c->robots.slots[i].value);
+    }
+    hmap_release(&c->robots);
     frontier_free(c->frontier);
     free(c);
+}
+
+/* Queues canonical `url`; the first URL of a host brings its robots.txt
+ * in ahead of it (unless --ignore-robots). */
+static enum err add_url(struct crawl *c, const char *url, int depth,
+                        bool *added)
+{
+    char robots_url[URL_MAX + 16];
+    const char *path;
+    enum err e;
+
+    *added = false;
+    if (!c->cfg->ignore_robots && !frontier_knows_host(c->frontier, url)) {
+        path = url_path(url);
+        snprintf(robots_url, sizeof(robots_url), "%.*s/robots.txt",
+                 (int)(path - url), url);
+        if ((e = frontier_add_robots(c->frontier, robots_url, depth)))
+            return e;
+    }
+    return frontier_add(c->frontier, url, depth, added);
 }
 
 static enum err add_scope_host(struct crawl *c, const char *url)
@@ -129,7 +160,7 @@ enum err crawl_seed(struct crawl *c, const struct seeds *s)
 
     for (i = 0; i < s->n; i++) {
         if ((e = add_scope_host(c, s->urls[i])) ||
-            (e = frontier_add(c->frontier, s->urls[i], 0, &added)))
+            (e = add_url(c, s->urls[i], 0, &added)))
             return e;
     }
     return ERR_OK;
@@ -192,17 +223,62 @@ enum err crawl_begin(struct crawl *c, const struct run_info *info)
     return e;
 }
 
+/* The robots.txt rules for canonical `url`'s host, or NULL (not read
+ * yet, or --ignore-robots). */
+static const struct robots *rules_for(const struct crawl *c, const char *url)
+{
+    const char *hp;
+    size_t n = url_hostport(url, &hp);
+    char key[URL_MAX];
+    struct hmap_slot *slot;
+
+    if (!n || n >= sizeof(key))
+        return NULL;
+    memcpy(key, hp, n);
+    key[n] = '\0';
+    slot = hmap_get(&c->robots, key);
+    return slot ? slot->value : NULL;
+}
+
+/* Records a URL robots.txt forbids and finishes its job. */
+static enum err skip_job(struct crawl *c, const struct frontier_job *job,
+                         const char *reason)
+{
+    enum err e = store_put_skipped(c->store, c->run_id, job->url, reason);
+
+    frontier_release(c->frontier, job);
+    frontier_done(c->frontier, job);
+    if (e)
+        return set_fatal(c, e);
+    c->skipped++;
+    return ERR_OK;
+}
+
 enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job)
 {
-    if (c->fatal || (c->stop && *c->stop))
-        return CRAWL_DONE;
-    if (c->cfg->max_pages && c->started >= c->cfg->max_pages)
-        return CRAWL_DONE;
-    if (frontier_next(c->frontier, job)) {
+    for (;;) {
+        const struct robots *rules;
+
+        if (c->fatal || (c->stop && *c->stop))
+            return CRAWL_DONE;
+        if (c->cfg->max_pages && c->started >= c->cfg->max_pages)
+            return CRAWL_DONE;
+        if (!frontier_next(c->frontier, job))
+            return frontier_queued(c->frontier) ? CRAWL_WAIT : CRAWL_DONE;
+        if (job->robots)
+            return CRAWL_JOB;
+        rules = rules_for(c, job->url);
+        if (rules && !robots_allowed(rules, url_path(job->url))) {
+            if (skip_job(c, job,
+                         robots_denies_all(rules)
+                             ? "robots.txt unavailable: all disallowed"
+                             : "robots.txt"))
+                return CRAWL_DONE;
+            continue;
+        }
         c->started += job->attempts == 0; /* retries are not new pages */
         return CRAWL_JOB;
     }
-    return frontier_queued(c->frontier) ? CRAWL_WAIT : CRAWL_DONE;
 }
 
 /* Queues the page's in-scope links one level deeper. */
@@ -219,7 +295,7 @@ static enum err follow_links(struct crawl *c, const struct frontier_job *job,
         const struct link *l = &pg->links[i];
         if (!l->followable || !in_scope(c, l->url))
             continue;
-        e = frontier_add(c->frontier, l->url, job->depth + 1, &added);
+        e = add_url(c, l->url, job->depth + 1, &added);
         if (e == ERR_NOMEM)
             return e;
     }
@@ -237,6 +313,40 @@ static enum err set_fatal(struct crawl *c, enum err e)
 void crawl_release(struct crawl *c, const struct frontier_job *job)
 {
     frontier_release(c->frontier, job);
+}
+
+/* Stores the rules a robots.txt response gives and opens the host.  RFC
+ * 9309 2.3.1: a 4xx answer allows everything; a 5xx or a timeout forbids
+ * everything.  A host that cannot be reached at all (refused, no such
+ * name) is allowed: there is nothing to disallow, and its pages then
+ * fail with that real reason instead of a robots.txt skip.  A robots.txt
+ * is not a page: no pages row. */
+static enum err read_robots(struct crawl *c, const struct frontier_job *job,
+                            const struct response *r)
+{
+    struct robots *rules = NULL;
+    struct hmap_slot *slot = NULL;
+    const char *hp;
+    size_t n = url_hostport(job->url, &hp);
+    char *key = strndup(hp, n);
+    enum err e;
+
+    if (!r->err && r->status >= 200 && r->status < 300)
+        e = robots_parse(r->body, r->len, c->cfg->user_agent, &rules);
+    else if (r->status == 0 && r->err != ERR_TIMEOUT)
+        e = robots_all(true, &rules);
+    else
+        e = robots_all(r->status >= 400 && r->status < 500, &rules);
+    if (!e && !key)
+        e = ERR_NOMEM;
+    if (!e)
+        e = hmap_put(&c->robots, key, rules, &slot);
+    if (e || slot->value != rules) {
+        free(key);
+        robots_free(rules);
+    }
+    frontier_done(c->frontier, job);
+    return e ? set_fatal(c, e) : ERR_OK;
 }
 
 /* 429 and 503 mean "later": retried up to --retries times, unless a
@@ -288,6 +398,8 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
             return set_fatal(c, e);
         return ERR_OK;
     }
+    if (job->robots)
+        return read_robots(c, job, r);
     if (!r->err && parse_error) {
         snprintf(why, sizeof(why), "cannot parse HTML: %s", parse_error);
         row.error = why;

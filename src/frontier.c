@@ -38,6 +38,7 @@ struct entry {
     const char *url; /* owned by the seen set */
     int depth;
     int attempts;
+    bool robots;
     struct entry *next;
 };
 
@@ -48,6 +49,7 @@ struct frontier_host {
     bool in_ready;  /* on the ready list */
     bool in_parked; /* on the parked list */
     bool in_sleep;  /* on the sleeping list: next_at is in the future */
+    bool gated;     /* robots.txt not fetched yet: only it may go out */
     long next_at;   /* earliest start of its next fetch (--delay, retry) */
     struct frontier_host *next_ready; /* link in whichever list */
 };
@@ -108,7 +110,7 @@ void frontier_free(struct frontier *f)
 static void ready_push(struct frontier *f, struct frontier_host *h)
 {
     if (h->in_ready || h->in_parked || h->in_sleep || !h->head ||
-        h->active >= f->per_host)
+        h->active >= f->per_host || (h->gated && !h->head->robots))
         return;
     if (h->next_at > f->now) {
         h->in_sleep = true;
@@ -247,6 +249,7 @@ enum err frontier_add(struct frontier *f, const char *url, int depth,
     ent->url = copy;
     ent->depth = depth;
     ent->attempts = 0;
+    ent->robots = false;
     ent->next = NULL;
     if (h->tail)
         h->tail->next = ent;
@@ -261,6 +264,37 @@ fail:
     free(copy);
     free(ent);
     return e;
+}
+
+bool frontier_knows_host(const struct frontier *f, const char *url)
+{
+    const char *hp;
+    size_t n = url_hostport(url, &hp);
+    char key[URL_MAX];
+
+    if (!n || n >= sizeof(key))
+        return false;
+    memcpy(key, hp, n);
+    key[n] = '\0';
+    return hmap_get(&f->hosts, key) != NULL;
+}
+
+enum err frontier_add_robots(struct frontier *f, const char *robots_url,
+                             int depth)
+{
+    struct frontier_host *h;
+    bool added;
+    enum err e;
+
+    if (frontier_knows_host(f, robots_url))
+        return ERR_OK;
+    if ((e = frontier_add(f, robots_url, depth, &added)) || !added)
+        return e;
+    if ((e = host_for(f, robots_url, &h)))
+        return e;
+    h->head->robots = true;
+    h->gated = true;
+    return ERR_OK;
 }
 
 bool frontier_seen(const struct frontier *f, const char *url)
@@ -328,6 +362,7 @@ enum err frontier_retry(struct frontier *f, const struct frontier_job *job,
     ent->url = job->url;
     ent->depth = job->depth;
     ent->attempts = job->attempts + 1;
+    ent->robots = job->robots;
     /* At the head: host queues stay sorted by depth (the retry is of the
      * current level; anything behind it may be deeper). */
     ent->next = h->head;
@@ -373,6 +408,7 @@ bool frontier_next_at(struct frontier *f, long now_ms, struct frontier_job *job)
     job->url = ent->url;
     job->depth = ent->depth;
     job->attempts = ent->attempts;
+    job->robots = ent->robots;
     job->host = h;
     free(ent);
     if (f->delay_ms)
@@ -392,6 +428,11 @@ void frontier_release(struct frontier *f, const struct frontier_job *job)
 
 void frontier_done(struct frontier *f, const struct frontier_job *job)
 {
+    /* The crawl has read the host's robots.txt: its pages may go out. */
+    if (job->robots) {
+        job->host->gated = false;
+        ready_push(f, job->host);
+    }
     if ((size_t)job->depth < f->npending && f->pending[job->depth] > 0)
         f->pending[job->depth]--;
     advance(f);

@@ -22,7 +22,6 @@
 
 #include "scrape/utf8.h"
 
-#define STORE_SCHEMA_VERSION  3
 #define STORE_BUSY_TIMEOUT_MS 5000
 
 static const char schema_v1[] =
@@ -56,9 +55,16 @@ static const char schema_v2[] = "ALTER TABLE pages ADD COLUMN simhash INTEGER;";
 static const char schema_v3[] =
     "ALTER TABLE pages ADD COLUMN attempts INTEGER;";
 
+/* Version 4: URLs not fetched on purpose, with the reason. */
+static const char schema_v4[] =
+    "CREATE TABLE skipped("
+    " run_id INTEGER NOT NULL REFERENCES runs(id), url TEXT NOT NULL,"
+    " reason TEXT NOT NULL);"
+    "CREATE INDEX skipped_run ON skipped(run_id);";
+
 /* Migration steps, index i takes the schema from version i to i + 1. */
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
-    schema_v1, schema_v2, schema_v3};
+    schema_v1, schema_v2, schema_v3, schema_v4};
 
 /* What two runs must agree on, per page (see store_diff_runs). */
 #define RECORD_COLUMNS                                                         \
@@ -74,6 +80,7 @@ enum stmt_id {
     ST_PAGE,
     ST_LINK,
     ST_FIELD,
+    ST_SKIPPED,
     ST__COUNT
 };
 
@@ -97,6 +104,7 @@ static const char *const stmt_sql[ST__COUNT] = {
                 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_LINK] = "INSERT INTO links(page_id, url, followable) VALUES(?, ?, ?)",
     [ST_FIELD] = "INSERT INTO fields(page_id, name, value) VALUES(?, ?, ?)",
+    [ST_SKIPPED] = "INSERT INTO skipped(run_id, url, reason) VALUES(?, ?, ?)",
 };
 
 struct store {
@@ -544,4 +552,19 @@ enum err store_diff_runs(struct store *s, int64_t a, int64_t b, long *differ,
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return e;
+}
+
+enum err store_put_skipped(struct store *s, int64_t run_id, const char *url,
+                           const char *reason)
+{
+    sqlite3_stmt *st = s->st[ST_SKIPPED];
+    enum err e;
+    int rc;
+
+    if ((e = batch_begin(s)))
+        return e;
+    rc = sqlite3_bind_int64(st, 1, run_id);
+    rc = rc ? rc : bind_text(st, 2, url);
+    rc = rc ? rc : bind_text(st, 3, reason);
+    return run(s, st, rc, "cannot insert skipped URL");
 }

@@ -471,3 +471,13 @@ size_t url_host(const char *canon, const char **host)
     }
     return n;
 }
+
+const char *url_path(const char *canon)
+{
+    const char *p = strstr(canon, "://");
+
+    if (!p)
+        return "/";
+    p = strchr(p + 3, '/');
+    return p ? p : "/";
+}

@@ -47,6 +47,7 @@ struct config {
     size_t max_bytes;
     char *user_agent; /* owned */
     bool any_host;
+    bool ignore_robots;
     bool quiet;
     struct field_spec *fields; /* owned, nfields entries */
     size_t nfields;

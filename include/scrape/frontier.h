@@ -35,6 +35,7 @@ struct frontier_job {
     const char *url;
     int depth;
     int attempts; /* fetches of this URL before this one (retries) */
+    bool robots;  /* this is the host's robots.txt, not a page */
     struct frontier_host *host; /* opaque; give it back to frontier_done */
 };
 
@@ -53,6 +54,17 @@ void frontier_free(struct frontier *f);
  * before.  *added tells which.  Errors: ERR_NOMEM, ERR_BAD_URL (no host). */
 enum err frontier_add(struct frontier *f, const char *url, int depth,
                       bool *added);
+
+/* True when a URL of canonical `url`'s host:port was ever added. */
+bool frontier_knows_host(const struct frontier *f, const char *url);
+
+/* Queues `robots_url`, the robots.txt of a host not known yet, ahead of
+ * everything else for that host: no other URL of the host is handed out
+ * until the robots job is done (frontier_done: its rules are known).
+ * Counts at `depth` for the levels.
+ * ERR_NOMEM, ERR_BAD_URL. */
+enum err frontier_add_robots(struct frontier *f, const char *robots_url,
+                             int depth);
 
 /* True when `url` was ever added. */
 bool frontier_seen(const struct frontier *f, const char *url);

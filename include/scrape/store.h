@@ -25,6 +25,9 @@
 #define STORE_BATCH_PAGES 256
 #define STORE_BATCH_MS    500
 
+/* Schema version this scrape writes (PRAGMA user_version). */
+#define STORE_SCHEMA_VERSION 4
+
 struct store;
 
 /* What a run was asked to do (borrowed strings). */
@@ -83,6 +86,11 @@ enum err store_run_end(struct store *s, int64_t run_id,
  * batch. */
 enum err store_put_page(struct store *s, int64_t run_id,
                         const struct page_row *row);
+
+/* Records that `url` was not fetched on purpose, and why ("robots.txt"),
+ * inside the current batch. */
+enum err store_put_skipped(struct store *s, int64_t run_id, const char *url,
+                           const char *reason);
 
 /* Commits the batch when it is full or old; cheap to call often. */
 enum err store_tick(struct store *s);

@@ -45,6 +45,10 @@ enum err url_canon(const char *url, char **out);
  * when `canon` has no authority. */
 size_t url_host(const char *canon, const char **host);
 
+/* Returns the path and query of canonical `canon` ("/a?b"; borrowed,
+ * points into canon), or "/" when it has none. */
+const char *url_path(const char *canon);
+
 /* Same for the authority used for per-host politeness: host[:port]. */
 size_t url_hostport(const char *canon, const char **hostport);
 

@@ -539,3 +539,63 @@ Test(crawl, delay_spaces_requests_to_one_host, .fini = finish)
                              " 1400 AND pages = 8"),
                  3);
 }
+
+/* Asks the site how often /robots.txt was fetched. */
+static long robots_hits(void)
+{
+    char cmd[320], out[32] = "";
+    FILE *p;
+
+    snprintf(cmd, sizeof(cmd), "curl -s --max-time 5 %s",
+             site_url("/robots-count"));
+    p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    if (!fgets(out, sizeof(out), p))
+        out[0] = '\0';
+    pclose(p);
+    return strtol(out, NULL, 10);
+}
+
+Test(crawl, robots_txt_is_fetched_once_and_obeyed, .fini = finish)
+{
+    static const char *const args[] = {"--pages",  "300", "--page-size", "3000",
+                                       "--robots", "1",   NULL};
+    const char *const run[] = {"-q",   "-d",  "3",      "--per-host", "16",
+                               "--db", sb.db, sb.seeds, NULL};
+    const char *const ignore[] = {"-q",         "-d", "3",    "--ignore-robots",
+                                  "--per-host", "16", "--db", sb.db,
+                                  sb.seeds,     NULL};
+    const char *const other[] = {
+        "-q", "--user-agent", "otherbot/1.0", "--db", sb.db, sb.seeds, NULL};
+
+    start(args);
+    seed_index();
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(robots_hits(), 1);
+    /* Our group: /book/2* is off limits, but /book/2.html is allowed. */
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE url LIKE"
+                             " '%%/book/2_%%.html'"),
+                 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE url LIKE"
+                             " '%%/book/2.html' AND status = 200"),
+                 1);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE url LIKE"
+                             " '%%robots.txt'"),
+                 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM skipped WHERE url LIKE"
+                             " '%%/book/20.html' AND reason = 'robots.txt'"),
+                 1);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM skipped WHERE url NOT"
+                             " LIKE '%%/book/2_%%.html'"),
+                 0);
+    /* --ignore-robots: neither fetched nor obeyed. */
+    cr_assert_eq(run_scrape(&sb, ignore, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(robots_hits(), 1);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 2"),
+                 300);
+    /* Another user agent falls in the '*' group: nothing allowed. */
+    cr_assert_eq(run_scrape(&sb, other, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 3"), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM skipped WHERE run_id = 3"),
+                 1);
+}

@@ -24,6 +24,10 @@
  *   /flaky?id=K&fail=N&status=S&after=A
  *                         answers S (default 503) with Retry-After: A (if
  *                         given) to the first N requests for id K, then 200
+ *   /robots.txt           with --robots 1: disallow everything for '*'
+ *                         and /book/2* but /book/2.html for "scrape";
+ *                         otherwise 404
+ *   /robots-count         how many times /robots.txt was asked for
  *   /data.json            a non-HTML resource
  *   /charset/header       ISO-8859-1 bytes, charset only in the header
  *   /charset/meta         windows-1252 bytes, charset only in <meta>
@@ -63,6 +67,8 @@ struct cached {
 struct server {
     struct site_opts site;
     unsigned flaky[FLAKY_IDS]; /* atomic */
+    int robots;                /* serve a robots.txt */
+    unsigned robots_hits;      /* atomic */
     unsigned latency_ms;
     struct cached *cache; /* one slot per page, filled on first request */
     size_t cached_bytes;  /* updated atomically */
@@ -378,6 +384,20 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         return send_big(c, arg_long(c, "bytes", 1024, BIG_MAX_BYTES));
     if (!strcmp(url, "/gzip"))
         return send_gzip(c, arg_long(c, "bytes", 1024, 512L * 1024 * 1024));
+    if (!strcmp(url, "/robots.txt")) {
+        __atomic_fetch_add(&s->robots_hits, 1, __ATOMIC_RELAXED);
+        if (!s->robots)
+            return send_str(c, 404, "text/plain", "no robots.txt\n");
+        return send_str(c, 200, "text/plain",
+                        "User-agent: *\nDisallow: /\n\n"
+                        "User-agent: scrape\nDisallow: /book/2\n"
+                        "Allow: /book/2.html\n");
+    }
+    if (!strcmp(url, "/robots-count")) {
+        snprintf(to, sizeof(to), "%u\n",
+                 __atomic_load_n(&s->robots_hits, __ATOMIC_RELAXED));
+        return send_str(c, 200, "text/plain", to);
+    }
     if (!strcmp(url, "/flaky"))
         return flaky(s, c);
     if (!strcmp(url, "/data.json"))
@@ -411,6 +431,8 @@ static int parse_args(int argc, char **argv, struct server *s, long *port,
             *lifetime = v;
         else if (!strcmp(argv[i], "--nested") && v <= 1)
             s->site.nested = (int)v;
+        else if (!strcmp(argv[i], "--robots") && v <= 1)
+            s->robots = (int)v;
         else
             return -1;
     }

@@ -167,7 +167,7 @@ Test(store, wal_mode_and_schema_version)
     v = query_text("PRAGMA journal_mode");
     cr_assert_str_eq(v, "wal");
     free(v);
-    cr_assert_eq(query_int("PRAGMA user_version"), 3);
+    cr_assert_eq(query_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
 }
 
 Test(store, refuses_a_database_that_is_not_ours)
@@ -215,7 +215,7 @@ Test(store, migrates_a_version_1_database)
     sqlite3_close(db);
     s = open_store();
     cr_assert_eq(store_close(s), ERR_OK);
-    cr_assert_eq(query_int("PRAGMA user_version"), 3);
+    cr_assert_eq(query_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
     cr_assert_eq(query_int("SELECT count(*) FROM pages WHERE simhash IS NULL"
                            " AND url = 'http://old/'"),
                  1);

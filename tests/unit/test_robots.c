@@ -1,0 +1,92 @@
+/* Unit tests for robots.c: groups, longest match, wildcards. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "scrape/robots.h"
+
+static struct robots *parse(const char *text)
+{
+    struct robots *r = NULL;
+
+    cr_assert_eq(robots_parse(text, strlen(text), "scrape/0.1.0", &r), ERR_OK);
+    return r;
+}
+
+Test(robots, star_group_applies_without_ours)
+{
+    struct robots *r = parse("User-agent: *\nDisallow: /private\n"
+                             "Allow: /private/ok\n\nUser-agent: other\n"
+                             "Disallow: /\n");
+
+    cr_assert(robots_allowed(r, "/"));
+    cr_assert(robots_allowed(r, "/public/x"));
+    cr_assert_not(robots_allowed(r, "/private"));
+    cr_assert_not(robots_allowed(r, "/private/secret?x=1"));
+    cr_assert(robots_allowed(r, "/private/ok/page"), "longer Allow wins");
+    robots_free(r);
+}
+
+Test(robots, our_group_replaces_the_star_group)
+{
+    struct robots *r = parse("User-agent: *\nDisallow: /\n\n"
+                             "User-agent: Googlebot\nUser-agent: SCRAPE\n"
+                             "Disallow: /no # comment\n");
+
+    cr_assert(robots_allowed(r, "/yes"));
+    cr_assert_not(robots_allowed(r, "/no/x"));
+    robots_free(r);
+}
+
+Test(robots, wildcards_and_end_anchor)
+{
+    struct robots *r = parse("user-agent: *\r\ndisallow: /*.pdf$\r\n"
+                             "disallow: /a*b*c\r\nallow: /a*b*c/ok$\r\n");
+
+    cr_assert_not(robots_allowed(r, "/docs/x.pdf"));
+    cr_assert(robots_allowed(r, "/docs/x.pdf?download=1"), "$ anchors");
+    cr_assert_not(robots_allowed(r, "/a1b2c3"));
+    cr_assert(robots_allowed(r, "/a1b2c/ok"));
+    cr_assert(robots_allowed(r, "/acb"));
+    robots_free(r);
+}
+
+Test(robots, empty_disallow_and_tie_goes_to_allow)
+{
+    struct robots *r = parse("User-agent: *\nDisallow:\n");
+
+    cr_assert(robots_allowed(r, "/anything"));
+    robots_free(r);
+    r = parse("User-agent: *\nDisallow: /x\nAllow: /x\n");
+    cr_assert(robots_allowed(r, "/x"));
+    robots_free(r);
+}
+
+Test(robots, hostile_patterns_stay_fast)
+{
+    static char text[20000], path[8200];
+    struct robots *r;
+    size_t i;
+
+    strcpy(text, "User-agent: *\nDisallow: /");
+    for (i = 0; i < 4000; i++)
+        strcat(text, "*a");
+    strcat(text, "b\n");
+    r = parse(text);
+    path[0] = '/';
+    memset(path + 1, 'a', sizeof(path) - 2);
+    path[sizeof(path) - 1] = '\0';
+    cr_assert(robots_allowed(r, path));
+    robots_free(r);
+}
+
+Test(robots, fixed_answers)
+{
+    struct robots *r = NULL;
+
+    cr_assert_eq(robots_all(false, &r), ERR_OK);
+    cr_assert_not(robots_allowed(r, "/"));
+    robots_free(r);
+    cr_assert_eq(robots_all(true, &r), ERR_OK);
+    cr_assert(robots_allowed(r, "/x"));
+    robots_free(r);
+}
