@@ -203,6 +203,15 @@ static void curl_reason(struct transfer *t, CURLcode rc, struct response *r)
         r->err = ERR_NETWORK;
         snprintf(sz, n, "too many redirects (over %d)", HTTP_MAX_REDIRS);
         return;
+    case CURLE_OUT_OF_MEMORY:
+        /* libcurl 7.88 reports an over-long header line (its limit is
+         * 100 KB) as out of memory, without a message. */
+        if (r->status > 0) {
+            r->err = ERR_TOO_LARGE;
+            snprintf(sz, n, "response header over 100 KB (or out of memory)");
+            return;
+        }
+        break;
     case CURLE_ABORTED_BY_CALLBACK:
         r->err = ERR_STOPPED;
         snprintf(sz, n, "interrupted before the transfer ended");

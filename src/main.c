@@ -48,6 +48,9 @@ static void install_signals(void)
     sigaction(SIGTERM, &sa, NULL);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
+    /* Past a file size limit, writes should fail (SQLite reports it and
+     * we exit cleanly) rather than kill the process. */
+    sigaction(SIGXFSZ, &sa, NULL);
 }
 
 /* Checks every --field XPath compiles before any transfer starts. */

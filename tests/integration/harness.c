@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -120,6 +121,12 @@ static long elapsed_ms(const struct timespec *t0)
 
 pid_t start_scrape(const struct sandbox *sb, const char *const *args)
 {
+    return start_scrape_fsize(sb, args, -1);
+}
+
+pid_t start_scrape_fsize(const struct sandbox *sb, const char *const *args,
+                         long max_file_bytes)
+{
     const char *bin = env_or("SCRAPE_BIN", "build/scrape");
     const char *argv[64];
     char out[160];
@@ -142,6 +149,10 @@ pid_t start_scrape(const struct sandbox *sb, const char *const *args)
         fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fd >= 0)
             dup2(fd, STDOUT_FILENO);
+        if (max_file_bytes >= 0) {
+            struct rlimit rl = {(rlim_t)max_file_bytes, (rlim_t)max_file_bytes};
+            setrlimit(RLIMIT_FSIZE, &rl);
+        }
         execv(bin, (char *const *)argv);
         _exit(127);
     }

@@ -48,6 +48,11 @@ int run_scrape(const struct sandbox *sb, const char *const *args, int timeout_s,
  * to sb->err); returns its pid. */
 pid_t start_scrape(const struct sandbox *sb, const char *const *args);
 
+/* Like start_scrape, with RLIMIT_FSIZE set to `max_file_bytes` in the
+ * child (a full disk, as far as the database is concerned). */
+pid_t start_scrape_fsize(const struct sandbox *sb, const char *const *args,
+                         long max_file_bytes);
+
 /* Waits for a scrape started by start_scrape; same result and timeout
  * rules as run_scrape. */
 int wait_scrape(pid_t pid, int timeout_s, int interrupt_after_ms);

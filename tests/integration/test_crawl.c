@@ -5,7 +5,9 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "server/site.h"
@@ -598,4 +600,109 @@ Test(crawl, robots_txt_is_fetched_once_and_obeyed, .fini = finish)
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 3"), 0);
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM skipped WHERE run_id = 3"),
                  1);
+}
+
+/* Servers that misbehave mid-response: each ends as one readable error
+ * row, quickly, and the rest of the crawl goes on. */
+Test(crawl, hostile_servers_end_as_error_rows, .fini = finish)
+{
+    const char *const run[] = {"-q",  "--timeout", "2", "--db",
+                               sb.db, sb.seeds,    NULL};
+    char text[1000] = "", *v;
+
+    start(NULL);
+    snprintf(text, sizeof(text), "%s\n", site_url("/stall"));
+    snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s\n",
+             site_url("/reset"));
+    snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s\n",
+             site_url("/bigheader"));
+    snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s\n",
+             site_url("/index.html"));
+    write_seeds(&sb, text);
+    cr_assert_eq(run_scrape(&sb, run, 30, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"), 4);
+    v = error_for("/stall");
+    cr_assert_str_eq(v, "timeout after 2 s");
+    free(v);
+    v = error_for("/reset");
+    cr_assert_not_null(strstr(v, "transfer closed with"), "%s", v);
+    free(v);
+    v = error_for("/bigheader");
+    cr_assert_str_eq(v, "response header over 100 KB (or out of memory)");
+    free(v);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE error IS"
+                             " NULL AND url LIKE '%%/index.html'"),
+                 1);
+}
+
+/* An endless chain of links is stopped by --depth and by --max-pages. */
+Test(crawl, link_trap_is_bounded, .fini = finish)
+{
+    const char *const by_depth[] = {"-q",  "-d",     "5", "--db",
+                                    sb.db, sb.seeds, NULL};
+    const char *const by_pages[] = {
+        "-q", "-d", "1000", "--max-pages", "40", "--db", sb.db, sb.seeds, NULL};
+    char text[300];
+
+    start(NULL);
+    snprintf(text, sizeof(text), "%s\n", site_url("/trap/1"));
+    write_seeds(&sb, text);
+    cr_assert_eq(run_scrape(&sb, by_depth, 30, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 1"), 6);
+    cr_assert_eq(run_scrape(&sb, by_pages, 30, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 2"),
+                 40);
+}
+
+/* SIGTERM: like Ctrl-C, but exit 143. */
+Test(crawl, sigterm_exits_143, .fini = finish)
+{
+    static const char *const args[] = {"--pages", "3000", "--latency", "100",
+                                       NULL};
+    const char *const run[] = {"-q",   "-d",  "5",      "-c", "4",
+                               "--db", sb.db, sb.seeds, NULL};
+    pid_t pid;
+    char *v;
+    int i;
+
+    start(args);
+    seed_index();
+    pid = start_scrape(&sb, run);
+    for (i = 0; i < 100 && db_int_or(&sb, 0, "SELECT count(*) FROM pages") < 4;
+         i++)
+        usleep(50000);
+    kill(pid, SIGTERM);
+    cr_assert_eq(wait_scrape(pid, 20, 0), 143);
+    v = db_text(&sb, "SELECT status FROM runs");
+    cr_assert_str_eq(v, "interrupted");
+    free(v);
+    v = db_text(&sb, "PRAGMA integrity_check");
+    cr_assert_str_eq(v, "ok");
+    free(v);
+}
+
+/* A full disk (RLIMIT_FSIZE on the database) is a clear fatal error, and
+ * what was committed stays readable and intact. */
+Test(crawl, full_disk_is_a_clear_fatal_error, .fini = finish)
+{
+    static const char *const args[] = {"--pages", "3000", NULL};
+    const char *const run[] = {"-q",   "-d",  "4",      "--per-host", "32",
+                               "--db", sb.db, sb.seeds, NULL};
+    char *err, *v;
+
+    start(args);
+    seed_index();
+    cr_assert_eq(wait_scrape(start_scrape_fsize(&sb, run, 1024 * 1024), 60, 0),
+                 1);
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, "scrape: crawl failed:"), "%s", err);
+    cr_assert(strstr(err, "full") || strstr(err, "I/O"), "%s", err);
+    cr_assert_eq(strchr(err, '\n'), strrchr(err, '\n'), "one line, got: %s",
+                 err);
+    free(err);
+    v = db_text(&sb, "PRAGMA integrity_check");
+    cr_assert_str_eq(v, "ok");
+    free(v);
+    cr_assert_gt(db_int(&sb, "SELECT count(*) FROM pages"), 0);
+    cr_assert_lt(db_int(&sb, "SELECT count(*) FROM pages"), 3000);
 }

@@ -28,6 +28,11 @@
  *                         and /book/2* but /book/2.html for "scrape";
  *                         otherwise 404
  *   /robots-count         how many times /robots.txt was asked for
+ *   /stall                headers and the first bytes, then nothing for a
+ *                         minute (a transfer timeout must end it)
+ *   /reset                half a page, then the connection is torn down
+ *   /bigheader            a 200 KB response header
+ *   /trap/N               a page linking to /trap/N+1, forever
  *   /data.json            a non-HTML resource
  *   /charset/header       ISO-8859-1 bytes, charset only in the header
  *   /charset/meta         windows-1252 bytes, charset only in <meta>
@@ -164,6 +169,85 @@ static ssize_t big_reader(void *cls, uint64_t pos, char *buf, size_t max)
         memcpy(buf, "<html>", 6);
     *left -= (long)n;
     return (ssize_t)n;
+}
+
+/* /stall: 1 KB, then sleeps up to a minute per call (bounded by the
+ * server's lifetime; curl gives up long before). */
+static ssize_t stall_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)cls;
+    if (pos == 0 && max >= 1024) {
+        memset(buf, ' ', 1024);
+        memcpy(buf, "<html><title>stalled</title>", 28);
+        return 1024;
+    }
+    sleep_ms(60000);
+    return MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+/* /reset: announces 100 KB, sends 8 KB, then drops the connection. */
+static ssize_t reset_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)cls;
+    if (pos >= 8192)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    if (max > 8192 - pos)
+        max = (size_t)(8192 - pos);
+    memset(buf, 'x', max);
+    return (ssize_t)max;
+}
+
+static enum MHD_Result send_reader(struct MHD_Connection *c, uint64_t size,
+                                   MHD_ContentReaderCallback reader)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(size, 4096, reader, NULL, NULL);
+    enum MHD_Result ret;
+
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", "text/html");
+    ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* A 200 KB header value: more than libcurl accepts (100 KB). */
+static enum MHD_Result send_bigheader(struct MHD_Connection *c)
+{
+    size_t n = 200 * 1024;
+    char *value = malloc(n + 1);
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+
+    if (!value)
+        return MHD_NO;
+    memset(value, 'a', n);
+    value[n] = '\0';
+    r = MHD_create_response_from_buffer(5, (void *)"hello",
+                                        MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        free(value);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "X-Huge", value);
+    free(value);
+    ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* /trap/N: an endless chain of pages. */
+static enum MHD_Result send_trap(struct MHD_Connection *c, const char *n)
+{
+    char body[256];
+    unsigned long i = strtoul(n, NULL, 10);
+
+    snprintf(body, sizeof(body),
+             "<html><title>trap %lu</title><body><a href=\"/trap/%lu\">"
+             "deeper</a></body></html>",
+             i, i + 1);
+    return send_str(c, 200, "text/html", body);
 }
 
 static enum MHD_Result send_big(struct MHD_Connection *c, long bytes)
@@ -398,6 +482,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                  __atomic_load_n(&s->robots_hits, __ATOMIC_RELAXED));
         return send_str(c, 200, "text/plain", to);
     }
+    if (!strcmp(url, "/stall"))
+        return send_reader(c, MHD_SIZE_UNKNOWN, stall_reader);
+    if (!strcmp(url, "/reset"))
+        return send_reader(c, 100 * 1024, reset_reader);
+    if (!strcmp(url, "/bigheader"))
+        return send_bigheader(c);
+    if (!strncmp(url, "/trap/", 6))
+        return send_trap(c, url + 6);
     if (!strcmp(url, "/flaky"))
         return flaky(s, c);
     if (!strcmp(url, "/data.json"))
@@ -481,7 +573,9 @@ int main(int argc, char **argv)
                          MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
                          MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-                         MHD_OPTION_END);
+                         /* Room for /bigheader's 200 KB header. */
+                         MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                         (size_t)(512 * 1024), MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "sitesrv: cannot listen on 127.0.0.1:%ld\n", port);
         return 1;
