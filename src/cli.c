@@ -14,6 +14,8 @@
 #include <libxml/xmlversion.h>
 #include <sqlite3.h>
 
+#include "scrape/buf.h"
+
 enum {
     OPT_MULTI = 256,
     OPT_THREADS,
@@ -22,6 +24,7 @@ enum {
     OPT_RETRIES,
     OPT_DELAY,
     OPT_IGNORE_ROBOTS,
+    OPT_RESUME,
     OPT_PER_HOST,
     OPT_ANY_HOST,
     OPT_MAX_PAGES,
@@ -41,6 +44,7 @@ static const struct option options[] = {
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"delay", required_argument, NULL, OPT_DELAY},
     {"ignore-robots", no_argument, NULL, OPT_IGNORE_ROBOTS},
+    {"resume", no_argument, NULL, OPT_RESUME},
     {"concurrency", required_argument, NULL, 'c'},
     {"per-host", required_argument, NULL, OPT_PER_HOST},
     {"depth", required_argument, NULL, 'd'},
@@ -102,6 +106,9 @@ static const char usage_text[] =
     "      --field NAME=XPATH    extra per-page field (repeatable)\n"
     "      --db PATH             database (default out/scrape.db); runs"
     " append\n"
+    "      --resume              continue the last unfinished run in --db"
+    " (no SEEDS:\n"
+    "                            its own options are used)\n"
     "  -q, --quiet               no progress line, no summary\n"
     "  -h, --help                this text\n"
     "  -V, --version             version of scrape and its libraries\n"
@@ -228,6 +235,9 @@ static bool apply(struct config *cfg, int opt, const char *arg, FILE *err)
     case OPT_IGNORE_ROBOTS:
         cfg->ignore_robots = true;
         return true;
+    case OPT_RESUME:
+        cfg->resume = true;
+        return true;
     case 'c':
         NUM("--concurrency", 1, CLI_MAX_CONCURRENCY, cfg->concurrency);
         return true;
@@ -298,6 +308,8 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
         if (!apply(cfg, opt, optional_value(opt, argc, argv), err))
             return CLI_USAGE;
     }
+    if (cfg->resume && optind == argc)
+        return CLI_RUN;
     if (optind != argc - 1) {
         fprintf(err, "scrape: %s (see --help)\n",
                 optind == argc ? "no SEEDS file given"
@@ -305,6 +317,8 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
         return CLI_USAGE;
     }
     cfg->seeds_path = argv[optind];
+    if (!(cfg->args_json = cli_args_to_json(argc - 1, argv + 1)))
+        return CLI_USAGE;
     if (!cfg->user_agent &&
         !(cfg->user_agent = strdup("scrape/" SCRAPE_VERSION)))
         return CLI_USAGE;
@@ -321,7 +335,125 @@ void cli_release(struct config *cfg)
     }
     free(cfg->fields);
     free(cfg->user_agent);
+    free(cfg->args_json);
+    cfg->args_json = NULL;
     cfg->fields = NULL;
     cfg->nfields = 0;
     cfg->user_agent = NULL;
+}
+
+char *cli_args_to_json(int argc, char *const *argv)
+{
+    struct buf b;
+    int i;
+    const char *p;
+    enum err e;
+
+    buf_init(&b, 1 << 20);
+    e = buf_add(&b, "[", 1);
+    for (i = 0; i < argc && !e; i++) {
+        e = buf_adds(&b, i ? ",\"" : "\"");
+        for (p = argv[i]; *p && !e; p++) {
+            unsigned char ch = (unsigned char)*p;
+            if (ch == '"' || ch == '\\')
+                e = buf_addf(&b, "\\%c", ch);
+            else if (ch < 0x20)
+                e = buf_addf(&b, "\\u%04x", ch);
+            else
+                e = buf_add(&b, p, 1);
+        }
+        if (!e)
+            e = buf_add(&b, "\"", 1);
+    }
+    if (!e)
+        e = buf_add(&b, "]", 1);
+    if (e) {
+        buf_release(&b);
+        return NULL;
+    }
+    return buf_detach(&b, NULL);
+}
+
+/* Decodes one JSON string at *p (after its opening quote) into out. */
+static bool json_string(const char **p, struct buf *out)
+{
+    const char *s = *p;
+
+    buf_reset(out);
+    while (*s && *s != '"') {
+        char ch = *s++;
+        if (ch == '\\') {
+            ch = *s++;
+            if (ch == 'u') {
+                char hex[5] = {0};
+                if (strlen(s) < 4)
+                    return false;
+                memcpy(hex, s, 4);
+                ch = (char)strtol(hex, NULL, 16);
+                s += 4;
+            } else if (ch == 'n') {
+                ch = '\n';
+            } else if (ch == 't') {
+                ch = '\t';
+            } else if (ch != '"' && ch != '\\' && ch != '/') {
+                return false;
+            }
+        }
+        if (buf_add(out, &ch, 1))
+            return false;
+    }
+    if (*s != '"')
+        return false;
+    *p = s + 1;
+    return true;
+}
+
+enum err cli_args_from_json(const char *json, int *argc, char ***argv)
+{
+    const char *p = json;
+    char **v = calloc(2, sizeof(*v));
+    struct buf arg;
+    int n = 1;
+
+    *argc = 0;
+    *argv = NULL;
+    if (!v || !(v[0] = strdup("scrape"))) {
+        free(v);
+        return ERR_NOMEM;
+    }
+    buf_init(&arg, 1 << 20);
+    if (*p++ != '[')
+        goto bad;
+    while (*p == '"') {
+        char **nv = realloc(v, (size_t)(n + 2) * sizeof(*v));
+        p++;
+        if (!nv)
+            goto bad;
+        v = nv;
+        if (!json_string(&p, &arg) || !(v[n] = strdup(arg.data)))
+            goto bad;
+        v[++n] = NULL;
+        if (*p == ',')
+            p++;
+    }
+    if (*p != ']')
+        goto bad;
+    buf_release(&arg);
+    *argc = n;
+    *argv = v;
+    return ERR_OK;
+bad:
+    buf_release(&arg);
+    v[n] = NULL;
+    cli_args_free(n, v);
+    return ERR_INVALID;
+}
+
+void cli_args_free(int argc, char **argv)
+{
+    int i;
+
+    for (i = 0; argv && i < argc; i++)
+        free(argv[i]);
+    free(argv);
 }

@@ -101,8 +101,8 @@ void crawl_free(struct crawl *c)
 
 /* Queues canonical `url`; the first URL of a host brings its robots.txt
  * in ahead of it (unless --ignore-robots). */
-static enum err add_url(struct crawl *c, const char *url, int depth,
-                        bool *added)
+static enum err queue_url(struct crawl *c, const char *url, int depth,
+                          bool *added)
 {
     char robots_url[URL_MAX + 16];
     const char *path;
@@ -117,6 +117,17 @@ static enum err add_url(struct crawl *c, const char *url, int depth,
             return e;
     }
     return frontier_add(c->frontier, url, depth, added);
+}
+
+/* queue_url, and journal a new URL in the store (for --resume). */
+static enum err add_url(struct crawl *c, const char *url, int depth,
+                        bool *added)
+{
+    enum err e = queue_url(c, url, depth, added);
+
+    if (!e && *added)
+        e = store_frontier_add(c->store, c->run_id, url, depth);
+    return e;
 }
 
 static enum err add_scope_host(struct crawl *c, const char *url)
@@ -163,7 +174,8 @@ enum err crawl_seed(struct crawl *c, const struct seeds *s)
             (e = add_url(c, s->urls[i], 0, &added)))
             return e;
     }
-    return ERR_OK;
+    /* Durable at once: a crawl killed now still resumes from its seeds. */
+    return store_flush(c->store);
 }
 
 /* Starts a new peak-RSS measurement for this process, so each run of a
@@ -208,6 +220,14 @@ void crawl_add_usage(struct crawl *c, long user_ms, long sys_ms,
     c->extra_rss_kb += peak_rss_kb;
 }
 
+static void start_clocks(struct crawl *c)
+{
+    clock_gettime(CLOCK_MONOTONIC, &c->t0);
+    c->last_draw = c->t0;
+    getrusage(RUSAGE_SELF, &c->ru0);
+    reset_peak_rss();
+}
+
 enum err crawl_begin(struct crawl *c, const struct run_info *info)
 {
     enum err e = store_run_begin(c->store, info, &c->run_id);
@@ -216,10 +236,37 @@ enum err crawl_begin(struct crawl *c, const struct run_info *info)
     if (e)
         snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s",
                  store_errmsg(c->store));
-    clock_gettime(CLOCK_MONOTONIC, &c->t0);
-    c->last_draw = c->t0;
-    getrusage(RUSAGE_SELF, &c->ru0);
-    reset_peak_rss();
+    start_clocks(c);
+    return e;
+}
+
+/* One journaled URL of the run being resumed. */
+static enum err resume_url(void *ctx, const char *url, int depth, bool done)
+{
+    struct crawl *c = ctx;
+    bool added;
+    enum err e;
+
+    if (depth == 0 && (e = add_scope_host(c, url)))
+        return e;
+    if (done)
+        return frontier_mark_seen(c->frontier, url);
+    return queue_url(c, url, depth, &added);
+}
+
+enum err crawl_resume(struct crawl *c, int64_t run_id, const char *mode)
+{
+    enum err e;
+
+    c->run_id = run_id;
+    c->mode = mode;
+    if (!(e = store_run_reopen(c->store, run_id, &c->pages, &c->errors)))
+        e = store_frontier_load(c->store, run_id, resume_url, c);
+    if (e)
+        snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s",
+                 e == ERR_NOMEM ? err_str(e) : store_errmsg(c->store));
+    c->started = c->pages;
+    start_clocks(c);
     return e;
 }
 
@@ -246,6 +293,8 @@ static enum err skip_job(struct crawl *c, const struct frontier_job *job,
 {
     enum err e = store_put_skipped(c->store, c->run_id, job->url, reason);
 
+    if (!e)
+        e = store_frontier_done(c->store, c->run_id, job->url);
     frontier_release(c->frontier, job);
     frontier_done(c->frontier, job);
     if (e)
@@ -409,6 +458,8 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
     c->pages++;
     c->errors += row.error != NULL;
     if (pg && (e = follow_links(c, job, pg)))
+        return set_fatal(c, e);
+    if ((e = store_frontier_done(c->store, c->run_id, job->url)))
         return set_fatal(c, e);
     /* Only now may the next level start: this page's links are queued. */
     frontier_done(c->frontier, job);

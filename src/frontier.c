@@ -297,6 +297,20 @@ enum err frontier_add_robots(struct frontier *f, const char *robots_url,
     return ERR_OK;
 }
 
+enum err frontier_mark_seen(struct frontier *f, const char *url)
+{
+    char *copy;
+    enum err e;
+
+    if (hmap_get(&f->seen, url))
+        return ERR_OK;
+    if (!(copy = strdup(url)))
+        return ERR_NOMEM;
+    if ((e = hmap_put(&f->seen, copy, NULL, NULL)))
+        free(copy);
+    return e;
+}
+
 bool frontier_seen(const struct frontier *f, const char *url)
 {
     return hmap_get(&f->seen, url) != NULL;

@@ -97,13 +97,16 @@ static int load_seeds(const struct config *cfg, struct seeds *seeds)
 
 /* Crawls with the chosen engine, or all three for --compare. */
 static int crawl(const struct config *cfg, const struct seeds *seeds,
-                 struct store *store, struct workers *pool)
+                 struct store *store, struct workers *pool, int64_t resume_run)
 {
     const struct engine_ops *engine = engine_find(cfg->engine);
     struct run_result res;
     enum err e;
 
-    if (cfg->compare)
+    if (resume_run)
+        e = run_resume(cfg, resume_run, store, engine, pool, &stop_signal,
+                       &res);
+    else if (cfg->compare)
         e = compare_run(cfg, seeds, store, pool, &stop_signal, stdout, res.why,
                         sizeof(res.why));
     else
@@ -115,7 +118,8 @@ static int crawl(const struct config *cfg, const struct seeds *seeds,
     return stop_signal ? 128 + stop_signal : 0;
 }
 
-static int run(const struct config *cfg)
+/* Runs the crawl `cfg` describes, or continues run `resume_run`. */
+static int run(const struct config *cfg, int64_t resume_run)
 {
     const struct engine_ops *engine = engine_find(cfg->engine);
     struct workers *pool = NULL;
@@ -125,7 +129,8 @@ static int run(const struct config *cfg)
     int status;
 
     memset(&seeds, 0, sizeof(seeds));
-    if ((status = check_fields(cfg)) || (status = load_seeds(cfg, &seeds)))
+    if ((status = check_fields(cfg)) ||
+        (!resume_run && (status = load_seeds(cfg, &seeds))))
         goto out;
     /* Workers are forked first: no thread and no database connection
      * may exist yet (fork safety, STYLE.md section 6). */
@@ -141,7 +146,7 @@ static int run(const struct config *cfg)
         status = EXIT_FATAL;
         goto out;
     }
-    status = crawl(cfg, &seeds, store, pool);
+    status = crawl(cfg, &seeds, store, pool, resume_run);
 out:
     if (store_close(store) && !status) {
         fprintf(stderr, "scrape: cannot finish writing '%s'\n", cfg->db_path);
@@ -150,6 +155,68 @@ out:
     workers_stop(pool);
     free(why);
     seeds_release(&seeds);
+    return status;
+}
+
+/* Finds the unfinished run in cfg->db_path: its id, command line and
+ * mode.  The database is closed again before anything is forked. */
+static int find_resumable(const struct config *cfg, int64_t *run_id,
+                          char **args, char **mode)
+{
+    struct store *store = NULL;
+    char *why = NULL;
+    int status = 0;
+
+    if (store_open(cfg->db_path, &store, &why)) {
+        fprintf(stderr, "scrape: %s\n", why ? why : "cannot open database");
+        free(why);
+        return EXIT_FATAL;
+    }
+    if (store_resumable(store, run_id, args, mode)) {
+        fprintf(stderr, "scrape: cannot resume '%s': %s\n", cfg->db_path,
+                store_errmsg(store));
+        status = EXIT_FATAL;
+    }
+    store_close(store);
+    return status;
+}
+
+/* --resume: continue the last unfinished run with its own options (the
+ * database given now, the engine it ran with). */
+static int resume(const struct config *cfg)
+{
+    char *args = NULL, *mode = NULL, **argv = NULL;
+    const struct engine_ops *engine;
+    struct config rcfg;
+    int64_t run_id = 0;
+    int argc = 0, status;
+
+    memset(&rcfg, 0, sizeof(rcfg));
+    if ((status = find_resumable(cfg, &run_id, &args, &mode)))
+        goto out;
+    engine = engine_find(mode);
+    if (!engine || cli_args_from_json(args, &argc, &argv) ||
+        cli_parse(argc, argv, &rcfg, stdout, stderr) != CLI_RUN) {
+        fprintf(stderr,
+                "scrape: run %lld cannot be resumed: its command line"
+                " is not readable\n",
+                (long long)run_id);
+        status = EXIT_FATAL;
+        goto out;
+    }
+    rcfg.db_path = cfg->db_path;
+    rcfg.quiet = rcfg.quiet || cfg->quiet;
+    rcfg.compare = false;
+    rcfg.engine = engine->name;
+    if (!rcfg.quiet)
+        fprintf(stderr, "scrape: resuming run %lld (%s)\n", (long long)run_id,
+                engine->name);
+    status = run(&rcfg, run_id);
+out:
+    cli_release(&rcfg);
+    cli_args_free(argc, argv);
+    free(args);
+    free(mode);
     return status;
 }
 
@@ -175,7 +242,7 @@ int main(int argc, char **argv)
     }
     xmlInitParser();
     install_signals();
-    status = run(&cfg);
+    status = cfg.resume ? resume(&cfg) : run(&cfg, 0);
     xmlCleanupParser();
     curl_global_cleanup();
     cli_release(&cfg);

@@ -18,6 +18,36 @@ static int workers_for(const struct config *cfg,
     return 1;
 }
 
+/* Runs the engine on a started crawl, ends and frees it. */
+static enum err finish(struct crawl *c, const struct config *cfg,
+                       const struct engine_ops *engine, struct workers *pool,
+                       const volatile sig_atomic_t *stop,
+                       struct run_result *out)
+{
+    enum err e = engine->run(c, cfg, pool), end_e;
+
+    end_e = crawl_end(c, e ? "failed" : stop && *stop ? "interrupted" : "done");
+    if (!e)
+        e = end_e;
+    if (e)
+        snprintf(out->why, sizeof(out->why), "crawl failed: %s%s%s", err_str(e),
+                 *crawl_fatal_msg(c) ? ": " : "", crawl_fatal_msg(c));
+    out->run_id = crawl_run_id(c);
+    crawl_stats(c, &out->stats);
+    crawl_free(c);
+    return e;
+}
+
+/* Reports a crawl that could not start, and frees it. */
+static enum err not_started(struct crawl *c, enum err e, struct run_result *out)
+{
+    snprintf(out->why, sizeof(out->why), "cannot start the crawl: %s%s%s",
+             err_str(e), c && *crawl_fatal_msg(c) ? ": " : "",
+             c ? crawl_fatal_msg(c) : "");
+    crawl_free(c);
+    return e;
+}
+
 enum err run_crawl(const struct config *cfg, const struct seeds *seeds,
                    struct store *store, const struct engine_ops *engine,
                    struct workers *pool, const volatile sig_atomic_t *stop,
@@ -29,28 +59,29 @@ enum err run_crawl(const struct config *cfg, const struct seeds *seeds,
         .concurrency = (int)cfg->concurrency,
         .depth = (int)cfg->depth,
         .seeds = cfg->seeds_path,
+        .args = cfg->args_json,
     };
     struct crawl *c = NULL;
-    enum err e, end_e;
+    enum err e;
 
     memset(out, 0, sizeof(*out));
-    if ((e = crawl_new(cfg, store, stop, &c)) || (e = crawl_seed(c, seeds)) ||
-        (e = crawl_begin(c, &info))) {
-        snprintf(out->why, sizeof(out->why), "cannot start the crawl: %s%s%s",
-                 err_str(e), c && *crawl_fatal_msg(c) ? ": " : "",
-                 c ? crawl_fatal_msg(c) : "");
-        crawl_free(c);
-        return e;
-    }
-    e = engine->run(c, cfg, pool);
-    end_e = crawl_end(c, e ? "failed" : stop && *stop ? "interrupted" : "done");
-    if (!e)
-        e = end_e;
-    if (e)
-        snprintf(out->why, sizeof(out->why), "crawl failed: %s%s%s", err_str(e),
-                 *crawl_fatal_msg(c) ? ": " : "", crawl_fatal_msg(c));
-    out->run_id = crawl_run_id(c);
-    crawl_stats(c, &out->stats);
-    crawl_free(c);
-    return e;
+    if ((e = crawl_new(cfg, store, stop, &c)) || (e = crawl_begin(c, &info)) ||
+        (e = crawl_seed(c, seeds)))
+        return not_started(c, e, out);
+    return finish(c, cfg, engine, pool, stop, out);
+}
+
+enum err run_resume(const struct config *cfg, int64_t run_id,
+                    struct store *store, const struct engine_ops *engine,
+                    struct workers *pool, const volatile sig_atomic_t *stop,
+                    struct run_result *out)
+{
+    struct crawl *c = NULL;
+    enum err e;
+
+    memset(out, 0, sizeof(*out));
+    if ((e = crawl_new(cfg, store, stop, &c)) ||
+        (e = crawl_resume(c, run_id, engine->name)))
+        return not_started(c, e, out);
+    return finish(c, cfg, engine, pool, stop, out);
 }

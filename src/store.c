@@ -62,9 +62,18 @@ static const char schema_v4[] =
     " reason TEXT NOT NULL);"
     "CREATE INDEX skipped_run ON skipped(run_id);";
 
+/* Version 5: the frontier journal and each run's command line, for
+ * --resume. */
+static const char schema_v5[] =
+    "CREATE TABLE frontier("
+    " run_id INTEGER NOT NULL REFERENCES runs(id), url TEXT NOT NULL,"
+    " depth INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY(run_id, url));"
+    "ALTER TABLE runs ADD COLUMN args TEXT;";
+
 /* Migration steps, index i takes the schema from version i to i + 1. */
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
-    schema_v1, schema_v2, schema_v3, schema_v4};
+    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5};
 
 /* What two runs must agree on, per page (see store_diff_runs). */
 #define RECORD_COLUMNS                                                         \
@@ -81,6 +90,8 @@ enum stmt_id {
     ST_LINK,
     ST_FIELD,
     ST_SKIPPED,
+    ST_FRONTIER_ADD,
+    ST_FRONTIER_DONE,
     ST__COUNT
 };
 
@@ -92,8 +103,8 @@ static const char *const stmt_sql[ST__COUNT] = {
         " UNION ALL SELECT * FROM (" RECORD_COLUMNS " WHERE run_id = ?2"
         " EXCEPT " RECORD_COLUMNS " WHERE run_id = ?1))",
     [ST_RUN_BEGIN] = "INSERT INTO runs(mode, workers, concurrency, depth,"
-                     " seeds, started_at, status)"
-                     " VALUES(?, ?, ?, ?, ?, ?, 'running')",
+                     " seeds, started_at, status, args)"
+                     " VALUES(?, ?, ?, ?, ?, ?, 'running', ?)",
     [ST_RUN_END] = "UPDATE runs SET finished_at = ?, wall_ms = ?, pages = ?,"
                    " errors = ?, cpu_user_ms = ?, cpu_sys_ms = ?,"
                    " peak_rss_kb = ?, status = ? WHERE id = ?",
@@ -105,6 +116,10 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_LINK] = "INSERT INTO links(page_id, url, followable) VALUES(?, ?, ?)",
     [ST_FIELD] = "INSERT INTO fields(page_id, name, value) VALUES(?, ?, ?)",
     [ST_SKIPPED] = "INSERT INTO skipped(run_id, url, reason) VALUES(?, ?, ?)",
+    [ST_FRONTIER_ADD] = "INSERT OR IGNORE INTO frontier(run_id, url, depth)"
+                        " VALUES(?, ?, ?)",
+    [ST_FRONTIER_DONE] = "UPDATE frontier SET done = 1"
+                         " WHERE run_id = ? AND url = ?",
 };
 
 struct store {
@@ -420,6 +435,7 @@ enum err store_run_begin(struct store *s, const struct run_info *info,
     rc = rc ? rc : sqlite3_bind_int(st, 4, info->depth);
     rc = rc ? rc : bind_text(st, 5, info->seeds);
     rc = rc ? rc : bind_text(st, 6, now);
+    rc = rc ? rc : bind_text(st, 7, info->args);
     if ((e = run(s, st, rc, "cannot insert run")))
         return e;
     *run_id = sqlite3_last_insert_rowid(s->db);
@@ -567,4 +583,122 @@ enum err store_put_skipped(struct store *s, int64_t run_id, const char *url,
     rc = rc ? rc : bind_text(st, 2, url);
     rc = rc ? rc : bind_text(st, 3, reason);
     return run(s, st, rc, "cannot insert skipped URL");
+}
+
+enum err store_frontier_add(struct store *s, int64_t run_id, const char *url,
+                            int depth)
+{
+    sqlite3_stmt *st = s->st[ST_FRONTIER_ADD];
+    enum err e;
+    int rc;
+
+    if ((e = batch_begin(s)))
+        return e;
+    rc = sqlite3_bind_int64(st, 1, run_id);
+    rc = rc ? rc : bind_text(st, 2, url);
+    rc = rc ? rc : sqlite3_bind_int(st, 3, depth);
+    return run(s, st, rc, "cannot journal the frontier");
+}
+
+enum err store_frontier_done(struct store *s, int64_t run_id, const char *url)
+{
+    sqlite3_stmt *st = s->st[ST_FRONTIER_DONE];
+    enum err e;
+    int rc;
+
+    if ((e = batch_begin(s)))
+        return e;
+    rc = sqlite3_bind_int64(st, 1, run_id);
+    rc = rc ? rc : bind_text(st, 2, url);
+    return run(s, st, rc, "cannot journal the frontier");
+}
+
+/* Prepares a one-off query (not one of the hot statements). */
+static enum err prepare(struct store *s, const char *sql, sqlite3_stmt **st)
+{
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+
+    return rc == SQLITE_OK ? ERR_OK : fail(s, rc, "cannot prepare query");
+}
+
+enum err store_frontier_load(struct store *s, int64_t run_id,
+                             store_frontier_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    enum err e;
+    int rc;
+
+    if ((e = store_flush(s)) ||
+        (e = prepare(s,
+                     "SELECT url, depth, done FROM frontier WHERE run_id = ?"
+                     " ORDER BY rowid",
+                     &st)))
+        return e;
+    sqlite3_bind_int64(st, 1, run_id);
+    while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        e = fn(ctx, (const char *)sqlite3_column_text(st, 0),
+               sqlite3_column_int(st, 1), sqlite3_column_int(st, 2) != 0);
+    if (!e && rc != SQLITE_DONE)
+        e = fail(s, rc, "cannot read the frontier");
+    sqlite3_finalize(st);
+    return e;
+}
+
+enum err store_resumable(struct store *s, int64_t *run_id, char **args,
+                         char **mode)
+{
+    sqlite3_stmt *st = NULL;
+    enum err e;
+    int rc;
+
+    *args = NULL;
+    *mode = NULL;
+    if ((e = prepare(s,
+                     "SELECT id, args, mode FROM runs WHERE status IN"
+                     " ('running',"
+                     " 'interrupted') AND args IS NOT NULL"
+                     " ORDER BY id DESC LIMIT 1",
+                     &st)))
+        return e;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *run_id = sqlite3_column_int64(st, 0);
+        *args = strdup((const char *)sqlite3_column_text(st, 1));
+        *mode = strdup((const char *)sqlite3_column_text(st, 2));
+        e = *args && *mode ? ERR_OK : ERR_NOMEM;
+    } else if (rc == SQLITE_DONE) {
+        snprintf(s->msg, sizeof(s->msg),
+                 "no unfinished run to resume (every run is done)");
+        e = ERR_INVALID;
+    } else {
+        e = fail(s, rc, "cannot look for a run to resume");
+    }
+    sqlite3_finalize(st);
+    return e;
+}
+
+enum err store_run_reopen(struct store *s, int64_t run_id, long *pages,
+                          long *errors)
+{
+    sqlite3_stmt *st = NULL;
+    enum err e;
+
+    if ((e = prepare(s,
+                     "SELECT count(*), count(error) FROM pages"
+                     " WHERE run_id = ?",
+                     &st)))
+        return e;
+    sqlite3_bind_int64(st, 1, run_id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *pages = (long)sqlite3_column_int64(st, 0);
+        *errors = (long)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if ((e = prepare(s, "UPDATE runs SET status = 'running' WHERE id = ?",
+                     &st)))
+        return e;
+    sqlite3_bind_int64(st, 1, run_id);
+    e = run(s, st, SQLITE_OK, "cannot reopen the run");
+    sqlite3_finalize(st);
+    return e;
 }

@@ -47,6 +47,8 @@ struct config {
     size_t max_bytes;
     char *user_agent; /* owned */
     bool any_host;
+    bool resume;     /* --resume: continue the last unfinished run */
+    char *args_json; /* owned: argv[1..] as a JSON array */
     bool ignore_robots;
     bool quiet;
     struct field_spec *fields; /* owned, nfields entries */
@@ -64,6 +66,16 @@ enum cli_result {
  * --version text to `out`, usage errors as one line to `err`. */
 enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
                           FILE *err);
+
+/* Encodes argv[0..argc) as a JSON array of strings; new string, caller
+ * frees; NULL when out of memory. */
+char *cli_args_to_json(int argc, char *const *argv);
+
+/* Decodes such an array into a NULL-terminated argv whose argv[0] is
+ * "scrape"; *argc counts it.  Free with cli_args_free.  ERR_INVALID for
+ * anything that is not an array of strings. */
+enum err cli_args_from_json(const char *json, int *argc, char ***argv);
+void cli_args_free(int argc, char **argv);
 
 /* Frees what a config owns.  Twice is a no-op. */
 void cli_release(struct config *cfg);

@@ -9,8 +9,9 @@
  * store and URL code never know which engine drives them.
  *
  * Life cycle:
- *   crawl_new -> crawl_seed -> crawl_begin -> { next / complete / tick }*
+ *   crawl_new -> crawl_begin -> crawl_seed -> { next / complete / tick }*
  *             -> crawl_end -> crawl_free
+ *   (crawl_resume replaces crawl_begin and crawl_seed for --resume)
  *
  * Not thread-safe: the threads engine serialises calls with its lock.
  */
@@ -53,6 +54,11 @@ enum err crawl_seed(struct crawl *c, const struct seeds *s);
 
 /* Starts the run: a runs row, the clocks.  `info` borrowed. */
 enum err crawl_begin(struct crawl *c, const struct run_info *info);
+
+/* Instead of crawl_begin and crawl_seed: continues run `run_id` from its
+ * journal in the store (pages already recorded stay; URLs queued or in
+ * flight when it stopped are fetched now).  `mode` is static. */
+enum err crawl_resume(struct crawl *c, int64_t run_id, const char *mode);
 
 /* Hands out the next URL to fetch (see enum crawl_next). */
 enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job);

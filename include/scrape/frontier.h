@@ -66,6 +66,9 @@ bool frontier_knows_host(const struct frontier *f, const char *url);
 enum err frontier_add_robots(struct frontier *f, const char *robots_url,
                              int depth);
 
+/* Adds `url` to the dedup set only (a resumed crawl's finished URLs). */
+enum err frontier_mark_seen(struct frontier *f, const char *url);
+
 /* True when `url` was ever added. */
 bool frontier_seen(const struct frontier *f, const char *url);
 

@@ -32,4 +32,11 @@ enum err run_crawl(const struct config *cfg, const struct seeds *seeds,
                    struct workers *pool, const volatile sig_atomic_t *stop,
                    struct run_result *out);
 
+/* Continues unfinished run `run_id` (--resume) with `engine`, from the
+ * frontier journal in `store`; same results as run_crawl. */
+enum err run_resume(const struct config *cfg, int64_t run_id,
+                    struct store *store, const struct engine_ops *engine,
+                    struct workers *pool, const volatile sig_atomic_t *stop,
+                    struct run_result *out);
+
 #endif

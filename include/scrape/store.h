@@ -16,6 +16,7 @@
 #ifndef SCRAPE_STORE_H
 #define SCRAPE_STORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "scrape/err.h"
@@ -26,7 +27,7 @@
 #define STORE_BATCH_MS    500
 
 /* Schema version this scrape writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -37,6 +38,7 @@ struct run_info {
     int concurrency;  /* transfers in flight */
     int depth;
     const char *seeds; /* path of the seeds file */
+    const char *args;  /* the command line as a JSON array, for --resume */
 };
 
 /* What a run cost, written when it ends. */
@@ -86,6 +88,32 @@ enum err store_run_end(struct store *s, int64_t run_id,
  * batch. */
 enum err store_put_page(struct store *s, int64_t run_id,
                         const struct page_row *row);
+
+/* The frontier journal, written in the same batches as the pages rows so
+ * a killed crawl resumes exactly: every URL queued (frontier_add) and
+ * every URL finished (frontier_done).  robots.txt jobs are not journaled:
+ * a resumed crawl reads each host's robots.txt again. */
+enum err store_frontier_add(struct store *s, int64_t run_id, const char *url,
+                            int depth);
+enum err store_frontier_done(struct store *s, int64_t run_id, const char *url);
+
+/* Calls `fn` for every journaled URL of the run, in the order queued. */
+typedef enum err (*store_frontier_fn)(void *ctx, const char *url, int depth,
+                                      bool done);
+enum err store_frontier_load(struct store *s, int64_t run_id,
+                             store_frontier_fn fn, void *ctx);
+
+/* Finds the latest run that did not finish ('running': killed, or
+ * 'interrupted'): its id in *run_id and its command line in *args (new
+ * string, caller frees).  ERR_INVALID (with a message) when there is
+ * none. */
+enum err store_resumable(struct store *s, int64_t *run_id, char **args,
+                         char **mode);
+
+/* Reopens run `run_id`: status 'running' again; *pages and *errors get
+ * the rows it already has. */
+enum err store_run_reopen(struct store *s, int64_t run_id, long *pages,
+                          long *errors);
 
 /* Records that `url` was not fetched on purpose, and why ("robots.txt"),
  * inside the current batch. */

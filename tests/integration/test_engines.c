@@ -187,3 +187,74 @@ Test(engines, sigint_procs, .fini = finish)
 {
     interrupt_engine("--procs", "2");
 }
+
+/* kill -9 at arbitrary points, then --resume until done: exactly the
+ * pages an uninterrupted crawl gets, each once, in one run, intact. */
+static void kill_and_resume(const char *engine_flag, const char *n)
+{
+    static const char *const args[] = {"--pages",     "1500", "--latency", "20",
+                                       "--page-size", "3000", NULL};
+    const char *const run[] = {"-q",
+                               engine_flag,
+                               n,
+                               "-d",
+                               "4",
+                               "-c",
+                               "16",
+                               "--per-host",
+                               "16",
+                               "--field",
+                               "price=//p[@class='price']",
+                               "--db",
+                               sb.db,
+                               sb.seeds,
+                               NULL};
+    const char *const again[] = {"-q", "--resume", "--db", sb.db, NULL};
+    pid_t pid;
+    int i, kills = 0;
+    char *v;
+
+    start(args);
+    pid = start_scrape(&sb, run);
+    for (i = 0; i < 3; i++) {
+        long before = db_int_or(&sb, 0, "SELECT count(*) FROM pages"), t;
+        /* Let it make progress (bounded), then kill it mid-crawl. */
+        for (t = 0; t < 200 && db_int_or(&sb, 0,
+                                         "SELECT count(*) FROM"
+                                         " pages") < before + 150;
+             t++)
+            usleep(20000);
+        if (db_int_or(&sb, 0, "SELECT count(*) FROM pages") >= 1500)
+            break;
+        kill(pid, SIGKILL);
+        cr_assert_eq(wait_scrape(pid, 30, 0), 128 + SIGKILL);
+        kills++;
+        v = db_text(&sb, "PRAGMA integrity_check");
+        cr_assert_str_eq(v, "ok");
+        free(v);
+        pid = start_scrape(&sb, again);
+    }
+    cr_assert_eq(wait_scrape(pid, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_geq(kills, 2, "the crawl finished before it could be killed");
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM runs"), 1);
+    v = db_text(&sb, "SELECT status FROM runs");
+    cr_assert_str_eq(v, "done");
+    free(v);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"), 1500);
+    cr_assert_eq(db_int(&sb, "SELECT count(DISTINCT url) FROM pages"), 1500);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE error IS NOT"
+                             " NULL OR title IS NULL"),
+                 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM fields"), 1500);
+    cr_assert_eq(db_int(&sb, "SELECT pages FROM runs"), 1500);
+}
+
+Test(engines, resume_after_kill_multi, .fini = finish)
+{
+    kill_and_resume("-c", "16");
+}
+
+Test(engines, resume_after_kill_threads, .fini = finish)
+{
+    kill_and_resume("--threads", "8");
+}
