@@ -42,7 +42,7 @@ INT_SRC  = $(wildcard tests/integration/*.c)
 SITE_SRC = tests/server/site.c
 SITESRV  = $(BUILD)/sitesrv
 
-.PHONY: all deps demo test test-san unit integration valgrind tsan fuzz bench \
+.PHONY: all deps demo test test-san test-asan unit integration valgrind tsan fuzz bench \
         format check-format lint check-headers clean
 
 all: scrape $(SITESRV)
@@ -107,6 +107,9 @@ test-san:
 	    CFLAGS="-g -O1 -fno-omit-frame-pointer" \
 	    SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    unit integration
+
+# The name issue #4 uses.
+test-asan: test-san
 
 valgrind: all
 	@./scripts/valgrind.sh

@@ -18,6 +18,12 @@ $base/big?bytes=3000000
 $base/charset/header
 $base/charset/sjis
 $base/data.json
+$base/gzip?bytes=30000000
+$base/reset
+$base/bigheader
+$base/stall
+$base/flaky?id=7&fail=1&status=429&after=1
+$base/trap/1
 http://127.0.0.1:1/closed
 not a url
 SEEDS
@@ -28,7 +34,7 @@ for engine in --multi "--threads 8" "--procs 2"; do
     valgrind --quiet --error-exitcode=99 --leak-check=full \
         --show-leak-kinds=definite,indirect,possible \
         --errors-for-leak-kinds=definite,indirect,possible \
-        ./scrape -q $engine -d 3 --max-bytes 1000000 \
+        ./scrape -q $engine -d 3 --max-bytes 1000000 --timeout 3 \
         --field price="//p[@class='price']" \
         --db "$tmp/v.db" "$tmp/seeds.txt" 2>>"$tmp/err" || {
         cat "$tmp/err" >&2
@@ -37,4 +43,4 @@ for engine in --multi "--threads 8" "--procs 2"; do
 done
 pages=$(sqlite3 "$tmp/v.db" 'SELECT count(*) FROM pages')
 echo "valgrind: clean for --multi, --threads and --procs; $pages pages recorded"
-[ "$pages" -eq 921 ]
+[ "$pages" -eq 948 ]
