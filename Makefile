@@ -13,7 +13,7 @@
 CC      ?= cc
 WERROR  ?= 1
 BUILD   ?= build
-PKGS     = libcurl libxml-2.0 sqlite3
+PKGS     = libcurl libxml-2.0 sqlite3 uchardet
 TESTPKGS = criterion libmicrohttpd zlib
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wvla -Wwrite-strings \

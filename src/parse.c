@@ -21,6 +21,7 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/encoding.h>
 #include <libxml/xpath.h>
+#include <uchardet.h>
 
 #include "scrape/buf.h"
 #include "scrape/simhash.h"
@@ -31,6 +32,8 @@
 #define PARSE_MAX_LINKS 100000
 /* How far into the body a <meta charset> is looked for (HTML5: 1024). */
 #define META_SCAN_BYTES 1024
+/* Bytes of an undeclared page the charset detector looks at. */
+#define DETECT_BYTES (64 * 1024)
 /* Longest charset label we consider. */
 #define CHARSET_MAX 40
 
@@ -211,6 +214,31 @@ static void set_label(char *out, const char *label)
     snprintf(out, CHARSET_MAX + 1, "%s", label);
 }
 
+/* Guesses the charset of undeclared, non-UTF-8 bytes with uchardet (the
+ * statistical detector Firefox's descends from), from their first
+ * DETECT_BYTES.  False when it has no usable answer. */
+static bool detect_charset(const char *body, size_t len, char *out)
+{
+    uchardet_t ud = uchardet_new();
+    const char *name;
+    bool ok = false;
+
+    if (!ud)
+        return false;
+    if (uchardet_handle_data(ud, body, len < DETECT_BYTES ? len : DETECT_BYTES)
+        == 0) {
+        uchardet_data_end(ud);
+        name = uchardet_get_charset(ud);
+        if (name && *name && strlen(name) <= CHARSET_MAX &&
+            charset_known(whatwg_alias(name))) {
+            set_label(out, whatwg_alias(name));
+            ok = true;
+        }
+    }
+    uchardet_delete(ud);
+    return ok;
+}
+
 /* Chooses the encoding to decode `body` with; writes it to `out`. */
 static void pick_charset(const char *ct, const char *body, size_t len,
                          char *out)
@@ -230,7 +258,7 @@ static void pick_charset(const char *ct, const char *body, size_t len,
         set_label(out, "UTF-16BE");
     else if (utf8_valid(body, len))
         set_label(out, "UTF-8");
-    else
+    else if (!detect_charset(body, len, out))
         set_label(out, "windows-1252");
 }
 

@@ -129,9 +129,30 @@ Test(parse, undeclared_non_utf8_is_decoded_as_windows_1252)
     struct parser *p = plain_parser();
     struct page pg;
 
-    parse_fixture("eucjp-none.html", "text/html", p, &pg);
+    parse_fixture("latin1-none.html", "text/html", p, &pg);
     cr_assert_str_eq(pg.title, "naïve");
     cr_assert_str_eq(pg.charset, "windows-1252");
+    page_release(&pg);
+    parser_free(p);
+}
+
+/* No charset in the header or the page, not UTF-8: detected. */
+Test(parse, undeclared_cjk_charsets_are_detected)
+{
+    struct parser *p = plain_parser();
+    struct page pg;
+
+    parse_fixture("euckr-none.html", "text/html", p, &pg);
+    cr_assert_str_eq(pg.title, "한국어 웹 페이지");
+    /* UHC (CP949) is EUC-KR's superset: either name is right. */
+    cr_assert(!strcmp(pg.charset, "EUC-KR") || !strcmp(pg.charset, "UHC"),
+              "%s", pg.charset);
+    page_release(&pg);
+    parse_fixture("sjis-none.html", "text/html", p, &pg);
+    cr_assert_str_eq(pg.title, "日本語のページ");
+    page_release(&pg);
+    parse_fixture("eucjp-none.html", NULL, p, &pg);
+    cr_assert_str_eq(pg.title, "日本語のページ");
     page_release(&pg);
     parser_free(p);
 }
