@@ -45,7 +45,9 @@ SITESRV  = $(BUILD)/sitesrv
 .PHONY: all deps demo test test-san test-asan unit integration valgrind tsan fuzz bench \
         format check-format lint check-headers clean
 
-all: scrape $(SITESRV)
+RAWPEER  = $(BUILD)/rawpeer
+
+all: scrape $(SITESRV) $(RAWPEER)
 
 deps:
 	@./scripts/deps.sh
@@ -71,6 +73,9 @@ $(BUILD)/tests/%.o: tests/%.c
 $(SITESRV): $(BUILD)/tests/server/sitesrv.o $(BUILD)/tests/server/site.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LIBS) -lpthread
 
+$(RAWPEER): $(BUILD)/tests/server/rawpeer.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
 $(BUILD)/unit-tests: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/server/site.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
@@ -87,7 +92,9 @@ demo:
 # the plain server: it is test infrastructure, and an ASan build of it
 # aborts when started from Criterion's sandboxed workers.
 SITESRV_RUN ?= $(SITESRV)
-TEST_ENV = SCRAPE_BIN=$(BUILD)/scrape SITESRV_BIN=$(SITESRV_RUN)
+RAWPEER_RUN ?= $(RAWPEER)
+TEST_ENV = SCRAPE_BIN=$(BUILD)/scrape SITESRV_BIN=$(SITESRV_RUN) \
+           RAWPEER_BIN=$(RAWPEER_RUN)
 CRITERION_FLAGS ?= --jobs 2
 
 test:
@@ -97,13 +104,14 @@ test:
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests $(CRITERION_FLAGS)
 
-integration: $(BUILD)/integration-tests $(BUILD)/scrape $(SITESRV_RUN)
+integration: $(BUILD)/integration-tests $(BUILD)/scrape $(SITESRV_RUN) $(RAWPEER_RUN)
 	$(TEST_ENV) $(BUILD)/integration-tests $(CRITERION_FLAGS)
 
 test-san:
 	@./scripts/deps.sh
-	@$(MAKE) --no-print-directory $(SITESRV)
+	@$(MAKE) --no-print-directory $(SITESRV) $(RAWPEER)
 	@$(MAKE) --no-print-directory BUILD=build/san SITESRV_RUN=$(SITESRV) \
+	    RAWPEER_RUN=$(RAWPEER) \
 	    CFLAGS="-g -O1 -fno-omit-frame-pointer" \
 	    SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    unit integration

@@ -457,3 +457,98 @@ void cli_args_free(int argc, char **argv)
         free(argv[i]);
     free(argv);
 }
+
+static const char *const subcommands[] = {"stats", "dupes", "export"};
+
+bool cli_is_subcommand(int argc, char **argv)
+{
+    size_t i;
+
+    for (i = 0; argc > 1 && i < sizeof(subcommands) / sizeof(*subcommands); i++)
+        if (!strcmp(argv[1], subcommands[i]))
+            return true;
+    return false;
+}
+
+static const char sub_usage[] =
+    "usage: scrape stats  [--db PATH] [--run N]\n"
+    "       scrape dupes  [--db PATH] [--run N] [--distance K]\n"
+    "       scrape export [--db PATH] [--run N] --format jsonl|csv"
+    " [-o FILE]\n"
+    "\n"
+    "Read a scrape database (read-only; default out/scrape.db) and report\n"
+    "on one run (default: the latest).\n"
+    "  stats   pages by status, errors by kind, skipped URLs by reason,\n"
+    "          the slowest pages, top hosts; the latest run of each mode\n"
+    "  dupes   clusters of near-duplicate pages: SimHash fingerprints\n"
+    "          within K bits (default 3)\n"
+    "  export  one record per page, --field values as keys or columns\n";
+
+enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
+                              FILE *out, FILE *err)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'D'},
+        {"run", required_argument, NULL, 'r'},
+        {"distance", required_argument, NULL, 'k'},
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+
+    memset(sub, 0, sizeof(*sub));
+    sub->name = argv[1];
+    sub->db_path = CLI_DEFAULT_DB;
+    sub->distance = QUERY_DISTANCE_DEFAULT;
+    optind = 2;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'D':
+            sub->db_path = optarg;
+            break;
+        case 'f':
+            sub->format = optarg;
+            break;
+        case 'o':
+            sub->output = optarg;
+            break;
+        case 'h':
+            fputs(sub_usage, out);
+            return CLI_HELP;
+        case 'r':
+            if (!parse_long(optarg, 1, LONG_MAX, &sub->run)) {
+                fprintf(err, "scrape: --run wants a run number, got '%s'\n",
+                        optarg);
+                return CLI_USAGE;
+            }
+            break;
+        case 'k':
+            if (!parse_long(optarg, 0, 63, &sub->distance)) {
+                fprintf(err, "scrape: --distance wants 0 to 63, got '%s'\n",
+                        optarg);
+                return CLI_USAGE;
+            }
+            break;
+        default:
+            fprintf(err, "scrape %s: %s '%s' (see --help)\n", sub->name,
+                    opt == ':' ? "missing value for" : "unknown option",
+                    argv[optind - 1]);
+            return CLI_USAGE;
+        }
+    }
+    if (optind != argc) {
+        fprintf(err, "scrape %s: unexpected '%s' (see --help)\n", sub->name,
+                argv[optind]);
+        return CLI_USAGE;
+    }
+    if (!strcmp(sub->name, "export") &&
+        (!sub->format ||
+         (strcmp(sub->format, "jsonl") && strcmp(sub->format, "csv")))) {
+        fprintf(err, "scrape export: --format jsonl or --format csv\n");
+        return CLI_USAGE;
+    }
+    return CLI_RUN;
+}

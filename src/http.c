@@ -217,6 +217,12 @@ static void curl_reason(struct transfer *t, CURLcode rc, struct response *r)
         snprintf(sz, n, "interrupted before the transfer ended");
         return;
     case CURLE_UNSUPPORTED_PROTOCOL:
+        if (strstr(detail, "HTTP/0.9")) {
+            /* libcurl's name for a reply without a status line. */
+            r->err = ERR_NETWORK;
+            snprintf(sz, n, "the reply is not HTTP (no status line)");
+            return;
+        }
         r->err = ERR_SCHEME;
         snprintf(sz, n, "redirect to a non-http(s) URL: %.200s", detail);
         return;

@@ -20,6 +20,7 @@
 #include "scrape/crawl.h"
 #include "scrape/engine.h"
 #include "scrape/parse.h"
+#include "scrape/query.h"
 #include "scrape/run.h"
 #include "scrape/seeds.h"
 #include "scrape/store.h"
@@ -220,11 +221,65 @@ out:
     return status;
 }
 
+/* scrape stats|dupes|export: read-only reports on a database. */
+static int subcommand(int argc, char **argv)
+{
+    struct subcommand sub;
+    struct query *q = NULL;
+    FILE *out = stdout;
+    int64_t run_id;
+    char *why = NULL;
+    enum err e;
+    int status = 0;
+
+    switch (cli_parse_sub(argc, argv, &sub, stdout, stderr)) {
+    case CLI_RUN:
+        break;
+    case CLI_USAGE:
+        return EXIT_USAGE;
+    default:
+        return 0;
+    }
+    if (query_open(sub.db_path, &q, &why)) {
+        fprintf(stderr, "scrape %s: %s\n", sub.name, why);
+        free(why);
+        return EXIT_FATAL;
+    }
+    if ((e = query_run(q, sub.run, &run_id))) {
+        fprintf(stderr, "scrape %s: %s\n", sub.name, query_errmsg(q));
+        query_close(q);
+        return EXIT_FATAL;
+    }
+    if (sub.output && !(out = fopen(sub.output, "w"))) {
+        fprintf(stderr, "scrape %s: cannot write '%s': %s\n", sub.name,
+                sub.output, strerror(errno));
+        query_close(q);
+        return EXIT_FATAL;
+    }
+    if (!strcmp(sub.name, "stats"))
+        e = query_stats(q, run_id, out);
+    else if (!strcmp(sub.name, "dupes"))
+        e = query_dupes(q, run_id, (int)sub.distance, out);
+    else
+        e = query_export(q, run_id,
+                         strcmp(sub.format, "csv") ? QUERY_JSONL : QUERY_CSV,
+                         out);
+    if ((out != stdout && fclose(out)) || fflush(stdout) || e) {
+        fprintf(stderr, "scrape %s: %s\n", sub.name,
+                e && e != ERR_IO ? query_errmsg(q) : "cannot write output");
+        status = EXIT_FATAL;
+    }
+    query_close(q);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     struct config cfg;
     int status;
 
+    if (cli_is_subcommand(argc, argv))
+        return subcommand(argc, argv);
     switch (cli_parse(argc, argv, &cfg, stdout, stderr)) {
     case CLI_RUN:
         break;

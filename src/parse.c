@@ -225,8 +225,8 @@ static bool detect_charset(const char *body, size_t len, char *out)
 
     if (!ud)
         return false;
-    if (uchardet_handle_data(ud, body, len < DETECT_BYTES ? len : DETECT_BYTES)
-        == 0) {
+    if (uchardet_handle_data(ud, body,
+                             len < DETECT_BYTES ? len : DETECT_BYTES) == 0) {
         uchardet_data_end(ud);
         name = uchardet_get_charset(ud);
         if (name && *name && strlen(name) <= CHARSET_MAX &&

@@ -27,6 +27,7 @@
 #define CLI_DEFAULT_RETRIES     2
 #define CLI_MAX_RETRIES         10
 #define CLI_MAX_DELAY_MS        600000
+#define QUERY_DISTANCE_DEFAULT  3
 #define CLI_MAX_WORKERS         4096
 
 struct config {
@@ -55,6 +56,19 @@ struct config {
     size_t nfields;
 };
 
+/* A query subcommand: scrape stats|dupes|export [OPTIONS]. */
+struct subcommand {
+    const char *name; /* "stats", "dupes", "export" */
+    const char *db_path;
+    long run;           /* 0 = the latest */
+    long distance;      /* dupes */
+    const char *format; /* export: "jsonl" or "csv" */
+    const char *output; /* export: file, or NULL for stdout */
+};
+
+/* True when argv[1] names a subcommand. */
+bool cli_is_subcommand(int argc, char **argv);
+
 enum cli_result {
     CLI_RUN = 0, /* config is ready */
     CLI_HELP,    /* --help was printed; exit 0 */
@@ -66,6 +80,11 @@ enum cli_result {
  * --version text to `out`, usage errors as one line to `err`. */
 enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
                           FILE *err);
+
+/* Parses a subcommand's options (argv[1] is its name); messages as for
+ * cli_parse. */
+enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
+                              FILE *out, FILE *err);
 
 /* Encodes argv[0..argc) as a JSON array of strings; new string, caller
  * frees; NULL when out of memory. */

@@ -25,9 +25,10 @@ static const char *env_or(const char *name, const char *def)
     return v && *v ? v : def;
 }
 
-void site_start(struct site *s, const char *const *args)
+/* Starts a test server binary that prints its port on stdout. */
+static void server_start(struct site *s, const char *bin,
+                         const char *const *args)
 {
-    const char *bin = env_or("SITESRV_BIN", "build/sitesrv");
     const char *argv[32];
     char line[32] = "";
     struct pollfd pfd;
@@ -72,6 +73,16 @@ void site_start(struct site *s, const char *const *args)
     close(fds[0]);
     s->port = (unsigned)strtoul(line, NULL, 10);
     cr_assert_gt(s->port, 0);
+}
+
+void site_start(struct site *s, const char *const *args)
+{
+    server_start(s, env_or("SITESRV_BIN", "build/sitesrv"), args);
+}
+
+void peer_start(struct site *s)
+{
+    server_start(s, env_or("RAWPEER_BIN", "build/rawpeer"), NULL);
 }
 
 void site_stop(struct site *s)

@@ -706,3 +706,36 @@ Test(crawl, full_disk_is_a_clear_fatal_error, .fini = finish)
     cr_assert_gt(db_int(&sb, "SELECT count(*) FROM pages"), 0);
     cr_assert_lt(db_int(&sb, "SELECT count(*) FROM pages"), 3000);
 }
+
+/* Broken HTTP no library would send (invalid or truncated chunked
+ * encoding, no HTTP at all): error rows, and the crawl goes on. */
+Test(crawl, broken_http_ends_as_error_rows, .fini = finish)
+{
+    const char *const run[] = {"-q",  "--timeout", "5", "--db",
+                               sb.db, sb.seeds,    NULL};
+    struct site peer;
+    char text[600], *v;
+
+    start(NULL);
+    peer_start(&peer);
+    snprintf(text, sizeof(text),
+             "http://127.0.0.1:%u/chunked\nhttp://127.0.0.1:%u/truncated\n"
+             "http://127.0.0.1:%u/garbage\n%s\n",
+             peer.port, peer.port, peer.port, site_url("/index.html"));
+    write_seeds(&sb, text);
+    cr_assert_eq(run_scrape(&sb, run, 30, 0), 0);
+    site_stop(&peer);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"), 4);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE url LIKE"
+                             " '%%/index.html' AND error IS NULL"),
+                 1);
+    v = db_text(&sb, "SELECT group_concat(error, ' | ') FROM pages WHERE"
+                     " error IS NOT NULL");
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE error IS NOT"
+                             " NULL AND error != ''"),
+                 3, "%s", v);
+    cr_assert_not_null(strstr(v, "chunked-encoding"), "%s", v);
+    cr_assert_not_null(strstr(v, "outstanding read data"), "%s", v);
+    cr_assert_not_null(strstr(v, "the reply is not HTTP"), "%s", v);
+    free(v);
+}

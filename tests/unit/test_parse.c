@@ -145,8 +145,8 @@ Test(parse, undeclared_cjk_charsets_are_detected)
     parse_fixture("euckr-none.html", "text/html", p, &pg);
     cr_assert_str_eq(pg.title, "한국어 웹 페이지");
     /* UHC (CP949) is EUC-KR's superset: either name is right. */
-    cr_assert(!strcmp(pg.charset, "EUC-KR") || !strcmp(pg.charset, "UHC"),
-              "%s", pg.charset);
+    cr_assert(!strcmp(pg.charset, "EUC-KR") || !strcmp(pg.charset, "UHC"), "%s",
+              pg.charset);
     page_release(&pg);
     parse_fixture("sjis-none.html", "text/html", p, &pg);
     cr_assert_str_eq(pg.title, "日本語のページ");

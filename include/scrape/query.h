@@ -1,0 +1,54 @@
+/*
+ * query.h - the read side of the database: what the subcommands ask.
+ *
+ *   scrape stats  [--db PATH] [--run N]
+ *   scrape dupes  [--db PATH] [--run N] [--distance K]
+ *   scrape export [--db PATH] [--run N] --format jsonl|csv [-o FILE]
+ *
+ * The database is opened read-only (SQLITE_OPEN_READONLY): a subcommand
+ * never writes to what it reads.  Like store.c, this module speaks SQL
+ * (read-only statements only); nothing else does.  Output goes to a
+ * stream, row by row: an export of 100,000 pages uses constant memory.
+ */
+#ifndef SCRAPE_QUERY_H
+#define SCRAPE_QUERY_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "scrape/err.h"
+
+/* Near-duplicate distance when --distance is not given. */
+#define QUERY_DEFAULT_DISTANCE QUERY_DISTANCE_DEFAULT
+
+struct query;
+
+/* Opens the scrape database at `path` read-only.  On failure returns
+ * ERR_IO or ERR_DB with a one-line reason in *why (new string, caller
+ * frees): missing file, not a scrape database, newer schema. */
+enum err query_open(const char *path, struct query **out, char **why);
+
+void query_close(struct query *q);
+
+/* Resolves --run: `requested` > 0 must exist; 0 means the latest run.
+ * ERR_INVALID with the reason in query_errmsg() when there is none. */
+enum err query_run(struct query *q, long requested, int64_t *run_id);
+
+/* Writes the run's report (and, with several runs, a side-by-side of the
+ * latest run of each mode) to `out`. */
+enum err query_stats(struct query *q, int64_t run_id, FILE *out);
+
+/* Writes clusters of pages whose SimHash fingerprints are within
+ * `distance` bits (0..63) of another page in the cluster, largest first. */
+enum err query_dupes(struct query *q, int64_t run_id, int distance, FILE *out);
+
+enum query_format { QUERY_JSONL, QUERY_CSV };
+
+/* Streams one record per page, --field values as keys/columns. */
+enum err query_export(struct query *q, int64_t run_id, enum query_format format,
+                      FILE *out);
+
+/* The last error's detail (borrowed). */
+const char *query_errmsg(const struct query *q);
+
+#endif

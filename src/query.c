@@ -1,0 +1,662 @@
+/*
+ * query.c - read-only queries behind the subcommands (see query.h).
+ *
+ * Each report is a handful of SQL statements whose rows are printed as
+ * they come.  Near-duplicates are found in C: comparing every pair is
+ * quadratic, so pages are bucketed by K+1 bands of their 64-bit SimHash
+ * (two fingerprints within K bits agree exactly on at least one band, by
+ * pigeonhole) and only pages sharing a band value are compared; clusters
+ * are the connected components (union-find).
+ */
+#include "scrape/query.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "scrape/store.h"
+
+struct query {
+    sqlite3 *db;
+    char msg[512];
+};
+
+const char *query_errmsg(const struct query *q)
+{
+    return q->msg;
+}
+
+static enum err fail(struct query *q, const char *what)
+{
+    snprintf(q->msg, sizeof(q->msg), "%s: %s", what, sqlite3_errmsg(q->db));
+    return ERR_DB;
+}
+
+static enum err prep(struct query *q, const char *sql, sqlite3_stmt **st)
+{
+    if (sqlite3_prepare_v2(q->db, sql, -1, st, NULL) != SQLITE_OK)
+        return fail(q, "cannot query the database");
+    return ERR_OK;
+}
+
+/* Runs a one-value query; -1 on error. */
+static long long scalar(struct query *q, const char *sql, int64_t run_id)
+{
+    sqlite3_stmt *st = NULL;
+    long long v = -1;
+
+    if (prep(q, sql, &st))
+        return -1;
+    sqlite3_bind_int64(st, 1, run_id);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+enum err query_open(const char *path, struct query **out, char **why)
+{
+    struct query *q = calloc(1, sizeof(*q));
+    long long version;
+    enum err e = ERR_DB;
+    char msg[600];
+
+    *out = NULL;
+    *why = NULL;
+    if (!q)
+        return ERR_NOMEM;
+    if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READONLY, NULL) !=
+        SQLITE_OK) {
+        snprintf(msg, sizeof(msg), "cannot open '%.400s': %s", path,
+                 sqlite3_errmsg(q->db));
+        e = ERR_IO;
+        goto fail;
+    }
+    sqlite3_busy_timeout(q->db, 5000);
+    version = scalar(q, "PRAGMA user_version", 0);
+    if (version < 0) {
+        snprintf(msg, sizeof(msg), "cannot read '%.400s': %s", path,
+                 sqlite3_errmsg(q->db));
+        goto fail;
+    }
+    if (version == 0 || scalar(q,
+                               "SELECT count(*) FROM sqlite_master WHERE"
+                               " name = 'runs'",
+                               0) != 1) {
+        snprintf(msg, sizeof(msg), "'%.400s' is not a scrape database", path);
+        goto fail;
+    }
+    if (version > STORE_SCHEMA_VERSION) {
+        snprintf(msg, sizeof(msg),
+                 "'%.400s' was written by a newer scrape (schema %lld)", path,
+                 version);
+        goto fail;
+    }
+    if (version < STORE_SCHEMA_VERSION) {
+        snprintf(msg, sizeof(msg),
+                 "'%.400s' has an old schema (%lld); run a crawl into it once"
+                 " to upgrade it",
+                 path, version);
+        goto fail;
+    }
+    *out = q;
+    return ERR_OK;
+fail:
+    *why = strdup(msg);
+    query_close(q);
+    return e;
+}
+
+void query_close(struct query *q)
+{
+    if (!q)
+        return;
+    sqlite3_close(q->db);
+    free(q);
+}
+
+enum err query_run(struct query *q, long requested, int64_t *run_id)
+{
+    long long id =
+        requested > 0 ? scalar(q, "SELECT id FROM runs WHERE id = ?", requested)
+                      : scalar(q, "SELECT max(id) FROM runs", 0);
+
+    if (id <= 0) {
+        if (requested > 0)
+            snprintf(q->msg, sizeof(q->msg), "no run %ld in this database",
+                     requested);
+        else
+            snprintf(q->msg, sizeof(q->msg), "the database holds no runs");
+        return ERR_INVALID;
+    }
+    *run_id = id;
+    return ERR_OK;
+}
+
+/* Prints `tmpl` with each "{}" replaced by the next column of the row
+ * (NULL as "-").  Column widths come from the SQL (printf('%6d', ...)),
+ * so no format string is built at run time. */
+static void print_row(FILE *out, const char *tmpl, sqlite3_stmt *st)
+{
+    int col = 0, n = sqlite3_column_count(st);
+
+    for (; *tmpl; tmpl++) {
+        if (tmpl[0] == '{' && tmpl[1] == '}') {
+            const unsigned char *t =
+                col < n ? sqlite3_column_text(st, col) : NULL;
+            fputs(t ? (const char *)t : "-", out);
+            col++;
+            tmpl++;
+        } else {
+            fputc(*tmpl, out);
+        }
+    }
+}
+
+/* Prints every row of `sql` (its ?1 bound to run_id) through `tmpl`. */
+static enum err rows(struct query *q, FILE *out, const char *sql,
+                     int64_t run_id, const char *tmpl)
+{
+    sqlite3_stmt *st = NULL;
+    enum err e;
+    int rc;
+
+    if ((e = prep(q, sql, &st)))
+        return e;
+    if (sqlite3_bind_parameter_count(st) > 0)
+        sqlite3_bind_int64(st, 1, run_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        print_row(out, tmpl, st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? ERR_OK : fail(q, "cannot read the database");
+}
+
+/* The host:port of pages.url, as SQL. */
+#define HOST_SQL                                                               \
+    "substr(substr(url, instr(url, '://') + 3), 1,"                            \
+    " instr(substr(url, instr(url, '://') + 3) || '/', '/') - 1)"
+
+static enum err run_summary(struct query *q, int64_t run_id, FILE *out)
+{
+    enum err e;
+
+    e = rows(q, out,
+             "SELECT id, mode, workers, concurrency, depth, seeds FROM runs"
+             " WHERE id = ?",
+             run_id,
+             "run {}: {}, {} worker(s), concurrency {}, depth {}, seeds {}\n");
+    if (!e)
+        e = rows(q, out,
+                 "SELECT started_at, printf('%.2f', wall_ms / 1000.0),"
+                 " printf('%.0f', pages * 1000.0 / max(wall_ms, 1)),"
+                 " printf('%.2f', (cpu_user_ms + cpu_sys_ms) / 1000.0),"
+                 " printf('%.1f', peak_rss_kb / 1024.0), status"
+                 " FROM runs WHERE id = ?",
+                 run_id,
+                 "  started {}, wall {} s, {} pages/s, CPU {} s, peak {} MB,"
+                 " {}\n");
+    if (!e)
+        e = rows(q, out,
+                 "SELECT count(*), sum(status BETWEEN 200 AND 299),"
+                 " sum(status BETWEEN 300 AND 399),"
+                 " sum(status BETWEEN 400 AND 499),"
+                 " sum(status BETWEEN 500 AND 599), sum(status = 0)"
+                 " FROM pages WHERE run_id = ?",
+                 run_id,
+                 "  pages {}: 2xx {}, 3xx {}, 4xx {}, 5xx {}, no answer {}\n");
+    if (!e)
+        e = rows(q, out,
+                 "SELECT printf('%.1f', coalesce(sum(bytes), 0) / 1048576.0),"
+                 " coalesce(sum(words), 0), count(error),"
+                 " (SELECT count(*) FROM skipped WHERE run_id = ?1)"
+                 " FROM pages WHERE run_id = ?1",
+                 run_id, "  {} MB, {} words, {} errors, {} skipped\n");
+    return e;
+}
+
+static enum err run_details(struct query *q, int64_t run_id, FILE *out)
+{
+    enum err e;
+
+    fputs("  errors by kind:\n", out);
+    e = rows(q, out,
+             "SELECT printf('%6d', count(*)), error FROM pages WHERE run_id = "
+             "? AND error"
+             " IS NOT NULL GROUP BY error ORDER BY count(*) DESC, error"
+             " LIMIT 20",
+             run_id, "    {}  {}\n");
+    if (!e) {
+        fputs("  skipped by reason:\n", out);
+        e = rows(q, out,
+                 "SELECT printf('%6d', count(*)), reason FROM skipped WHERE "
+                 "run_id = ?"
+                 " GROUP BY reason ORDER BY count(*) DESC",
+                 run_id, "    {}  {}\n");
+    }
+    if (!e) {
+        fputs("  slowest pages:\n", out);
+        e = rows(q, out,
+                 "SELECT printf('%6d', fetch_ms), url FROM pages"
+                 " WHERE run_id = ?"
+                 " ORDER BY fetch_ms DESC, id LIMIT 10",
+                 run_id, "    {} ms  {}\n");
+    }
+    if (!e) {
+        fputs("  top hosts:\n", out);
+        e = rows(q, out,
+                 "SELECT printf('%6d', count(*)), " HOST_SQL " AS host"
+                 " FROM pages"
+                 " WHERE run_id = ? GROUP BY host ORDER BY count(*) DESC,"
+                 " host LIMIT 10",
+                 run_id, "    {}  {}\n");
+    }
+    return e;
+}
+
+enum err query_stats(struct query *q, int64_t run_id, FILE *out)
+{
+    enum err e;
+
+    if ((e = run_summary(q, run_id, out)) || (e = run_details(q, run_id, out)))
+        return e;
+    if (scalar(q, "SELECT count(DISTINCT mode) FROM runs", 0) < 2)
+        return ERR_OK;
+    fprintf(out,
+            "\nlatest run of each mode:\n%-8s %5s %7s %8s %8s %7s"
+            " %8s\n",
+            "mode", "run", "pages", "wall_s", "pages/s", "cpu_s", "peak_MB");
+    return rows(q, out,
+                "SELECT printf('%-8s %5d %7d %8.2f %8.0f %7.2f %8.1f', mode,"
+                " id, pages, wall_ms / 1000.0,"
+                " pages * 1000.0 / max(wall_ms, 1),"
+                " (cpu_user_ms + cpu_sys_ms) / 1000.0, peak_rss_kb / 1024.0)"
+                " FROM runs WHERE id IN (SELECT max(id) FROM runs"
+                " WHERE wall_ms IS NOT NULL GROUP BY mode) ORDER BY mode",
+                0, "{}\n");
+}
+
+/* ---- near-duplicates ---- */
+
+struct fp {
+    uint64_t hash;
+    char *url;
+};
+
+struct dupes {
+    struct fp *v;
+    size_t n, cap;
+    size_t *parent; /* union-find */
+    size_t *order;  /* indices sorted by one band */
+};
+
+static size_t find_root(size_t *parent, size_t i)
+{
+    while (parent[i] != i) {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    return i;
+}
+
+static enum err load_fingerprints(struct query *q, int64_t run_id,
+                                  struct dupes *d)
+{
+    sqlite3_stmt *st = NULL;
+    enum err e;
+    int rc;
+
+    if ((e = prep(q,
+                  "SELECT simhash, url FROM pages WHERE run_id = ? AND"
+                  " simhash IS NOT NULL AND simhash != 0 ORDER BY id",
+                  &st)))
+        return e;
+    sqlite3_bind_int64(st, 1, run_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (d->n == d->cap) {
+            size_t ncap = d->cap ? d->cap * 2 : 256;
+            struct fp *nv = realloc(d->v, ncap * sizeof(*nv));
+            if (!nv) {
+                sqlite3_finalize(st);
+                return ERR_NOMEM;
+            }
+            d->v = nv;
+            d->cap = ncap;
+        }
+        d->v[d->n].hash = (uint64_t)sqlite3_column_int64(st, 0);
+        d->v[d->n].url = strdup((const char *)sqlite3_column_text(st, 1));
+        if (!d->v[d->n].url) {
+            sqlite3_finalize(st);
+            return ERR_NOMEM;
+        }
+        d->n++;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? ERR_OK : fail(q, "cannot read fingerprints");
+}
+
+/* qsort has no context argument: the band being sorted on. */
+struct band_sort {
+    const struct fp *v;
+    uint64_t mask;
+};
+static _Thread_local struct band_sort sorting;
+
+static int by_band(const void *a, const void *b)
+{
+    uint64_t x = sorting.v[*(const size_t *)a].hash & sorting.mask;
+    uint64_t y = sorting.v[*(const size_t *)b].hash & sorting.mask;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Unions every pair within `distance` bits that agrees on band `mask`. */
+static void join_band(struct dupes *d, uint64_t mask, int distance)
+{
+    size_t i, j, start;
+
+    for (i = 0; i < d->n; i++)
+        d->order[i] = i;
+    sorting.v = d->v;
+    sorting.mask = mask;
+    qsort(d->order, d->n, sizeof(*d->order), by_band);
+    for (start = 0; start < d->n; start = i) {
+        uint64_t key = d->v[d->order[start]].hash & mask;
+        for (i = start; i < d->n && (d->v[d->order[i]].hash & mask) == key; i++)
+            for (j = start; j < i; j++) {
+                size_t a = d->order[i], b = d->order[j];
+                if (__builtin_popcountll(d->v[a].hash ^ d->v[b].hash) <=
+                    distance)
+                    d->parent[find_root(d->parent, a)] =
+                        find_root(d->parent, b);
+            }
+    }
+}
+
+static int by_cluster(const void *a, const void *b)
+{
+    const size_t *x = a, *y = b;
+
+    /* [0] = cluster size (desc), [1] = root, [2] = index */
+    if (x[0] != y[0])
+        return x[0] < y[0] ? 1 : -1;
+    if (x[1] != y[1])
+        return x[1] < y[1] ? -1 : 1;
+    return x[2] < y[2] ? -1 : x[2] > y[2];
+}
+
+static enum err print_clusters(struct dupes *d, int distance, FILE *out)
+{
+    size_t *rows3 = malloc(d->n * 3 * sizeof(*rows3) + 1), *size, i;
+    size_t clusters = 0, current = (size_t)-1;
+
+    size = calloc(d->n + 1, sizeof(*size));
+    if (!rows3 || !size) {
+        free(rows3);
+        free(size);
+        return ERR_NOMEM;
+    }
+    for (i = 0; i < d->n; i++)
+        size[find_root(d->parent, i)]++;
+    for (i = 0; i < d->n; i++) {
+        size_t r = find_root(d->parent, i);
+        rows3[3 * i] = size[r];
+        rows3[3 * i + 1] = r;
+        rows3[3 * i + 2] = i;
+    }
+    qsort(rows3, d->n, 3 * sizeof(*rows3), by_cluster);
+    for (i = 0; i < d->n && rows3[3 * i] > 1; i++) {
+        if (rows3[3 * i + 1] != current) {
+            current = rows3[3 * i + 1];
+            fprintf(out, "%scluster %zu: %zu pages\n", clusters ? "\n" : "",
+                    clusters + 1, rows3[3 * i]);
+            clusters++;
+        }
+        fprintf(out, "  %016llx  %s\n",
+                (unsigned long long)d->v[rows3[3 * i + 2]].hash,
+                d->v[rows3[3 * i + 2]].url);
+    }
+    fprintf(out,
+            "%s%zu clusters of near-duplicates (within %d bits) among"
+            " %zu pages\n",
+            clusters ? "\n" : "", clusters, distance, d->n);
+    free(rows3);
+    free(size);
+    return ERR_OK;
+}
+
+enum err query_dupes(struct query *q, int64_t run_id, int distance, FILE *out)
+{
+    struct dupes d;
+    enum err e;
+    size_t i;
+    int b, bands = distance + 1;
+
+    memset(&d, 0, sizeof(d));
+    if ((e = load_fingerprints(q, run_id, &d)))
+        goto out;
+    d.parent = malloc((d.n + 1) * sizeof(*d.parent));
+    d.order = malloc((d.n + 1) * sizeof(*d.order));
+    if (!d.parent || !d.order) {
+        e = ERR_NOMEM;
+        goto out;
+    }
+    for (i = 0; i < d.n; i++)
+        d.parent[i] = i;
+    /* Pigeonhole: within `distance` bits means equal on one of
+     * distance + 1 bands. */
+    for (b = 0; b < bands; b++) {
+        int lo = 64 * b / bands, hi = 64 * (b + 1) / bands;
+        uint64_t mask = (hi - lo == 64 ? ~0ULL : ((1ULL << (hi - lo)) - 1))
+                        << lo;
+        join_band(&d, mask, distance);
+    }
+    e = print_clusters(&d, distance, out);
+out:
+    for (i = 0; i < d.n; i++)
+        free(d.v[i].url);
+    free(d.v);
+    free(d.parent);
+    free(d.order);
+    return e;
+}
+
+/* ---- export ---- */
+
+/* The page columns every record has, in order. */
+static const char *const export_cols[] = {
+    "url",       "final_url", "depth",     "status",      "content_type",
+    "bytes",     "fetch_ms",  "title",     "description", "lang",
+    "canonical", "h1",        "words",     "outlinks",    "simhash",
+    "attempts",  "error",     "fetched_at"};
+#define NCOLS (sizeof(export_cols) / sizeof(export_cols[0]))
+
+static void csv_value(FILE *out, const char *v)
+{
+    /* RFC 4180: quote when needed, double the quotes inside. */
+    if (!strpbrk(v, ",\"\r\n")) {
+        fputs(v, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *v; v++) {
+        if (*v == '"')
+            fputc('"', out);
+        fputc(*v, out);
+    }
+    fputc('"', out);
+}
+
+static void json_string(FILE *out, const char *v)
+{
+    fputc('"', out);
+    for (; *v; v++) {
+        unsigned char c = (unsigned char)*v;
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", out);
+        else if (c == '\r')
+            fputs("\\r", out);
+        else if (c == '\t')
+            fputs("\\t", out);
+        else if (c < 0x20)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+/* One output value: NULL is empty in CSV and null in JSON; numbers stay
+ * numbers in JSON. */
+static void put_value(FILE *out, enum query_format f, sqlite3_stmt *st, int col)
+{
+    int type = sqlite3_column_type(st, col);
+    const char *text = (const char *)sqlite3_column_text(st, col);
+
+    if (f == QUERY_CSV) {
+        csv_value(out, text ? text : "");
+    } else if (type == SQLITE_NULL) {
+        fputs("null", out);
+    } else if (type == SQLITE_INTEGER || type == SQLITE_FLOAT) {
+        fputs(text, out);
+    } else {
+        json_string(out, text);
+    }
+}
+
+struct field_names {
+    char **v;
+    size_t n;
+};
+
+static enum err load_field_names(struct query *q, int64_t run_id,
+                                 struct field_names *fn)
+{
+    sqlite3_stmt *st = NULL;
+    enum err e;
+
+    memset(fn, 0, sizeof(*fn));
+    if ((e = prep(q,
+                  "SELECT DISTINCT f.name FROM fields f JOIN pages p ON"
+                  " p.id = f.page_id WHERE p.run_id = ? ORDER BY f.name",
+                  &st)))
+        return e;
+    sqlite3_bind_int64(st, 1, run_id);
+    while (!e && sqlite3_step(st) == SQLITE_ROW) {
+        char **nv = realloc(fn->v, (fn->n + 1) * sizeof(*nv));
+        if (!nv ||
+            !(nv[fn->n] = strdup((const char *)sqlite3_column_text(st, 0)))) {
+            if (nv)
+                fn->v = nv;
+            e = ERR_NOMEM;
+            break;
+        }
+        fn->v = nv;
+        fn->n++;
+    }
+    sqlite3_finalize(st);
+    return e;
+}
+
+static void header(FILE *out, enum query_format f, const struct field_names *fn)
+{
+    size_t i;
+
+    if (f != QUERY_CSV)
+        return;
+    for (i = 0; i < NCOLS; i++)
+        fprintf(out, "%s%s", i ? "," : "", export_cols[i]);
+    for (i = 0; i < fn->n; i++) {
+        fputc(',', out);
+        csv_value(out, fn->v[i]);
+    }
+    fputs("\r\n", out);
+}
+
+/* Writes one record: the page row, then its fields.  `fst` is positioned
+ * on this page's first field row (or later); fields come ordered by
+ * page_id then name, so the two statements are merged as they stream. */
+static int write_record(FILE *out, enum query_format f, sqlite3_stmt *pst,
+                        sqlite3_stmt *fst, int frc,
+                        const struct field_names *fn)
+{
+    int64_t id = sqlite3_column_int64(pst, NCOLS);
+    size_t i, k = 0;
+
+    if (f == QUERY_JSONL)
+        fputc('{', out);
+    for (i = 0; i < NCOLS; i++) {
+        if (f == QUERY_JSONL)
+            fprintf(out, "%s\"%s\":", i ? "," : "", export_cols[i]);
+        else if (i)
+            fputc(',', out);
+        put_value(out, f, pst, (int)i);
+    }
+    while (frc == SQLITE_ROW && sqlite3_column_int64(fst, 0) < id)
+        frc = sqlite3_step(fst);
+    for (k = 0; k < fn->n; k++) {
+        bool match =
+            frc == SQLITE_ROW && sqlite3_column_int64(fst, 0) == id &&
+            !strcmp((const char *)sqlite3_column_text(fst, 1), fn->v[k]);
+        if (f == QUERY_JSONL) {
+            fputc(',', out);
+            json_string(out, fn->v[k]);
+            fputc(':', out);
+        } else {
+            fputc(',', out);
+        }
+        if (match) {
+            put_value(out, f, fst, 2);
+            frc = sqlite3_step(fst);
+        } else if (f == QUERY_JSONL) {
+            fputs("null", out);
+        }
+    }
+    fputs(f == QUERY_JSONL ? "}\n" : "\r\n", out);
+    return frc;
+}
+
+enum err query_export(struct query *q, int64_t run_id, enum query_format format,
+                      FILE *out)
+{
+    sqlite3_stmt *pst = NULL, *fst = NULL;
+    struct field_names fn;
+    enum err e;
+    int rc, frc;
+    size_t i;
+
+    if ((e = load_field_names(q, run_id, &fn)))
+        goto out;
+    if ((e = prep(q,
+                  "SELECT url, final_url, depth, status, content_type, bytes,"
+                  " fetch_ms, title, description, lang, canonical, h1, words,"
+                  " outlinks, printf('%016x', simhash), attempts, error,"
+                  " fetched_at, id FROM pages WHERE run_id = ? ORDER BY id",
+                  &pst)) ||
+        (e = prep(q,
+                  "SELECT f.page_id, f.name, f.value FROM fields f JOIN"
+                  " pages p ON p.id = f.page_id WHERE p.run_id = ?"
+                  " ORDER BY f.page_id, f.name",
+                  &fst)))
+        goto out;
+    sqlite3_bind_int64(pst, 1, run_id);
+    sqlite3_bind_int64(fst, 1, run_id);
+    header(out, format, &fn);
+    frc = sqlite3_step(fst);
+    while ((rc = sqlite3_step(pst)) == SQLITE_ROW)
+        frc = write_record(out, format, pst, fst, frc, &fn);
+    if (rc != SQLITE_DONE)
+        e = fail(q, "cannot read pages");
+    else if (ferror(out))
+        e = ERR_IO;
+out:
+    sqlite3_finalize(pst);
+    sqlite3_finalize(fst);
+    for (i = 0; i < fn.n; i++)
+        free(fn.v[i]);
+    free(fn.v);
+    return e;
+}

@@ -1,0 +1,186 @@
+/*
+ * Integration tests for the query subcommands (stats, dupes, export) on a
+ * database made by a real crawl of the local site.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness.h"
+
+static struct site site;
+static struct sandbox sb;
+
+/* Crawls a 300-page site with two --field values into sb.db. */
+static void crawl(void)
+{
+    static const char *const args[] = {"--pages", "300", NULL};
+    const char *const run[] = {"-q",
+                               "-d",
+                               "3",
+                               "--per-host",
+                               "16",
+                               "--field",
+                               "price=//p[@class='price']",
+                               "--field",
+                               "note=//p[@class='missing']",
+                               "--db",
+                               sb.db,
+                               sb.seeds,
+                               NULL};
+    char text[128];
+
+    sandbox_init(&sb);
+    site_start(&site, args);
+    snprintf(text, sizeof(text), "http://127.0.0.1:%u/index.html\n", site.port);
+    write_seeds(&sb, text);
+    cr_assert_eq(run_scrape(&sb, run, 60, 0), 0);
+}
+
+static void finish(void)
+{
+    site_stop(&site);
+    sandbox_release(&sb);
+}
+
+/* Runs a subcommand; its stdout is sb.dir/stdout.txt. */
+static int sub(const char *const *args)
+{
+    return run_scrape(&sb, args, 60, 0);
+}
+
+TestSuite(query, .init = crawl, .fini = finish);
+
+Test(query, stats_figures_equal_sql_counts)
+{
+    const char *const args[] = {"stats", "--db", sb.db, NULL};
+    char want[200], *out;
+
+    cr_assert_eq(sub(args), 0);
+    out = read_file_text(&sb, "stdout.txt");
+    snprintf(want, sizeof(want), "pages %lld: 2xx %lld, 3xx 0, 4xx 0",
+             db_int(&sb, "SELECT count(*) FROM pages"),
+             db_int(&sb, "SELECT count(*) FROM pages WHERE status = 200"));
+    cr_assert_not_null(strstr(out, want), "%s\n---\n%s", want, out);
+    snprintf(want, sizeof(want), "%6lld  127.0.0.1:%u",
+             db_int(&sb, "SELECT count(*) FROM pages"), site.port);
+    cr_assert_not_null(strstr(out, want), "%s\n---\n%s", want, out);
+    cr_assert_not_null(strstr(out, "run 1: multi"), "%s", out);
+    free(out);
+}
+
+Test(query, dupes_groups_the_sites_near_copies)
+{
+    const char *const args[] = {"dupes", "--distance", "10",
+                                "--db",  sb.db,        NULL};
+    char *out;
+
+    cr_assert_eq(sub(args), 0);
+    out = read_file_text(&sb, "stdout.txt");
+    cr_assert_not_null(strstr(out, "3 clusters of near-duplicates (within"
+                                   " 10 bits) among 300 pages"),
+                       "%s", out);
+    cr_assert_not_null(strstr(out, "/book/98.html"), "%s", out);
+    cr_assert_not_null(strstr(out, "/book/99.html"), "%s", out);
+    cr_assert_not_null(strstr(out, "/book/298.html"), "%s", out);
+    free(out);
+}
+
+Test(query, export_jsonl_is_valid_json_lines)
+{
+    char out[192], cmd[600], line[64] = "";
+    const char *const args[] = {"export", "--format", "jsonl", "-o",
+                                out,      "--db",     sb.db,   NULL};
+    FILE *p;
+
+    snprintf(out, sizeof(out), "%s/pages.jsonl", sb.dir);
+    cr_assert_eq(sub(args), 0);
+    /* jq parses every line; count the records and the prices. */
+    snprintf(cmd, sizeof(cmd),
+             "jq -e -s 'length == 300 and (map(select(.price | startswith("
+             "\"\\u00a3\"))) | length) == 300 and all(.[]; .note == null)'"
+             " %s",
+             out);
+    p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    if (!fgets(line, sizeof(line), p))
+        line[0] = '\0';
+    cr_assert_eq(pclose(p), 0, "jq: %s", line);
+    cr_assert_str_eq(line, "true\n");
+}
+
+/* Counts RFC 4180 records and checks every one has `cols` fields. */
+static long csv_records(const char *text, int cols)
+{
+    long records = 0;
+    int fields = 1;
+    bool quoted = false;
+    const char *p;
+
+    for (p = text; *p; p++) {
+        if (quoted) {
+            if (*p == '"' && p[1] == '"')
+                p++;
+            else if (*p == '"')
+                quoted = false;
+        } else if (*p == '"') {
+            quoted = true;
+        } else if (*p == ',') {
+            fields++;
+        } else if (*p == '\r' && p[1] == '\n') {
+            cr_assert_eq(fields, cols, "record %ld", records);
+            records++;
+            fields = 1;
+            p++;
+        }
+    }
+    return records;
+}
+
+Test(query, export_csv_round_trips)
+{
+    char out[192];
+    const char *const args[] = {"export", "--format", "csv", "-o",
+                                out,      "--db",     sb.db, NULL};
+    char *text;
+
+    snprintf(out, sizeof(out), "%s/pages.csv", sb.dir);
+    cr_assert_eq(sub(args), 0);
+    text = read_file_text(&sb, "pages.csv");
+    /* 18 page columns + price (note never matched: no column). */
+    cr_assert_eq(csv_records(text, 19), 301);
+    cr_assert_eq(strncmp(text, "url,final_url,depth,", 20), 0);
+    cr_assert_not_null(strstr(text, ",\"Crimson River, volume 1 | Scrape"
+                                    " Books\","),
+                       "titles with commas are quoted");
+    free(text);
+}
+
+Test(query, clear_errors_and_read_only)
+{
+    const char *const missing[] = {"stats", "--db", "/nonexistent/x.db", NULL};
+    const char *const badrun[] = {"stats", "--run", "99", "--db", sb.db, NULL};
+    const char *const badfmt[] = {"export", "--format", "xml",
+                                  "--db",   sb.db,      NULL};
+    const char *const dupes[] = {"dupes", "--db", sb.db, NULL};
+    struct stat before, after;
+    char *err;
+
+    cr_assert_eq(stat(sb.db, &before), 0);
+    cr_assert_eq(sub(missing), 1);
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, "scrape stats: cannot open"), "%s", err);
+    free(err);
+    cr_assert_eq(sub(badrun), 1);
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, "no run 99"), "%s", err);
+    free(err);
+    cr_assert_eq(sub(badfmt), 2);
+    cr_assert_eq(sub(dupes), 0);
+    cr_assert_eq(stat(sb.db, &after), 0);
+    cr_assert_eq(before.st_size, after.st_size);
+    cr_assert_eq(before.st_mtime, after.st_mtime, "the database was written");
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM runs"), 1);
+}
