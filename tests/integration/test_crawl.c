@@ -739,3 +739,30 @@ Test(crawl, broken_http_ends_as_error_rows, .fini = finish)
     cr_assert_not_null(strstr(v, "the reply is not HTTP"), "%s", v);
     free(v);
 }
+
+/* The worst page: parsed without a crash, every link recorded cleanly,
+ * nothing fetched that should not be. */
+Test(crawl, hostile_html_is_recorded_cleanly, .fini = finish)
+{
+    const char *const run[] = {"-q", "--db", sb.db, sb.seeds, NULL};
+    char text[300], *v;
+
+    start(NULL);
+    snprintf(text, sizeof(text), "%s\n", site_url("/hostile/html"));
+    write_seeds(&sb, text);
+    cr_assert_eq(run_scrape(&sb, run, 60, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE error IS"
+                             " NULL AND status = 200"),
+                 1);
+    v = db_text(&sb, "SELECT title FROM pages");
+    cr_assert_str_eq(v, "hostile \xC3\xBF\xC3\xBE", "1252-decoded, valid");
+    free(v);
+    cr_assert_geq(db_int(&sb, "SELECT outlinks FROM pages"), 50007);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM links WHERE followable"
+                             " = 0"),
+                 7, "6 schemes and the 100 KB URL");
+    cr_assert_leq(db_int(&sb, "SELECT max(length(url)) FROM links"), 8192);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM links WHERE url LIKE"
+                             " 'javascript:%%' AND followable = 0"),
+                 1);
+}

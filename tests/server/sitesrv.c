@@ -33,6 +33,9 @@
  *   /reset                half a page, then the connection is torn down
  *   /bigheader            a 200 KB response header
  *   /trap/N               a page linking to /trap/N+1, forever
+ *   /hostile/html         200,000 nested elements, 50,000 links, a 100 KB
+ *                         href, every non-http scheme, NUL bytes and
+ *                         invalid UTF-8, nothing closed
  *   /data.json            a non-HTML resource
  *   /charset/header       ISO-8859-1 bytes, charset only in the header
  *   /charset/meta         windows-1252 bytes, charset only in <meta>
@@ -248,6 +251,41 @@ static enum MHD_Result send_trap(struct MHD_Connection *c, const char *n)
              "deeper</a></body></html>",
              i, i + 1);
     return send_str(c, 200, "text/html", body);
+}
+
+/* /hostile/html: the worst page the tests throw at the parser. */
+static enum MHD_Result send_hostile(struct MHD_Connection *c)
+{
+    static const char schemes[] =
+        "<a href=\"javascript:alert(1)\">j</a><a href=\"mailto:a@b\">m</a>"
+        "<a href=\"data:text/html,hi\">d</a><a href=\"file:///etc/passwd"
+        "\">f</a><a href=\"ftp://h/x\">t</a><a href=\"tel:1\">p</a>";
+    size_t cap = 8 * 1024 * 1024, len = 0, i;
+    char *p = malloc(cap);
+    enum MHD_Result ret;
+
+    if (!p)
+        return MHD_NO;
+    len += (size_t)snprintf(p, cap,
+                            "<html><head><title>hostile \xff\xfe"
+                            "</title><body>%s",
+                            schemes);
+    memcpy(p + len, "<a href=\"/", 10);
+    len += 10;
+    memset(p + len, 'x', 100 * 1024); /* a 100 KB URL */
+    len += 100 * 1024;
+    memcpy(p + len, "\">long</a>", 10);
+    len += 10;
+    for (i = 0; i < 50000; i++)
+        len += (size_t)snprintf(p + len, cap - len, "<a href=/p%zu>%zu", i, i);
+    p[len++] = '\0'; /* a NUL byte in the middle of the page */
+    for (i = 0; i < 200000; i++) {
+        memcpy(p + len, "<div>", 5);
+        len += 5;
+    }
+    ret = send_buf(c, 200, "text/html", p, len);
+    free(p);
+    return ret;
 }
 
 static enum MHD_Result send_big(struct MHD_Connection *c, long bytes)
@@ -482,6 +520,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                  __atomic_load_n(&s->robots_hits, __ATOMIC_RELAXED));
         return send_str(c, 200, "text/plain", to);
     }
+    if (!strcmp(url, "/hostile/html"))
+        return send_hostile(c);
     if (!strcmp(url, "/stall"))
         return send_reader(c, MHD_SIZE_UNKNOWN, stall_reader);
     if (!strcmp(url, "/reset"))
