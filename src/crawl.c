@@ -32,9 +32,10 @@ struct crawl {
     struct store *store;
     const volatile sig_atomic_t *stop;
     struct frontier *frontier;
-    struct hmap scope;  /* seed hosts (owned keys) */
-    struct hmap robots; /* host:port -> struct robots (owned) */
-    long skipped;       /* URLs not fetched on purpose */
+    struct hmap scope;        /* seed hosts (owned keys) */
+    struct hmap robots;       /* host:port -> struct robots (owned) */
+    struct hmap skipped_urls; /* recorded in skipped (owned keys) */
+    long skipped;             /* URLs not fetched on purpose */
     int64_t run_id;
     const char *mode;
     long started; /* jobs handed out */
@@ -70,6 +71,7 @@ enum err crawl_new(const struct config *cfg, struct store *store,
     c->stop = stop;
     hmap_init(&c->scope);
     hmap_init(&c->robots);
+    hmap_init(&c->skipped_urls);
     c->frontier = frontier_new((unsigned)cfg->per_host);
     if (!c->frontier) {
         free(c);
@@ -95,6 +97,9 @@ void crawl_free(struct crawl *c)
         robots_free(c->robots.slots[i].value);
     }
     hmap_release(&c->robots);
+    for (i = 0; i < c->skipped_urls.cap; i++)
+        free((char *)c->skipped_urls.slots[i].key);
+    hmap_release(&c->skipped_urls);
     frontier_free(c->frontier);
     free(c);
 }
@@ -331,21 +336,59 @@ enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job)
 }
 
 /* Queues the page's in-scope links one level deeper. */
+/* Records, once per run, a link that will not be fetched and why. */
+static enum err note_skipped(struct crawl *c, const char *url,
+                             const char *reason)
+{
+    struct hmap_slot *slot;
+    char *copy;
+    enum err e;
+
+    if (hmap_get(&c->skipped_urls, url))
+        return ERR_OK;
+    if (!(copy = strdup(url)))
+        return ERR_NOMEM;
+    if ((e = hmap_put(&c->skipped_urls, copy, NULL, &slot))) {
+        free(copy);
+        return e;
+    }
+    c->skipped++;
+    return store_put_skipped(c->store, c->run_id, url, reason);
+}
+
+/* Why link `l` of a page at `depth` is not followed, or NULL when it is
+ * (or is a duplicate, which is not worth a row). */
+static const char *skip_reason(const struct crawl *c, const struct link *l,
+                               int depth)
+{
+    if (!l->followable)
+        return l->why == ERR_SCHEME      ? "scheme not http or https"
+               : l->why == ERR_TOO_LARGE ? "URL too long"
+                                         : "malformed URL";
+    if (!in_scope(c, l->url))
+        return "another host";
+    if (depth >= c->cfg->depth && !frontier_seen(c->frontier, l->url))
+        return "depth";
+    return NULL;
+}
+
 static enum err follow_links(struct crawl *c, const struct frontier_job *job,
                              const struct page *pg)
 {
+    const char *why;
     bool added;
     size_t i;
     enum err e;
 
-    if (job->depth >= c->cfg->depth)
-        return ERR_OK;
     for (i = 0; i < pg->nlinks; i++) {
         const struct link *l = &pg->links[i];
-        if (!l->followable || !in_scope(c, l->url))
+        if ((why = skip_reason(c, l, job->depth)))
+            e = note_skipped(c, l->url, why);
+        else if (job->depth < c->cfg->depth)
+            e = add_url(c, l->url, job->depth + 1, &added);
+        else
             continue;
-        e = add_url(c, l->url, job->depth + 1, &added);
-        if (e == ERR_NOMEM)
+        if (e)
             return e;
     }
     return ERR_OK;
@@ -564,8 +607,19 @@ static long tv_ms(const struct timeval *a, const struct timeval *b)
     return (b->tv_sec - a->tv_sec) * 1000 + (b->tv_usec - a->tv_usec) / 1000;
 }
 
+static enum err skip_for_max_pages(void *ctx, const char *url)
+{
+    return note_skipped(ctx, url, "max-pages");
+}
+
 enum err crawl_end(struct crawl *c, const char *status)
 {
+    /* What --max-pages left in the queue is skipped, not lost.  (Not after
+     * a stop: --resume will fetch it.) */
+    if (!c->fatal && !(c->stop && *c->stop) && c->cfg->max_pages &&
+        c->started >= c->cfg->max_pages &&
+        frontier_each_queued(c->frontier, skip_for_max_pages, c))
+        set_fatal(c, ERR_DB);
     struct run_stats st = {.status = status};
     struct timespec now;
     struct rusage ru;

@@ -461,3 +461,20 @@ size_t frontier_seen_count(const struct frontier *f)
 {
     return f->seen.len;
 }
+
+enum err frontier_each_queued(const struct frontier *f,
+                              enum err (*fn)(void *ctx, const char *url),
+                              void *ctx)
+{
+    const struct entry *ent;
+    enum err e = ERR_OK;
+    size_t i;
+
+    for (i = 0; i < f->hosts.cap && !e; i++) {
+        const struct frontier_host *h = f->hosts.slots[i].value;
+        for (ent = h ? h->head : NULL; ent && !e; ent = ent->next)
+            if (!ent->robots)
+                e = fn(ctx, ent->url);
+    }
+    return e;
+}

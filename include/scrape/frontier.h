@@ -100,6 +100,12 @@ void frontier_release(struct frontier *f, const struct frontier_job *job);
  * Call once per job, after frontier_release or before it. */
 void frontier_done(struct frontier *f, const struct frontier_job *job);
 
+/* Calls `fn` for every queued URL (not robots.txt jobs) until it returns
+ * an error, which is returned. */
+enum err frontier_each_queued(const struct frontier *f,
+                              enum err (*fn)(void *ctx, const char *url),
+                              void *ctx);
+
 /* URLs queued and not yet handed out. */
 size_t frontier_queued(const struct frontier *f);
 

@@ -125,6 +125,13 @@ Test(crawl, max_pages_is_exact, .fini = finish)
     cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"), 25);
     cr_assert_eq(db_int(&sb, "SELECT pages FROM runs"), 25);
+    /* What the limit left queued is recorded as skipped, not fetched. */
+    cr_assert_gt(db_int(&sb, "SELECT count(*) FROM skipped WHERE reason ="
+                             " 'max-pages'"),
+                 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM skipped s JOIN pages p"
+                             " ON p.url = s.url"),
+                 0);
 }
 
 Test(crawl, depth_limits_the_crawl_to_the_index_links, .fini = finish)
@@ -180,6 +187,18 @@ Test(crawl, other_hosts_are_recorded_not_fetched, .fini = finish)
                  0);
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE url NOT LIKE"
                              " 'http://127.0.0.1:%%'"),
+                 0);
+    /* Why they were not fetched, once each. */
+    cr_assert_eq(db_int(&sb,
+                        "SELECT count(*) FROM skipped WHERE reason ="
+                        " 'another host' AND url LIKE '%s'",
+                        like),
+                 1);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM skipped WHERE reason ="
+                             " 'scheme not http or https'"),
+                 2);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) - count(DISTINCT url) FROM"
+                             " skipped"),
                  0);
 }
 
@@ -588,7 +607,8 @@ Test(crawl, robots_txt_is_fetched_once_and_obeyed, .fini = finish)
                              " '%%/book/20.html' AND reason = 'robots.txt'"),
                  1);
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM skipped WHERE url NOT"
-                             " LIKE '%%/book/2_%%.html'"),
+                             " LIKE '%%/book/2_%%.html' AND reason ="
+                             " 'robots.txt'"),
                  0);
     /* --ignore-robots: neither fetched nor obeyed. */
     cr_assert_eq(run_scrape(&sb, ignore, RUN_TIMEOUT_S, 0), 0);
