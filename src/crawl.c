@@ -259,13 +259,31 @@ static enum err resume_url(void *ctx, const char *url, int depth, bool done)
     return queue_url(c, url, depth, &added);
 }
 
+/* One URL the run being resumed already recorded as skipped. */
+static enum err resume_skipped(void *ctx, const char *url)
+{
+    struct crawl *c = ctx;
+    struct hmap_slot *slot;
+    char *copy;
+    enum err e;
+
+    if (hmap_get(&c->skipped_urls, url))
+        return ERR_OK;
+    if (!(copy = strdup(url)))
+        return ERR_NOMEM;
+    if ((e = hmap_put(&c->skipped_urls, copy, NULL, &slot)))
+        free(copy);
+    return e;
+}
+
 enum err crawl_resume(struct crawl *c, int64_t run_id, const char *mode)
 {
     enum err e;
 
     c->run_id = run_id;
     c->mode = mode;
-    if (!(e = store_run_reopen(c->store, run_id, &c->pages, &c->errors)))
+    if (!(e = store_run_reopen(c->store, run_id, &c->pages, &c->errors)) &&
+        !(e = store_skipped_load(c->store, run_id, resume_skipped, c)))
         e = store_frontier_load(c->store, run_id, resume_url, c);
     if (e)
         snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s",

@@ -702,3 +702,23 @@ enum err store_run_reopen(struct store *s, int64_t run_id, long *pages,
     sqlite3_finalize(st);
     return e;
 }
+
+enum err store_skipped_load(struct store *s, int64_t run_id,
+                            enum err (*fn)(void *ctx, const char *url),
+                            void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    enum err e;
+    int rc = SQLITE_DONE;
+
+    if ((e = store_flush(s)) ||
+        (e = prepare(s, "SELECT url FROM skipped WHERE run_id = ?", &st)))
+        return e;
+    sqlite3_bind_int64(st, 1, run_id);
+    while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        e = fn(ctx, (const char *)sqlite3_column_text(st, 0));
+    if (!e && rc != SQLITE_DONE)
+        e = fail(s, rc, "cannot read skipped URLs");
+    sqlite3_finalize(st);
+    return e;
+}

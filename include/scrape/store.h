@@ -103,6 +103,12 @@ typedef enum err (*store_frontier_fn)(void *ctx, const char *url, int depth,
 enum err store_frontier_load(struct store *s, int64_t run_id,
                              store_frontier_fn fn, void *ctx);
 
+/* Calls `fn` for every URL already in the run's skipped table (a
+ * resumed crawl records each skipped URL once, across sessions). */
+enum err store_skipped_load(struct store *s, int64_t run_id,
+                            enum err (*fn)(void *ctx, const char *url),
+                            void *ctx);
+
 /* Finds the latest run that did not finish ('running': killed, or
  * 'interrupted'): its id in *run_id and its command line in *args (new
  * string, caller frees).  ERR_INVALID (with a message) when there is

@@ -247,6 +247,11 @@ static void kill_and_resume(const char *engine_flag, const char *n)
                  0);
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM fields"), 1500);
     cr_assert_eq(db_int(&sb, "SELECT pages FROM runs"), 1500);
+    /* Skipped links too are recorded once across the sessions. */
+    cr_assert_gt(db_int(&sb, "SELECT count(*) FROM skipped"), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) - count(DISTINCT url) FROM"
+                             " skipped"),
+                 0);
 }
 
 Test(engines, resume_after_kill_multi, .fini = finish)
