@@ -36,6 +36,7 @@ struct crawl {
     struct hmap robots;       /* host:port -> struct robots (owned) */
     struct hmap skipped_urls; /* recorded in skipped (owned keys) */
     long skipped;             /* URLs not fetched on purpose */
+    long abandoned;           /* in flight at a stop: left for --resume */
     int64_t run_id;
     const char *mode;
     long started; /* jobs handed out */
@@ -503,6 +504,12 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
     };
     enum err e;
 
+    /* Cut short by a stop request: not fetched, so no row.  It stays
+     * queued in the journal and --resume fetches it. */
+    if (r->err == ERR_STOPPED && c->stop && *c->stop) {
+        c->abandoned++;
+        return ERR_OK;
+    }
     if (should_retry(c, job, r)) {
         if ((e = frontier_retry(c->frontier, job, retry_at(job, r))))
             return set_fatal(c, e);
@@ -665,6 +672,11 @@ enum err crawl_end(struct crawl *c, const char *status)
                 st.wall_ms / 1000.0,
                 st.wall_ms > 0 ? st.pages * 1000.0 / st.wall_ms : 0.0, status,
                 c->cfg->db_path);
+    if (!c->cfg->quiet && !strcmp(status, "interrupted"))
+        fprintf(stderr,
+                "scrape: %ld transfers were cut short; continue with"
+                " scrape --resume --db %s\n",
+                c->abandoned, c->cfg->db_path);
     return e;
 }
 

@@ -15,7 +15,7 @@
  *   start    crawl_next() gave a job: prepare the transfer, add the handle
  *   collect  the multi handle reported DONE: the response (with its body)
  *            moves to the `done` list and the slot is free at once
- *   abandon  remove the handle; record "interrupted" unless fatal
+ *   abandon  remove the handle; the URL stays queued for --resume
  *
  * --procs runs the same loop with a worker pool: collected responses that
  * need parsing wait in `queue` for an idle worker instead of being parsed

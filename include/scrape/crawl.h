@@ -101,8 +101,9 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
                       const struct response *r, const struct page *pg,
                       const char *parse_error);
 
-/* Records `job` as an error row with reason `why` without a response
- * (abandoned at shutdown). */
+/* Ends `job` without a response because a stop was requested (`why` is
+ * kept for the record of a run that was not stopped): no pages row, and
+ * the URL stays queued in the journal for --resume. */
 enum err crawl_abandon(struct crawl *c, const struct frontier_job *job,
                        const char *why);
 

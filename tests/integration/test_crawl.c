@@ -442,6 +442,13 @@ Test(crawl, sigint_commits_and_exits_130, .fini = finish)
     cr_assert_lt(db_int(&sb, "SELECT count(*) FROM pages"), 5000);
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"),
                  db_int(&sb, "SELECT pages FROM runs"));
+    /* What was not fetched is still queued for --resume; what was is
+     * marked done. */
+    cr_assert_gt(db_int(&sb, "SELECT count(*) FROM frontier WHERE done = 0"),
+                 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages p JOIN frontier f"
+                             " ON f.url = p.url WHERE f.done = 0"),
+                 0);
 }
 
 /* On a terminal (script(1) provides one) scrape draws a progress line;
