@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="pkg-config libcurl4-openssl-dev libxml2-dev libsqlite3-dev \
-libcriterion-dev libmicrohttpd-dev libuchardet-dev zlib1g-dev sqlite3 curl time jq"
+libcriterion-dev libmicrohttpd-dev libuchardet-dev zlib1g-dev sqlite3 curl time jq chromium"
 # `deps.sh fuzz`: clang with libFuzzer as well (make fuzz only).
 if [ "${1:-}" = fuzz ]; then
     PKGS="$PKGS clang libclang-rt-14-dev"

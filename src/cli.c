@@ -458,7 +458,7 @@ void cli_args_free(int argc, char **argv)
     free(argv);
 }
 
-static const char *const subcommands[] = {"stats", "dupes", "export"};
+static const char *const subcommands[] = {"stats", "dupes", "export", "report"};
 
 bool cli_is_subcommand(int argc, char **argv)
 {
@@ -475,6 +475,7 @@ static const char sub_usage[] =
     "       scrape dupes  [--db PATH] [--run N] [--distance K]\n"
     "       scrape export [--db PATH] [--run N] --format jsonl|csv"
     " [-o FILE]\n"
+    "       scrape report [--db PATH] [--run N] [-o FILE]\n"
     "\n"
     "Read a scrape database (read-only; default out/scrape.db) and report\n"
     "on one run (default: the latest).\n"
@@ -482,7 +483,9 @@ static const char sub_usage[] =
     "          the slowest pages, top hosts; the latest run of each mode\n"
     "  dupes   clusters of near-duplicate pages: SimHash fingerprints\n"
     "          within K bits (default 3)\n"
-    "  export  one record per page, --field values as keys or columns\n";
+    "  export  one record per page, --field values as keys or columns\n"
+    "  report  one self-contained HTML page with charts (default\n"
+    "          out/report.html)\n";
 
 enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
                               FILE *out, FILE *err)
@@ -544,6 +547,8 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
                 argv[optind]);
         return CLI_USAGE;
     }
+    if (!strcmp(sub->name, "report") && !sub->output)
+        sub->output = "out/report.html";
     if (!strcmp(sub->name, "export") &&
         (!sub->format ||
          (strcmp(sub->format, "jsonl") && strcmp(sub->format, "csv")))) {

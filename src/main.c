@@ -260,6 +260,8 @@ static int subcommand(int argc, char **argv)
         e = query_stats(q, run_id, out);
     else if (!strcmp(sub.name, "dupes"))
         e = query_dupes(q, run_id, (int)sub.distance, out);
+    else if (!strcmp(sub.name, "report"))
+        e = query_report(q, run_id, out);
     else
         e = query_export(q, run_id,
                          strcmp(sub.format, "csv") ? QUERY_JSONL : QUERY_CSV,

@@ -4,6 +4,7 @@
  *   scrape stats  [--db PATH] [--run N]
  *   scrape dupes  [--db PATH] [--run N] [--distance K]
  *   scrape export [--db PATH] [--run N] --format jsonl|csv [-o FILE]
+ *   scrape report [--db PATH] [--run N] [-o FILE]
  *
  * The database is opened read-only (SQLITE_OPEN_READONLY): a subcommand
  * never writes to what it reads.  Like store.c, this module speaks SQL
@@ -47,6 +48,12 @@ enum query_format { QUERY_JSONL, QUERY_CSV };
 /* Streams one record per page, --field values as keys/columns. */
 enum err query_export(struct query *q, int64_t run_id, enum query_format format,
                       FILE *out);
+
+/* Writes one self-contained HTML page (inline CSS and SVG, no network):
+ * wall time, pages/s and peak memory of the latest run of each mode, the
+ * status breakdown and fetch-latency histogram of `run_id`, and the table
+ * of all runs.  Every bar carries its figure in data-value. */
+enum err query_report(struct query *q, int64_t run_id, FILE *out);
 
 /* The last error's detail (borrowed). */
 const char *query_errmsg(const struct query *q);

@@ -184,3 +184,61 @@ Test(query, clear_errors_and_read_only)
     cr_assert_eq(before.st_mtime, after.st_mtime, "the database was written");
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM runs"), 1);
 }
+
+/* Runs headless Chromium (Debian's, from scripts/deps.sh) on `file`:
+ * with `what` "--dump-dom" its DOM goes to `out`; "--screenshot=PATH"
+ * writes a PNG.  Bounded to 90 s. */
+static int chromium(const char *what, const char *file, const char *out)
+{
+    char cmd[1200];
+
+    snprintf(cmd, sizeof(cmd),
+             "timeout 90 chromium --headless --no-sandbox --disable-gpu"
+             " --no-first-run --disable-background-networking"
+             " --disable-component-update --disable-sync"
+             " --user-data-dir=%s/chromium --window-size=1280,800 %s"
+             " file://%s > %s 2>/dev/null",
+             sb.dir, what, file, out);
+    return system(cmd);
+}
+
+Test(query, report_renders_the_runs_real_figures)
+{
+    char html[192], dom[192], png[192], shot[220], want[200];
+    const char *const args[] = {"report", "-o", html, "--db", sb.db, NULL};
+    char *text, *v;
+    struct stat st;
+
+    snprintf(html, sizeof(html), "%s/report.html", sb.dir);
+    snprintf(dom, sizeof(dom), "%s/dom.html", sb.dir);
+    snprintf(png, sizeof(png), "%s/report.png", sb.dir);
+    cr_assert_eq(sub(args), 0);
+    text = read_file_text(&sb, "report.html");
+    cr_assert_eq(strncmp(text, "<!DOCTYPE html>", 15), 0);
+    cr_assert_not_null(strstr(text, "</html>"));
+    /* Self-contained: nothing is loaded from anywhere. */
+    cr_assert_null(strstr(text, "src="));
+    cr_assert_null(strstr(text, "<link"));
+    cr_assert_null(strstr(text, "@import"));
+    free(text);
+    /* Chromium's DOM holds the charts with the run's real figures. */
+    cr_assert_eq(chromium("--dump-dom", html, dom), 0);
+    text = read_file_text(&sb, "dom.html");
+    v = db_text(&sb,
+                "SELECT printf('data-label=\"multi\" data-value=\"%%.0f\"',"
+                " pages * 1000.0 / max(wall_ms, 1)) FROM runs");
+    cr_assert_not_null(strstr(text, v), "%s not in the DOM", v);
+    free(v);
+    snprintf(want, sizeof(want), "data-label=\"2xx\" data-value=\"%lld\"",
+             db_int(&sb, "SELECT count(*) FROM pages WHERE status = 200"));
+    cr_assert_not_null(strstr(text, want), "%s not in the DOM", want);
+    cr_assert_not_null(strstr(text, "<svg id=\"latency\""));
+    cr_assert_not_null(strstr(text, "<table id=\"runs\">"));
+    free(text);
+    /* And it draws: a 1280x800 screenshot with real content. */
+    snprintf(shot, sizeof(shot), "--screenshot=%s", png);
+    cr_assert_eq(chromium(shot, html, "/dev/null"), 0);
+    cr_assert_eq(stat(png, &st), 0);
+    cr_assert_gt(st.st_size, 10000, "screenshot of %lld bytes",
+                 (long long)st.st_size);
+}
