@@ -421,36 +421,6 @@ Test(crawl, runs_append_to_one_database, .fini = finish)
                  1);
 }
 
-Test(crawl, sigint_commits_and_exits_130, .fini = finish)
-{
-    static const char *const args[] = {"--pages", "5000", "--latency", "100",
-                                       NULL};
-    const char *const run[] = {"-q",   "-d",  "5",      "-c", "8",
-                               "--db", sb.db, sb.seeds, NULL};
-    char *v;
-
-    start(args);
-    seed_index();
-    cr_assert_eq(run_scrape(&sb, run, 15, 1200), 130);
-    v = db_text(&sb, "PRAGMA integrity_check");
-    cr_assert_str_eq(v, "ok");
-    free(v);
-    v = db_text(&sb, "SELECT status FROM runs");
-    cr_assert_str_eq(v, "interrupted");
-    free(v);
-    cr_assert_gt(db_int(&sb, "SELECT count(*) FROM pages"), 8);
-    cr_assert_lt(db_int(&sb, "SELECT count(*) FROM pages"), 5000);
-    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"),
-                 db_int(&sb, "SELECT pages FROM runs"));
-    /* What was not fetched is still queued for --resume; what was is
-     * marked done. */
-    cr_assert_gt(db_int(&sb, "SELECT count(*) FROM frontier WHERE done = 0"),
-                 0);
-    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages p JOIN frontier f"
-                             " ON f.url = p.url WHERE f.done = 0"),
-                 0);
-}
-
 /* On a terminal (script(1) provides one) scrape draws a progress line;
  * into a file or pipe it does not. */
 Test(crawl, progress_line_on_a_terminal_only, .fini = finish)

@@ -176,6 +176,18 @@ static void interrupt_engine(const char *engine_flag, const char *n)
     cr_assert_eq(db_int(&sb, "SELECT count(*) - count(DISTINCT url) FROM"
                              " pages"),
                  0);
+    /* What was not fetched is still queued for --resume; what was is
+     * marked done. */
+    cr_assert_gt(db_int(&sb, "SELECT count(*) FROM frontier WHERE done = 0"),
+                 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages p JOIN frontier f"
+                             " ON f.url = p.url WHERE f.done = 0"),
+                 0);
+}
+
+Test(engines, sigint_multi, .fini = finish)
+{
+    interrupt_engine("-c", "8");
 }
 
 Test(engines, sigint_threads, .fini = finish)
