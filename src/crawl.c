@@ -709,10 +709,3 @@ const volatile sig_atomic_t *crawl_stop_flag(const struct crawl *c)
 {
     return c->stop;
 }
-
-enum err crawl_idle(struct crawl *c)
-{
-    enum err e = store_idle(c->store, CRAWL_IDLE_MS);
-
-    return e ? set_fatal(c, e) : ERR_OK;
-}

@@ -306,11 +306,8 @@ static enum err loop(struct multi *m, const volatile sig_atomic_t *stop)
         /* Slots freed this turn were refilled; wait only when idle.  With
          * nothing in flight this is a sleep until a host's --delay or
          * Retry-After has passed (at most MULTI_POLL_MS). */
-        if (!done) {
-            if ((e = crawl_idle(m->crawl)))
-                return e;
+        if (!done)
             wait_activity(m);
-        }
     }
 }
 

@@ -143,8 +143,6 @@ static void *worker(void *arg)
         }
         if (state == CRAWL_DONE && p->active == 0)
             break;
-        if (crawl_idle(p->crawl) && !p->err)
-            p->err = ERR_DB;
         wait_for_work(p);
         if (crawl_tick(p->crawl, p->active) && !p->err)
             p->err = ERR_DB;

@@ -71,16 +71,9 @@ static const char schema_v5[] =
     " PRIMARY KEY(run_id, url));"
     "ALTER TABLE runs ADD COLUMN args TEXT;";
 
-/* Version 6: full-text search over titles and visible text (FTS5; rowid
- * = pages.id).  SQLite-specific like the rest of this backend (PostgreSQL
- * would use a tsvector). */
-static const char schema_v6[] =
-    "CREATE VIRTUAL TABLE pages_fts USING fts5(title, body,"
-    " tokenize = 'unicode61 remove_diacritics 2', detail = column);";
-
 /* Migration steps, index i takes the schema from version i to i + 1. */
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
-    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6};
+    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5};
 
 /* What two runs must agree on, per page (see store_diff_runs). */
 #define RECORD_COLUMNS                                                         \
@@ -99,7 +92,6 @@ enum stmt_id {
     ST_SKIPPED,
     ST_FRONTIER_ADD,
     ST_FRONTIER_DONE,
-    ST_FTS,
     ST__COUNT
 };
 
@@ -128,19 +120,9 @@ static const char *const stmt_sql[ST__COUNT] = {
                         " VALUES(?, ?, ?)",
     [ST_FRONTIER_DONE] = "UPDATE frontier SET done = 1"
                          " WHERE run_id = ? AND url = ?",
-    [ST_FTS] = "INSERT INTO pages_fts(rowid, title, body) VALUES(?, ?, ?)",
-};
-
-/* A page's text waiting to be indexed (see store_idle). */
-struct fts_item {
-    int64_t id;
-    char *title, *text;
-    struct fts_item *next;
 };
 
 struct store {
-    struct fts_item *fts_head, *fts_tail;
-    size_t fts_pending;
     sqlite3 *db;
     sqlite3_stmt *st[ST__COUNT];
     bool in_batch;
@@ -148,8 +130,6 @@ struct store {
     struct timespec opened; /* when the batch began */
     char msg[512];          /* detail of the last error */
 };
-
-static enum err fts_index_all(struct store *s);
 
 const char *store_errmsg(const struct store *s)
 {
@@ -388,9 +368,7 @@ enum err store_close(struct store *s)
     if (!s)
         return ERR_OK;
     if (s->db) {
-        e = fts_index_all(s);
-        if (!e)
-            e = store_flush(s);
+        e = store_flush(s);
         for (i = 0; i < ST__COUNT; i++)
             sqlite3_finalize(s->st[i]);
         if (!e) {
@@ -399,13 +377,6 @@ enum err store_close(struct store *s)
                                       NULL, NULL);
         }
         sqlite3_close(s->db);
-    }
-    while (s->fts_head) {
-        struct fts_item *it = s->fts_head;
-        s->fts_head = it->next;
-        free(it->title);
-        free(it->text);
-        free(it);
     }
     free(s);
     return e;
@@ -479,7 +450,7 @@ enum err store_run_end(struct store *s, int64_t run_id,
     enum err e;
     int rc;
 
-    if ((e = fts_index_all(s)) || (e = store_flush(s)))
+    if ((e = store_flush(s)))
         return e;
     now_iso(now, sizeof(now));
     rc = bind_text(st, 1, now);
@@ -529,82 +500,6 @@ static int bind_page(sqlite3_stmt *st, int64_t run_id,
     return rc;
 }
 
-/* Indexes the oldest queued page text. */
-static enum err fts_index_one(struct store *s)
-{
-    struct fts_item *it = s->fts_head;
-    sqlite3_stmt *st = s->st[ST_FTS];
-    enum err e;
-    int rc;
-
-    if ((e = batch_begin(s)))
-        return e;
-    rc = sqlite3_bind_int64(st, 1, it->id);
-    rc = rc ? rc : bind_text(st, 2, it->title);
-    rc = rc ? rc : bind_text(st, 3, it->text);
-    e = run(s, st, rc, "cannot index page text");
-    s->fts_head = it->next;
-    if (!s->fts_head)
-        s->fts_tail = NULL;
-    s->fts_pending--;
-    free(it->title);
-    free(it->text);
-    free(it);
-    return e;
-}
-
-static enum err fts_index_all(struct store *s)
-{
-    enum err e = ERR_OK;
-
-    while (s->fts_head && !e)
-        e = fts_index_one(s);
-    return e;
-}
-
-/* Queues a page's title and text for the search index; past the backlog
- * cap the oldest is indexed now (back-pressure when idle time is short). */
-static enum err fts_queue(struct store *s, int64_t id, const char *title,
-                          const char *text)
-{
-    struct fts_item *it = calloc(1, sizeof(*it));
-
-    if (!it || (title && !(it->title = strdup(title))) ||
-        (text && !(it->text = strdup(text)))) {
-        if (it) {
-            free(it->title);
-            free(it);
-        }
-        return ERR_NOMEM;
-    }
-    it->id = id;
-    if (s->fts_tail)
-        s->fts_tail->next = it;
-    else
-        s->fts_head = it;
-    s->fts_tail = it;
-    s->fts_pending++;
-    return s->fts_pending > STORE_FTS_BACKLOG ? fts_index_one(s) : ERR_OK;
-}
-
-enum err store_idle(struct store *s, long budget_ms)
-{
-    struct timespec t0, now;
-    enum err e = ERR_OK;
-
-    if (!s->fts_head)
-        return ERR_OK;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    do {
-        e = fts_index_one(s);
-        clock_gettime(CLOCK_MONOTONIC, &now);
-    } while (!e && s->fts_head &&
-             (now.tv_sec - t0.tv_sec) * 1000 +
-                     (now.tv_nsec - t0.tv_nsec) / 1000000 <
-                 budget_ms);
-    return e;
-}
-
 static enum err put_children(struct store *s, int64_t page_id,
                              const struct page_row *row)
 {
@@ -614,9 +509,6 @@ static enum err put_children(struct store *s, int64_t page_id,
     size_t i;
     int rc;
 
-    if (pg && (pg->title || pg->text) &&
-        (e = fts_queue(s, page_id, pg->title, pg->text)))
-        return e;
     for (i = 0; pg && i < pg->nlinks && !e; i++) {
         st = s->st[ST_LINK];
         rc = sqlite3_bind_int64(st, 1, page_id);

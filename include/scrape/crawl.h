@@ -111,11 +111,6 @@ enum err crawl_abandon(struct crawl *c, const struct frontier_job *job,
  * Call it at least a few times per second. */
 enum err crawl_tick(struct crawl *c, size_t in_flight);
 
-/* The engine is about to wait for the network: lets the store use the
- * idle time (search indexing), for at most CRAWL_IDLE_MS. */
-#define CRAWL_IDLE_MS 2
-enum err crawl_idle(struct crawl *c);
-
 /* Ends the run: final figures into the runs row, summary on stderr
  * unless quiet.  `status` is "done", "interrupted" or "failed". */
 enum err crawl_end(struct crawl *c, const char *status);

@@ -27,7 +27,7 @@
 #define STORE_BATCH_MS    500
 
 /* Schema version this scrape writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -125,16 +125,6 @@ enum err store_run_reopen(struct store *s, int64_t run_id, long *pages,
  * inside the current batch. */
 enum err store_put_skipped(struct store *s, int64_t run_id, const char *url,
                            const char *reason);
-
-/* Page text waits for the search index at most this many pages. */
-#define STORE_FTS_BACKLOG 512
-
-/* Uses idle time: indexes queued page text for full-text search for up
- * to `budget_ms`.  Engines call it when about to wait for the network, so
- * indexing does not delay transfers; store_run_end indexes the rest.
- * (A crawl killed in between leaves at most STORE_FTS_BACKLOG pages out
- * of the index.) */
-enum err store_idle(struct store *s, long budget_ms);
 
 /* Commits the batch when it is full or old; cheap to call often. */
 enum err store_tick(struct store *s);
