@@ -216,41 +216,37 @@ static enum err run_summary(struct query *q, int64_t run_id, FILE *out)
     return e;
 }
 
+/* The per-run lists of `scrape stats`: heading, query, row template. */
+static const struct {
+    const char *heading, *sql, *tmpl;
+} details[] = {
+    {"errors by kind",
+     "SELECT printf('%6d', count(*)), error FROM pages WHERE run_id = ? AND"
+     " error IS NOT NULL GROUP BY error ORDER BY count(*) DESC, error"
+     " LIMIT 20",
+     "    {}  {}\n"},
+    {"skipped by reason",
+     "SELECT printf('%6d', count(*)), reason FROM skipped WHERE run_id = ?"
+     " GROUP BY reason ORDER BY count(*) DESC",
+     "    {}  {}\n"},
+    {"slowest pages",
+     "SELECT printf('%6d', fetch_ms), url FROM pages WHERE run_id = ?"
+     " ORDER BY fetch_ms DESC, id LIMIT 10",
+     "    {} ms  {}\n"},
+    {"top hosts",
+     "SELECT printf('%6d', count(*)), " HOST_SQL " AS host FROM pages"
+     " WHERE run_id = ? GROUP BY host ORDER BY count(*) DESC, host LIMIT 10",
+     "    {}  {}\n"},
+};
+
 static enum err run_details(struct query *q, int64_t run_id, FILE *out)
 {
-    enum err e;
+    enum err e = ERR_OK;
+    size_t i;
 
-    fputs("  errors by kind:\n", out);
-    e = rows(q, out,
-             "SELECT printf('%6d', count(*)), error FROM pages WHERE run_id = "
-             "? AND error"
-             " IS NOT NULL GROUP BY error ORDER BY count(*) DESC, error"
-             " LIMIT 20",
-             run_id, "    {}  {}\n");
-    if (!e) {
-        fputs("  skipped by reason:\n", out);
-        e = rows(q, out,
-                 "SELECT printf('%6d', count(*)), reason FROM skipped WHERE "
-                 "run_id = ?"
-                 " GROUP BY reason ORDER BY count(*) DESC",
-                 run_id, "    {}  {}\n");
-    }
-    if (!e) {
-        fputs("  slowest pages:\n", out);
-        e = rows(q, out,
-                 "SELECT printf('%6d', fetch_ms), url FROM pages"
-                 " WHERE run_id = ?"
-                 " ORDER BY fetch_ms DESC, id LIMIT 10",
-                 run_id, "    {} ms  {}\n");
-    }
-    if (!e) {
-        fputs("  top hosts:\n", out);
-        e = rows(q, out,
-                 "SELECT printf('%6d', count(*)), " HOST_SQL " AS host"
-                 " FROM pages"
-                 " WHERE run_id = ? GROUP BY host ORDER BY count(*) DESC,"
-                 " host LIMIT 10",
-                 run_id, "    {}  {}\n");
+    for (i = 0; i < sizeof(details) / sizeof(details[0]) && !e; i++) {
+        fprintf(out, "  %s:\n", details[i].heading);
+        e = rows(q, out, details[i].sql, run_id, details[i].tmpl);
     }
     return e;
 }

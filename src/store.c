@@ -570,17 +570,28 @@ enum err store_diff_runs(struct store *s, int64_t a, int64_t b, long *differ,
     return e;
 }
 
+/* Binds ?1 = run_id and ?2 = url on `st` inside the current batch (the
+ * three small per-URL writes below share this). */
+static int begin_url_row(struct store *s, sqlite3_stmt *st, int64_t run_id,
+                         const char *url, enum err *e)
+{
+    int rc;
+
+    if ((*e = batch_begin(s)))
+        return SQLITE_ERROR;
+    rc = sqlite3_bind_int64(st, 1, run_id);
+    return rc ? rc : bind_text(st, 2, url);
+}
+
 enum err store_put_skipped(struct store *s, int64_t run_id, const char *url,
                            const char *reason)
 {
     sqlite3_stmt *st = s->st[ST_SKIPPED];
     enum err e;
-    int rc;
+    int rc = begin_url_row(s, st, run_id, url, &e);
 
-    if ((e = batch_begin(s)))
+    if (e)
         return e;
-    rc = sqlite3_bind_int64(st, 1, run_id);
-    rc = rc ? rc : bind_text(st, 2, url);
     rc = rc ? rc : bind_text(st, 3, reason);
     return run(s, st, rc, "cannot insert skipped URL");
 }
@@ -590,12 +601,10 @@ enum err store_frontier_add(struct store *s, int64_t run_id, const char *url,
 {
     sqlite3_stmt *st = s->st[ST_FRONTIER_ADD];
     enum err e;
-    int rc;
+    int rc = begin_url_row(s, st, run_id, url, &e);
 
-    if ((e = batch_begin(s)))
+    if (e)
         return e;
-    rc = sqlite3_bind_int64(st, 1, run_id);
-    rc = rc ? rc : bind_text(st, 2, url);
     rc = rc ? rc : sqlite3_bind_int(st, 3, depth);
     return run(s, st, rc, "cannot journal the frontier");
 }
@@ -604,12 +613,10 @@ enum err store_frontier_done(struct store *s, int64_t run_id, const char *url)
 {
     sqlite3_stmt *st = s->st[ST_FRONTIER_DONE];
     enum err e;
-    int rc;
+    int rc = begin_url_row(s, st, run_id, url, &e);
 
-    if ((e = batch_begin(s)))
+    if (e)
         return e;
-    rc = sqlite3_bind_int64(st, 1, run_id);
-    rc = rc ? rc : bind_text(st, 2, url);
     return run(s, st, rc, "cannot journal the frontier");
 }
 
