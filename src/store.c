@@ -536,10 +536,16 @@ enum err store_put_page(struct store *s, int64_t run_id,
 
     if ((e = batch_begin(s)))
         return e;
-    if ((e = run(s, st, bind_page(st, run_id, row), "cannot insert page")))
+    if ((e = run(s, st, bind_page(st, run_id, row), "cannot insert page")) ||
+        (e = put_children(s, sqlite3_last_insert_rowid(s->db), row))) {
+        /* Never commit half a page: drop the whole batch.  Its URLs are
+         * still queued in the committed frontier journal, so --resume
+         * fetches them again. */
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        s->in_batch = false;
+        s->pending = 0;
         return e;
-    if ((e = put_children(s, sqlite3_last_insert_rowid(s->db), row)))
-        return e;
+    }
     s->pending++;
     return ERR_OK;
 }
