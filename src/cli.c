@@ -458,7 +458,8 @@ void cli_args_free(int argc, char **argv)
     free(argv);
 }
 
-static const char *const subcommands[] = {"stats", "dupes", "export", "report"};
+static const char *const subcommands[] = {"stats", "dupes", "export", "report",
+                                          "search"};
 
 bool cli_is_subcommand(int argc, char **argv)
 {
@@ -476,6 +477,7 @@ static const char sub_usage[] =
     "       scrape export [--db PATH] [--run N] --format jsonl|csv"
     " [-o FILE]\n"
     "       scrape report [--db PATH] [--run N] [-o FILE]\n"
+    "       scrape search [--db PATH] [--run N] [--limit N] QUERY\n"
     "\n"
     "Read a scrape database (read-only; default out/scrape.db) and report\n"
     "on one run (default: the latest).\n"
@@ -485,7 +487,9 @@ static const char sub_usage[] =
     "          within K bits (default 3)\n"
     "  export  one record per page, --field values as keys or columns\n"
     "  report  one self-contained HTML page with charts (default\n"
-    "          out/report.html)\n";
+    "          out/report.html)\n"
+    "  search  full-text search over titles and visible text (FTS5\n"
+    "          syntax: words, OR, NOT, prefix*, title:word), best first\n";
 
 enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
                               FILE *out, FILE *err)
@@ -496,6 +500,7 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
         {"distance", required_argument, NULL, 'k'},
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
+        {"limit", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -505,6 +510,7 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
     sub->name = argv[1];
     sub->db_path = CLI_DEFAULT_DB;
     sub->distance = QUERY_DISTANCE_DEFAULT;
+    sub->limit = QUERY_LIMIT_DEFAULT;
     optind = 2;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
@@ -521,6 +527,13 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
         case 'h':
             fputs(sub_usage, out);
             return CLI_HELP;
+        case 'l':
+            if (!parse_long(optarg, 1, 100000, &sub->limit)) {
+                fprintf(err, "scrape: --limit wants 1 to 100000, got '%s'\n",
+                        optarg);
+                return CLI_USAGE;
+            }
+            break;
         case 'r':
             if (!parse_long(optarg, 1, LONG_MAX, &sub->run)) {
                 fprintf(err, "scrape: --run wants a run number, got '%s'\n",
@@ -541,6 +554,13 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
                     argv[optind - 1]);
             return CLI_USAGE;
         }
+    }
+    if (!strcmp(sub->name, "search")) {
+        if (optind != argc - 1) {
+            fprintf(err, "scrape search: one QUERY wanted (quote it)\n");
+            return CLI_USAGE;
+        }
+        sub->query = argv[optind++];
     }
     if (optind != argc) {
         fprintf(err, "scrape %s: unexpected '%s' (see --help)\n", sub->name,

@@ -18,6 +18,7 @@
 #include "scrape/hmap.h"
 #include "scrape/robots.h"
 #include "scrape/url.h"
+#include "scrape/writer.h"
 
 /* Back-off before the first retry when the server gives no Retry-After
  * (doubled for each further retry), and the longest Retry-After obeyed. */
@@ -30,6 +31,7 @@
 struct crawl {
     const struct config *cfg;
     struct store *store;
+    struct writer *writer; /* owns the store from begin/resume to end */
     const volatile sig_atomic_t *stop;
     struct frontier *frontier;
     struct hmap scope;        /* seed hosts (owned keys) */
@@ -90,6 +92,7 @@ void crawl_free(struct crawl *c)
 
     if (!c)
         return;
+    writer_stop(c->writer, NULL, 0); /* crawl_end was not reached */
     for (i = 0; i < c->scope.cap; i++)
         free((char *)c->scope.slots[i].key);
     hmap_release(&c->scope);
@@ -132,7 +135,7 @@ static enum err add_url(struct crawl *c, const char *url, int depth,
     enum err e = queue_url(c, url, depth, added);
 
     if (!e && *added)
-        e = store_frontier_add(c->store, c->run_id, url, depth);
+        e = writer_frontier_add(c->writer, c->run_id, url, depth);
     return e;
 }
 
@@ -181,7 +184,7 @@ enum err crawl_seed(struct crawl *c, const struct seeds *s)
             return e;
     }
     /* Durable at once: a crawl killed now still resumes from its seeds. */
-    return store_flush(c->store);
+    return writer_flush(c->writer);
 }
 
 /* Starts a new peak-RSS measurement for this process, so each run of a
@@ -242,6 +245,8 @@ enum err crawl_begin(struct crawl *c, const struct run_info *info)
     if (e)
         snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s",
                  store_errmsg(c->store));
+    else if ((e = writer_start(c->store, &c->writer)))
+        snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s", err_str(e));
     start_clocks(c);
     return e;
 }
@@ -289,6 +294,8 @@ enum err crawl_resume(struct crawl *c, int64_t run_id, const char *mode)
     if (e)
         snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s",
                  e == ERR_NOMEM ? err_str(e) : store_errmsg(c->store));
+    else if ((e = writer_start(c->store, &c->writer)))
+        snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s", err_str(e));
     c->started = c->pages;
     start_clocks(c);
     return e;
@@ -315,10 +322,10 @@ static const struct robots *rules_for(const struct crawl *c, const char *url)
 static enum err skip_job(struct crawl *c, const struct frontier_job *job,
                          const char *reason)
 {
-    enum err e = store_put_skipped(c->store, c->run_id, job->url, reason);
+    enum err e = writer_put_skipped(c->writer, c->run_id, job->url, reason);
 
     if (!e)
-        e = store_frontier_done(c->store, c->run_id, job->url);
+        e = writer_frontier_done(c->writer, c->run_id, job->url);
     frontier_release(c->frontier, job);
     frontier_done(c->frontier, job);
     if (e)
@@ -372,7 +379,7 @@ static enum err note_skipped(struct crawl *c, const char *url,
         return e;
     }
     c->skipped++;
-    return store_put_skipped(c->store, c->run_id, url, reason);
+    return writer_put_skipped(c->writer, c->run_id, url, reason);
 }
 
 /* Why link `l` of a page at `depth` is not followed, or NULL when it is
@@ -416,8 +423,13 @@ static enum err follow_links(struct crawl *c, const struct frontier_job *job,
 static enum err set_fatal(struct crawl *c, enum err e)
 {
     c->fatal = true;
-    snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s",
-             e == ERR_NOMEM ? err_str(e) : store_errmsg(c->store));
+    /* Store failures happen on the writer thread, which keeps their
+     * detail; anything else here is an allocation failure. */
+    if (c->writer && writer_status(c->writer))
+        writer_errmsg(c->writer, c->fatal_msg, sizeof(c->fatal_msg));
+    else
+        snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s",
+                 e == ERR_NOMEM ? err_str(e) : store_errmsg(c->store));
     return e;
 }
 
@@ -521,13 +533,13 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
         snprintf(why, sizeof(why), "cannot parse HTML: %s", parse_error);
         row.error = why;
     }
-    if ((e = store_put_page(c->store, c->run_id, &row)))
+    if ((e = writer_put_page(c->writer, c->run_id, &row)))
         return set_fatal(c, e);
     c->pages++;
     c->errors += row.error != NULL;
     if (pg && (e = follow_links(c, job, pg)))
         return set_fatal(c, e);
-    if ((e = store_frontier_done(c->store, c->run_id, job->url)))
+    if ((e = writer_frontier_done(c->writer, c->run_id, job->url)))
         return set_fatal(c, e);
     /* Only now may the next level start: this page's links are queued. */
     frontier_done(c->frontier, job);
@@ -615,7 +627,7 @@ enum err crawl_tick(struct crawl *c, size_t in_flight)
     struct timespec now;
     enum err e;
 
-    if ((e = store_tick(c->store)))
+    if ((e = writer_status(c->writer)))
         return set_fatal(c, e);
     if (!c->progress)
         return ERR_OK;
@@ -646,10 +658,19 @@ enum err crawl_end(struct crawl *c, const char *status)
         frontier_each_queued(c->frontier, skip_for_max_pages, c))
         set_fatal(c, ERR_DB);
     struct run_stats st = {.status = status};
+    char why[sizeof(c->fatal_msg)];
     struct timespec now;
     struct rusage ru;
-    enum err e;
+    enum err e, end_e;
 
+    /* Everything queued is stored before the run's figures are taken:
+     * storing is part of the run's cost. */
+    if ((e = writer_stop(c->writer, why, sizeof(why)))) {
+        c->fatal = true;
+        snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s", why);
+        st.status = "failed";
+    }
+    c->writer = NULL;
     clock_gettime(CLOCK_MONOTONIC, &now);
     getrusage(RUSAGE_SELF, &ru);
     st.pages = c->pages;
@@ -661,17 +682,17 @@ enum err crawl_end(struct crawl *c, const char *status)
     if (c->drawn)
         fputs("\r\x1b[K", stderr);
     c->final = st;
-    e = store_run_end(c->store, c->run_id, &st);
-    if (e)
-        set_fatal(c, e);
+    /* Tried even after a failure: the run should say it failed. */
+    if ((end_e = store_run_end(c->store, c->run_id, &st)) && !e)
+        e = set_fatal(c, end_e);
     if (!c->cfg->quiet)
         fprintf(stderr,
                 "scrape: run %lld (%s): %ld pages, %ld errors in %.2f s "
                 "(%.0f pages/s), %s -> %s\n",
                 (long long)c->run_id, c->mode, st.pages, st.errors,
                 st.wall_ms / 1000.0,
-                st.wall_ms > 0 ? st.pages * 1000.0 / st.wall_ms : 0.0, status,
-                c->cfg->db_path);
+                st.wall_ms > 0 ? st.pages * 1000.0 / st.wall_ms : 0.0,
+                st.status, c->cfg->db_path);
     if (!c->cfg->quiet && !strcmp(status, "interrupted"))
         fprintf(stderr,
                 "scrape: %ld transfers were cut short; continue with"

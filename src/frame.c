@@ -252,7 +252,7 @@ enum err frame_put_page(struct buf *out, const struct page *pg,
         (e = put_cstr(out, pg->canonical)) || (e = put_cstr(out, pg->h1)) ||
         (e = put_cstr(out, pg->charset)) ||
         (e = put_u64(out, (uint64_t)pg->words)) ||
-        (e = put_u64(out, pg->simhash)))
+        (e = put_u64(out, pg->simhash)) || (e = put_cstr(out, pg->text)))
         return e;
     put_u32(b, (uint32_t)pg->nlinks);
     if ((e = buf_add(out, b, 4)))
@@ -327,6 +327,7 @@ enum err frame_get_page(const char *p, size_t n, struct page *pg, bool *parsed,
         pg->charset = take_dup(&c, &nomem);
         pg->words = (long)take_u64(&c);
         pg->simhash = take_u64(&c);
+        pg->text = take_dup(&c, &nomem);
         if (!nomem && !c.bad)
             get_arrays(&c, pg, &nomem);
     }

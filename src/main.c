@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <libxml/parser.h>
@@ -262,6 +263,10 @@ static int subcommand(int argc, char **argv)
         e = query_dupes(q, run_id, (int)sub.distance, out);
     else if (!strcmp(sub.name, "report"))
         e = query_report(q, run_id, out);
+    else if (!strcmp(sub.name, "search"))
+        e = query_search(q, run_id, sub.query, sub.limit,
+                         isatty(fileno(out)) ? "\x1b[1m" : "[",
+                         isatty(fileno(out)) ? "\x1b[0m" : "]", out);
     else
         e = query_export(q, run_id,
                          strcmp(sub.format, "csv") ? QUERY_JSONL : QUERY_CSV,

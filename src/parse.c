@@ -299,6 +299,7 @@ static enum err to_utf8(const char *charset, const char **body, size_t *len,
 struct walk {
     struct page *pg;
     struct simhash sh; /* fingerprint of the visible text so far */
+    struct buf text;   /* visible text so far */
     const char *base;  /* canonical URL links resolve against */
     size_t links_cap;
     enum err err; /* first allocation failure */
@@ -528,8 +529,13 @@ static void walk_tree(struct walk *w, xmlNode *root)
                    (n->type == XML_TEXT_NODE ||
                     n->type == XML_CDATA_SECTION_NODE)) {
             const char *text = (const char *)n->content;
+            size_t len = strlen(text);
             w->pg->words += count_words(text);
-            simhash_add(&w->sh, text, strlen(text));
+            simhash_add(&w->sh, text, len);
+            /* Kept up to the cap; one space keeps nodes apart. */
+            if (w->text.len + len + 1 <= w->text.max &&
+                (buf_add(&w->text, text, len) || buf_add(&w->text, " ", 1)))
+                w->err = ERR_NOMEM;
         }
         /* Leave n, and every ancestor that has no next sibling. */
         for (;;) {
@@ -652,12 +658,20 @@ enum err parse_page(struct parser *p, const char *body, size_t len,
     }
     w.base = base;
     simhash_init(&w.sh);
+    buf_init(&w.text, PARSE_TEXT_MAX);
     walk_tree(&w, xmlDocGetRootElement(doc));
     if ((e = w.err))
         goto out;
     out->simhash = simhash_value(&w.sh);
+    /* Already valid UTF-8 (libxml2 was given UTF-8); whitespace is left
+     * as it is, which the search tokenizer ignores anyway. */
+    if (!(out->text = buf_detach(&w.text, NULL))) {
+        e = ERR_NOMEM;
+        goto out;
+    }
     e = eval_fields(p, doc, out);
 out:
+    buf_release(&w.text);
     free(base);
     free(decoded);
     xmlFreeDoc(doc);
@@ -674,6 +688,7 @@ void page_release(struct page *pg)
     free(pg->canonical);
     free(pg->h1);
     free(pg->charset);
+    free(pg->text);
     for (i = 0; i < pg->nlinks; i++)
         free(pg->links[i].url);
     free(pg->links);

@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "scrape/store.h"
+#include "scrape/utf8.h"
 
 struct query {
     sqlite3 *db;
@@ -853,4 +854,53 @@ enum err query_report(struct query *q, int64_t run_id, FILE *out)
         return e;
     fputs("</body></html>\n", out);
     return ferror(out) ? ERR_IO : ERR_OK;
+}
+
+/* ---- search ---- */
+
+enum err query_search(struct query *q, int64_t run_id, const char *match,
+                      long limit, const char *mark_on, const char *mark_off,
+                      FILE *out)
+{
+    sqlite3_stmt *st = NULL;
+    enum err e;
+    long n = 0;
+    int rc;
+
+    if ((e = prep(q,
+                  "SELECT p.url, coalesce(p.title, ''),"
+                  " snippet(pages_fts, 1, ?4, ?5, '...', 16),"
+                  " printf('%.3g', -bm25(pages_fts, 10.0, 1.0))"
+                  " FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid"
+                  " WHERE pages_fts MATCH ?1 AND p.run_id = ?2"
+                  " ORDER BY bm25(pages_fts, 10.0, 1.0), p.id LIMIT ?3",
+                  &st)))
+        return e;
+    sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, run_id);
+    sqlite3_bind_int64(st, 3, limit);
+    sqlite3_bind_text(st, 4, mark_on, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, mark_off, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *snip = (const char *)sqlite3_column_text(st, 2);
+        /* The index keeps the page's own whitespace: fold it here. */
+        char *folded =
+            utf8_clean(snip ? snip : "", snip ? strlen(snip) : 0, true);
+        n++;
+        fprintf(out, "%s  %s\n    %s\n    score %s\n",
+                (const char *)sqlite3_column_text(st, 0),
+                (const char *)sqlite3_column_text(st, 1), folded ? folded : "",
+                (const char *)sqlite3_column_text(st, 3));
+        free(folded);
+    }
+    if (rc != SQLITE_DONE) {
+        /* FTS5 syntax errors arrive here, as text: the user's to fix. */
+        snprintf(q->msg, sizeof(q->msg), "bad query '%.200s': %s", match,
+                 sqlite3_errmsg(q->db));
+        e = ERR_INVALID;
+    } else {
+        fprintf(out, "%ld page%s\n", n, n == 1 ? "" : "s");
+    }
+    sqlite3_finalize(st);
+    return e;
 }

@@ -71,9 +71,16 @@ static const char schema_v5[] =
     " PRIMARY KEY(run_id, url));"
     "ALTER TABLE runs ADD COLUMN args TEXT;";
 
+/* Version 6: full-text search over titles and visible text (FTS5; rowid
+ * = pages.id).  SQLite-specific like the rest of this backend (PostgreSQL
+ * would use a tsvector). */
+static const char schema_v6[] =
+    "CREATE VIRTUAL TABLE pages_fts USING fts5(title, body,"
+    " tokenize = 'unicode61 remove_diacritics 2', detail = column);";
+
 /* Migration steps, index i takes the schema from version i to i + 1. */
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
-    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5};
+    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6};
 
 /* What two runs must agree on, per page (see store_diff_runs). */
 #define RECORD_COLUMNS                                                         \
@@ -92,6 +99,7 @@ enum stmt_id {
     ST_SKIPPED,
     ST_FRONTIER_ADD,
     ST_FRONTIER_DONE,
+    ST_FTS,
     ST__COUNT
 };
 
@@ -120,6 +128,7 @@ static const char *const stmt_sql[ST__COUNT] = {
                         " VALUES(?, ?, ?)",
     [ST_FRONTIER_DONE] = "UPDATE frontier SET done = 1"
                          " WHERE run_id = ? AND url = ?",
+    [ST_FTS] = "INSERT INTO pages_fts(rowid, title, body) VALUES(?, ?, ?)",
 };
 
 struct store {
@@ -500,6 +509,17 @@ static int bind_page(sqlite3_stmt *st, int64_t run_id,
     return rc;
 }
 
+/* Adds the page's title and visible text to the search index. */
+static enum err put_fts(struct store *s, int64_t page_id, const struct page *pg)
+{
+    sqlite3_stmt *st = s->st[ST_FTS];
+    int rc = sqlite3_bind_int64(st, 1, page_id);
+
+    rc = rc ? rc : bind_text(st, 2, pg->title);
+    rc = rc ? rc : bind_text(st, 3, pg->text);
+    return run(s, st, rc, "cannot index page text");
+}
+
 static enum err put_children(struct store *s, int64_t page_id,
                              const struct page_row *row)
 {
@@ -509,6 +529,8 @@ static enum err put_children(struct store *s, int64_t page_id,
     size_t i;
     int rc;
 
+    if (pg && (pg->title || pg->text) && (e = put_fts(s, page_id, pg)))
+        return e;
     for (i = 0; pg && i < pg->nlinks && !e; i++) {
         st = s->st[ST_LINK];
         rc = sqlite3_bind_int64(st, 1, page_id);

@@ -28,6 +28,7 @@
 #define CLI_MAX_RETRIES         10
 #define CLI_MAX_DELAY_MS        600000
 #define QUERY_DISTANCE_DEFAULT  3
+#define QUERY_LIMIT_DEFAULT     10
 #define CLI_MAX_WORKERS         4096
 
 struct config {
@@ -64,6 +65,8 @@ struct subcommand {
     long distance;      /* dupes */
     const char *format; /* export: "jsonl" or "csv" */
     const char *output; /* export: file, or NULL for stdout */
+    const char *query;  /* search: the FTS5 query */
+    long limit;         /* search: results shown */
 };
 
 /* True when argv[1] names a subcommand. */

@@ -26,6 +26,9 @@
 
 #include "scrape/err.h"
 
+/* Visible text kept per page for search; the rest is still counted. */
+#define PARSE_TEXT_MAX (256 * 1024)
+
 /* Bodies larger than this are not parsed (libxml2 takes an int length). */
 #define PARSE_MAX_BYTES (1024L * 1024 * 1024)
 
@@ -54,6 +57,8 @@ struct page {
     char *canonical;
     char *h1;
     char *charset;    /* encoding the bytes were decoded from */
+    char *text;       /* visible text (UTF-8, raw whitespace), at most
+                         PARSE_TEXT_MAX bytes (for full-text search) */
     long words;       /* visible text, script/style/head excluded */
     uint64_t simhash; /* SimHash of the visible text; 0 when it has none */
     struct link *links;

@@ -5,6 +5,7 @@
  *   scrape dupes  [--db PATH] [--run N] [--distance K]
  *   scrape export [--db PATH] [--run N] --format jsonl|csv [-o FILE]
  *   scrape report [--db PATH] [--run N] [-o FILE]
+ *   scrape search [--db PATH] [--run N] [--limit N] QUERY
  *
  * The database is opened read-only (SQLITE_OPEN_READONLY): a subcommand
  * never writes to what it reads.  Like store.c, this module speaks SQL
@@ -47,6 +48,14 @@ enum query_format { QUERY_JSONL, QUERY_CSV };
 
 /* Streams one record per page, --field values as keys/columns. */
 enum err query_export(struct query *q, int64_t run_id, enum query_format format,
+                      FILE *out);
+
+/* Full-text search (FTS5 over titles and visible text) in run `run_id`:
+ * the best `limit` pages by bm25 (title hits weigh 10x), with a snippet
+ * whose matches are wrapped in `mark_on`/`mark_off`.  A malformed query
+ * is ERR_INVALID with FTS5's message in query_errmsg(). */
+enum err query_search(struct query *q, int64_t run_id, const char *match,
+                      long limit, const char *mark_on, const char *mark_off,
                       FILE *out);
 
 /* Writes one self-contained HTML page (inline CSS and SVG, no network):

@@ -27,7 +27,7 @@
 #define STORE_BATCH_MS    500
 
 /* Schema version this scrape writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store;
 

@@ -689,8 +689,8 @@ Test(crawl, full_disk_is_a_clear_fatal_error, .fini = finish)
 
     start(args);
     seed_index();
-    cr_assert_eq(wait_scrape(start_scrape_fsize(&sb, run, 1024 * 1024), 60, 0),
-                 1);
+    cr_assert_eq(
+        wait_scrape(start_scrape_fsize(&sb, run, 16 * 1024 * 1024), 60, 0), 1);
     err = read_stderr(&sb);
     cr_assert_not_null(strstr(err, "scrape: crawl failed:"), "%s", err);
     cr_assert(strstr(err, "full") || strstr(err, "I/O"), "%s", err);

@@ -242,3 +242,37 @@ Test(query, report_renders_the_runs_real_figures)
     cr_assert_gt(st.st_size, 10000, "screenshot of %lld bytes",
                  (long long)st.st_size);
 }
+
+Test(query, search_finds_and_ranks)
+{
+    const char *const unique[] = {"search", "--db", sb.db, "zanzibar", NULL};
+    const char *const title[] = {"search", "--limit", "3", "--db",
+                                 sb.db,    "42",      NULL};
+    const char *const bad[] = {"search", "--db", sb.db, "AND (", NULL};
+    char *out, *first;
+
+    cr_assert_eq(sub(unique), 0);
+    out = read_file_text(&sb, "stdout.txt");
+    cr_assert_not_null(strstr(out, "/book/42.html"), "%s", out);
+    cr_assert_not_null(strstr(out, "[zanzibar]"), "highlighted: %s", out);
+    cr_assert_not_null(strstr(out, "\n1 page\n"), "only that page: %s", out);
+    free(out);
+    /* "42" is in page 42's title, and in prices and stock counts
+     * elsewhere: the title hit ranks first. */
+    cr_assert_eq(sub(title), 0);
+    out = read_file_text(&sb, "stdout.txt");
+    first = strstr(out, "http://");
+    cr_assert_not_null(first, "%s", out);
+    cr_assert_eq(strncmp(strchr(first + 7, '/'), "/book/42.html ", 14), 0, "%s",
+                 out);
+    free(out);
+    cr_assert_eq(sub(bad), 1);
+    out = read_stderr(&sb);
+    cr_assert_not_null(strstr(out, "bad query"), "%s", out);
+    cr_assert_not_null(strstr(out, "fts5: syntax error"), "%s", out);
+    free(out);
+    /* Every parsed page is in the index. */
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages_fts"),
+                 db_int(&sb, "SELECT count(*) FROM pages WHERE title IS NOT"
+                             " NULL"));
+}

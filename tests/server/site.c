@@ -230,6 +230,9 @@ static void body_text(struct out *o, const struct site_opts *s, unsigned i)
     /* A near-copy says one word more than its original. */
     if (site_text_of(i) != i)
         put(o, "<p>revised</p>\n");
+    /* A word no other page has, for search tests. */
+    if (i == 42)
+        put(o, "<p>zanzibar</p>\n");
     while (o->len + 200 < s->page_size && !o->failed) {
         unsigned n = 20 + next_rand(&seed) % 40, w;
         put_raw(o, "<p>", 3);
