@@ -895,8 +895,15 @@ enum err query_search(struct query *q, int64_t run_id, const char *match,
     }
     if (rc != SQLITE_DONE) {
         /* FTS5 syntax errors arrive here, as text: the user's to fix. */
-        snprintf(q->msg, sizeof(q->msg), "bad query '%.200s': %s", match,
-                 sqlite3_errmsg(q->db));
+        const char *why = sqlite3_errmsg(q->db);
+        /* The index keeps which column a word is in, not where (detail =
+         * column, the cheaper index): say what to type instead. */
+        snprintf(q->msg, sizeof(q->msg), "bad query '%.200s': %s%s", match,
+                 why,
+                 strstr(why, "detail!=full")
+                     ? "; the index has no word positions, search for the"
+                       " words instead (silent AND harbour)"
+                     : "");
         e = ERR_INVALID;
     } else {
         fprintf(out, "%ld page%s\n", n, n == 1 ? "" : "s");
