@@ -46,8 +46,9 @@ SITESRV  = $(BUILD)/sitesrv
         format check-format lint check-headers clean
 
 RAWPEER  = $(BUILD)/rawpeer
+SITEGEN  = $(BUILD)/sitegen
 
-all: scrape $(SITESRV) $(RAWPEER)
+all: scrape $(SITESRV) $(RAWPEER) $(SITEGEN)
 
 deps:
 	@./scripts/deps.sh
@@ -72,6 +73,9 @@ $(BUILD)/tests/%.o: tests/%.c
 
 $(SITESRV): $(BUILD)/tests/server/sitesrv.o $(BUILD)/tests/server/site.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LIBS) -lpthread
+
+$(SITEGEN): $(BUILD)/tests/server/sitegen.o $(BUILD)/tests/server/site.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 $(RAWPEER): $(BUILD)/tests/server/rawpeer.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^

@@ -898,8 +898,7 @@ enum err query_search(struct query *q, int64_t run_id, const char *match,
         const char *why = sqlite3_errmsg(q->db);
         /* The index keeps which column a word is in, not where (detail =
          * column, the cheaper index): say what to type instead. */
-        snprintf(q->msg, sizeof(q->msg), "bad query '%.200s': %s%s", match,
-                 why,
+        snprintf(q->msg, sizeof(q->msg), "bad query '%.200s': %s%s", match, why,
                  strstr(why, "detail!=full")
                      ? "; the index has no word positions, search for the"
                        " words instead (silent AND harbour)"
