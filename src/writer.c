@@ -284,7 +284,11 @@ static enum err enqueue(struct writer *w, struct msg *m)
         w->head = m;
     w->tail = m;
     w->bytes += m->size;
-    pthread_cond_signal(&w->work);
+    /* The writer thread sleeps until there is a worthwhile amount to do
+     * (or WRITER_TICK_MS passes): waking it per record costs a context
+     * switch per record on both sides. */
+    if (w->bytes >= WRITER_WAKE_BYTES || m->kind == MSG_FLUSH)
+        pthread_cond_signal(&w->work);
     pthread_mutex_unlock(&w->lock);
     return ERR_OK;
 }

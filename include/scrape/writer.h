@@ -36,8 +36,11 @@
 /* Bytes of copied records that may wait for the writer thread. */
 #define WRITER_QUEUE_BYTES (4L * 1024 * 1024)
 
-/* How often the idle writer thread commits a batch that has grown old. */
-#define WRITER_TICK_MS 100
+/* Queued bytes that wake the writer thread; below that it works every
+ * WRITER_TICK_MS, which is also how often it commits a batch that has
+ * grown old. */
+#define WRITER_WAKE_BYTES (256L * 1024)
+#define WRITER_TICK_MS    50
 
 struct writer;
 
