@@ -7,7 +7,9 @@
 #   make valgrind   a full crawl of the local site under valgrind
 #   make tsan       --threads and --compare under ThreadSanitizer
 #   make fuzz       libFuzzer on URLs, HTML and seeds (FUZZ_SECONDS each)
-#   make bench      fetch-only ceiling (curl) vs scrape on the local site
+#   make bench      scrape's figures on an nginx-served site: ceiling vs
+#                   curl, I/O- and CPU-bound --compare, targets, 100k scale
+#   make bench-peers scrape vs wget, wget2, Scrapy and curl, same site
 #   make format / check-format / lint / check-headers / clean
 
 CC      ?= cc
@@ -42,13 +44,14 @@ INT_SRC  = $(wildcard tests/integration/*.c)
 SITE_SRC = tests/server/site.c
 SITESRV  = $(BUILD)/sitesrv
 
-.PHONY: all deps demo test test-san test-asan unit integration valgrind tsan fuzz bench \
+.PHONY: all deps demo test test-san test-asan unit integration valgrind tsan fuzz bench bench-peers \
         format check-format lint check-headers clean
 
 RAWPEER  = $(BUILD)/rawpeer
 SITEGEN  = $(BUILD)/sitegen
+FRONTIER_MEM = $(BUILD)/frontier-mem
 
-all: scrape $(SITESRV) $(RAWPEER) $(SITEGEN)
+all: scrape $(SITESRV) $(RAWPEER) $(SITEGEN) $(FRONTIER_MEM)
 
 deps:
 	@./scripts/deps.sh
@@ -76,6 +79,9 @@ $(SITESRV): $(BUILD)/tests/server/sitesrv.o $(BUILD)/tests/server/site.o
 
 $(SITEGEN): $(BUILD)/tests/server/sitegen.o $(BUILD)/tests/server/site.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(FRONTIER_MEM): $(BUILD)/tests/bench/frontier_mem.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(RAWPEER): $(BUILD)/tests/server/rawpeer.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
@@ -151,8 +157,15 @@ tsan:
 	    SANFLAGS="-fsanitize=thread" build/tsan/scrape
 	@./scripts/tsan.sh
 
-bench: all
+bench:
+	@./scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
 	@./scripts/bench.sh
+
+bench-peers:
+	@./scripts/deps.sh peers
+	@$(MAKE) --no-print-directory all
+	@./scripts/bench-peers.sh
 
 FORMAT_FILES = $(wildcard src/*.c include/scrape/*.h tests/*/*.c tests/*/*.h)
 

@@ -1,24 +1,31 @@
 #!/bin/sh
-# `make bench`: three measurements, each in one run of this script.
+# `make bench`: scrape's own figures, each section measured in one run of
+# this script.  The site is the generated bookstore (build/sitegen) served
+# as static files by nginx on 127.0.0.1 (scripts/nginx.sh; per-request
+# latency with the echo module), so the server is never the limit.
 #
-# 1. Ceiling: serves the local site (PAGES pages of ~PAGE_SIZE bytes,
-#    LATENCY ms per request), fetches every URL with `curl --parallel
-#    --parallel-max C` (fetch only, bodies discarded), then crawls the same
-#    list with `scrape --multi -c C --per-host C` (fetch, parse, store).
-#    Each is run RUNS times, alternating; the median run by wall time is
-#    reported: pages/s, CPU seconds (user+sys), peak RSS, and the ratio.
-#    Override with env: PAGES LATENCY PAGE_SIZE C RUNS.
-# 2. I/O-bound profile: 2000 pages of ~20 KB, 50 ms latency, crawled from
-#    the index with `scrape --compare` (threads, multi, procs at 100 in
-#    flight), plus a sequential crawl (--threads 1) of its first 100 pages.
-# 3. CPU-bound profile: 300 pages of ~1 MB nested HTML, no latency, with
-#    `scrape --compare` (2 threads, 2 processes, 32 transfers).
-# SECTIONS="ceiling io cpu" selects which run.
+# ceiling  PAGES (2000) pages of ~PAGE_SIZE (20000) bytes, LATENCY (50) ms:
+#          every URL with `curl --parallel --parallel-max C` (fetch only),
+#          then the same list with `scrape --multi -c C` (fetch, parse,
+#          store); RUNS runs alternating, median by wall time, the ratio.
+# io       I/O-bound profile: 2000 pages of ~20 KB at 50 ms from the index,
+#          `scrape --compare` (threads 100, multi -c 100, procs 2), and a
+#          sequential crawl (--threads 1) of its first 100 pages.
+# cpu      CPU-bound profile: 300 pages of ~1 MB nested HTML, no latency,
+#          `scrape --compare` (2 threads, 2 processes, 32 transfers).
+# targets  the 5000-page site (~22 KB pages) of `make bench-peers`: --multi
+#          and --procs 2 at 0 ms; --multi -c 100 and -c 500 at 50 ms
+#          against curl -Z 100 and the latency bound (100 / 50 ms = 2000
+#          pages/s); peak memory of --multi and --threads 64.
+# scale    100,000 pages of ~4 KB, one --multi run: pages/s over the first
+#          and the last tenth of the crawl (from pages.fetched_at), peak
+#          memory, and the frontier's bytes per queued URL.
+# SECTIONS="ceiling io cpu targets scale" selects which run.
 set -eu
 cd "$(dirname "$0")/.."
-. scripts/site.sh
+. scripts/nginx.sh
 
-SECTIONS=${SECTIONS:-ceiling io cpu}
+SECTIONS=${SECTIONS:-ceiling io cpu targets scale}
 PAGES=${PAGES:-2000}
 LATENCY=${LATENCY:-50}
 PAGE_SIZE=${PAGE_SIZE:-20000}
@@ -27,114 +34,194 @@ RUNS=${RUNS:-3}
 TIME=/usr/bin/time
 
 tmp=$(mktemp -d)
-trap 'site_stop; rm -rf "$tmp"' EXIT INT TERM
+trap 'nginx_stop; rm -rf "$tmp"' EXIT INT TERM
+
+# Writes the site's URL list (/index.html, /book/1.html ..) to $tmp/urls.txt
+# and a curl config fetching each to /dev/null to $tmp/curl.cfg.
+url_list() {
+    {
+        echo "http://127.0.0.1:$NGINX_PORT/index.html"
+        i=1
+        while [ "$i" -lt "$1" ]; do
+            echo "http://127.0.0.1:$NGINX_PORT/book/$i.html"
+            i=$((i + 1))
+        done
+    } >"$tmp/urls.txt"
+    sed 's/.*/url = "&"\noutput = "\/dev\/null"/' "$tmp/urls.txt" \
+        >"$tmp/curl.cfg"
+}
+
+# One crawl of $tmp/seeds.txt into a fresh $tmp/s.db with the given
+# options; prints "pages/s cpu_s peak_MB errors" from its runs row.
+crawl() {
+    rm -f "$tmp/s.db" "$tmp/s.db-wal" "$tmp/s.db-shm"
+    ./scrape -q "$@" --db "$tmp/s.db" "$tmp/seeds.txt"
+    sqlite3 "$tmp/s.db" "SELECT printf('%.0f %.2f %.1f %d',
+        pages * 1000.0 / wall_ms, (cpu_user_ms + cpu_sys_ms) / 1000.0,
+        peak_rss_kb / 1024.0, errors) FROM runs"
+}
+
+# curl -Z over $tmp/curl.cfg with $1 in flight; prints pages/s.
+curl_rate() {
+    "$TIME" -f "%e" -o "$tmp/time" curl -s -Z --parallel-max "$1" \
+        -K "$tmp/curl.cfg" 2>/dev/null
+    awk -v p="$(nginx_pages "$tmp")" '{ printf "%.0f\n", $1 > 0 ? p / $1 : 0 }' \
+        "$tmp/time"
+}
 
 ceiling() {
-site_start 0 --pages "$PAGES" --latency "$LATENCY" --page-size "$PAGE_SIZE"
-base="http://127.0.0.1:$SITE_PORT"
-
-# The site's URL list: /index.html and /book/1.html .. /book/N-1.html.
-{
-    echo "$base/index.html"
-    i=1
-    while [ "$i" -lt "$PAGES" ]; do
-        echo "$base/book/$i.html"
-        i=$((i + 1))
+    nginx_site "$tmp" "$PAGES" "$PAGE_SIZE"
+    nginx_start "$tmp" "$LATENCY"
+    url_list "$PAGES"
+    cp "$tmp/urls.txt" "$tmp/seeds.txt"
+    : >"$tmp/curl.runs"
+    : >"$tmp/scrape.runs"
+    r=0
+    while [ "$r" -lt "$RUNS" ]; do
+        nginx_pages "$tmp" >/dev/null
+        "$TIME" -f "%e %U %S %M" -o "$tmp/time" curl -s --parallel \
+            --parallel-max "$C" -K "$tmp/curl.cfg" 2>/dev/null
+        echo "$(nginx_pages "$tmp") $(cat "$tmp/time")" >>"$tmp/curl.runs"
+        rm -f "$tmp/s.db" "$tmp/s.db-wal" "$tmp/s.db-shm"
+        "$TIME" -f "%e %U %S %M" -o "$tmp/time" ./scrape -q --multi -c "$C" \
+            --per-host "$C" --db "$tmp/s.db" "$tmp/urls.txt"
+        echo "$(sqlite3 "$tmp/s.db" "SELECT count(*) FROM pages WHERE
+              status = 200 AND error IS NULL") $(cat "$tmp/time")" \
+            >>"$tmp/scrape.runs"
+        r=$((r + 1))
     done
-} >"$tmp/urls.txt"
-sed 's/.*/url = "&"\noutput = "\/dev\/null"/' "$tmp/urls.txt" >"$tmp/curl.cfg"
-
-# Prints "pages wall user sys maxrss_kb" for one measured command.
-measure() {
-    _what=$1
-    shift
-    "$TIME" -f "%e %U %S %M" -o "$tmp/time" "$@" >"$tmp/out" 2>"$tmp/err" || {
-        echo "bench: $_what failed:" >&2
-        cat "$tmp/err" >&2
-        exit 1
-    }
-    case $_what in
-    curl) _pages=$(grep -c '^200$' "$tmp/out" || true) ;;
-    scrape) _pages=$(sqlite3 "$tmp/s.db" "SELECT count(*) FROM pages
-                     WHERE run_id = (SELECT max(id) FROM runs)
-                     AND status = 200 AND error IS NULL") ;;
-    esac
-    echo "$_pages $(cat "$tmp/time")"
-}
-
-run_curl() {
-    measure curl curl -s --parallel --parallel-max "$C" -w '%{http_code}\n' \
-        -K "$tmp/curl.cfg"
-}
-
-run_scrape() {
-    measure scrape ./scrape -q --multi -c "$C" --per-host "$C" \
-        --db "$tmp/s.db" "$tmp/urls.txt"
-}
-
-: >"$tmp/curl.runs"
-: >"$tmp/scrape.runs"
-r=0
-while [ "$r" -lt "$RUNS" ]; do
-    run_curl >>"$tmp/curl.runs"
-    run_scrape >>"$tmp/scrape.runs"
-    r=$((r + 1))
-done
-
-# Median run by wall time: "pages wall user sys rss".
-median() {
-    sort -k2 -n "$1" | awk -v n="$RUNS" 'NR == int((n + 1) / 2)'
-}
-cm=$(median "$tmp/curl.runs")
-sm=$(median "$tmp/scrape.runs")
-
-echo "bench: $PAGES pages of ~$PAGE_SIZE bytes, $LATENCY ms latency," \
-    "$C in flight, median of $RUNS runs"
-printf '%-28s %7s %8s %10s %8s %10s\n' tool pages wall_s pages/s cpu_s peak_MB
-for row in "curl --parallel (fetch only)|$cm" "scrape --multi (all work)|$sm"; do
-    name=${row%%|*}
-    set -- ${row#*|}
-    awk -v name="$name" -v p="$1" -v w="$2" -v u="$3" -v s="$4" -v m="$5" \
-        'BEGIN { printf "%-28s %7d %8.2f %10.0f %8.2f %10.1f\n",
-                 name, p, w, (w > 0 ? p / w : 0), u + s, m / 1024 }'
-done
-set -- $cm
-crate=$(awk -v p="$1" -v w="$2" 'BEGIN { print (w > 0 ? p / w : 0) }')
-set -- $sm
-srate=$(awk -v p="$1" -v w="$2" 'BEGIN { print (w > 0 ? p / w : 0) }')
-awk -v s="$srate" -v c="$crate" \
-    'BEGIN { printf "scrape / curl pages/s ratio: %.2f (target >= 0.80)\n",
-             (c > 0 ? s / c : 0) }'
-site_stop
+    nginx_stop
+    cm=$(sort -k2 -n "$tmp/curl.runs" | awk -v n="$RUNS" 'NR == int((n + 1) / 2)')
+    sm=$(sort -k2 -n "$tmp/scrape.runs" | awk -v n="$RUNS" 'NR == int((n + 1) / 2)')
+    echo "bench: $PAGES pages of ~$PAGE_SIZE bytes, $LATENCY ms latency," \
+        "$C in flight, median of $RUNS runs"
+    printf '%-28s %7s %8s %10s %8s %10s\n' tool pages wall_s pages/s cpu_s \
+        peak_MB
+    for row in "curl --parallel (fetch only)|$cm" "scrape --multi (all work)|$sm"; do
+        set -- ${row#*|}
+        awk -v name="${row%%|*}" -v p="$1" -v w="$2" -v u="$3" -v s="$4" \
+            -v m="$5" 'BEGIN { printf "%-28s %7d %8.2f %10.0f %8.2f %10.1f\n",
+                               name, p, w, (w > 0 ? p / w : 0), u + s, m / 1024 }'
+    done
+    set -- $cm
+    crate=$(awk -v p="$1" -v w="$2" 'BEGIN { print (w > 0 ? p / w : 0) }')
+    set -- $sm
+    awk -v p="$1" -v w="$2" -v c="$crate" \
+        'BEGIN { printf "scrape / curl pages/s ratio: %.2f (target >= 0.80)\n",
+                 (c > 0 && w > 0 ? p / w / c : 0) }'
 }
 
 # Crawls the site's index with --compare and the given options.
 compare() {
-    echo "http://127.0.0.1:$SITE_PORT/index.html" >"$tmp/index.txt"
+    echo "http://127.0.0.1:$NGINX_PORT/index.html" >"$tmp/index.txt"
     ./scrape -q --compare "$@" --db "$tmp/compare.db" "$tmp/index.txt"
 }
 
 io_profile() {
     echo
     echo "bench: I/O-bound profile: 2000 pages of ~20 KB, 50 ms latency"
-    site_start 0 --pages 2000 --latency 50 --page-size 20000
+    nginx_site "$tmp" 2000 20000
+    nginx_start "$tmp" 50
     compare -d 4 -c 100 --threads 100 --procs 2 --per-host 100
-    echo "http://127.0.0.1:$SITE_PORT/index.html" >"$tmp/index.txt"
-    ./scrape -q --threads 1 -d 4 --max-pages 100 --per-host 1 \
-        --db "$tmp/seq.db" "$tmp/index.txt"
-    q="SELECT printf('sequential --threads 1 (first 100 pages): %.0f pages/s,"
-    q="$q %.2f s CPU, peak %.1f MB', pages * 1000.0 / wall_ms,"
-    q="$q (cpu_user_ms + cpu_sys_ms) / 1000.0, peak_rss_kb / 1024.0) FROM runs"
-    sqlite3 "$tmp/seq.db" "$q"
-    site_stop
+    echo "http://127.0.0.1:$NGINX_PORT/index.html" >"$tmp/seeds.txt"
+    set -- $(crawl --threads 1 -d 4 --max-pages 100 --per-host 1)
+    echo "sequential --threads 1 (first 100 pages): $1 pages/s, $2 s CPU," \
+        "peak $3 MB"
+    nginx_stop
 }
 
 cpu_profile() {
     echo
     echo "bench: CPU-bound profile: 300 pages of ~1 MB nested HTML, no latency"
-    site_start 0 --pages 300 --page-size 1000000 --nested 1
+    nginx_site "$tmp" 300 1000000 --nested 1
+    nginx_start "$tmp" 0
     compare -d 3 -c 32 --threads 2 --procs 2 --per-host 32
-    site_stop
+    nginx_stop
+}
+
+# Median of $RUNS runs of crawl "$@": "pages/s cpu_s peak_MB errors",
+# the run with the median pages/s.
+crawl_median() {
+    : >"$tmp/med"
+    _r=0
+    while [ "$_r" -lt "$RUNS" ]; do
+        crawl "$@" >>"$tmp/med"
+        _r=$((_r + 1))
+    done
+    sort -n "$tmp/med" | awk -v n="$RUNS" 'NR == int((n + 1) / 2)'
+}
+
+targets() {
+    echo
+    echo "bench: targets on the 5000-page site (~22 KB pages), median of" \
+        "$RUNS runs"
+    nginx_site "$tmp" 5000 22000
+    echo "http://127.0.0.1:$NGINX_PORT/index.html" >"$tmp/seeds.txt"
+    url_list 5000
+    nginx_start "$tmp" 0
+    printf '%-34s %9s %7s %8s %7s\n' "0 ms latency" pages/s cpu_s peak_MB \
+        errors
+    set -- $(crawl_median --multi -d 1000 -c 100 --per-host 100)
+    multi0=$1
+    printf '%-34s %9s %7s %8s %7s\n' "scrape --multi -c 100" "$@"
+    set -- $(crawl_median --procs 2 -d 1000 -c 100 --per-host 100)
+    printf '%-34s %9s %7s %8s %7s\n' "scrape --procs 2 -c 100" "$@"
+    awk -v p="$1" -v m="$multi0" 'BEGIN { printf "--procs 2 / --multi:" \
+        " %.2f (target >= 1.00)\n", m > 0 ? p / m : 0 }'
+    set -- $(crawl_median --threads 64 -d 1000 --per-host 64)
+    printf '%-34s %9s %7s %8s %7s\n' "scrape --threads 64" "$@"
+    echo "memory targets: --multi <= 32 MB, --threads 64 <= 96 MB"
+    nginx_stop
+    nginx_start "$tmp" 50
+    printf '%-34s %9s %7s %8s %7s\n' "50 ms latency" pages/s cpu_s peak_MB \
+        errors
+    : >"$tmp/med"
+    _r=0
+    while [ "$_r" -lt "$RUNS" ]; do
+        curl_rate 100 >>"$tmp/med"
+        _r=$((_r + 1))
+    done
+    curl50=$(sort -n "$tmp/med" | awk -v n="$RUNS" 'NR == int((n + 1) / 2)')
+    printf '%-34s %9s\n' "curl -Z --parallel-max 100 (fetch)" "$curl50"
+    set -- $(crawl_median --multi -d 1000 -c 100 --per-host 100)
+    printf '%-34s %9s %7s %8s %7s\n' "scrape --multi -c 100" "$@"
+    awk -v p="$1" -v c="$curl50" 'BEGIN { printf "--multi -c 100: %.2f of" \
+        " the latency bound (target >= 0.90), %.2f of curl (target >= 1.00)\n",
+        p / 2000, c > 0 ? p / c : 0 }'
+    set -- $(crawl_median --multi -d 1000 -c 500 --per-host 500)
+    printf '%-34s %9s %7s %8s %7s\n' "scrape --multi -c 500" "$@"
+    nginx_stop
+}
+
+scale() {
+    echo
+    echo "bench: scale: 100,000 pages of ~4 KB, no latency, one --multi run"
+    nginx_site "$tmp" 100000 4000
+    nginx_start "$tmp" 0
+    echo "http://127.0.0.1:$NGINX_PORT/index.html" >"$tmp/seeds.txt"
+    nginx_pages "$tmp" >/dev/null
+    set -- $(crawl --multi -d 1000 -c 100 --per-host 100)
+    echo "scrape --multi -c 100: $1 pages/s, $2 s CPU, peak $3 MB" \
+        "(target <= 64 MB), $4 errors, $(nginx_pages "$tmp") pages in the" \
+        "server's log"
+    nginx_stop
+    # Pages/s over the first and the last tenth of the rows, by fetch time.
+    sqlite3 "$tmp/s.db" "
+        WITH o AS (SELECT julianday(fetched_at) * 86400.0 AS t,
+                          row_number() OVER (ORDER BY fetched_at, id) AS n
+                   FROM pages),
+             c AS (SELECT count(*) / 10 AS k, count(*) AS n FROM pages),
+             f AS (SELECT k / ((SELECT t FROM o WHERE n = c.k) -
+                               (SELECT t FROM o WHERE n = 1)) AS first,
+                          k / ((SELECT t FROM o WHERE n = c.n) -
+                               (SELECT t FROM o WHERE n = c.n - c.k + 1))
+                              AS last FROM c)
+        SELECT printf('first tenth %.0f pages/s, last tenth %.0f pages/s:'
+                      || ' last / first %.2f (target >= 0.80)',
+                      first, last, last / first) FROM f"
+    ls -l "$tmp/s.db" | awk '{ printf "database: %.1f MB\n", $5 / 1048576 }'
+    build/frontier-mem 100000
+    rm -rf "$tmp/site"
 }
 
 for section in $SECTIONS; do
@@ -142,6 +229,8 @@ for section in $SECTIONS; do
     ceiling) ceiling ;;
     io) io_profile ;;
     cpu) cpu_profile ;;
+    targets) targets ;;
+    scale) scale ;;
     *) echo "bench: unknown section '$section'" >&2; exit 2 ;;
     esac
 done

@@ -1,7 +1,8 @@
 # Sourced by the benchmark scripts: the static bookstore site behind nginx
 # on 127.0.0.1, with its own config, pid, logs and temp directories, so it
 # never touches the system's nginx.
-#   nginx_site DIR PAGES PAGE_SIZE   writes the site into DIR/site for a
+#   nginx_site DIR PAGES PAGE_SIZE [sitegen args...]
+#                                    writes the site into DIR/site for a
 #                                    free port; sets NGINX_PORT
 #   nginx_start DIR LATENCY_MS       serves it (LATENCY_MS > 0: every
 #                                    request waits that long first, with
@@ -22,11 +23,15 @@ nginx_free_port() {
 
 nginx_site() {
     NGINX_PORT=$(nginx_free_port)
-    rm -rf "$1/site"
-    "$SITEGEN" --out "$1/site" --port "$NGINX_PORT" --pages "$2" \
-        --page-size "$3"
+    _dir=$1
+    _pages=$2
+    _size=$3
+    shift 3
+    rm -rf "$_dir/site"
+    "$SITEGEN" --out "$_dir/site" --port "$NGINX_PORT" --pages "$_pages" \
+        --page-size "$_size" "$@"
     # nginx's workers may run as nobody: the tree must be readable.
-    chmod -R a+rX "$1"
+    chmod -R a+rX "$_dir"
 }
 
 nginx_start() {
@@ -43,6 +48,7 @@ nginx_start() {
     cat >"$_dir/nginx.conf" <<CONF
 load_module $NGINX_ECHO;
 worker_processes 1;
+worker_rlimit_nofile 16384;
 pid $_dir/nginx.pid;
 error_log $_dir/error.log warn;
 events { worker_connections 8192; multi_accept on; }
@@ -59,7 +65,7 @@ http {
     tcp_nopush on;
     keepalive_requests 1000000;
     keepalive_timeout 60s;
-    open_file_cache max=200000 inactive=60s;
+    open_file_cache max=1000 inactive=60s;
     server {
         listen 127.0.0.1:$NGINX_PORT backlog=4096;
         root $_dir/site;

@@ -3,6 +3,7 @@
  * files, for the benchmark's nginx (scripts/bench-site.sh).
  *
  *   sitegen --out DIR --port P [--pages N] [--fanout K] [--page-size B]
+ *           [--nested 0|1]
  *
  * Writes DIR/index.html, DIR/book/1.html .. DIR/book/N-1.html and
  * DIR/robots.txt (allows everything), the same bytes sitesrv would serve
@@ -53,6 +54,8 @@ static int parse_args(int argc, char **argv, struct site_opts *o,
             o->fanout = (unsigned)v;
         else if (!strcmp(argv[i], "--page-size") && v <= 64L * 1024 * 1024)
             o->page_size = (size_t)v;
+        else if (!strcmp(argv[i], "--nested") && v <= 1)
+            o->nested = (int)v;
         else
             return -1;
     }
@@ -69,7 +72,7 @@ int main(int argc, char **argv)
 
     if (parse_args(argc, argv, &o, &out)) {
         fprintf(stderr, "usage: sitegen --out DIR --port P [--pages N]"
-                        " [--fanout K] [--page-size B]\n");
+                        " [--fanout K] [--page-size B] [--nested 0|1]\n");
         return 2;
     }
     snprintf(path, sizeof(path), "%s/book", out);
