@@ -270,6 +270,13 @@ static enum err configure(struct store *s)
     enum err e;
 
     sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+    /* 16 KB pages for a new file (an existing one keeps its own): a
+     * stored page with its text spans a few database pages instead of
+     * ~20, and the writer makes 4x fewer pread/pwrite calls (measured:
+     * -7..10 % CPU per crawl).  Must precede the switch to WAL. */
+    if ((e = exec(s, "PRAGMA page_size = " STORE_PAGE_SIZE,
+                  "cannot set the page size")))
+        return e;
     if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) ==
             SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW)

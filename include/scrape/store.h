@@ -26,6 +26,10 @@
 #define STORE_BATCH_PAGES 256
 #define STORE_BATCH_MS    500
 
+/* Database page size of files scrape creates (a string: it goes into a
+ * PRAGMA). */
+#define STORE_PAGE_SIZE "16384"
+
 /* Schema version this scrape writes (PRAGMA user_version). */
 #define STORE_SCHEMA_VERSION 6
 

@@ -159,7 +159,7 @@ Test(store, invalid_utf8_from_servers_is_repaired)
     free(v);
 }
 
-Test(store, wal_mode_and_schema_version)
+Test(store, wal_mode_schema_version_and_page_size)
 {
     struct store *s = open_store();
     char *v;
@@ -169,6 +169,7 @@ Test(store, wal_mode_and_schema_version)
     cr_assert_str_eq(v, "wal");
     free(v);
     cr_assert_eq(query_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    cr_assert_eq(query_int("PRAGMA page_size"), atoi(STORE_PAGE_SIZE));
 }
 
 Test(store, refuses_a_database_that_is_not_ours)
