@@ -169,7 +169,8 @@ Test(store, wal_mode_schema_version_and_page_size)
     cr_assert_str_eq(v, "wal");
     free(v);
     cr_assert_eq(query_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
-    cr_assert_eq(query_int("PRAGMA page_size"), atoi(STORE_PAGE_SIZE));
+    cr_assert_eq(query_int("PRAGMA page_size"),
+                 strtol(STORE_PAGE_SIZE, NULL, 10));
 }
 
 Test(store, refuses_a_database_that_is_not_ours)
