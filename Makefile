@@ -182,7 +182,7 @@ lint:
 check-headers:
 	@for h in include/scrape/*.h; do \
 	    echo "#include \"scrape/$${h##*/}\"" | \
-	    $(CC) $(ALL_CFLAGS) -x c -fsyntax-only - || exit 1; \
+	    $(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -x c -fsyntax-only - || exit 1; \
 	done; echo "headers: each compiles alone"
 
 clean:

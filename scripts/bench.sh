@@ -65,7 +65,7 @@ crawl() {
 curl_rate() {
     "$TIME" -f "%e" -o "$tmp/time" curl -s -Z --parallel-max "$1" \
         -K "$tmp/curl.cfg" 2>/dev/null
-    awk -v p="$(nginx_pages "$tmp")" '{ printf "%.0f\n", $1 > 0 ? p / $1 : 0 }' \
+    awk -v p="$(nginx_pages "$tmp")" '{ printf "%.0f\n", ($1 > 0 ? p / $1 : 0) }' \
         "$tmp/time"
 }
 
