@@ -137,10 +137,10 @@ for lat in $LATENCIES; do
         done
         # This run's ratios to scrape --multi, then one table row per tool:
         # "tool pages wall pages/s cpu rss_mb ratio".
-        awk '{ rate[$1] = $3 > 0 ? $2 / $3 : 0; line[NR] = $0; t[NR] = $1 }
+        awk '{ rate[$1] = ($3 > 0 ? $2 / $3 : 0); line[NR] = $0; t[NR] = $1 }
              END { for (i = 1; i <= NR; i++) {
                        split(line[i], f, " ")
-                       ratio = rate["scrape"] > 0 ? rate[f[1]] / rate["scrape"] : 0
+                       ratio = (rate["scrape"] > 0 ? rate[f[1]] / rate["scrape"] : 0)
                        printf "%s %d %.2f %.0f %.2f %.1f %.2f\n", f[1], f[2],
                               f[3], rate[f[1]], f[4], f[5] / 1024, ratio } }' \
             "$dir/runs" >>"$dir/table"

@@ -167,7 +167,7 @@ targets() {
     set -- $(crawl_median --procs 2 -d 1000 -c 100 --per-host 100)
     printf '%-34s %9s %7s %8s %7s\n' "scrape --procs 2 -c 100" "$@"
     awk -v p="$1" -v m="$multi0" 'BEGIN { printf "--procs 2 / --multi:" \
-        " %.2f (target >= 1.00)\n", m > 0 ? p / m : 0 }'
+        " %.2f (target >= 1.00)\n", (m > 0 ? p / m : 0) }'
     set -- $(crawl_median --threads 64 -d 1000 --per-host 64)
     printf '%-34s %9s %7s %8s %7s\n' "scrape --threads 64" "$@"
     echo "memory targets: --multi <= 32 MB, --threads 64 <= 96 MB"
@@ -187,7 +187,7 @@ targets() {
     printf '%-34s %9s %7s %8s %7s\n' "scrape --multi -c 100" "$@"
     awk -v p="$1" -v c="$curl50" 'BEGIN { printf "--multi -c 100: %.2f of" \
         " the latency bound (target >= 0.90), %.2f of curl (target >= 1.00)\n",
-        p / 2000, c > 0 ? p / c : 0 }'
+        p / 2000, (c > 0 ? p / c : 0) }'
     set -- $(crawl_median --multi -d 1000 -c 500 --per-host 500)
     printf '%-34s %9s %7s %8s %7s\n' "scrape --multi -c 500" "$@"
     nginx_stop

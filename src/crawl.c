@@ -245,7 +245,7 @@ enum err crawl_begin(struct crawl *c, const struct run_info *info)
     if (e)
         snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s",
                  store_errmsg(c->store));
-    else if ((e = writer_start(c->store, &c->writer)))
+    else if ((e = writer_start(c->store, page_fingerprint, &c->writer)))
         snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s", err_str(e));
     start_clocks(c);
     return e;
@@ -294,7 +294,7 @@ enum err crawl_resume(struct crawl *c, int64_t run_id, const char *mode)
     if (e)
         snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s",
                  e == ERR_NOMEM ? err_str(e) : store_errmsg(c->store));
-    else if ((e = writer_start(c->store, &c->writer)))
+    else if ((e = writer_start(c->store, page_fingerprint, &c->writer)))
         snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s", err_str(e));
     c->started = c->pages;
     start_clocks(c);

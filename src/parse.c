@@ -298,9 +298,8 @@ static enum err to_utf8(const char *charset, const char **body, size_t *len,
 /* Per-document walk state. */
 struct walk {
     struct page *pg;
-    struct simhash sh; /* fingerprint of the visible text so far */
-    struct buf text;   /* visible text so far */
-    const char *base;  /* canonical URL links resolve against */
+    struct buf text;  /* visible text so far */
+    const char *base; /* canonical URL links resolve against */
     size_t links_cap;
     enum err err; /* first allocation failure */
 };
@@ -531,7 +530,6 @@ static void walk_tree(struct walk *w, xmlNode *root)
             const char *text = (const char *)n->content;
             size_t len = strlen(text);
             w->pg->words += count_words(text);
-            simhash_add(&w->sh, text, len);
             /* Kept up to the cap; one space keeps nodes apart. */
             if (w->text.len + len + 1 <= w->text.max &&
                 (buf_add(&w->text, text, len) || buf_add(&w->text, " ", 1)))
@@ -657,12 +655,10 @@ enum err parse_page(struct parser *p, const char *body, size_t len,
         goto out;
     }
     w.base = base;
-    simhash_init(&w.sh);
     buf_init(&w.text, PARSE_TEXT_MAX);
     walk_tree(&w, xmlDocGetRootElement(doc));
     if ((e = w.err))
         goto out;
-    out->simhash = simhash_value(&w.sh);
     /* Already valid UTF-8 (libxml2 was given UTF-8); whitespace is left
      * as it is, which the search tokenizer ignores anyway. */
     if (!(out->text = buf_detach(&w.text, NULL))) {
@@ -676,6 +672,16 @@ out:
     free(decoded);
     xmlFreeDoc(doc);
     return e;
+}
+
+void page_fingerprint(struct page *pg)
+{
+    struct simhash sh;
+
+    simhash_init(&sh);
+    if (pg->text)
+        simhash_add(&sh, pg->text, strlen(pg->text));
+    pg->simhash = simhash_value(&sh);
 }
 
 void page_release(struct page *pg)

@@ -44,6 +44,7 @@ struct msg {
 
 struct writer {
     struct store *store;
+    writer_prepare_fn prepare;
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t work;  /* the writer thread waits for records */
@@ -187,10 +188,12 @@ static void fail(struct writer *w, enum err e)
              e == ERR_NOMEM ? err_str(e) : store_errmsg(w->store));
 }
 
-static enum err apply(struct writer *w, const struct msg *m)
+static enum err apply(struct writer *w, struct msg *m)
 {
     switch (m->kind) {
     case MSG_PAGE:
+        if (w->prepare && m->row.page)
+            w->prepare(&m->page);
         return store_put_page(w->store, m->run_id, &m->row);
     case MSG_SKIPPED:
         return store_put_skipped(w->store, m->run_id, m->url, m->reason);
@@ -296,7 +299,8 @@ static enum err enqueue(struct writer *w, struct msg *m)
     return ERR_OK;
 }
 
-enum err writer_start(struct store *store, struct writer **out)
+enum err writer_start(struct store *store, writer_prepare_fn prepare,
+                      struct writer **out)
 {
     struct writer *w = calloc(1, sizeof(*w));
     sigset_t all, old;
@@ -306,6 +310,7 @@ enum err writer_start(struct store *store, struct writer **out)
     if (!w)
         return ERR_NOMEM;
     w->store = store;
+    w->prepare = prepare;
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->work, NULL);
     pthread_cond_init(&w->space, NULL);

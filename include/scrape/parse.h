@@ -3,9 +3,10 @@
  *
  * parse_page() takes bytes, the page's URL and its Content-Type, and
  * fills a `struct page`: title, meta description, language, canonical
- * link, first h1, word count and SimHash fingerprint of the visible text,
- * every <a href> (resolved and canonicalised where it is http/https), and
- * the user's --field values.
+ * link, first h1, word count and the visible text, every <a href>
+ * (resolved and canonicalised where it is http/https), and the user's
+ * --field values.  The SimHash fingerprint of the text is a separate step
+ * (page_fingerprint), so it can run on another thread.
  * The document is walked once, iteratively, so 200,000 nested elements
  * cannot overflow the stack.
  *
@@ -60,7 +61,8 @@ struct page {
     char *text;       /* visible text (UTF-8, raw whitespace), at most
                          PARSE_TEXT_MAX bytes (for full-text search) */
     long words;       /* visible text, script/style/head excluded */
-    uint64_t simhash; /* SimHash of the visible text; 0 when it has none */
+    uint64_t simhash; /* SimHash of the text (page_fingerprint); 0 when
+                         there is none or it was not computed */
     struct link *links;
     size_t nlinks;
     char **fields; /* nfields values, index-aligned with the specs */
@@ -88,6 +90,14 @@ bool parse_is_html(const char *content_type, const char *body, size_t len);
 enum err parse_page(struct parser *p, const char *body, size_t len,
                     const char *url, const char *content_type,
                     struct page *out);
+
+/* Fills pg->simhash: the SimHash of pg->text, the visible text
+ * parse_page() kept (at most PARSE_TEXT_MAX bytes; text nodes joined with
+ * spaces, so words never run across nodes).  parse_page() leaves simhash
+ * 0: fingerprinting is ~15 % of the cost of a page and needs only the
+ * text, so the crawl runs it on the writer thread, off the thread that
+ * drives the transfers.  Pure; cannot fail. */
+void page_fingerprint(struct page *pg);
 
 /* Frees everything a page owns and zeroes it.  Twice is a no-op. */
 void page_release(struct page *pg);

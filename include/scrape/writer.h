@@ -44,9 +44,15 @@
 
 struct writer;
 
+/* Work on a page that can leave the engine's thread: called on the
+ * writer thread with the writer's own copy, just before it is stored. */
+typedef void (*writer_prepare_fn)(struct page *pg);
+
 /* Starts the writer thread on `store` (borrowed; must outlive the
- * writer).  Returns ERR_NOMEM when the thread cannot be created. */
-enum err writer_start(struct store *store, struct writer **out);
+ * writer); `prepare` (may be NULL) is applied to each page.  Returns
+ * ERR_NOMEM when the thread cannot be created. */
+enum err writer_start(struct store *store, writer_prepare_fn prepare,
+                      struct writer **out);
 
 /* Applies everything queued, commits, stops the thread and frees the
  * writer; the store is the caller's again.  Returns the first error

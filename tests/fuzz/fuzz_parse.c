@@ -47,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     if (parse_page(p, (const char *)data + 1, size - 1, "http://fuzz.test/a/",
                    types[data[0] % 6], &pg) == ERR_OK) {
+        page_fingerprint(&pg);
         check(pg.title);
         check(pg.description);
         check(pg.lang);

@@ -347,6 +347,11 @@ Test(parse, simhash_of_visible_text_only)
                  ERR_OK);
     cr_assert_eq(parse_page(p, c, sizeof(c) - 1, "http://h/", NULL, &pc),
                  ERR_OK);
+    /* parse_page leaves the fingerprint to page_fingerprint. */
+    cr_assert_eq(pa.simhash, 0);
+    page_fingerprint(&pa);
+    page_fingerprint(&pb);
+    page_fingerprint(&pc);
     cr_assert_neq(pa.simhash, 0);
     cr_assert_eq(pa.simhash, pb.simhash);
     cr_assert_neq(pa.simhash, pc.simhash);

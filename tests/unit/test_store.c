@@ -246,12 +246,13 @@ Test(writer, copies_records_and_stores_them_in_order)
         .url = "http://h/", .status = 200, .page = &pg, .fields = fields};
     struct run_info info = {.mode = "multi"};
     struct store *s = open_store();
+    struct page expect = {0};
     struct writer *w;
     int64_t run;
     char *v;
 
     cr_assert_eq(store_run_begin(s, &info, &run), ERR_OK);
-    cr_assert_eq(writer_start(s, &w), ERR_OK);
+    cr_assert_eq(writer_start(s, page_fingerprint, &w), ERR_OK);
     cr_assert_eq(writer_frontier_add(w, run, "http://h/", 0), ERR_OK);
     cr_assert_eq(writer_put_page(w, run, &row), ERR_OK);
     /* The caller's memory is its own again at once. */
@@ -275,6 +276,12 @@ Test(writer, copies_records_and_stores_them_in_order)
     cr_assert_eq(query_int("SELECT count(*) FROM pages_fts"
                            " WHERE pages_fts MATCH 'ledger'"),
                  1);
+    /* The prepare step ran on the writer's copy, before storing. */
+    expect.text = (char *)"spice island ledger";
+    page_fingerprint(&expect);
+    cr_assert_neq(expect.simhash, 0);
+    cr_assert_eq(query_int("SELECT simhash FROM pages"),
+                 (long long)expect.simhash);
     cr_assert_eq(query_int("SELECT done FROM frontier"), 1);
     cr_assert_eq(query_int("SELECT count(*) FROM skipped"), 1);
     cr_assert_eq(writer_stop(w, NULL, 0), ERR_OK);
@@ -301,7 +308,7 @@ Test(writer, back_pressure_loses_nothing)
     text[TEXT - 1] = '\0';
     pg.text = text;
     cr_assert_eq(store_run_begin(s, &info, &run), ERR_OK);
-    cr_assert_eq(writer_start(s, &w), ERR_OK);
+    cr_assert_eq(writer_start(s, NULL, &w), ERR_OK);
     for (i = 0; i < PAGES; i++) {
         snprintf(url, sizeof(url), "http://h/%d", i);
         row.url = url;
@@ -328,7 +335,7 @@ Test(writer, a_store_failure_is_sticky_and_explained)
     int64_t run;
 
     cr_assert_eq(store_run_begin(s, &info, &run), ERR_OK);
-    cr_assert_eq(writer_start(s, &w), ERR_OK);
+    cr_assert_eq(writer_start(s, NULL, &w), ERR_OK);
     cr_assert_eq(writer_put_page(w, run, &good), ERR_OK);
     cr_assert_eq(writer_frontier_done(w, run, "http://h/ok"), ERR_OK);
     cr_assert_eq(writer_flush(w), ERR_OK);
