@@ -106,7 +106,13 @@ run_tool() {
     set -- $(tail -n 1 "$dir/time")
     _rss=$4
     case $_t in
-    scrape*) _rss=$(sqlite3 "$dir/s.db" "SELECT peak_rss_kb FROM runs") ;;
+    scrape*)
+        _rss=$(sqlite3 "$dir/s.db" "SELECT peak_rss_kb FROM runs")
+        # The database must agree with the server's log.
+        _db=$(sqlite3 "$dir/s.db" "SELECT count(*) FROM pages WHERE
+              status = 200 AND error IS NULL")
+        echo "$_t $_db $_pages" >>"$dir/dbcheck"
+        ;;
     esac
     echo "$_t $_pages $1 $(awk -v u="$2" -v s="$3" 'BEGIN { print u + s }') $_rss" \
         >>"$dir/runs"
@@ -125,6 +131,7 @@ for lat in $LATENCIES; do
     sleep 0.2
     nginx_pages "$dir" >/dev/null
     : >"$dir/table"
+    : >"$dir/dbcheck"
     r=1
     while [ "$r" -le "$RUNS" ]; do
         : >"$dir/runs"
@@ -166,4 +173,9 @@ for lat in $LATENCIES; do
             "$(median "$t" 2)" "$(median "$t" 3)" "$(median "$t" 4)" \
             "$(median "$t" 5)" "$(median "$t" 6)" "$(median "$t" 7)"
     done
+    awk '$2 != $3 { bad++; printf "bench-peers: %s stored %d pages, the" \
+             " server logged %d\n", $1, $2, $3 }
+         END { if (!bad && NR) printf "check: every scrape run stored as" \
+                   " many pages as the server logged (%d runs)\n", NR }' \
+        "$dir/dbcheck"
 done
