@@ -55,14 +55,7 @@ trap 'nginx_stop; rm -rf "$dir"' EXIT INT TERM
 nginx_site "$dir" "$PAGES" "$PAGE_SIZE"
 base="http://127.0.0.1:$NGINX_PORT"
 echo "$base/index.html" >"$dir/seeds.txt"
-{
-    echo "$base/index.html"
-    i=1
-    while [ "$i" -lt "$PAGES" ]; do
-        echo "$base/book/$i.html"
-        i=$((i + 1))
-    done
-} | sed 's/.*/url = "&"\noutput = "\/dev\/null"/' >"$dir/curl.cfg"
+nginx_urls "$dir" "$PAGES"
 
 # Runs tool $1 once; appends "tool pages wall cpu rss_kb" to $dir/runs.
 run_tool() {

@@ -36,21 +36,6 @@ TIME=/usr/bin/time
 tmp=$(mktemp -d)
 trap 'nginx_stop; rm -rf "$tmp"' EXIT INT TERM
 
-# Writes the site's URL list (/index.html, /book/1.html ..) to $tmp/urls.txt
-# and a curl config fetching each to /dev/null to $tmp/curl.cfg.
-url_list() {
-    {
-        echo "http://127.0.0.1:$NGINX_PORT/index.html"
-        i=1
-        while [ "$i" -lt "$1" ]; do
-            echo "http://127.0.0.1:$NGINX_PORT/book/$i.html"
-            i=$((i + 1))
-        done
-    } >"$tmp/urls.txt"
-    sed 's/.*/url = "&"\noutput = "\/dev\/null"/' "$tmp/urls.txt" \
-        >"$tmp/curl.cfg"
-}
-
 # One crawl of $tmp/seeds.txt into a fresh $tmp/s.db with the given
 # options; prints "pages/s cpu_s peak_MB errors" from its runs row.
 crawl() {
@@ -72,7 +57,7 @@ curl_rate() {
 ceiling() {
     nginx_site "$tmp" "$PAGES" "$PAGE_SIZE"
     nginx_start "$tmp" "$LATENCY"
-    url_list "$PAGES"
+    nginx_urls "$tmp" "$PAGES"
     cp "$tmp/urls.txt" "$tmp/seeds.txt"
     : >"$tmp/curl.runs"
     : >"$tmp/scrape.runs"
@@ -157,7 +142,7 @@ targets() {
         "$RUNS runs"
     nginx_site "$tmp" 5000 22000
     echo "http://127.0.0.1:$NGINX_PORT/index.html" >"$tmp/seeds.txt"
-    url_list 5000
+    nginx_urls "$tmp" 5000
     nginx_start "$tmp" 0
     printf '%-34s %9s %7s %8s %7s\n' "0 ms latency" pages/s cpu_s peak_MB \
         errors

@@ -7,6 +7,9 @@
 #   nginx_start DIR LATENCY_MS       serves it (LATENCY_MS > 0: every
 #                                    request waits that long first, with
 #                                    the echo module's echo_sleep)
+#   nginx_urls DIR PAGES             the site's URL list in DIR/urls.txt,
+#                                    and DIR/curl.cfg fetching each to
+#                                    /dev/null (curl -K)
 #   nginx_stop                       stops it (the access log stays)
 #   nginx_pages DIR                  200 responses for site pages in the
 #                                    access log, then empties the log
@@ -88,6 +91,18 @@ CONF
         sleep 0.05
     done
     : >"$_dir/access.log"
+}
+
+nginx_urls() {
+    {
+        echo "http://127.0.0.1:$NGINX_PORT/index.html"
+        _i=1
+        while [ "$_i" -lt "$2" ]; do
+            echo "http://127.0.0.1:$NGINX_PORT/book/$_i.html"
+            _i=$((_i + 1))
+        done
+    } >"$1/urls.txt"
+    sed 's/.*/url = "&"\noutput = "\/dev\/null"/' "$1/urls.txt" >"$1/curl.cfg"
 }
 
 nginx_stop() {
