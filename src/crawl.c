@@ -423,13 +423,14 @@ static enum err follow_links(struct crawl *c, const struct frontier_job *job,
 static enum err set_fatal(struct crawl *c, enum err e)
 {
     c->fatal = true;
-    /* Store failures happen on the writer thread, which keeps their
-     * detail; anything else here is an allocation failure. */
+    /* While the writer runs, store failures happen on its thread, which
+     * keeps their detail, and the store is not ours to read. */
     if (c->writer && writer_status(c->writer))
         writer_errmsg(c->writer, c->fatal_msg, sizeof(c->fatal_msg));
     else
         snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s",
-                 e == ERR_NOMEM ? err_str(e) : store_errmsg(c->store));
+                 c->writer || e == ERR_NOMEM ? err_str(e)
+                                             : store_errmsg(c->store));
     return e;
 }
 
