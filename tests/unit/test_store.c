@@ -44,20 +44,19 @@ static long long query_int(const char *sql)
     return v;
 }
 
-static char *query_text(const char *sql)
+/* Asserts that `sql` gives one text value equal to `want`. */
+static void expect_text(const char *sql, const char *want)
 {
     sqlite3 *db;
     sqlite3_stmt *st;
-    char *v;
 
     cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
                  SQLITE_OK);
     cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
     cr_assert_eq(sqlite3_step(st), SQLITE_ROW, "%s", sql);
-    v = strdup((const char *)sqlite3_column_text(st, 0));
+    cr_assert_str_eq((const char *)sqlite3_column_text(st, 0), want, "%s", sql);
     sqlite3_finalize(st);
     sqlite3_close(db);
-    return v;
 }
 
 static struct store *open_store(void)
@@ -98,7 +97,6 @@ Test(store, writes_page_links_and_fields)
     struct run_stats st = {.pages = 1, .wall_ms = 3, .status = "done"};
     struct store *s = open_store();
     int64_t run;
-    char *v;
 
     cr_assert_eq(store_run_begin(s, &info, &run), ERR_OK);
     cr_assert_eq(store_put_page(s, run, &row), ERR_OK);
@@ -109,12 +107,9 @@ Test(store, writes_page_links_and_fields)
     cr_assert_eq(query_int("SELECT outlinks FROM pages"), 2);
     cr_assert_eq(query_int("SELECT count(*) FROM links WHERE followable"), 1);
     cr_assert_eq(query_int("SELECT count(*) FROM fields"), 1);
-    v = query_text("SELECT value FROM fields WHERE name = 'price'");
-    cr_assert_str_eq(v, "£1");
-    free(v);
-    v = query_text("SELECT mode || ':' || status || ':' || pages FROM runs");
-    cr_assert_str_eq(v, "multi:done:1");
-    free(v);
+    expect_text("SELECT value FROM fields WHERE name = 'price'", "£1");
+    expect_text("SELECT mode || ':' || status || ':' || pages FROM runs",
+                "multi:done:1");
 }
 
 Test(store, batches_are_visible_after_flush_and_runs_append)
@@ -149,25 +144,20 @@ Test(store, invalid_utf8_from_servers_is_repaired)
     struct run_info info = {.mode = "multi"};
     struct store *s = open_store();
     int64_t r;
-    char *v;
 
     cr_assert_eq(store_run_begin(s, &info, &r), ERR_OK);
     cr_assert_eq(store_put_page(s, r, &row), ERR_OK);
     cr_assert_eq(store_close(s), ERR_OK);
-    v = query_text("SELECT content_type FROM pages");
-    cr_assert_str_eq(v, "text/html; x=\xEF\xBF\xBD\xEF\xBF\xBD");
-    free(v);
+    expect_text("SELECT content_type FROM pages",
+                "text/html; x=\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
 Test(store, wal_mode_schema_version_and_page_size)
 {
     struct store *s = open_store();
-    char *v;
 
     cr_assert_eq(store_close(s), ERR_OK);
-    v = query_text("PRAGMA journal_mode");
-    cr_assert_str_eq(v, "wal");
-    free(v);
+    expect_text("PRAGMA journal_mode", "wal");
     cr_assert_eq(query_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
     cr_assert_eq(query_int("PRAGMA page_size"),
                  strtol(STORE_PAGE_SIZE, NULL, 10));
@@ -249,7 +239,6 @@ Test(writer, copies_records_and_stores_them_in_order)
     struct page expect = {0};
     struct writer *w;
     int64_t run;
-    char *v;
 
     cr_assert_eq(store_run_begin(s, &info, &run), ERR_OK);
     cr_assert_eq(writer_start(s, page_fingerprint, &w), ERR_OK);
@@ -264,15 +253,10 @@ Test(writer, copies_records_and_stores_them_in_order)
     cr_assert_eq(writer_frontier_done(w, run, "http://h/"), ERR_OK);
     cr_assert_eq(writer_flush(w), ERR_OK);
     /* Committed: another connection sees it while the writer runs. */
-    v = query_text("SELECT title || '|' || url FROM pages");
-    cr_assert_str_eq(v, "Zanzibar notes|http://h/");
-    free(v);
-    v = query_text("SELECT url FROM links");
-    cr_assert_str_eq(v, "http://h/next");
-    free(v);
-    v = query_text("SELECT value FROM fields");
-    cr_assert_str_eq(v, "£3");
-    free(v);
+    expect_text("SELECT title || '|' || url FROM pages",
+                "Zanzibar notes|http://h/");
+    expect_text("SELECT url FROM links", "http://h/next");
+    expect_text("SELECT value FROM fields", "£3");
     cr_assert_eq(query_int("SELECT count(*) FROM pages_fts"
                            " WHERE pages_fts MATCH 'ledger'"),
                  1);
