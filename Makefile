@@ -15,7 +15,7 @@
 CC      ?= cc
 WERROR  ?= 1
 BUILD   ?= build
-PKGS     = libcurl libxml-2.0 sqlite3 uchardet
+PKGS     = libcurl libxml-2.0 sqlite3 uchardet libpcre2-8
 TESTPKGS = criterion libmicrohttpd zlib
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wvla -Wwrite-strings \
@@ -74,11 +74,13 @@ $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Wno-discarded-qualifiers -Itests -c -o $@ $<
 
-$(SITESRV): $(BUILD)/tests/server/sitesrv.o $(BUILD)/tests/server/site.o
+SITE_OBJ = $(BUILD)/tests/server/site.o $(BUILD)/tests/server/quotes.o
+
+$(SITESRV): $(BUILD)/tests/server/sitesrv.o $(SITE_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LIBS) -lpthread
 
-$(SITEGEN): $(BUILD)/tests/server/sitegen.o $(BUILD)/tests/server/site.o
-	$(CC) $(ALL_LDFLAGS) -o $@ $^
+$(SITEGEN): $(BUILD)/tests/server/sitegen.o $(SITE_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LIBS)
 
 $(FRONTIER_MEM): $(BUILD)/tests/bench/frontier_mem.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
@@ -86,10 +88,10 @@ $(FRONTIER_MEM): $(BUILD)/tests/bench/frontier_mem.o $(LIB)
 $(RAWPEER): $(BUILD)/tests/server/rawpeer.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
-$(BUILD)/unit-tests: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/server/site.o $(LIB)
+$(BUILD)/unit-tests: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(SITE_OBJ) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
-$(BUILD)/integration-tests: $(INT_SRC:%.c=$(BUILD)/%.o) $(BUILD)/tests/server/site.o $(LIB)
+$(BUILD)/integration-tests: $(INT_SRC:%.c=$(BUILD)/%.o) $(SITE_OBJ) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
 demo:

@@ -3,11 +3,13 @@
  */
 #include "scrape/cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -15,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "scrape/buf.h"
+#include "scrape/css.h"
 
 enum {
     OPT_MULTI = 256,
@@ -33,6 +36,10 @@ enum {
     OPT_MAX_BYTES,
     OPT_USER_AGENT,
     OPT_FIELD,
+    OPT_ITEM,
+    OPT_INCLUDE,
+    OPT_EXCLUDE,
+    OPT_SITEMAPS,
     OPT_DB,
 };
 
@@ -55,6 +62,10 @@ static const struct option options[] = {
     {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
     {"user-agent", required_argument, NULL, OPT_USER_AGENT},
     {"field", required_argument, NULL, OPT_FIELD},
+    {"item", required_argument, NULL, OPT_ITEM},
+    {"include", required_argument, NULL, OPT_INCLUDE},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"sitemaps", no_argument, NULL, OPT_SITEMAPS},
     {"db", required_argument, NULL, OPT_DB},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -63,10 +74,14 @@ static const struct option options[] = {
 };
 
 static const char usage_text[] =
-    "usage: scrape [OPTIONS] SEEDS\n"
+    "usage: scrape [OPTIONS] SEEDS...\n"
+    "       scrape --resume [--db PATH]\n"
+    "       scrape stats|dupes|export|report|search ... (scrape stats --help)\n"
     "\n"
-    "Crawl the URLs in SEEDS (one per line, '#' comments, '-' = stdin) and\n"
-    "store every page as a record in a SQLite database.\n"
+    "Crawl from SEEDS and store every page, and every item found on it, in\n"
+    "a SQLite database.  Each SEEDS argument is an http:// or https:// URL,\n"
+    "a file of URLs (one per line, '#' comments) or '-' (stdin); several\n"
+    "may be given and mixed: scrape https://example.com/ just works.\n"
     "\n"
     "Engine:\n"
     "      --multi               one thread, one libcurl multi handle"
@@ -84,6 +99,15 @@ static const char usage_text[] =
     "  -d, --depth N             follow links N levels from the seeds"
     " (default 0)\n"
     "      --any-host            follow links to other hosts too\n"
+    "      --include REGEX       follow only links whose absolute URL matches"
+    "\n"
+    "                            (repeatable: any may match; PCRE2 syntax)\n"
+    "      --exclude REGEX       never follow links that match (repeatable);"
+    "\n"
+    "                            seeds are always fetched\n"
+    "      --sitemaps            also seed from each seed host's sitemaps\n"
+    "                            (robots.txt Sitemap: lines, else"
+    " /sitemap.xml)\n"
     "      --max-pages N         stop after N pages (default: no limit)\n"
     "\n"
     "Politeness:\n"
@@ -103,7 +127,19 @@ static const char usage_text[] =
     "      --user-agent STR      (default \"scrape/" SCRAPE_VERSION "\")\n"
     "\n"
     "Records and output:\n"
-    "      --field NAME=XPATH    extra per-page field (repeatable)\n"
+    "      --item SEL            every node SEL selects is one record (an"
+    " item);\n"
+    "                            fields are then evaluated inside each item\n"
+    "      --field NAME=SEL      a field: the first match, absent when none\n"
+    "      --field NAME[]=SEL    a list field: every match, in document"
+    " order\n"
+    "                            (repeatable; per page without --item)\n"
+    "         SEL is css:SELECTOR or xpath:EXPR; unprefixed, it is XPath when"
+    "\n"
+    "         it starts with / ./ ../ ( or @, is '.', or is a function call\n"
+    "         (normalize-space(...)), and CSS otherwise.  CSS adds ::text and"
+    "\n"
+    "         ::attr(NAME), as in Scrapy.\n"
     "      --db PATH             database (default out/scrape.db); runs"
     " append\n"
     "      --resume              continue the last unfinished run in --db"
@@ -130,35 +166,205 @@ static bool parse_long(const char *s, long min, long max, long *out)
     return true;
 }
 
+/* True when a selector without a css:/xpath: prefix is XPath: it starts
+ * with '/', './', '../', '(' or '@', is '.' or '..', or is a function call
+ * such as normalize-space(...).  CSS otherwise. */
+static bool looks_like_xpath(const char *sel)
+{
+    const char *p = sel;
+
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p == '/' || *p == '(' || *p == '@' || !strncmp(p, "./", 2) ||
+        !strncmp(p, "../", 3) || !strcmp(p, ".") || !strcmp(p, ".."))
+        return true;
+    if (!(isalpha((unsigned char)*p) || *p == '_'))
+        return false;
+    while (isalnum((unsigned char)*p) || strchr("_-.:", *p))
+        p++;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return *p == '(';
+}
+
+/* Turns selector `sel` given to `option` into XPath text (*xpath, new
+ * string).  False, with a one-line message, for a bad CSS selector. */
+static bool selector_xpath(const char *option, const char *sel, char **xpath,
+                           FILE *err)
+{
+    char why[CSS_WHY_MAX];
+    const char *body = sel;
+    bool css;
+    size_t pos;
+    enum err e;
+
+    if (!strncmp(sel, "css:", 4)) {
+        css = true;
+        body = sel + 4;
+    } else if (!strncmp(sel, "xpath:", 6)) {
+        css = false;
+        body = sel + 6;
+    } else {
+        css = !looks_like_xpath(sel);
+    }
+    if (!*body) {
+        fprintf(err, "scrape: %s: empty selector\n", option);
+        return false;
+    }
+    if (!css) {
+        *xpath = strdup(body);
+        return *xpath != NULL;
+    }
+    e = css_to_xpath(body, xpath, &pos, why, sizeof(why));
+    if (e == ERR_INVALID)
+        fprintf(err,
+                "scrape: %s: bad CSS selector '%s' at position %zu: %s%s\n",
+                option, body, pos + 1, why,
+                body == sel && strchr(body, '/')
+                    ? " (for XPath, write xpath:EXPR)"
+                    : "");
+    else if (e)
+        fprintf(err, "scrape: %s: %s\n", option, err_str(e));
+    return e == ERR_OK;
+}
+
+/* --field NAME=SEL or NAME[]=SEL. */
 static bool add_field(struct config *cfg, const char *arg, FILE *err)
 {
     const char *eq = strchr(arg, '=');
-    struct field_spec *nf;
-    char *name, *xpath;
-    size_t i;
+    struct field_spec *nf, *f;
+    char option[160];
+    size_t i, n;
+    bool list;
 
     if (!eq || eq == arg || !eq[1]) {
-        fprintf(err, "scrape: --field wants NAME=XPATH, got '%s'\n", arg);
+        fprintf(err, "scrape: --field wants NAME=SELECTOR or NAME[]=SELECTOR,"
+                     " got '%s'\n",
+                arg);
         return false;
     }
-    for (i = 0; i < cfg->nfields; i++) {
-        if (strlen(cfg->fields[i].name) == (size_t)(eq - arg) &&
-            !strncmp(cfg->fields[i].name, arg, (size_t)(eq - arg))) {
-            fprintf(err, "scrape: --field '%.*s' given twice\n",
-                    (int)(eq - arg), arg);
+    n = (size_t)(eq - arg);
+    list = n > 2 && !strncmp(eq - 2, "[]", 2);
+    if (list)
+        n -= 2;
+    for (i = 0; i < n; i++) {
+        /* Names become JSON keys and JSON paths ($."name") in exports. */
+        if ((unsigned char)arg[i] < 0x20 || arg[i] == '"' || arg[i] == '\\' ||
+            arg[i] == '[' || arg[i] == ']') {
+            fprintf(err,
+                    "scrape: --field '%.*s': a name may not contain quotes,"
+                    " backslashes, brackets or control characters\n",
+                    (int)n, arg);
             return false;
         }
     }
-    nf = realloc(cfg->fields, (cfg->nfields + 1) * sizeof(*nf));
+    if (cfg->spec.nfields >= CLI_MAX_LIST) {
+        fprintf(err, "scrape: more than %d --field options\n", CLI_MAX_LIST);
+        return false;
+    }
+    for (i = 0; i < cfg->spec.nfields; i++) {
+        if (strlen(cfg->spec.fields[i].name) == n &&
+            !strncmp(cfg->spec.fields[i].name, arg, n)) {
+            fprintf(err, "scrape: --field '%.*s' given twice\n", (int)n, arg);
+            return false;
+        }
+    }
+    nf = realloc((void *)cfg->spec.fields, (cfg->spec.nfields + 1) * sizeof(*nf));
     if (!nf)
         return false;
-    cfg->fields = nf;
-    name = strndup(arg, (size_t)(eq - arg));
-    xpath = strdup(eq + 1);
-    nf[cfg->nfields].name = name;
-    nf[cfg->nfields].xpath = xpath;
-    cfg->nfields++;
-    return name && xpath;
+    cfg->spec.fields = nf;
+    f = &nf[cfg->spec.nfields];
+    memset(f, 0, sizeof(*f));
+    f->list = list;
+    if (!(f->name = strndup(arg, n)) || !(f->selector = strdup(eq + 1))) {
+        free((char *)f->name);
+        return false;
+    }
+    snprintf(option, sizeof(option), "--field '%s'", f->name);
+    if (!selector_xpath(option, eq + 1, (char **)&f->xpath, err)) {
+        free((char *)f->name);
+        free((char *)f->selector);
+        return false;
+    }
+    cfg->spec.nfields++;
+    return true;
+}
+
+static bool set_item(struct config *cfg, const char *arg, FILE *err)
+{
+    if (cfg->spec.item_xpath) {
+        fprintf(err, "scrape: --item given twice\n");
+        return false;
+    }
+    if (!(cfg->spec.item_selector = strdup(arg)))
+        return false;
+    return selector_xpath("--item", arg, (char **)&cfg->spec.item_xpath, err);
+}
+
+/* Appends a borrowed string to a list option. */
+static bool add_to_list(const char ***list, size_t *n, const char *arg,
+                        const char *option, FILE *err)
+{
+    const char **nl;
+
+    if (*n >= CLI_MAX_LIST) {
+        fprintf(err, "scrape: more than %d %s options\n", CLI_MAX_LIST,
+                option);
+        return false;
+    }
+    if (!(nl = realloc(*list, (*n + 1) * sizeof(*nl))))
+        return false;
+    nl[(*n)++] = arg;
+    *list = nl;
+    return true;
+}
+
+/* True when an item field's XPath starts from the document root ("//x",
+ * "/x", "(//x)[1]", "normalize-space(//x)"): it searches the whole page,
+ * not the item.  Looks for a '/' that begins a path: first in the
+ * expression or after '(', ',' or '|', outside string literals. */
+static bool absolute_xpath(const char *x)
+{
+    char prev = '(', quote = 0;
+
+    for (; *x; x++) {
+        if (quote) {
+            if (*x == quote)
+                quote = 0;
+            continue;
+        }
+        if (*x == '\'' || *x == '"') {
+            quote = *x;
+            prev = 'a';
+            continue;
+        }
+        if (*x == ' ' || *x == '\t' || *x == '\n')
+            continue;
+        if (*x == '/' && strchr("(,|", prev))
+            return true;
+        prev = *x;
+    }
+    return false;
+}
+
+/* Warns about item fields that escape the item (the classic trap). */
+static void warn_absolute_fields(const struct config *cfg, FILE *err)
+{
+    size_t i;
+
+    if (!cfg->spec.item_xpath)
+        return;
+    for (i = 0; i < cfg->spec.nfields; i++) {
+        const struct field_spec *f = &cfg->spec.fields[i];
+        if (absolute_xpath(f->xpath))
+            fprintf(err,
+                    "scrape: warning: --field '%s' is absolute ('%s'): with"
+                    " --item it searches the whole page, not the item;"
+                    " write '.%s' for the item's own\n",
+                    f->name, f->xpath,
+                    f->xpath[strspn(f->xpath, " \t")] == '/' ? f->xpath
+                                                              : "//...");
+    }
 }
 
 /* --threads and --procs take an optional number; accept "--threads 64" as
@@ -268,6 +474,17 @@ static bool apply(struct config *cfg, int opt, const char *arg, FILE *err)
         return cfg->user_agent != NULL;
     case OPT_FIELD:
         return add_field(cfg, arg, err);
+    case OPT_ITEM:
+        return set_item(cfg, arg, err);
+    case OPT_INCLUDE:
+        return add_to_list(&cfg->include, &cfg->ninclude, arg, "--include",
+                           err);
+    case OPT_EXCLUDE:
+        return add_to_list(&cfg->exclude, &cfg->nexclude, arg, "--exclude",
+                           err);
+    case OPT_SITEMAPS:
+        cfg->sitemaps = true;
+        return true;
     case OPT_DB:
         cfg->db_path = arg;
         return true;
@@ -278,6 +495,58 @@ static bool apply(struct config *cfg, int opt, const char *arg, FILE *err)
         return false;
     }
 #undef NUM
+}
+
+bool cli_input_is_url(const char *arg)
+{
+    return !strncasecmp(arg, "http://", 7) || !strncasecmp(arg, "https://", 8);
+}
+
+/* The positional arguments: seeds files, '-' at most once, URLs. */
+static bool check_inputs(struct config *cfg, int n, char **args, FILE *err)
+{
+    struct buf desc;
+    int i, stdin_seen = 0;
+
+    buf_init(&desc, 1 << 20);
+    for (i = 0; i < n; i++) {
+        if (!*args[i]) {
+            fprintf(err, "scrape: empty SEEDS argument\n");
+            goto bad;
+        }
+        if (!strcmp(args[i], "-") && stdin_seen++) {
+            fprintf(err, "scrape: '-' (stdin) given twice\n");
+            goto bad;
+        }
+        if ((i && buf_add(&desc, " ", 1)) || buf_adds(&desc, args[i]))
+            goto bad;
+    }
+    cfg->inputs = args;
+    cfg->ninputs = (size_t)n;
+    if (!(cfg->seeds_desc = buf_detach(&desc, NULL)))
+        goto bad;
+    return true;
+bad:
+    buf_release(&desc);
+    return false;
+}
+
+/* With --item, export keys are url and idx, then the field names. */
+static bool check_item_fields(const struct config *cfg, FILE *err)
+{
+    size_t i;
+
+    for (i = 0; cfg->spec.item_xpath && i < cfg->spec.nfields; i++) {
+        const char *name = cfg->spec.fields[i].name;
+        if (!strcmp(name, "url") || !strcmp(name, "idx")) {
+            fprintf(err,
+                    "scrape: --field '%s': with --item, 'url' and 'idx' are"
+                    " the item's own keys; choose another name\n",
+                    name);
+            return false;
+        }
+    }
+    return true;
 }
 
 enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
@@ -310,13 +579,14 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
     }
     if (cfg->resume && optind == argc)
         return CLI_RUN;
-    if (optind != argc - 1) {
-        fprintf(err, "scrape: %s (see --help)\n",
-                optind == argc ? "no SEEDS file given"
-                               : "more than one SEEDS file given");
+    if (optind == argc) {
+        fprintf(err, "scrape: no SEEDS file or URL given (see --help)\n");
         return CLI_USAGE;
     }
-    cfg->seeds_path = argv[optind];
+    if (!check_inputs(cfg, argc - optind, argv + optind, err) ||
+        !check_item_fields(cfg, err))
+        return CLI_USAGE;
+    warn_absolute_fields(cfg, err);
     if (!(cfg->args_json = cli_args_to_json(argc - 1, argv + 1)))
         return CLI_USAGE;
     if (!cfg->user_agent &&
@@ -329,16 +599,24 @@ void cli_release(struct config *cfg)
 {
     size_t i;
 
-    for (i = 0; i < cfg->nfields; i++) {
-        free((char *)cfg->fields[i].name);
-        free((char *)cfg->fields[i].xpath);
+    for (i = 0; i < cfg->spec.nfields; i++) {
+        free((char *)cfg->spec.fields[i].name);
+        free((char *)cfg->spec.fields[i].xpath);
+        free((char *)cfg->spec.fields[i].selector);
     }
-    free(cfg->fields);
+    free((void *)cfg->spec.fields);
+    free((char *)cfg->spec.item_xpath);
+    free((char *)cfg->spec.item_selector);
+    memset(&cfg->spec, 0, sizeof(cfg->spec));
+    free(cfg->include);
+    free(cfg->exclude);
+    cfg->include = cfg->exclude = NULL;
+    cfg->ninclude = cfg->nexclude = 0;
     free(cfg->user_agent);
     free(cfg->args_json);
+    free(cfg->seeds_desc);
+    cfg->seeds_desc = NULL;
     cfg->args_json = NULL;
-    cfg->fields = NULL;
-    cfg->nfields = 0;
     cfg->user_agent = NULL;
 }
 

@@ -103,7 +103,7 @@ enum err compare_run(const struct config *cfg, const struct seeds *seeds,
         done++;
     }
     fprintf(out, "\ncompare: %s, depth %ld, concurrency %ld, per-host %ld\n",
-            cfg->seeds_path, cfg->depth, cfg->concurrency, cfg->per_host);
+            cfg->seeds_desc, cfg->depth, cfg->concurrency, cfg->per_host);
     print_table(out, cfg, res, done);
     if (done == COMPARE_ENGINES && (e = check(out, store, res, done)))
         snprintf(why, n, "cannot compare the runs: %s", err_str(e));

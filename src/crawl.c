@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "scrape/filter.h"
 #include "scrape/hmap.h"
 #include "scrape/robots.h"
 #include "scrape/url.h"
@@ -37,6 +38,7 @@ struct crawl {
     struct hmap scope;        /* seed hosts (owned keys) */
     struct hmap robots;       /* host:port -> struct robots (owned) */
     struct hmap skipped_urls; /* recorded in skipped (owned keys) */
+    struct url_filter *filter; /* --include/--exclude, NULL for none */
     long skipped;             /* URLs not fetched on purpose */
     long abandoned;           /* in flight at a stop: left for --resume */
     int64_t run_id;
@@ -80,6 +82,14 @@ enum err crawl_new(const struct config *cfg, struct store *store,
         free(c);
         return ERR_NOMEM;
     }
+    /* The patterns were checked at start-up; only memory can fail now. */
+    if (url_filter_new(cfg->include, cfg->ninclude, cfg->exclude,
+                       cfg->nexclude, &c->filter, c->fatal_msg,
+                       sizeof(c->fatal_msg))) {
+        frontier_free(c->frontier);
+        free(c);
+        return ERR_NOMEM;
+    }
     frontier_set_delay(c->frontier, cfg->delay_ms);
     c->progress = !cfg->quiet && isatty(STDERR_FILENO);
     *out = c;
@@ -105,6 +115,7 @@ void crawl_free(struct crawl *c)
         free((char *)c->skipped_urls.slots[i].key);
     hmap_release(&c->skipped_urls);
     frontier_free(c->frontier);
+    url_filter_free(c->filter);
     free(c);
 }
 
@@ -361,7 +372,6 @@ enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job)
     }
 }
 
-/* Queues the page's in-scope links one level deeper. */
 /* Records, once per run, a link that will not be fetched and why. */
 static enum err note_skipped(struct crawl *c, const char *url,
                              const char *reason)
@@ -393,7 +403,11 @@ static const char *skip_reason(const struct crawl *c, const struct link *l,
                                          : "malformed URL";
     if (!in_scope(c, l->url))
         return "another host";
-    if (depth >= c->cfg->depth && !frontier_seen(c->frontier, l->url))
+    if (frontier_seen(c->frontier, l->url))
+        return NULL;
+    if (!url_filter_allows(c->filter, l->url))
+        return "filtered";
+    if (depth >= c->cfg->depth)
         return "depth";
     return NULL;
 }
@@ -513,7 +527,7 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
         .attempts = job->attempts + 1,
         .error = r->err ? r->error : NULL,
         .page = pg,
-        .fields = c->cfg->fields,
+        .spec = &c->cfg->spec,
     };
     enum err e;
 
@@ -532,6 +546,12 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
         return read_robots(c, job, r);
     if (!r->err && parse_error) {
         snprintf(why, sizeof(why), "cannot parse HTML: %s", parse_error);
+        row.error = why;
+    } else if (!r->err && pg && pg->extract_error) {
+        /* The page is kept, and its links followed: only some of its
+         * values are missing, and the row says so. */
+        snprintf(why, sizeof(why), "extraction cut short: %s",
+                 pg->extract_error);
         row.error = why;
     }
     if ((e = writer_put_page(c->writer, c->run_id, &row)))

@@ -313,7 +313,7 @@ static enum err loop(struct multi *m, const volatile sig_atomic_t *stop)
 
 static enum err setup(struct multi *m, const struct config *cfg)
 {
-    const char *bad;
+    char why[256];
     size_t i;
     enum err e;
 
@@ -323,7 +323,7 @@ static enum err setup(struct multi *m, const struct config *cfg)
     m->opts.user_agent = cfg->user_agent;
     m->opts.stop = crawl_stop_flag(m->crawl);
     m->opts.stop_grace_ms = ENGINE_STOP_GRACE_MS;
-    if ((e = parser_new(cfg->fields, cfg->nfields, &m->parser, &bad)))
+    if ((e = parser_new(&cfg->spec, &m->parser, why, sizeof(why))))
         return e;
     m->nslots = (size_t)cfg->concurrency;
     m->slots = calloc(m->nslots, sizeof(*m->slots));

@@ -126,12 +126,12 @@ static void *worker(void *arg)
     struct transfer t;
     struct parser *parser = NULL;
     struct frontier_job job;
-    const char *bad;
+    char why[256];
     enum err e;
 
     e = http_transfer_init(&t, &p->opts);
     if (!e)
-        e = parser_new(p->cfg->fields, p->cfg->nfields, &parser, &bad);
+        e = parser_new(&p->cfg->spec, &parser, why, sizeof(why));
     pthread_mutex_lock(&p->lock);
     if (e && !p->err)
         p->err = e;

@@ -237,6 +237,32 @@ enum err frame_get_job(char *p, size_t n, struct frame_job *job)
     return ERR_OK;
 }
 
+/* The extracted records: u8 items, u32 records, u32 fields, then per
+ * record and field a u32 count and that many strings; then the
+ * extraction error (string or NULL). */
+static enum err put_records(struct buf *out, const struct page *pg)
+{
+    unsigned char b[8];
+    size_t r, f, k, n;
+    enum err e;
+
+    put_u32(b, (uint32_t)pg->nrecords);
+    put_u32(b + 4, (uint32_t)pg->nfields);
+    if ((e = buf_add(out, pg->items ? "\1" : "\0", 1)) ||
+        (e = buf_add(out, b, 8)))
+        return e;
+    for (r = 0; r < pg->nrecords && !e; r++) {
+        for (f = 0; f < pg->nfields && !e; f++) {
+            char *const *v = page_values(pg, r, f, &n);
+            put_u32(b, (uint32_t)n);
+            e = buf_add(out, b, 4);
+            for (k = 0; k < n && !e; k++)
+                e = put_cstr(out, v[k]);
+        }
+    }
+    return e ? e : put_cstr(out, pg->extract_error);
+}
+
 enum err frame_put_page(struct buf *out, const struct page *pg,
                         const char *parse_error)
 {
@@ -263,15 +289,52 @@ enum err frame_put_page(struct buf *out, const struct page *pg,
         if (!(e = put_cstr(out, pg->links[i].url)))
             e = buf_add(out, flags, 2);
     }
-    put_u32(b, (uint32_t)pg->nfields);
-    if (!e)
-        e = buf_add(out, b, 4);
-    for (i = 0; i < pg->nfields && !e; i++)
-        e = put_cstr(out, pg->fields[i]);
-    return e;
+    return e ? e : put_records(out, pg);
 }
 
-/* Decodes the links and fields arrays. */
+/* Decodes the records put_records() wrote. */
+static bool get_records(struct cursor *c, struct page *pg, bool *nomem)
+{
+    const unsigned char *flag = take(c, 1);
+    uint32_t nrec = take_u32(c), nf = take_u32(c), n, k;
+    size_t cells, i;
+
+    /* Each cell takes at least 4 bytes: refuse counts the payload cannot
+     * hold before allocating for them. */
+    if (c->bad || nrec > PARSE_MAX_ITEMS || (nf && nrec > c->left / 4 / nf))
+        return !(c->bad = true);
+    cells = (size_t)nrec * nf;
+    pg->items = *flag != 0;
+    if (nrec || nf) {
+        if (!(pg->off = calloc(cells + 1, sizeof(*pg->off))))
+            return !(*nomem = true);
+        pg->nrecords = nrec;
+        pg->nfields = nf;
+    }
+    for (i = 0; i < cells && !c->bad && !*nomem; i++) {
+        n = take_u32(c);
+        if (c->bad || n > c->left / 4)
+            return !(c->bad = true);
+        if (n) {
+            char **nv = realloc(pg->vals, (pg->nvals + n) * sizeof(*nv));
+            if (!nv)
+                return !(*nomem = true);
+            pg->vals = nv;
+        }
+        for (k = 0; k < n; k++) {
+            pg->vals[pg->nvals] = take_dup(c, nomem);
+            if (!pg->vals[pg->nvals])
+                return !(c->bad = !*nomem); /* NULL is not a value */
+            pg->nvals++;
+        }
+        pg->off[i + 1] = pg->nvals;
+    }
+    if (!c->bad && !*nomem)
+        pg->extract_error = take_dup(c, nomem);
+    return !c->bad && !*nomem;
+}
+
+/* Decodes the links array and the records. */
 static bool get_arrays(struct cursor *c, struct page *pg, bool *nomem)
 {
     uint32_t n = take_u32(c), i;
@@ -293,19 +356,7 @@ static bool get_arrays(struct cursor *c, struct page *pg, bool *nomem)
         pg->links[i].followable = flags[0] != 0;
         pg->links[i].why = (enum err)flags[1];
     }
-    n = take_u32(c);
-    if (*nomem)
-        return false;
-    if (c->bad || n > c->left / 4)
-        return !(c->bad = true);
-    pg->fields = calloc(n ? n : 1, sizeof(*pg->fields));
-    if (!pg->fields)
-        return !(*nomem = true);
-    for (i = 0; i < n && !c->bad && !*nomem; i++) {
-        pg->fields[i] = take_dup(c, nomem);
-        pg->nfields++;
-    }
-    return !c->bad && !*nomem;
+    return !*nomem && get_records(c, pg, nomem);
 }
 
 enum err frame_get_page(const char *p, size_t n, struct page *pg, bool *parsed,

@@ -20,6 +20,7 @@
 #include "scrape/compare.h"
 #include "scrape/crawl.h"
 #include "scrape/engine.h"
+#include "scrape/filter.h"
 #include "scrape/parse.h"
 #include "scrape/query.h"
 #include "scrape/run.h"
@@ -55,17 +56,24 @@ static void install_signals(void)
     sigaction(SIGXFSZ, &sa, NULL);
 }
 
-/* Checks every --field XPath compiles before any transfer starts. */
-static int check_fields(const struct config *cfg)
+/* Checks, before any transfer starts and before the database is opened,
+ * that every --item/--field XPath compiles and every --include/--exclude
+ * pattern is a valid regular expression. */
+static int check_selectors(const struct config *cfg)
 {
+    char why[FILTER_WHY_MAX];
+    struct url_filter *f = NULL;
     struct parser *p = NULL;
-    const char *bad = NULL;
-    enum err e = parser_new(cfg->fields, cfg->nfields, &p, &bad);
+    enum err e = parser_new(&cfg->spec, &p, why, sizeof(why));
 
     parser_free(p);
+    if (!e) {
+        e = url_filter_new(cfg->include, cfg->ninclude, cfg->exclude,
+                           cfg->nexclude, &f, why, sizeof(why));
+        url_filter_free(f);
+    }
     if (e == ERR_INVALID) {
-        fprintf(stderr, "scrape: --field '%s': invalid XPath expression\n",
-                bad);
+        fprintf(stderr, "scrape: %s\n", why);
         return EXIT_USAGE;
     }
     if (e) {
@@ -75,23 +83,60 @@ static int check_fields(const struct config *cfg)
     return 0;
 }
 
-static int load_seeds(const struct config *cfg, struct seeds *seeds)
+/* Reads one seeds file (or stdin) and appends its URLs. */
+static int load_file(const char *path, struct seeds *seeds)
 {
-    enum err e = seeds_read(cfg->seeds_path, seeds, stderr);
+    struct seeds one;
+    enum err e = seeds_read(path, &one, stderr);
 
     if (e == ERR_IO) {
-        fprintf(stderr, "scrape: cannot read '%s': %s\n", cfg->seeds_path,
-                strerror(errno));
+        fprintf(stderr, "scrape: cannot read '%s': %s%s\n", path,
+                strerror(errno),
+                strstr(path, "://") ? " (only http:// and https:// URLs are"
+                                      " fetched)"
+                                    : "");
+        seeds_release(&one);
         return EXIT_FATAL;
     }
+    if (!e)
+        e = seeds_take(seeds, &one);
+    seeds_release(&one);
     if (e) {
-        fprintf(stderr, "scrape: reading '%s': %s\n", cfg->seeds_path,
-                err_str(e));
+        fprintf(stderr, "scrape: reading '%s': %s\n", path, err_str(e));
         return EXIT_FATAL;
+    }
+    return 0;
+}
+
+/* The seeds from every input argument, in order: URLs as given, files
+ * read line by line. */
+static int load_seeds(const struct config *cfg, struct seeds *seeds)
+{
+    size_t i;
+    enum err e;
+    int status;
+
+    for (i = 0; i < cfg->ninputs; i++) {
+        const char *in = cfg->inputs[i];
+        if (!cli_input_is_url(in)) {
+            if ((status = load_file(in, seeds)))
+                return status;
+            continue;
+        }
+        if ((e = seeds_add_url(seeds, in)) == ERR_NOMEM) {
+            fprintf(stderr, "scrape: %s\n", err_str(e));
+            return EXIT_FATAL;
+        }
+        if (e) {
+            fprintf(stderr, "scrape: '%s': %s\n", in,
+                    e == ERR_SCHEME ? "not an http or https URL"
+                                    : "malformed URL");
+            return EXIT_USAGE;
+        }
     }
     if (seeds->n == 0) {
         fprintf(stderr, "scrape: no valid seed URLs in '%s'\n",
-                cfg->seeds_path);
+                cfg->seeds_desc);
         return EXIT_FATAL;
     }
     return 0;
@@ -131,13 +176,15 @@ static int run(const struct config *cfg, int64_t resume_run)
     int status;
 
     memset(&seeds, 0, sizeof(seeds));
-    if ((status = check_fields(cfg)) ||
+    /* Selectors first: a typo in one is a usage error before anything
+     * is fetched or written. */
+    if ((status = check_selectors(cfg)) ||
         (!resume_run && (status = load_seeds(cfg, &seeds))))
         goto out;
     /* Workers are forked first: no thread and no database connection
      * may exist yet (fork safety, STYLE.md section 6). */
     if ((cfg->compare || engine->needs_workers) &&
-        workers_start((size_t)cfg->procs, cfg->fields, cfg->nfields, &pool)) {
+        workers_start((size_t)cfg->procs, &cfg->spec, &pool)) {
         fprintf(stderr, "scrape: cannot start %ld parse workers: %s\n",
                 cfg->procs, strerror(errno));
         status = EXIT_FATAL;

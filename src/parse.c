@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -43,8 +44,9 @@
 
 struct parser {
     htmlParserCtxtPtr ctxt;
-    const struct field_spec *fields;
-    xmlXPathCompExprPtr *compiled;
+    const struct extract_spec *spec; /* NULL: nothing to extract */
+    xmlXPathCompExprPtr item;        /* NULL without --item */
+    xmlXPathCompExprPtr *compiled;   /* one per field */
     size_t nfields;
 };
 
@@ -56,31 +58,65 @@ static void silent(void *ctx, const char *msg, ...)
     (void)msg;
 }
 
-enum err parser_new(const struct field_spec *fields, size_t n,
-                    struct parser **out, const char **bad_field)
+/* Compiles `xpath`; on failure writes "OPTION: invalid XPath at position
+ * N: REASON" to `why`.  libxml2 keeps the offset of its complaint in the
+ * last error's int1. */
+static xmlXPathCompExprPtr compile(const char *xpath, const char *option,
+                                   char *why, size_t n)
+{
+    xmlXPathCompExprPtr c;
+    const xmlError *err;
+    char reason[128] = "invalid expression";
+
+    xmlResetLastError();
+    c = xmlXPathCompile((const xmlChar *)xpath);
+    if (c)
+        return c;
+    err = xmlGetLastError();
+    if (err && err->message) {
+        snprintf(reason, sizeof(reason), "%s", err->message);
+        reason[strcspn(reason, "\n")] = '\0';
+        if (reason[0])
+            reason[0] = (char)tolower((unsigned char)reason[0]);
+    }
+    snprintf(why, n, "%s: invalid XPath '%s' at position %d: %s", option,
+             xpath, err && err->domain == XML_FROM_XPATH ? err->int1 + 1 : 1,
+             reason);
+    return NULL;
+}
+
+enum err parser_new(const struct extract_spec *spec, struct parser **out,
+                    char *why, size_t n)
 {
     struct parser *p = calloc(1, sizeof(*p));
+    char option[160];
     size_t i;
 
     /* The handler is per-thread state in libxml2, hence set here, in the
      * thread (or worker) that will parse. */
     xmlSetGenericErrorFunc(NULL, silent);
     *out = NULL;
-    *bad_field = NULL;
+    if (n)
+        why[0] = '\0';
     if (!p)
         return ERR_NOMEM;
-    p->fields = fields;
-    p->nfields = n;
+    p->spec = spec;
+    p->nfields = spec ? spec->nfields : 0;
     p->ctxt = htmlNewParserCtxt();
-    p->compiled = calloc(n ? n : 1, sizeof(*p->compiled));
+    p->compiled = calloc(p->nfields ? p->nfields : 1, sizeof(*p->compiled));
     if (!p->ctxt || !p->compiled) {
         parser_free(p);
         return ERR_NOMEM;
     }
-    for (i = 0; i < n; i++) {
-        p->compiled[i] = xmlXPathCompile((const xmlChar *)fields[i].xpath);
+    if (spec && spec->item_xpath &&
+        !(p->item = compile(spec->item_xpath, "--item", why, n))) {
+        parser_free(p);
+        return ERR_INVALID;
+    }
+    for (i = 0; i < p->nfields; i++) {
+        snprintf(option, sizeof(option), "--field '%s'", spec->fields[i].name);
+        p->compiled[i] = compile(spec->fields[i].xpath, option, why, n);
         if (!p->compiled[i]) {
-            *bad_field = fields[i].name;
             parser_free(p);
             return ERR_INVALID;
         }
@@ -98,6 +134,7 @@ void parser_free(struct parser *p)
     for (i = 0; p->compiled && i < p->nfields; i++)
         xmlXPathFreeCompExpr(p->compiled[i]);
     free(p->compiled);
+    xmlXPathFreeCompExpr(p->item);
     if (p->ctxt)
         htmlFreeParserCtxt(p->ctxt);
     free(p);
@@ -576,54 +613,249 @@ static char *find_base(xmlNode *root, const char *url)
     return resolved ? resolved : strdup(url);
 }
 
-/* Returns the cleaned string value of one XPath result, or NULL. */
-static char *xpath_value(xmlXPathObjectPtr obj)
-{
-    xmlChar *raw = NULL;
-    char *s;
+/* Why extraction stopped before the end of a page. */
+enum cut { CUT_NONE, CUT_VALUES, CUT_ITEMS, CUT_STEPS, CUT_BYTES };
 
-    if (!obj)
+/* Values being collected for a page's records. */
+struct extraction {
+    struct page *pg;
+    size_t cap_vals, cap_off;
+    unsigned long steps; /* nodes walked for element text */
+    size_t bytes;        /* of values so far */
+    enum cut cut;
+};
+
+/* The page's extract_error for `cut`: new string, or NULL for none. */
+static char *cut_message(enum cut cut)
+{
+    char msg[160];
+
+    switch (cut) {
+    case CUT_VALUES:
+        snprintf(msg, sizeof(msg),
+                 "more than %d values on the page: the rest dropped",
+                 PARSE_MAX_VALUES);
+        break;
+    case CUT_ITEMS:
+        snprintf(msg, sizeof(msg),
+                 "more than %d items on the page: the rest dropped",
+                 PARSE_MAX_ITEMS);
+        break;
+    case CUT_BYTES:
+        snprintf(msg, sizeof(msg),
+                 "values over %ld bytes on the page: the rest dropped",
+                 (long)PARSE_MAX_VALUE_BYTES);
+        break;
+    case CUT_STEPS:
+        snprintf(msg, sizeof(msg),
+                 "selectors took over %lu XPath steps on the page: the"
+                 " rest dropped",
+                 PARSE_MAX_XPATH_OPS);
+        break;
+    default:
         return NULL;
-    if (obj->type == XPATH_NODESET) {
-        if (!obj->nodesetval || obj->nodesetval->nodeNr == 0)
-            return NULL;
-        raw = xmlNodeGetContent(obj->nodesetval->nodeTab[0]);
+    }
+    return strdup(msg);
+}
+
+static enum err push_value(struct extraction *x, char *v)
+{
+    struct page *pg = x->pg;
+
+    if (!v)
+        return ERR_NOMEM;
+    if (pg->nvals == x->cap_vals) {
+        size_t ncap = x->cap_vals ? x->cap_vals * 2 : 16;
+        char **nv = realloc(pg->vals, ncap * sizeof(*nv));
+        if (!nv) {
+            free(v);
+            return ERR_NOMEM;
+        }
+        pg->vals = nv;
+        x->cap_vals = ncap;
+    }
+    pg->vals[pg->nvals++] = v;
+    return ERR_OK;
+}
+
+/* Collects the text below element or document `root` into `b`, walking
+ * without recursion and counting every node visited against the page's
+ * budget: xmlNodeGetContent() on each of 200,000 nested elements would
+ * walk 200,000 subtrees.  False when the budget or the byte cap ran out. */
+static bool subtree_text(struct extraction *x, xmlNodePtr root, struct buf *b)
+{
+    xmlNodePtr n = root->children;
+
+    while (n) {
+        if (++x->steps > PARSE_MAX_XPATH_OPS) {
+            x->cut = CUT_STEPS;
+            return false;
+        }
+        if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) &&
+            n->content &&
+            buf_add(b, n->content, strlen((const char *)n->content))) {
+            x->cut = CUT_BYTES;
+            return false;
+        }
+        if (n->type == XML_ELEMENT_NODE && n->children) {
+            n = n->children;
+            continue;
+        }
+        while (n && n != root && !n->next)
+            n = n->parent;
+        if (!n || n == root)
+            break;
+        n = n->next;
+    }
+    return true;
+}
+
+/* The cleaned, whitespace-folded text of one node: an element's text, an
+ * attribute's value, a text node's content.  New string; NULL when out
+ * of memory or when the page's budget ran out (x->cut says which). */
+static char *node_value(struct extraction *x, xmlNodePtr n)
+{
+    size_t left = PARSE_MAX_VALUE_BYTES - x->bytes;
+    struct buf text;
+    xmlChar *raw = NULL;
+    const char *src;
+    char *s = NULL;
+
+    buf_init(&text, left);
+    if (n->type == XML_ELEMENT_NODE || n->type == XML_DOCUMENT_NODE ||
+        n->type == XML_HTML_DOCUMENT_NODE) {
+        if (!subtree_text(x, n, &text))
+            goto out;
+        src = text.data;
     } else {
-        raw = xmlXPathCastToString(obj);
-        /* A string expression that matched nothing yields "": absent. */
-        if (raw && !*raw) {
-            xmlFree(raw);
-            return NULL;
+        raw = xmlNodeGetContent(n);
+        src = raw ? (const char *)raw : "";
+        if (strlen(src) > left) {
+            x->cut = CUT_BYTES;
+            goto out;
         }
     }
-    if (!raw)
-        return NULL;
-    s = utf8_clean((const char *)raw, strlen((const char *)raw), true);
+    s = utf8_clean(src, strlen(src), true);
+    if (s)
+        x->bytes += strlen(s);
+out:
     xmlFree(raw);
+    buf_release(&text);
     return s;
 }
 
-static enum err eval_fields(struct parser *p, xmlDocPtr doc, struct page *pg)
+/* Appends the values of one XPath result: every node of a node-set for a
+ * list field, the first for a plain one; a string, number or boolean
+ * result is one value unless it is "" (a string function that matched
+ * nothing). */
+static enum err push_result(struct extraction *x, xmlXPathObjectPtr obj,
+                            bool list)
 {
-    xmlXPathContextPtr ctx;
-    size_t i;
+    enum err e = ERR_OK;
+    xmlChar *raw;
+    char *v;
+    int i;
 
-    if (!p->nfields)
+    if (!obj || x->cut)
         return ERR_OK;
-    pg->fields = calloc(p->nfields, sizeof(*pg->fields));
-    ctx = xmlXPathNewContext(doc);
-    if (!pg->fields || !ctx) {
-        xmlXPathFreeContext(ctx);
-        return ERR_NOMEM;
+    if (obj->type == XPATH_NODESET) {
+        for (i = 0; obj->nodesetval && i < obj->nodesetval->nodeNr && !e;
+             i++) {
+            if (x->pg->nvals >= PARSE_MAX_VALUES) {
+                x->cut = CUT_VALUES;
+                break;
+            }
+            v = node_value(x, obj->nodesetval->nodeTab[i]);
+            if (!v && x->cut)
+                break;
+            e = push_value(x, v);
+            if (!list)
+                break;
+        }
+        return e;
     }
-    pg->nfields = p->nfields;
-    for (i = 0; i < p->nfields; i++) {
-        xmlXPathObjectPtr obj = xmlXPathCompiledEval(p->compiled[i], ctx);
-        pg->fields[i] = xpath_value(obj);
+    raw = xmlXPathCastToString(obj);
+    if (raw && *raw)
+        e = push_value(x, utf8_clean((const char *)raw,
+                                     strlen((const char *)raw), true));
+    xmlFree(raw);
+    return e;
+}
+
+/* Evaluates every field with `node` as the context: one record. */
+static enum err push_record(struct parser *p, struct extraction *x,
+                            xmlXPathContextPtr ctx, xmlNodePtr node)
+{
+    struct page *pg = x->pg;
+    size_t f, need = (pg->nrecords + 1) * pg->nfields + 1;
+    enum err e;
+
+    if (need > x->cap_off) {
+        size_t ncap = need * 2;
+        size_t *no = realloc(pg->off, ncap * sizeof(*no));
+        if (!no)
+            return ERR_NOMEM;
+        pg->off = no;
+        x->cap_off = ncap;
+    }
+    for (f = 0; f < pg->nfields; f++) {
+        xmlXPathObjectPtr obj;
+        ctx->node = node;
+        obj = xmlXPathCompiledEval(p->compiled[f], ctx);
+        if (!obj && ctx->opLimit && ctx->opCount >= ctx->opLimit)
+            x->cut = CUT_STEPS;
+        e = push_result(x, obj, p->spec->fields[f].list);
         xmlXPathFreeObject(obj);
+        if (e)
+            return e;
+        pg->off[pg->nrecords * pg->nfields + f + 1] = pg->nvals;
     }
-    xmlXPathFreeContext(ctx);
+    pg->nrecords++;
     return ERR_OK;
+}
+
+/* Fills the page's records: one per --item match, or the page itself. */
+static enum err extract(struct parser *p, xmlDocPtr doc, struct page *pg)
+{
+    struct extraction x = {.pg = pg};
+    xmlXPathContextPtr ctx;
+    xmlXPathObjectPtr items = NULL;
+    enum err e = ERR_OK;
+    int i;
+
+    if (!p->item && !p->nfields)
+        return ERR_OK;
+    pg->items = p->item != NULL;
+    pg->nfields = p->nfields;
+    x.cap_off = 16;
+    pg->off = calloc(x.cap_off, sizeof(*pg->off));
+    if (!pg->off || !(ctx = xmlXPathNewContext(doc)))
+        return ERR_NOMEM;
+    ctx->opLimit = PARSE_MAX_XPATH_OPS;
+    ctx->opCount = 0;
+    ctx->node = (xmlNodePtr)doc;
+    if (!p->item) {
+        e = push_record(p, &x, ctx, (xmlNodePtr)doc);
+    } else {
+        items = xmlXPathCompiledEval(p->item, ctx);
+        if (!items && ctx->opCount >= ctx->opLimit)
+            x.cut = CUT_STEPS;
+        for (i = 0; items && items->type == XPATH_NODESET &&
+                    items->nodesetval && i < items->nodesetval->nodeNr &&
+                    !e && !x.cut;
+             i++) {
+            if (pg->nrecords >= PARSE_MAX_ITEMS) {
+                x.cut = CUT_ITEMS;
+                break;
+            }
+            e = push_record(p, &x, ctx, items->nodesetval->nodeTab[i]);
+        }
+    }
+    xmlXPathFreeObject(items);
+    xmlXPathFreeContext(ctx);
+    if (!e && x.cut && !(pg->extract_error = cut_message(x.cut)))
+        e = ERR_NOMEM;
+    return e;
 }
 
 enum err parse_page(struct parser *p, const char *body, size_t len,
@@ -665,7 +897,7 @@ enum err parse_page(struct parser *p, const char *body, size_t len,
         e = ERR_NOMEM;
         goto out;
     }
-    e = eval_fields(p, doc, out);
+    e = extract(p, doc, out);
 out:
     buf_release(&w.text);
     free(base);
@@ -698,8 +930,19 @@ void page_release(struct page *pg)
     for (i = 0; i < pg->nlinks; i++)
         free(pg->links[i].url);
     free(pg->links);
-    for (i = 0; i < pg->nfields; i++)
-        free(pg->fields[i]);
-    free(pg->fields);
+    for (i = 0; i < pg->nvals; i++)
+        free(pg->vals[i]);
+    free(pg->vals);
+    free(pg->off);
+    free(pg->extract_error);
     memset(pg, 0, sizeof(*pg));
+}
+
+char *const *page_values(const struct page *pg, size_t rec, size_t field,
+                         size_t *n)
+{
+    size_t k = rec * pg->nfields + field;
+
+    *n = pg->off[k + 1] - pg->off[k];
+    return pg->vals + pg->off[k];
 }

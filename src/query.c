@@ -16,6 +16,7 @@
 
 #include <sqlite3.h>
 
+#include "scrape/buf.h"
 #include "scrape/store.h"
 #include "scrape/utf8.h"
 
@@ -526,6 +527,7 @@ static void put_value(FILE *out, enum query_format f, sqlite3_stmt *st, int col)
 
 struct field_names {
     char **v;
+    bool *json; /* the value is a JSON array (a list field) */
     size_t n;
 };
 
@@ -605,7 +607,10 @@ static int write_record(FILE *out, enum query_format f, sqlite3_stmt *pst,
         } else {
             fputc(',', out);
         }
-        if (match) {
+        if (match && f == QUERY_JSONL && fn->json && fn->json[k]) {
+            fputs((const char *)sqlite3_column_text(fst, 2), out);
+            frc = sqlite3_step(fst);
+        } else if (match) {
             put_value(out, f, fst, 2);
             frc = sqlite3_step(fst);
         } else if (f == QUERY_JSONL) {
@@ -616,8 +621,192 @@ static int write_record(FILE *out, enum query_format f, sqlite3_stmt *pst,
     return frc;
 }
 
+/* The run's --field names in the order given, and which are lists. */
+struct item_fields {
+    char **name;
+    bool *list;
+    size_t n;
+    bool has_item; /* the run had --item */
+};
+
+static void item_fields_release(struct item_fields *f)
+{
+    size_t i;
+
+    for (i = 0; i < f->n; i++)
+        free(f->name[i]);
+    free(f->name);
+    free(f->list);
+}
+
+static enum err load_item_fields(struct query *q, int64_t run_id,
+                                 struct item_fields *f)
+{
+    sqlite3_stmt *st = NULL;
+    enum err e;
+
+    memset(f, 0, sizeof(*f));
+    if ((e = prep(q,
+                  "SELECT kind, name, list FROM selectors WHERE run_id = ?"
+                  " ORDER BY pos",
+                  &st)))
+        return e;
+    sqlite3_bind_int64(st, 1, run_id);
+    while (!e && sqlite3_step(st) == SQLITE_ROW) {
+        char **nn;
+        bool *nl;
+        if (!strcmp((const char *)sqlite3_column_text(st, 0), "item")) {
+            f->has_item = true;
+            continue;
+        }
+        nn = realloc(f->name, (f->n + 1) * sizeof(*nn));
+        if (nn)
+            f->name = nn;
+        nl = realloc(f->list, (f->n + 1) * sizeof(*nl));
+        if (nl)
+            f->list = nl;
+        if (!nn || !nl ||
+            !(nn[f->n] = strdup((const char *)sqlite3_column_text(st, 1)))) {
+            e = ERR_NOMEM;
+            break;
+        }
+        nl[f->n++] = sqlite3_column_int(st, 2) != 0;
+    }
+    sqlite3_finalize(st);
+    return e;
+}
+
+/* SELECT url, idx and one column per field from the run's items: the
+ * field's JSON (JSON lines, and CSV lists) or its text (CSV plain). */
+static enum err prep_items(struct query *q, const struct item_fields *f,
+                           enum query_format format, sqlite3_stmt **st)
+{
+    struct buf sql, path;
+    enum err e;
+    size_t i;
+
+    buf_init(&sql, 1 << 20);
+    buf_init(&path, 4096);
+    e = buf_adds(&sql, "SELECT p.url, i.idx");
+    for (i = 0; i < f->n && !e; i++)
+        e = buf_addf(&sql, ", i.data %s ?%zu",
+                     format == QUERY_CSV && !f->list[i] ? "->>" : "->", i + 2);
+    if (!e)
+        e = buf_adds(&sql, " FROM items i JOIN pages p ON p.id = i.page_id"
+                           " WHERE i.run_id = ?1 ORDER BY i.id");
+    if (!e)
+        e = prep(q, sql.data, st);
+    for (i = 0; i < f->n && !e; i++) {
+        /* cli.c keeps '"' and '\' out of names: the path needs no
+         * escaping. */
+        buf_reset(&path);
+        if (!(e = buf_addf(&path, "$.\"%s\"", f->name[i])))
+            sqlite3_bind_text(*st, (int)i + 2, path.data, -1,
+                              SQLITE_TRANSIENT);
+    }
+    buf_release(&sql);
+    buf_release(&path);
+    return e;
+}
+
+static void write_item(FILE *out, enum query_format f, sqlite3_stmt *st,
+                       const struct item_fields *fields)
+{
+    size_t i;
+
+    if (f == QUERY_CSV) {
+        for (i = 0; i < fields->n + 2; i++) {
+            const char *v = (const char *)sqlite3_column_text(st, (int)i);
+            if (i)
+                fputc(',', out);
+            csv_value(out, v ? v : "");
+        }
+        fputs("\r\n", out);
+        return;
+    }
+    fputs("{\"url\":", out);
+    json_string(out, (const char *)sqlite3_column_text(st, 0));
+    fprintf(out, ",\"idx\":%lld", (long long)sqlite3_column_int64(st, 1));
+    for (i = 0; i < fields->n; i++) {
+        const char *v = (const char *)sqlite3_column_text(st, (int)i + 2);
+        fputc(',', out);
+        json_string(out, fields->name[i]);
+        fputc(':', out);
+        /* Already JSON: the stored item's own value. */
+        fputs(v ? v : "null", out);
+    }
+    fputs("}\n", out);
+}
+
+/* One record per item: url, idx, then the fields in the order given. */
+static enum err export_items(struct query *q, int64_t run_id,
+                             enum query_format format,
+                             const struct item_fields *f, FILE *out)
+{
+    sqlite3_stmt *st = NULL;
+    enum err e;
+    size_t i;
+    int rc;
+
+    if ((e = prep_items(q, f, format, &st)))
+        return e;
+    sqlite3_bind_int64(st, 1, run_id);
+    if (format == QUERY_CSV) {
+        fputs("url,idx", out);
+        for (i = 0; i < f->n; i++) {
+            fputc(',', out);
+            csv_value(out, f->name[i]);
+        }
+        fputs("\r\n", out);
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        write_item(out, format, st, f);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return fail(q, "cannot read items");
+    return ferror(out) ? ERR_IO : ERR_OK;
+}
+
+static enum err export_pages(struct query *q, int64_t run_id,
+                             enum query_format format,
+                             const struct item_fields *kinds, FILE *out);
+
+/* Marks the names that were list fields (their values are JSON). */
+static enum err mark_lists(struct field_names *fn,
+                           const struct item_fields *kinds)
+{
+    size_t i, k;
+
+    if (!(fn->json = calloc(fn->n + 1, sizeof(*fn->json))))
+        return ERR_NOMEM;
+    for (i = 0; i < fn->n; i++)
+        for (k = 0; k < kinds->n; k++)
+            if (kinds->list[k] && !strcmp(fn->v[i], kinds->name[k]))
+                fn->json[i] = true;
+    return ERR_OK;
+}
+
 enum err query_export(struct query *q, int64_t run_id, enum query_format format,
                       FILE *out)
+{
+    struct item_fields items;
+    enum err e;
+
+    if ((e = load_item_fields(q, run_id, &items)))
+        return e;
+    if (items.has_item)
+        e = export_items(q, run_id, format, &items, out);
+    else
+        e = export_pages(q, run_id, format, &items, out);
+    item_fields_release(&items);
+    return e;
+}
+
+/* One record per page, the page-level --field values as keys or columns
+ * (lists as JSON arrays). */
+static enum err export_pages(struct query *q, int64_t run_id,
+                             enum query_format format,
+                             const struct item_fields *kinds, FILE *out)
 {
     sqlite3_stmt *pst = NULL, *fst = NULL;
     struct field_names fn;
@@ -625,7 +814,8 @@ enum err query_export(struct query *q, int64_t run_id, enum query_format format,
     int rc, frc;
     size_t i;
 
-    if ((e = load_field_names(q, run_id, &fn)))
+    if ((e = load_field_names(q, run_id, &fn)) ||
+        (e = mark_lists(&fn, kinds)))
         goto out;
     if ((e = prep(q,
                   "SELECT url, final_url, depth, status, content_type, bytes,"
@@ -655,6 +845,7 @@ out:
     for (i = 0; i < fn.n; i++)
         free(fn.v[i]);
     free(fn.v);
+    free(fn.json);
     return e;
 }
 

@@ -58,8 +58,9 @@ enum err run_crawl(const struct config *cfg, const struct seeds *seeds,
         .workers = workers_for(cfg, engine),
         .concurrency = (int)cfg->concurrency,
         .depth = (int)cfg->depth,
-        .seeds = cfg->seeds_path,
+        .seeds = cfg->seeds_desc,
         .args = cfg->args_json,
+        .spec = &cfg->spec,
     };
     struct crawl *c = NULL;
     enum err e;

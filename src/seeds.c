@@ -37,12 +37,14 @@ static bool is_blank(char c)
            c == '\v';
 }
 
+static enum err push(struct seeds *s, char *canon);
+
 /* Handles one line; adds its URL to `out` or reports it. */
 static enum err take_line(struct seeds *out, char *line, size_t n,
                           const char *name, size_t lineno, FILE *diag)
 {
     const char *reason = NULL;
-    char *canon = NULL, **grown;
+    char *canon = NULL;
     enum err e;
 
     while (n && is_blank(line[n - 1]))
@@ -72,14 +74,7 @@ static enum err take_line(struct seeds *out, char *line, size_t n,
         out->bad++;
         return ERR_OK;
     }
-    grown = realloc(out->urls, (out->n + 1) * sizeof(*grown));
-    if (!grown) {
-        free(canon);
-        return ERR_NOMEM;
-    }
-    out->urls = grown;
-    out->urls[out->n++] = canon;
-    return ERR_OK;
+    return push(out, canon);
 }
 
 enum err seeds_read_stream(FILE *in, const char *name, struct seeds *out,
@@ -115,6 +110,48 @@ enum err seeds_read(const char *path, struct seeds *out, FILE *diag)
         return ERR_IO;
     e = seeds_read_stream(in, path, out, diag);
     fclose(in);
+    return e;
+}
+
+/* Appends canonical `canon` (taken). */
+static enum err push(struct seeds *s, char *canon)
+{
+    char **grown = realloc(s->urls, (s->n + 1) * sizeof(*grown));
+
+    if (!grown) {
+        free(canon);
+        return ERR_NOMEM;
+    }
+    s->urls = grown;
+    s->urls[s->n++] = canon;
+    return ERR_OK;
+}
+
+enum err seeds_add_url(struct seeds *s, const char *url)
+{
+    char *canon = NULL;
+    enum err e;
+
+    if (strlen(url) > URL_MAX)
+        return ERR_BAD_URL;
+    if ((e = url_canon(url, &canon)))
+        return e;
+    return push(s, canon);
+}
+
+enum err seeds_take(struct seeds *to, struct seeds *from)
+{
+    enum err e = ERR_OK;
+    size_t i;
+
+    for (i = 0; i < from->n; i++) {
+        if (!e)
+            e = push(to, from->urls[i]);
+        else
+            free(from->urls[i]);
+    }
+    free(from->urls);
+    memset(from, 0, sizeof(*from));
     return e;
 }
 

@@ -20,6 +20,7 @@
 
 #include <sqlite3.h>
 
+#include "scrape/json.h"
 #include "scrape/utf8.h"
 
 #define STORE_BUSY_TIMEOUT_MS 5000
@@ -78,15 +79,38 @@ static const char schema_v6[] =
     "CREATE VIRTUAL TABLE pages_fts USING fts5(title, body,"
     " tokenize = 'unicode61 remove_diacritics 2', detail = column);";
 
+/* Version 7: items (--item records: one row per match, its fields as a
+ * JSON object), the selectors each run extracted with, and the sitemaps
+ * --sitemaps read. */
+static const char schema_v7[] =
+    "CREATE TABLE items("
+    " id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id),"
+    " page_id INTEGER NOT NULL REFERENCES pages(id), idx INTEGER NOT NULL,"
+    " data TEXT NOT NULL);"
+    "CREATE INDEX items_page ON items(page_id);"
+    "CREATE INDEX items_run ON items(run_id);"
+    "CREATE TABLE selectors("
+    " run_id INTEGER NOT NULL REFERENCES runs(id), pos INTEGER NOT NULL,"
+    " kind TEXT NOT NULL, name TEXT, selector TEXT NOT NULL,"
+    " xpath TEXT NOT NULL, list INTEGER NOT NULL);"
+    "CREATE TABLE sitemaps("
+    " run_id INTEGER NOT NULL REFERENCES runs(id), url TEXT NOT NULL,"
+    " status INTEGER, kind TEXT, urls INTEGER NOT NULL DEFAULT 0,"
+    " error TEXT, fetched_at TEXT);"
+    "CREATE INDEX sitemaps_run ON sitemaps(run_id);";
+
 /* Migration steps, index i takes the schema from version i to i + 1. */
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
-    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5, schema_v6};
+    schema_v1, schema_v2, schema_v3, schema_v4,
+    schema_v5, schema_v6, schema_v7};
 
 /* What two runs must agree on, per page (see store_diff_runs). */
 #define RECORD_COLUMNS                                                         \
     "SELECT url, status, title, h1, words, outlinks, simhash,"                 \
     " error IS NULL AS ok, (SELECT group_concat(name || '=' ||"                \
-    " coalesce(value, ''), ';') FROM fields f WHERE f.page_id = p.id) AS fv"   \
+    " coalesce(value, ''), ';') FROM fields f WHERE f.page_id = p.id) AS fv,"  \
+    " (SELECT group_concat(idx || '=' || data, ';') FROM items i"              \
+    " WHERE i.page_id = p.id) AS iv"                                           \
     " FROM pages p"
 
 enum stmt_id {
@@ -100,6 +124,9 @@ enum stmt_id {
     ST_FRONTIER_ADD,
     ST_FRONTIER_DONE,
     ST_FTS,
+    ST_ITEM,
+    ST_SELECTOR,
+    ST_SITEMAP,
     ST__COUNT
 };
 
@@ -129,6 +156,12 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_FRONTIER_DONE] = "UPDATE frontier SET done = 1"
                          " WHERE run_id = ? AND url = ?",
     [ST_FTS] = "INSERT INTO pages_fts(rowid, title, body) VALUES(?, ?, ?)",
+    [ST_ITEM] = "INSERT INTO items(run_id, page_id, idx, data)"
+                " VALUES(?, ?, ?, ?)",
+    [ST_SELECTOR] = "INSERT INTO selectors(run_id, pos, kind, name, selector,"
+                    " xpath, list) VALUES(?, ?, ?, ?, ?, ?, ?)",
+    [ST_SITEMAP] = "INSERT INTO sitemaps(run_id, url, status, kind, urls,"
+                   " error, fetched_at) VALUES(?, ?, ?, ?, ?, ?, ?)",
 };
 
 struct store {
@@ -137,6 +170,7 @@ struct store {
     bool in_batch;
     int pending;            /* pages in the open batch */
     struct timespec opened; /* when the batch began */
+    struct buf json;        /* scratch for item and list-field JSON */
     char msg[512];          /* detail of the last error */
 };
 
@@ -312,6 +346,7 @@ enum err store_open(const char *path, struct store **out, char **why)
     *why = NULL;
     if (!s)
         return ERR_NOMEM;
+    buf_init(&s->json, STORE_JSON_MAX);
     make_parent(path);
     rc = sqlite3_open_v2(path, &s->db,
                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
@@ -394,6 +429,7 @@ enum err store_close(struct store *s)
         }
         sqlite3_close(s->db);
     }
+    buf_release(&s->json);
     free(s);
     return e;
 }
@@ -431,6 +467,44 @@ static enum err run(struct store *s, sqlite3_stmt *st, int bind_rc,
     return e;
 }
 
+/* One selectors row; `pos` orders them as given. */
+static enum err put_selector(struct store *s, int64_t run_id, int pos,
+                             const char *kind, const char *name,
+                             const char *selector, const char *xpath,
+                             bool list)
+{
+    sqlite3_stmt *st = s->st[ST_SELECTOR];
+    int rc = sqlite3_bind_int64(st, 1, run_id);
+
+    rc = rc ? rc : sqlite3_bind_int(st, 2, pos);
+    rc = rc ? rc : bind_text(st, 3, kind);
+    rc = rc ? rc : bind_text(st, 4, name);
+    rc = rc ? rc : bind_text(st, 5, selector ? selector : xpath);
+    rc = rc ? rc : bind_text(st, 6, xpath);
+    rc = rc ? rc : sqlite3_bind_int(st, 7, list);
+    return run(s, st, rc, "cannot record the selectors");
+}
+
+/* What the run extracts with: --item, then the fields in order.  In
+ * autocommit mode, like the runs row. */
+static enum err put_selectors(struct store *s, int64_t run_id,
+                              const struct extract_spec *spec)
+{
+    enum err e = ERR_OK;
+    size_t i;
+
+    if (!spec)
+        return ERR_OK;
+    if (spec->item_xpath)
+        e = put_selector(s, run_id, 0, "item", NULL, spec->item_selector,
+                         spec->item_xpath, true);
+    for (i = 0; i < spec->nfields && !e; i++)
+        e = put_selector(s, run_id, (int)i + 1, "field", spec->fields[i].name,
+                         spec->fields[i].selector, spec->fields[i].xpath,
+                         spec->fields[i].list);
+    return e;
+}
+
 enum err store_run_begin(struct store *s, const struct run_info *info,
                          int64_t *run_id)
 {
@@ -455,7 +529,7 @@ enum err store_run_begin(struct store *s, const struct run_info *info,
     if ((e = run(s, st, rc, "cannot insert run")))
         return e;
     *run_id = sqlite3_last_insert_rowid(s->db);
-    return ERR_OK;
+    return put_selectors(s, *run_id, info->spec);
 }
 
 enum err store_run_end(struct store *s, int64_t run_id,
@@ -527,7 +601,90 @@ static enum err put_fts(struct store *s, int64_t page_id, const struct page *pg)
     return run(s, st, rc, "cannot index page text");
 }
 
-static enum err put_children(struct store *s, int64_t page_id,
+/* The page-level --field values (no --item): one fields row per plain
+ * field that matched, and one per list field, its value a JSON array. */
+static enum err put_fields(struct store *s, int64_t page_id,
+                           const struct page_row *row)
+{
+    const struct page *pg = row->page;
+    sqlite3_stmt *st = s->st[ST_FIELD];
+    enum err e = ERR_OK;
+    size_t f, n;
+    int rc;
+
+    for (f = 0; f < pg->nfields && f < row->spec->nfields && !e; f++) {
+        char *const *v = page_values(pg, 0, f, &n);
+        const char *value = n ? v[0] : NULL;
+        if (row->spec->fields[f].list) {
+            buf_reset(&s->json);
+            if ((e = json_add_array(&s->json, v, n)))
+                return e;
+            value = s->json.data;
+        } else if (!n) {
+            continue;
+        }
+        rc = sqlite3_bind_int64(st, 1, page_id);
+        rc = rc ? rc : bind_text(st, 2, row->spec->fields[f].name);
+        rc = rc ? rc : bind_text(st, 3, value);
+        e = run(s, st, rc, "cannot insert field");
+    }
+    return e;
+}
+
+/* Record r's fields as one JSON object, keys in the order given; a plain
+ * field that matched nothing has no key. */
+static enum err item_json(struct store *s, const struct page_row *row,
+                          size_t r)
+{
+    const struct page *pg = row->page;
+    enum err e = buf_add(&s->json, "{", 1);
+    bool first = true;
+    size_t f, n;
+
+    for (f = 0; f < pg->nfields && f < row->spec->nfields && !e; f++) {
+        const struct field_spec *fs = &row->spec->fields[f];
+        char *const *v = page_values(pg, r, f, &n);
+        if (!n && !fs->list)
+            continue;
+        if (!first)
+            e = buf_add(&s->json, ",", 1);
+        first = false;
+        if (!e)
+            e = json_add_string(&s->json, fs->name);
+        if (!e)
+            e = buf_add(&s->json, ":", 1);
+        if (!e)
+            e = fs->list ? json_add_array(&s->json, v, n)
+                         : json_add_string(&s->json, v[0]);
+    }
+    return e ? e : buf_add(&s->json, "}", 1);
+}
+
+/* One items row per --item match, `idx` its 0-based place on the page. */
+static enum err put_items(struct store *s, int64_t run_id, int64_t page_id,
+                          const struct page_row *row)
+{
+    sqlite3_stmt *st = s->st[ST_ITEM];
+    enum err e = ERR_OK;
+    size_t r;
+    int rc;
+
+    for (r = 0; r < row->page->nrecords && !e; r++) {
+        buf_reset(&s->json);
+        if ((e = item_json(s, row, r)))
+            return e;
+        rc = sqlite3_bind_int64(st, 1, run_id);
+        rc = rc ? rc : sqlite3_bind_int64(st, 2, page_id);
+        rc = rc ? rc : sqlite3_bind_int64(st, 3, (sqlite3_int64)r);
+        rc = rc ? rc
+                : sqlite3_bind_text(st, 4, s->json.data, (int)s->json.len,
+                                    SQLITE_STATIC);
+        e = run(s, st, rc, "cannot insert item");
+    }
+    return e;
+}
+
+static enum err put_children(struct store *s, int64_t run_id, int64_t page_id,
                              const struct page_row *row)
 {
     const struct page *pg = row->page;
@@ -545,15 +702,10 @@ static enum err put_children(struct store *s, int64_t page_id,
         rc = rc ? rc : sqlite3_bind_int(st, 3, pg->links[i].followable);
         e = run(s, st, rc, "cannot insert link");
     }
-    for (i = 0; pg && i < pg->nfields && !e; i++) {
-        if (!pg->fields[i])
-            continue;
-        st = s->st[ST_FIELD];
-        rc = sqlite3_bind_int64(st, 1, page_id);
-        rc = rc ? rc : bind_text(st, 2, row->fields[i].name);
-        rc = rc ? rc : bind_text(st, 3, pg->fields[i]);
-        e = run(s, st, rc, "cannot insert field");
-    }
+    if (!e && pg && pg->items)
+        e = put_items(s, run_id, page_id, row);
+    else if (!e && pg && pg->nrecords)
+        e = put_fields(s, page_id, row);
     return e;
 }
 
@@ -566,7 +718,8 @@ enum err store_put_page(struct store *s, int64_t run_id,
     if ((e = batch_begin(s)))
         return e;
     if ((e = run(s, st, bind_page(st, run_id, row), "cannot insert page")) ||
-        (e = put_children(s, sqlite3_last_insert_rowid(s->db), row))) {
+        (e = put_children(s, run_id, sqlite3_last_insert_rowid(s->db),
+                          row))) {
         /* Never commit half a page: drop the whole batch.  Its URLs are
          * still queued in the committed frontier journal, so --resume
          * fetches them again. */
@@ -616,6 +769,25 @@ static int begin_url_row(struct store *s, sqlite3_stmt *st, int64_t run_id,
         return SQLITE_ERROR;
     rc = sqlite3_bind_int64(st, 1, run_id);
     return rc ? rc : bind_text(st, 2, url);
+}
+
+enum err store_put_sitemap(struct store *s, int64_t run_id,
+                           const struct sitemap_row *row)
+{
+    sqlite3_stmt *st = s->st[ST_SITEMAP];
+    enum err e;
+    char now[64];
+    int rc = begin_url_row(s, st, run_id, row->url, &e);
+
+    if (e)
+        return e;
+    now_iso(now, sizeof(now));
+    rc = rc ? rc : sqlite3_bind_int64(st, 3, row->status);
+    rc = rc ? rc : bind_text(st, 4, row->kind);
+    rc = rc ? rc : sqlite3_bind_int64(st, 5, row->urls);
+    rc = rc ? rc : bind_text(st, 6, row->error);
+    rc = rc ? rc : bind_text(st, 7, now);
+    return run(s, st, rc, "cannot record a sitemap");
 }
 
 enum err store_put_skipped(struct store *s, int64_t run_id, const char *url,

@@ -54,8 +54,7 @@ struct workers {
     struct slot *slots;
     size_t n;
     size_t busy;
-    const struct field_spec *fields;
-    size_t nfields;
+    const struct extract_spec *spec;
     struct buf out;    /* encode buffer for jobs */
     struct buf in;     /* frames read back */
     long dead_user_ms; /* CPU of reaped workers */
@@ -71,15 +70,15 @@ static long now_ms(void)
 }
 
 /* The worker process: parse jobs until the parent closes the socket. */
-static void child_main(int fd, const struct field_spec *fields, size_t nfields)
+static void child_main(int fd, const struct extract_spec *spec)
 {
     struct parser *parser = NULL;
     struct buf in, out;
-    const char *bad;
+    char why[256];
     uint8_t type;
     bool eof;
 
-    if (parser_new(fields, nfields, &parser, &bad))
+    if (parser_new(spec, &parser, why, sizeof(why)))
         _exit(4);
     buf_init(&in, FRAME_MAX);
     buf_init(&out, FRAME_MAX);
@@ -133,7 +132,7 @@ static enum err spawn(struct workers *w, struct slot *s)
         if (sv[1] != WORKER_FD && dup2(sv[1], WORKER_FD) < 0)
             _exit(2);
         close_range(WORKER_FD + 1, ~0U, 0);
-        child_main(WORKER_FD, w->fields, w->nfields);
+        child_main(WORKER_FD, w->spec);
     }
     close(sv[1]);
     s->pid = pid;
@@ -166,8 +165,8 @@ static void reap(struct workers *w, struct slot *s, char *why, size_t n)
                  WEXITSTATUS(status));
 }
 
-enum err workers_start(size_t n, const struct field_spec *fields,
-                       size_t nfields, struct workers **out)
+enum err workers_start(size_t n, const struct extract_spec *spec,
+                       struct workers **out)
 {
     struct workers *w = calloc(1, sizeof(*w));
     size_t i;
@@ -180,8 +179,7 @@ enum err workers_start(size_t n, const struct field_spec *fields,
         free(w);
         return ERR_NOMEM;
     }
-    w->fields = fields;
-    w->nfields = nfields;
+    w->spec = spec;
     buf_init(&w->out, FRAME_MAX);
     buf_init(&w->in, FRAME_MAX);
     for (i = 0; i < n; i++) {

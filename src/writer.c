@@ -100,22 +100,26 @@ static struct msg *pack_header(struct pack *k, struct msg *scratch)
 
 static void pack_page(struct pack *k, struct page *dst, const struct page *src)
 {
+    size_t i, noff = src->off ? src->nrecords * src->nfields + 1 : 0;
     struct link *links;
-    char **fields;
-    size_t i;
+    size_t *off;
+    char **vals;
 
     links = pack_raw(k, src->nlinks * sizeof(*links), alignof(struct link));
-    fields = pack_raw(k, src->nfields * sizeof(*fields), alignof(char *));
+    off = pack_raw(k, noff * sizeof(*off), alignof(size_t));
+    vals = pack_raw(k, src->nvals * sizeof(*vals), alignof(char *));
+    if (off)
+        memcpy(off, src->off, noff * sizeof(*off));
     for (i = 0; i < src->nlinks; i++) {
         const char *u = pack_str(k, src->links[i].url);
         if (links)
             links[i] = (struct link){(char *)u, src->links[i].followable,
                                      src->links[i].why};
     }
-    for (i = 0; i < src->nfields; i++) {
-        const char *v = pack_str(k, src->fields[i]);
-        if (fields)
-            fields[i] = (char *)v;
+    for (i = 0; i < src->nvals; i++) {
+        const char *v = pack_str(k, src->vals[i]);
+        if (vals)
+            vals[i] = (char *)v;
     }
     /* Strings a page owns are char *; these point into the message and are
      * never freed on their own (no page_release on a copy). */
@@ -131,8 +135,13 @@ static void pack_page(struct pack *k, struct page *dst, const struct page *src)
         .simhash = src->simhash,
         .links = links,
         .nlinks = src->nlinks,
-        .fields = fields,
+        .items = src->items,
+        .nrecords = src->nrecords,
         .nfields = src->nfields,
+        .off = noff ? off : NULL,
+        .vals = vals,
+        .nvals = src->nvals,
+        .extract_error = (char *)pack_str(k, src->extract_error),
     };
 }
 

@@ -30,9 +30,14 @@
 #define QUERY_DISTANCE_DEFAULT  3
 #define QUERY_LIMIT_DEFAULT     10
 #define CLI_MAX_WORKERS         4096
+/* Repeatable options that take a list (--field, --include, --exclude). */
+#define CLI_MAX_LIST            1024
 
 struct config {
-    const char *seeds_path; /* borrowed from argv; "-" = stdin */
+    char *const *inputs; /* borrowed from argv: seeds files, "-" (stdin)
+                            or http(s) URLs */
+    size_t ninputs;
+    char *seeds_desc; /* owned: the inputs, space-separated (runs.seeds) */
     const char *db_path;
     const char *engine; /* "multi", "threads" or "procs" */
     bool compare;       /* run all three engines, one after another */
@@ -53,8 +58,14 @@ struct config {
     char *args_json; /* owned: argv[1..] as a JSON array */
     bool ignore_robots;
     bool quiet;
-    struct field_spec *fields; /* owned, nfields entries */
-    size_t nfields;
+    struct extract_spec spec; /* --item and --field; every string and
+                                 the fields array owned */
+    const char **include; /* --include REGEX (array owned, strings
+                             borrowed from argv) */
+    size_t ninclude;
+    const char **exclude; /* --exclude REGEX, likewise */
+    size_t nexclude;
+    bool sitemaps; /* --sitemaps: seed from the hosts' sitemaps */
 };
 
 /* A query subcommand: scrape stats|dupes|export [OPTIONS]. */
@@ -79,8 +90,14 @@ enum cli_result {
     CLI_USAGE,   /* message written to `err`; exit 2 */
 };
 
+/* True when an input argument is a URL rather than a seeds file. */
+bool cli_input_is_url(const char *arg);
+
 /* Parses argv into `cfg` (which cli_release frees).  Writes --help and
- * --version text to `out`, usage errors as one line to `err`. */
+ * --version text to `out`, usage errors as one line to `err` (and
+ * warnings, such as an absolute XPath in an --item field, which do not
+ * stop the run).  CSS selectors are translated to XPath here; whether
+ * the XPath compiles is parser_new()'s to say. */
 enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
                           FILE *err);
 

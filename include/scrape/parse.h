@@ -5,7 +5,8 @@
  * fills a `struct page`: title, meta description, language, canonical
  * link, first h1, word count and the visible text, every <a href>
  * (resolved and canonicalised where it is http/https), and the user's
- * --field values.  The SimHash fingerprint of the text is a separate step
+ * --item records and --field values (XPath; CSS was translated before).
+ * The SimHash fingerprint of the text is a separate step
  * (page_fingerprint), so it can run on another thread.
  * The document is walked once, iteratively, so 200,000 nested elements
  * cannot overflow the stack.
@@ -14,7 +15,7 @@
  * first bytes, then a UTF-8 check, else windows-1252 (the WHATWG default
  * for unlabelled Western pages).  Every string in a page is valid UTF-8.
  *
- * A `struct parser` holds the compiled --field XPath expressions; make one
+ * A `struct parser` holds the compiled --item/--field XPaths; make one
  * per thread or worker process (libxml2 documents and XPath contexts are
  * not shared).  Parsing knows nothing about I/O or storage.
  */
@@ -33,11 +34,35 @@
 /* Bodies larger than this are not parsed (libxml2 takes an int length). */
 #define PARSE_MAX_BYTES (1024L * 1024 * 1024)
 
-/* A user field: NAME=XPATH from the command line.  Whoever fills one
- * owns the strings (cli.c does, for the command line). */
+/* Most items kept per page, values and bytes of values per page (all
+ * records and fields), and steps spent per page on --item/--field (by
+ * libxml2's XPath engine, and again by the walks that collect element
+ * text): a hostile page (200,000 nested elements, a selector matching
+ * each) must not cost minutes or gigabytes.  Hitting one sets page.extract_error; what was extracted before
+ * is kept. */
+#define PARSE_MAX_ITEMS       100000
+#define PARSE_MAX_VALUES      1000000
+#define PARSE_MAX_VALUE_BYTES (64L * 1024 * 1024)
+#define PARSE_MAX_XPATH_OPS   50000000UL
+
+/* A user field (--field NAME=SEL or NAME[]=SEL).  Whoever fills one owns
+ * the strings (cli.c does, for the command line). */
 struct field_spec {
-    const char *name;
-    const char *xpath;
+    const char *name;     /* as given, without "[]" */
+    const char *xpath;    /* XPath 1.0 evaluated (CSS already translated) */
+    bool list;            /* NAME[]=: every match, in document order */
+    const char *selector; /* as written, for the record; NULL = xpath */
+};
+
+/* What to extract from each page: with `item_xpath`, every node it selects
+ * is a record (an item) and the fields are evaluated with that node as
+ * their context; without, the page is the one record (when there are
+ * fields).  Borrowed by parsers and workers: must outlive them. */
+struct extract_spec {
+    const char *item_xpath;    /* NULL: records are pages */
+    const char *item_selector; /* as written (NULL = item_xpath) */
+    const struct field_spec *fields;
+    size_t nfields;
 };
 
 /* One <a href>.  `url` is canonical when `followable`; otherwise it is the
@@ -65,17 +90,30 @@ struct page {
                          there is none or it was not computed */
     struct link *links;
     size_t nlinks;
-    char **fields; /* nfields values, index-aligned with the specs */
+    /* Extracted values.  Records are the page's items (with --item, in
+     * document order) or the page itself (one record, when there are
+     * fields but no --item).  Field f of record r has the values
+     * vals[off[r * nfields + f]] up to (not including)
+     * vals[off[r * nfields + f + 1]]: a plain field 0 (absent) or 1, a
+     * list field any number.  Read them with page_values(). */
+    bool items;    /* records are items, not the page */
+    size_t nrecords;
     size_t nfields;
+    size_t *off; /* nrecords * nfields + 1 entries; NULL when none */
+    char **vals;
+    size_t nvals;
+    char *extract_error; /* why extraction was cut short, or NULL */
 };
 
 struct parser;
 
-/* Compiles `n` field specs (borrowed; must outlive the parser).  On a bad
- * XPath returns ERR_INVALID and names the field in *bad_field (borrowed).
- * Caller frees the parser with parser_free(). */
-enum err parser_new(const struct field_spec *fields, size_t n,
-                    struct parser **out, const char **bad_field);
+/* Compiles the item and field XPaths of `spec` (borrowed; must outlive
+ * the parser; NULL = extract nothing).  On a bad XPath returns ERR_INVALID
+ * with a one-line reason in `why` (n bytes) naming the option, the
+ * position and libxml2's complaint.  Caller frees the parser with
+ * parser_free(). */
+enum err parser_new(const struct extract_spec *spec, struct parser **out,
+                    char *why, size_t n);
 
 /* Frees a parser.  NULL ok. */
 void parser_free(struct parser *p);
@@ -98,6 +136,11 @@ enum err parse_page(struct parser *p, const char *body, size_t len,
  * text, so the crawl runs it on the writer thread, off the thread that
  * drives the transfers.  Pure; cannot fail. */
 void page_fingerprint(struct page *pg);
+
+/* The values of field `field` in record `rec` (see struct page); *n gets
+ * their number.  Borrowed from the page. */
+char *const *page_values(const struct page *pg, size_t rec, size_t field,
+                         size_t *n);
 
 /* Frees everything a page owns and zeroes it.  Twice is a no-op. */
 void page_release(struct page *pg);

@@ -28,6 +28,15 @@ enum err seeds_read(const char *path, struct seeds *out, FILE *diag);
 enum err seeds_read_stream(FILE *in, const char *name, struct seeds *out,
                            FILE *diag);
 
+/* Appends URL `url` given on the command line, canonicalised.  Returns
+ * ERR_BAD_URL or ERR_SCHEME (nothing added) when it is not one scrape can
+ * fetch, ERR_NOMEM. */
+enum err seeds_add_url(struct seeds *s, const char *url);
+
+/* Moves every URL of `from` to the end of `to`; `from` is left empty
+ * (also on ERR_NOMEM, when its URLs are freed). */
+enum err seeds_take(struct seeds *to, struct seeds *from);
+
 /* Frees the list.  Twice is a no-op. */
 void seeds_release(struct seeds *s);
 

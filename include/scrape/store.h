@@ -31,7 +31,11 @@
 #define STORE_PAGE_SIZE "16384"
 
 /* Schema version this scrape writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
+
+/* Largest JSON text of one item or list field (parse.c caps a page's
+ * values at PARSE_MAX_VALUE_BYTES, so this is never reached in a crawl). */
+#define STORE_JSON_MAX (512L * 1024 * 1024)
 
 struct store;
 
@@ -41,8 +45,9 @@ struct run_info {
     int workers;      /* threads or processes; 1 for multi */
     int concurrency;  /* transfers in flight */
     int depth;
-    const char *seeds; /* path of the seeds file */
+    const char *seeds; /* the seeds: files and URLs, space-separated */
     const char *args;  /* the command line as a JSON array, for --resume */
+    const struct extract_spec *spec; /* --item/--field, or NULL */
 };
 
 /* What a run cost, written when it ends. */
@@ -68,7 +73,16 @@ struct page_row {
     int attempts;            /* fetches it took (1 + retries) */
     const char *error;       /* NULL on success */
     const struct page *page; /* the record when HTML was parsed, or NULL */
-    const struct field_spec *fields; /* names for page->fields */
+    const struct extract_spec *spec; /* names and kinds of page's values */
+};
+
+/* One sitemap read (--sitemaps).  Borrowed. */
+struct sitemap_row {
+    const char *url;
+    long status;      /* HTTP status, 0 when none */
+    const char *kind; /* "urlset", "index", "text", or NULL when unread */
+    long urls;        /* URLs (or child sitemaps) it listed */
+    const char *error; /* NULL when it was read whole */
 };
 
 /* Opens (creating or migrating) the database at `path`.  On failure
@@ -80,7 +94,8 @@ enum err store_open(const char *path, struct store **out, char **why);
  * commit's result so a late write failure is not lost. */
 enum err store_close(struct store *s);
 
-/* Inserts a runs row (committed at once) and returns its id. */
+/* Inserts a runs row and its selectors rows (committed at once) and
+ * returns its id. */
 enum err store_run_begin(struct store *s, const struct run_info *info,
                          int64_t *run_id);
 
@@ -88,8 +103,8 @@ enum err store_run_begin(struct store *s, const struct run_info *info,
 enum err store_run_end(struct store *s, int64_t run_id,
                        const struct run_stats *st);
 
-/* Adds one pages row with its links and fields rows, inside the current
- * batch. */
+/* Adds one pages row with its links, fields and items rows, inside the
+ * current batch. */
 enum err store_put_page(struct store *s, int64_t run_id,
                         const struct page_row *row);
 
@@ -130,6 +145,11 @@ enum err store_run_reopen(struct store *s, int64_t run_id, long *pages,
 enum err store_put_skipped(struct store *s, int64_t run_id, const char *url,
                            const char *reason);
 
+/* Records a sitemap read (or not) for --sitemaps, inside the current
+ * batch. */
+enum err store_put_sitemap(struct store *s, int64_t run_id,
+                           const struct sitemap_row *row);
+
 /* Commits the batch when it is full or old; cheap to call often. */
 enum err store_tick(struct store *s);
 
@@ -138,7 +158,7 @@ enum err store_flush(struct store *s);
 
 /* Compares two runs' records: counts the pages rows of either run that
  * have no identical row (same URL, status, title, h1, words, outlinks,
- * SimHash, success, --field values) in the other, into *differ, and puts
+ * SimHash, success, --field values, items) in the other, into *differ, and puts
  * one such URL in `example` ("" when none). */
 enum err store_diff_runs(struct store *s, int64_t a, int64_t b, long *differ,
                          char *example, size_t n);

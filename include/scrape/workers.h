@@ -49,10 +49,10 @@ typedef enum err (*workers_done_fn)(void *ctx, const struct frontier_job *job,
                                     const struct page *pg,
                                     const char *parse_error);
 
-/* Forks `n` workers that parse with `fields` (borrowed; must outlive the
- * pool).  Returns ERR_IO (errno set) or ERR_NOMEM. */
-enum err workers_start(size_t n, const struct field_spec *fields,
-                       size_t nfields, struct workers **out);
+/* Forks `n` workers that parse and extract with `spec` (borrowed; must
+ * outlive the pool).  Returns ERR_IO (errno set) or ERR_NOMEM. */
+enum err workers_start(size_t n, const struct extract_spec *spec,
+                       struct workers **out);
 
 /* Closes the pool and reaps every worker (no zombies).  NULL ok. */
 void workers_stop(struct workers *w);

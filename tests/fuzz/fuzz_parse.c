@@ -15,9 +15,14 @@
 #include "scrape/utf8.h"
 
 static const struct field_spec fields[] = {
-    {"price", "//p[@class='price']"},
-    {"count", "count(//a)"},
+    {.name = "price", .xpath = "//p[@class='price']"},
+    {.name = "count", .xpath = "count(//a)"},
+    {.name = "text", .xpath = ".", .list = true},
+    {.name = "hrefs", .xpath = "descendant-or-self::a/@href", .list = true},
 };
+/* Items: every element with a child, so hostile nesting is exercised. */
+static const struct extract_spec spec = {
+    .item_xpath = "//*[*]", .fields = fields, .nfields = 4};
 
 static void check(const char *s)
 {
@@ -34,13 +39,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                         "text/html; charset=UTF-16LE",
                                         "text/html; charset=EUC-KR",
                                         NULL};
-    const char *bad;
+    char why[256];
     struct page pg;
     size_t i;
 
     if (!p) {
         xmlInitParser();
-        if (parser_new(fields, 2, &p, &bad))
+        if (parser_new(&spec, &p, why, sizeof(why)))
             abort();
     }
     if (size == 0)
@@ -63,8 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 free(again);
             }
         }
-        for (i = 0; i < pg.nfields; i++)
-            check(pg.fields[i]);
+        for (i = 0; i < pg.nvals; i++)
+            check(pg.vals[i]);
     }
     page_release(&pg);
     return 0;

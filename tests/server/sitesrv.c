@@ -3,6 +3,7 @@
  *
  *   sitesrv [--port P] [--pages N] [--fanout K] [--latency MS]
  *           [--page-size BYTES] [--nested 0|1] [--lifetime SEC]
+ *           [--robots 0|1|2] [--quote-pages N]
  *
  * --nested 1 renders the CPU-heavy profile: deeply nested review sections
  * with a link every ~1.2 KB instead of flat paragraphs.
@@ -26,7 +27,10 @@
  *                         given) to the first N requests for id K, then 200
  *   /robots.txt           with --robots 1: disallow everything for '*'
  *                         and /book/2* but /book/2.html for "scrape";
- *                         otherwise 404
+ *                         with --robots 2: a Sitemap: line for the quotes
+ *                         section's sitemap index; otherwise 404
+ *   /quotes/...           the quotes section, --quote-pages pages
+ *                         (default 10; see quotes.h)
  *   /robots-count         how many times /robots.txt was asked for
  *   /stall                headers and the first bytes, then nothing for a
  *                         minute (a transfer timeout must end it)
@@ -55,6 +59,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "quotes.h"
 #include "site.h"
 
 #define LATENCY_MAX_MS 60000
@@ -75,7 +80,8 @@ struct cached {
 struct server {
     struct site_opts site;
     unsigned flaky[FLAKY_IDS]; /* atomic */
-    int robots;                /* serve a robots.txt */
+    int robots;                /* robots.txt: 0 none, 1 rules, 2 sitemaps */
+    unsigned quote_pages;      /* pages of the quotes section */
     unsigned robots_hits;      /* atomic */
     unsigned latency_ms;
     struct cached *cache; /* one slot per page, filled on first request */
@@ -461,6 +467,24 @@ static enum MHD_Result site_page(struct server *s, struct MHD_Connection *c,
     return ret;
 }
 
+/* The quotes section (quotes.h); unknown quotes paths are 404. */
+static enum MHD_Result quotes(struct server *s, struct MHD_Connection *c,
+                              const char *url)
+{
+    const char *ctype;
+    enum MHD_Result ret;
+    size_t len;
+    int gzip;
+    char *body = quotes_render(url, s->quote_pages, s->site.port, &len,
+                               &ctype, &gzip);
+
+    if (!body)
+        return send_str(c, 404, "text/html", "<title>Not found</title>");
+    ret = send_buf(c, 200, ctype, body, len);
+    free(body);
+    return ret;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                               const char *url, const char *method,
                               const char *version, const char *upload,
@@ -510,6 +534,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         __atomic_fetch_add(&s->robots_hits, 1, __ATOMIC_RELAXED);
         if (!s->robots)
             return send_str(c, 404, "text/plain", "no robots.txt\n");
+        if (s->robots == 2) {
+            char body[256];
+            snprintf(body, sizeof(body),
+                     "User-agent: *\nDisallow: /private/\n\n"
+                     "Sitemap: http://127.0.0.1:%u/quotes/sitemap_index.xml\n",
+                     s->site.port);
+            return send_str(c, 200, "text/plain", body);
+        }
         return send_str(c, 200, "text/plain",
                         "User-agent: *\nDisallow: /\n\n"
                         "User-agent: scrape\nDisallow: /book/2\n"
@@ -536,6 +568,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         return send_str(c, 200, "application/json", "{\"books\": 3}\n");
     if (!strncmp(url, "/charset/", 9))
         return charset_page(c, url + 9);
+    if (!strncmp(url, "/quotes/", 8))
+        return quotes(s, c, url);
     return site_page(s, c, url);
 }
 
@@ -563,8 +597,10 @@ static int parse_args(int argc, char **argv, struct server *s, long *port,
             *lifetime = v;
         else if (!strcmp(argv[i], "--nested") && v <= 1)
             s->site.nested = (int)v;
-        else if (!strcmp(argv[i], "--robots") && v <= 1)
+        else if (!strcmp(argv[i], "--robots") && v <= 2)
             s->robots = (int)v;
+        else if (!strcmp(argv[i], "--quote-pages") && v >= 1 && v <= 100000)
+            s->quote_pages = (unsigned)v;
         else
             return -1;
     }
@@ -574,7 +610,8 @@ static int parse_args(int argc, char **argv, struct server *s, long *port,
 int main(int argc, char **argv)
 {
     struct server s = {
-        .site = {.pages = 1000, .fanout = 10, .page_size = 16 * 1024}};
+        .site = {.pages = 1000, .fanout = 10, .page_size = 16 * 1024},
+        .quote_pages = 10};
     struct sockaddr_in addr;
     struct MHD_Daemon *d;
     const union MHD_DaemonInfo *info;

@@ -26,7 +26,8 @@ Test(cli, defaults)
     char *msg;
 
     cr_assert_eq(parse(&cfg, &msg, 2, argv), CLI_RUN);
-    cr_assert_str_eq(cfg.seeds_path, "seeds.txt");
+    cr_assert_eq(cfg.ninputs, 1);
+    cr_assert_str_eq(cfg.inputs[0], "seeds.txt");
     cr_assert_str_eq(cfg.db_path, "out/scrape.db");
     cr_assert_str_eq(cfg.engine, "multi");
     cr_assert_eq(cfg.concurrency, 100);
@@ -71,11 +72,11 @@ Test(cli, options_and_fields)
     cr_assert(cfg.any_host);
     cr_assert(cfg.quiet);
     cr_assert_eq(cfg.max_pages, 10);
-    cr_assert_eq(cfg.nfields, 2);
-    cr_assert_str_eq(cfg.fields[0].name, "price");
-    cr_assert_str_eq(cfg.fields[0].xpath, "//p[@class='price']");
+    cr_assert_eq(cfg.spec.nfields, 2);
+    cr_assert_str_eq(cfg.spec.fields[0].name, "price");
+    cr_assert_str_eq(cfg.spec.fields[0].xpath, "//p[@class='price']");
     cr_assert_str_eq(cfg.db_path, "x.db");
-    cr_assert_str_eq(cfg.seeds_path, "-");
+    cr_assert_str_eq(cfg.inputs[0], "-");
     cli_release(&cfg);
     free(msg);
 }
@@ -85,7 +86,7 @@ Test(cli, usage_errors_are_one_line)
     char *bad[][4] = {
         {"scrape", "-c", "0", "s"},        {"scrape", "-c", "12x", "s"},
         {"scrape", "--depth", "-1", "s"},  {"scrape", "--field", "x", "s"},
-        {"scrape", "--bogus", "s", NULL},  {"scrape", "a", "b", NULL},
+        {"scrape", "--bogus", "s", NULL},  {"scrape", "-", "-", NULL},
         {"scrape", "--timeout", "0", "s"},
     };
     size_t i;
@@ -109,7 +110,7 @@ Test(cli, no_seeds_is_a_usage_error)
     char *msg;
 
     cr_assert_eq(parse(&cfg, &msg, 1, argv), CLI_USAGE);
-    cr_assert_not_null(strstr(msg, "no SEEDS file given"));
+    cr_assert_not_null(strstr(msg, "no SEEDS file or URL given"));
     cli_release(&cfg);
     free(msg);
 }

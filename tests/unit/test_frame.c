@@ -151,7 +151,10 @@ static void sample_page(struct page *pg)
 {
     static struct link links[] = {{"http://h/x", true, ERR_OK},
                                   {"mailto:a@b", false, ERR_SCHEME}};
-    static char *fields[] = {"£3", NULL};
+    /* Two items, fields "price" (plain) and "tags" (list): item 0 has
+     * price £3 and no tags, item 1 no price and tags a, b. */
+    static char *vals[] = {"£3", "a", "b"};
+    static size_t off[] = {0, 1, 1, 1, 3};
 
     memset(pg, 0, sizeof(*pg));
     pg->title = "T";
@@ -161,16 +164,23 @@ static void sample_page(struct page *pg)
     pg->simhash = 0xfedcba9876543210ULL;
     pg->links = links;
     pg->nlinks = 2;
-    pg->fields = fields;
+    pg->items = true;
+    pg->nrecords = 2;
     pg->nfields = 2;
+    pg->off = off;
+    pg->vals = vals;
+    pg->nvals = 3;
+    pg->extract_error = "cut";
 }
 
 Test(frame, page_round_trip)
 {
     struct page in, out;
+    char *const *v;
     struct buf b;
     char *perr;
     bool parsed;
+    size_t n;
 
     sample_page(&in);
     buf_init(&b, 1 << 20);
@@ -187,9 +197,22 @@ Test(frame, page_round_trip)
     cr_assert_str_eq(out.links[1].url, "mailto:a@b");
     cr_assert_not(out.links[1].followable);
     cr_assert_eq(out.links[1].why, ERR_SCHEME);
+    cr_assert(out.items);
+    cr_assert_eq(out.nrecords, 2);
     cr_assert_eq(out.nfields, 2);
-    cr_assert_str_eq(out.fields[0], "£3");
-    cr_assert_null(out.fields[1]);
+    cr_assert_eq(out.nvals, 3);
+    v = page_values(&out, 0, 0, &n);
+    cr_assert_eq(n, 1);
+    cr_assert_str_eq(v[0], "£3");
+    page_values(&out, 0, 1, &n);
+    cr_assert_eq(n, 0);
+    page_values(&out, 1, 0, &n);
+    cr_assert_eq(n, 0);
+    v = page_values(&out, 1, 1, &n);
+    cr_assert_eq(n, 2);
+    cr_assert_str_eq(v[0], "a");
+    cr_assert_str_eq(v[1], "b");
+    cr_assert_str_eq(out.extract_error, "cut");
     page_release(&out);
     buf_reset(&b);
     cr_assert_eq(frame_put_page(&b, NULL, "cannot parse"), ERR_OK);

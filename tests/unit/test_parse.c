@@ -45,10 +45,10 @@ static void parse_fixture(const char *name, const char *ctype, struct parser *p,
 static struct parser *plain_parser(void)
 {
     struct parser *p = NULL;
-    const char *bad;
+    char why[256];
 
     xmlInitParser();
-    cr_assert_eq(parser_new(NULL, 0, &p, &bad), ERR_OK);
+    cr_assert_eq(parser_new(NULL, &p, why, sizeof(why)), ERR_OK);
     return p;
 }
 
@@ -207,47 +207,171 @@ Test(parse, deep_nesting_does_not_overflow)
     free(html);
 }
 
+/* The one value of a plain field of record `rec`, or NULL when absent. */
+static const char *value(const struct page *pg, size_t rec, size_t field)
+{
+    size_t n;
+    char *const *v = page_values(pg, rec, field, &n);
+
+    cr_assert_leq(n, 1);
+    return n ? v[0] : NULL;
+}
+
+/* A list field's values of record `rec`, joined with '|'. */
+static char *list(const struct page *pg, size_t rec, size_t field)
+{
+    static char out[512];
+    size_t n, i;
+    char *const *v = page_values(pg, rec, field, &n);
+
+    out[0] = '\0';
+    for (i = 0; i < n; i++)
+        snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s",
+                 i ? "|" : "", v[i]);
+    return out;
+}
+
 Test(parse, fields_from_compiled_xpath)
 {
     static const struct field_spec fields[] = {
-        {"price", "//p[@class='price']"},
-        {"rating", "substring-after(//p[contains(@class,'star')]/@class,' ')"},
-        {"missing", "//nothing"},
-        {"count", "count(//a)"},
+        {.name = "price", .xpath = "//p[@class='price']"},
+        {.name = "rating", .xpath = "substring-after(//p[contains(@class,'star')]/@class,' ')"},
+        {.name = "missing", .xpath = "//nothing"},
+        {.name = "count", .xpath = "count(//a)"},
+        {.name = "hrefs", .xpath = "//a/@href", .list = true},
+        {.name = "none", .xpath = "//nothing", .list = true},
     };
+    static const struct extract_spec spec = {.fields = fields, .nfields = 6};
     static const char html[] = "<p class=price>\n  \xC2\xA3"
                                "12.50 </p><p class='star Four'>x</p>"
                                "<a href=a>a</a><a href=b>b</a>";
     struct parser *p = NULL;
-    const char *bad;
+    char why[256];
     struct page pg;
 
     xmlInitParser();
-    cr_assert_eq(parser_new(fields, 4, &p, &bad), ERR_OK);
+    cr_assert_eq(parser_new(&spec, &p, why, sizeof(why)), ERR_OK);
     cr_assert_eq(parse_page(p, html, sizeof(html) - 1, "http://h/", NULL, &pg),
                  ERR_OK);
-    cr_assert_eq(pg.nfields, 4);
-    cr_assert_str_eq(pg.fields[0], "£12.50");
-    cr_assert_str_eq(pg.fields[1], "Four");
-    cr_assert_null(pg.fields[2]);
-    cr_assert_str_eq(pg.fields[3], "2");
+    cr_assert_not(pg.items);
+    cr_assert_eq(pg.nrecords, 1);
+    cr_assert_eq(pg.nfields, 6);
+    cr_assert_str_eq(value(&pg, 0, 0), "£12.50");
+    cr_assert_str_eq(value(&pg, 0, 1), "Four");
+    cr_assert_null(value(&pg, 0, 2));
+    cr_assert_str_eq(value(&pg, 0, 3), "2");
+    cr_assert_str_eq(list(&pg, 0, 4), "a|b");
+    cr_assert_str_eq(list(&pg, 0, 5), "");
+    cr_assert_null(pg.extract_error);
     page_release(&pg);
     parser_free(p);
 }
 
-Test(parse, bad_xpath_is_named)
+/* --item: one record per match, fields relative to it; an absolute field
+ * sees the whole page (the trap cli.c warns about). */
+Test(parse, items_with_relative_and_list_fields)
 {
     static const struct field_spec fields[] = {
-        {"ok", "//p"},
-        {"broken", "//p[@class="},
+        {.name = "text", .xpath = ".//span[@class='text']"},
+        {.name = "author", .xpath = "descendant-or-self::small"},
+        {.name = "tags", .xpath = ".//a[@class='tag']", .list = true},
+        {.name = "first_anywhere", .xpath = "//small"},
     };
+    static const struct extract_spec spec = {
+        .item_xpath = "//div[@class='quote']", .fields = fields, .nfields = 4};
+    static const char html[] =
+        "<div class=quote><span class=text>\xE2\x80\x9COne &amp;"
+        "   only\xE2\x80\x9D</span><small>Ann</small>"
+        "<div class=tags><a class=tag>x</a><a class=tag>y</a></div></div>"
+        "<div class=quote><span class=text>Caf&eacute;</span>"
+        "<div class=tags></div></div>"
+        "<div class=other><small>not an item</small></div>";
     struct parser *p = NULL;
-    const char *bad = NULL;
+    char why[256];
+    struct page pg;
 
     xmlInitParser();
-    cr_assert_eq(parser_new(fields, 2, &p, &bad), ERR_INVALID);
+    cr_assert_eq(parser_new(&spec, &p, why, sizeof(why)), ERR_OK, "%s", why);
+    cr_assert_eq(parse_page(p, html, sizeof(html) - 1, "http://h/", NULL, &pg),
+                 ERR_OK);
+    cr_assert(pg.items);
+    cr_assert_eq(pg.nrecords, 2);
+    cr_assert_str_eq(value(&pg, 0, 0), "\xE2\x80\x9COne & only\xE2\x80\x9D");
+    cr_assert_str_eq(value(&pg, 0, 1), "Ann");
+    cr_assert_str_eq(list(&pg, 0, 2), "x|y");
+    cr_assert_str_eq(value(&pg, 1, 0), "Caf\xC3\xA9");
+    cr_assert_null(value(&pg, 1, 1));
+    cr_assert_str_eq(list(&pg, 1, 2), "");
+    cr_assert_str_eq(value(&pg, 1, 3), "Ann");
+    page_release(&pg);
+    parser_free(p);
+}
+
+/* 50,000 items, and fields that search the whole page from each one
+ * (quadratic): cut short with the reason, in well under a second each,
+ * keeping what was extracted before. */
+static void hostile(const char *xpath, bool is_list, const char *reason)
+{
+    const struct field_spec fields[] = {
+        {.name = "t", .xpath = "."},
+        {.name = "all", .xpath = xpath, .list = is_list}};
+    const struct extract_spec spec = {
+        .item_xpath = "//p", .fields = fields, .nfields = 2};
+    size_t n = 50000, len = 0, i;
+    char *html = malloc(n * 15 + 64);
+    struct parser *p = NULL;
+    char why[256];
+    struct page pg;
+
+    cr_assert_not_null(html);
+    for (i = 0; i < n; i++, len += 15)
+        memcpy(html + len, "<p><b>x</b></p>", 15);
+    xmlInitParser();
+    cr_assert_eq(parser_new(&spec, &p, why, sizeof(why)), ERR_OK);
+    cr_assert_eq(parse_page(p, html, len, "http://h/", "text/html", &pg),
+                 ERR_OK);
+    cr_assert_not_null(pg.extract_error);
+    cr_assert_not_null(strstr(pg.extract_error, reason), "%s",
+                       pg.extract_error);
+    cr_assert_gt(pg.nrecords, 0);
+    cr_assert_str_eq(value(&pg, 0, 0), "x");
+    cr_assert_eq(pg.nlinks, 0);
+    page_release(&pg);
+    parser_free(p);
+    free(html);
+}
+
+Test(parse, hostile_extraction_is_bounded_in_values, .timeout = 30)
+{
+    hostile("//b", true, "values on the page");
+}
+
+Test(parse, hostile_extraction_is_bounded_in_steps, .timeout = 30)
+{
+    hostile("count(//b)", false, "XPath steps");
+}
+
+Test(parse, bad_xpath_is_named_with_its_position)
+{
+    static const struct field_spec fields[] = {
+        {.name = "ok", .xpath = "//p"},
+        {.name = "broken", .xpath = "//p[@class="},
+    };
+    static const struct extract_spec spec = {.fields = fields, .nfields = 2};
+    static const struct extract_spec item = {.item_xpath = "//div[",
+                                             .fields = fields, .nfields = 1};
+    struct parser *p = NULL;
+    char why[256];
+
+    xmlInitParser();
+    cr_assert_eq(parser_new(&spec, &p, why, sizeof(why)), ERR_INVALID);
     cr_assert_null(p);
-    cr_assert_str_eq(bad, "broken");
+    cr_assert_not_null(strstr(why, "--field 'broken': invalid XPath"), "%s",
+                       why);
+    cr_assert_not_null(strstr(why, "at position 12"), "%s", why);
+    cr_assert_eq(parser_new(&item, &p, why, sizeof(why)), ERR_INVALID);
+    cr_assert_not_null(strstr(why, "--item: invalid XPath '//div['"), "%s",
+                       why);
 }
 
 Test(parse, html_detection)

@@ -72,18 +72,23 @@ TestSuite(store, .init = setup, .fini = teardown);
 
 Test(store, writes_page_links_and_fields)
 {
-    static const struct field_spec fields[] = {{"price", "//p"},
-                                               {"none", "//q"}};
+    static const struct field_spec fields[] = {
+        {.name = "price", .xpath = "//p"}, {.name = "none", .xpath = "//q"}, {.name = "tags", .xpath = "//a", .list = true}};
+    static const struct extract_spec spec = {.fields = fields, .nfields = 3};
     struct link links[] = {{(char *)"http://h/a", true, ERR_OK},
                            {(char *)"mailto:x", false, ERR_SCHEME}};
-    char *values[] = {(char *)"£1", NULL};
+    char *values[] = {(char *)"£1", (char *)"a \"b\"", (char *)"c"};
+    size_t off[] = {0, 1, 1, 3};
     struct page pg = {.title = (char *)"T",
                       .h1 = (char *)"H",
                       .words = 7,
                       .links = links,
                       .nlinks = 2,
-                      .fields = values,
-                      .nfields = 2,
+                      .nrecords = 1,
+                      .nfields = 3,
+                      .off = off,
+                      .vals = values,
+                      .nvals = 3,
                       .charset = (char *)"UTF-8"};
     struct page_row row = {.url = "http://h/",
                            .final_url = "http://h/",
@@ -91,7 +96,7 @@ Test(store, writes_page_links_and_fields)
                            .content_type = "text/html",
                            .bytes = 10,
                            .page = &pg,
-                           .fields = fields};
+                           .spec = &spec};
     struct run_info info = {
         .mode = "multi", .workers = 1, .concurrency = 5, .seeds = "s.txt"};
     struct run_stats st = {.pages = 1, .wall_ms = 3, .status = "done"};
@@ -106,10 +111,56 @@ Test(store, writes_page_links_and_fields)
     cr_assert_eq(query_int("SELECT words FROM pages"), 7);
     cr_assert_eq(query_int("SELECT outlinks FROM pages"), 2);
     cr_assert_eq(query_int("SELECT count(*) FROM links WHERE followable"), 1);
-    cr_assert_eq(query_int("SELECT count(*) FROM fields"), 1);
+    /* The absent plain field has no row; the list is a JSON array. */
+    cr_assert_eq(query_int("SELECT count(*) FROM fields"), 2);
     expect_text("SELECT value FROM fields WHERE name = 'price'", "£1");
+    expect_text("SELECT value FROM fields WHERE name = 'tags'",
+                "[\"a \\\"b\\\"\",\"c\"]");
+    expect_text("SELECT group_concat(j.value, '|') FROM fields,"
+                " json_each(fields.value) j WHERE name = 'tags'",
+                "a \"b\"|c");
     expect_text("SELECT mode || ':' || status || ':' || pages FROM runs",
                 "multi:done:1");
+}
+
+/* --item records: one items row each, fields as a JSON object in the
+ * order given, lists as arrays, absent plain fields without a key; the
+ * run's selectors are recorded. */
+Test(store, writes_items_as_json_objects)
+{
+    static const struct field_spec fields[] = {
+        {.name = "text", .xpath = "span.text", .selector = "css:span.text"},
+        {.name = "tags", .xpath = ".//a", .list = true}};
+    static const struct extract_spec spec = {.item_xpath = "//div",
+                                             .item_selector = "div",
+                                             .fields = fields,
+                                             .nfields = 2};
+    char *values[] = {(char *)"One", (char *)"x", (char *)"y"};
+    size_t off[] = {0, 1, 3, 3, 3};
+    struct page pg = {.items = true,
+                      .nrecords = 2,
+                      .nfields = 2,
+                      .off = off,
+                      .vals = values,
+                      .nvals = 3};
+    struct page_row row = {
+        .url = "http://h/", .status = 200, .page = &pg, .spec = &spec};
+    struct run_info info = {.mode = "multi", .spec = &spec};
+    struct store *s = open_store();
+    int64_t run;
+
+    cr_assert_eq(store_run_begin(s, &info, &run), ERR_OK);
+    cr_assert_eq(store_put_page(s, run, &row), ERR_OK);
+    cr_assert_eq(store_close(s), ERR_OK);
+    cr_assert_eq(query_int("SELECT count(*) FROM items"), 2);
+    expect_text("SELECT data FROM items WHERE idx = 0",
+                "{\"text\":\"One\",\"tags\":[\"x\",\"y\"]}");
+    expect_text("SELECT data FROM items WHERE idx = 1", "{\"tags\":[]}");
+    expect_text("SELECT group_concat(kind || ':' || coalesce(name, '-') ||"
+                " ':' || selector || ':' || list, ' ') FROM selectors"
+                " ORDER BY pos",
+                "item:-:div:1 field:text:css:span.text:0 field:tags:.//a:1");
+    cr_assert_eq(query_int("SELECT count(*) FROM fields"), 0);
 }
 
 Test(store, batches_are_visible_after_flush_and_runs_append)
@@ -220,20 +271,25 @@ TestSuite(writer, .init = setup, .fini = teardown);
 
 Test(writer, copies_records_and_stores_them_in_order)
 {
-    static const struct field_spec fields[] = {{"price", "//p"}};
+    static const struct field_spec fields[] = {{.name = "price", .xpath = "//p"}};
+    static const struct extract_spec spec = {.fields = fields, .nfields = 1};
     char title[] = "Zanzibar notes", text[] = "spice island ledger";
     char link_url[] = "http://h/next", value[] = "£3";
     struct link links[] = {{link_url, true, ERR_OK}};
     char *values[] = {value};
+    size_t off[] = {0, 1};
     struct page pg = {.title = title,
                       .text = text,
                       .words = 3,
                       .links = links,
                       .nlinks = 1,
-                      .fields = values,
-                      .nfields = 1};
+                      .nrecords = 1,
+                      .nfields = 1,
+                      .off = off,
+                      .vals = values,
+                      .nvals = 1};
     struct page_row row = {
-        .url = "http://h/", .status = 200, .page = &pg, .fields = fields};
+        .url = "http://h/", .status = 200, .page = &pg, .spec = &spec};
     struct run_info info = {.mode = "multi"};
     struct store *s = open_store();
     struct page expect = {0};

@@ -1,0 +1,134 @@
+/*
+ * filter.c - URL include/exclude patterns on PCRE2 (see filter.h).
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "scrape/filter.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcre2.h>
+
+struct url_filter {
+    pcre2_code **include;
+    size_t ninclude;
+    pcre2_code **exclude;
+    size_t nexclude;
+    pcre2_match_data *md; /* shared by every match: not thread-safe */
+};
+
+/* Compiles `pat`; on error writes the one-line reason to `why`. */
+static pcre2_code *compile(const char *option, const char *pat, char *why,
+                           size_t n)
+{
+    PCRE2_UCHAR msg[256];
+    PCRE2_SIZE offset = 0;
+    pcre2_code *code;
+    int rc;
+
+    code = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, 0, &rc,
+                         &offset, NULL);
+    if (!code) {
+        pcre2_get_error_message(rc, msg, sizeof(msg));
+        snprintf(why, n, "%s '%s': %s at position %zu", option, pat,
+                 (const char *)msg, (size_t)offset + 1);
+        return NULL;
+    }
+    /* Without the JIT (not built for this CPU) matching still works,
+     * only slower. */
+    pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    return code;
+}
+
+static enum err compile_all(const char *option, const char *const *pats,
+                            size_t npats, pcre2_code ***out, char *why,
+                            size_t n)
+{
+    size_t i;
+
+    if (!npats)
+        return ERR_OK;
+    if (!(*out = calloc(npats, sizeof(**out))))
+        return ERR_NOMEM;
+    for (i = 0; i < npats; i++)
+        if (!((*out)[i] = compile(option, pats[i], why, n)))
+            return ERR_INVALID;
+    return ERR_OK;
+}
+
+enum err url_filter_new(const char *const *include, size_t ninclude,
+                        const char *const *exclude, size_t nexclude,
+                        struct url_filter **out, char *why, size_t n)
+{
+    struct url_filter *f;
+    enum err e;
+
+    *out = NULL;
+    if (n)
+        why[0] = '\0';
+    if (!ninclude && !nexclude)
+        return ERR_OK;
+    if (!(f = calloc(1, sizeof(*f))))
+        return ERR_NOMEM;
+    f->ninclude = ninclude;
+    f->nexclude = nexclude;
+    if ((e = compile_all("--include", include, ninclude, &f->include, why,
+                         n)) ||
+        (e = compile_all("--exclude", exclude, nexclude, &f->exclude, why,
+                         n))) {
+        url_filter_free(f);
+        return e;
+    }
+    if (!(f->md = pcre2_match_data_create(1, NULL))) {
+        url_filter_free(f);
+        return ERR_NOMEM;
+    }
+    *out = f;
+    return ERR_OK;
+}
+
+/* True when one of the patterns matches somewhere in `url`.  A match
+ * that hits PCRE2's limits (a pathological pattern) counts as none. */
+static bool any_match(struct url_filter *f, pcre2_code **pats, size_t n,
+                      const char *url, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (pcre2_match(pats[i], (PCRE2_SPTR)url, len, 0, 0, f->md, NULL) >=
+            0)
+            return true;
+    return false;
+}
+
+bool url_filter_allows(struct url_filter *f, const char *url)
+{
+    size_t len;
+
+    if (!f)
+        return true;
+    len = strlen(url);
+    if (f->ninclude && !any_match(f, f->include, f->ninclude, url, len))
+        return false;
+    return !any_match(f, f->exclude, f->nexclude, url, len);
+}
+
+static void free_all(pcre2_code **pats, size_t n)
+{
+    size_t i;
+
+    for (i = 0; pats && i < n; i++)
+        pcre2_code_free(pats[i]);
+    free(pats);
+}
+
+void url_filter_free(struct url_filter *f)
+{
+    if (!f)
+        return;
+    free_all(f->include, f->ninclude);
+    free_all(f->exclude, f->nexclude);
+    pcre2_match_data_free(f->md);
+    free(f);
+}
