@@ -58,7 +58,7 @@ static enum err check(FILE *out, struct store *store,
                       const struct run_result *res, size_t n)
 {
     char example[600];
-    long differ, bad = 0;
+    long differ, bad = 0, items = res[0].stats.items;
     size_t i;
     enum err e;
 
@@ -73,13 +73,25 @@ static enum err check(FILE *out, struct store *store,
                     order[0], (long long)res[0].run_id, order[i],
                     (long long)res[i].run_id, differ, example);
             bad++;
+        } else if (res[i].stats.items != items) {
+            fprintf(out,
+                    "check: MISMATCH %s (run %lld) vs %s (run %lld): %ld vs"
+                    " %ld items\n",
+                    order[0], (long long)res[0].run_id, order[i],
+                    (long long)res[i].run_id, items, res[i].stats.items);
+            bad++;
         }
     }
-    if (!bad)
+    if (!bad && !items)
         fprintf(out,
                 "check: all %zu runs fetched the same %ld URLs and extracted "
                 "the same records\n",
                 n, res[0].stats.pages);
+    else if (!bad)
+        fprintf(out,
+                "check: all %zu runs fetched the same %ld URLs and extracted "
+                "the same records (%ld items each)\n",
+                n, res[0].stats.pages, items);
     return ERR_OK;
 }
 

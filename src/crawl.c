@@ -46,6 +46,7 @@ struct crawl {
     long started; /* jobs handed out */
     long pages;   /* rows written */
     long errors;  /* rows with an error */
+    long items;   /* --item records stored */
     bool fatal;
     struct timespec t0, last_draw;
     struct rusage ru0;
@@ -558,6 +559,7 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
         return set_fatal(c, e);
     c->pages++;
     c->errors += row.error != NULL;
+    c->items += pg && pg->items ? (long)pg->nrecords : 0;
     if (pg && (e = follow_links(c, job, pg)))
         return set_fatal(c, e);
     if ((e = writer_frontier_done(c->writer, c->run_id, job->url)))
@@ -696,6 +698,7 @@ enum err crawl_end(struct crawl *c, const char *status)
     getrusage(RUSAGE_SELF, &ru);
     st.pages = c->pages;
     st.errors = c->errors;
+    st.items = c->items;
     st.wall_ms = ms_between(&c->t0, &now);
     st.cpu_user_ms = tv_ms(&c->ru0.ru_utime, &ru.ru_utime) + c->extra_user_ms;
     st.cpu_sys_ms = tv_ms(&c->ru0.ru_stime, &ru.ru_stime) + c->extra_sys_ms;

@@ -215,6 +215,20 @@ static enum err run_summary(struct query *q, int64_t run_id, FILE *out)
                  " (SELECT count(*) FROM skipped WHERE run_id = ?1)"
                  " FROM pages WHERE run_id = ?1",
                  run_id, "  {} MB, {} words, {} errors, {} skipped\n");
+    if (!e)
+        e = rows(q, out,
+                 "SELECT (SELECT count(*) FROM items WHERE run_id = ?1),"
+                 " (SELECT count(DISTINCT page_id) FROM items"
+                 " WHERE run_id = ?1),"
+                 " (SELECT count(*) FROM selectors WHERE run_id = ?1"
+                 " AND kind = 'field')",
+                 run_id, "  items {} (on {} pages), {} fields\n");
+    if (!e && scalar(q, "SELECT count(*) FROM sitemaps WHERE run_id = ?",
+                     run_id) > 0)
+        e = rows(q, out,
+                 "SELECT count(*), coalesce(sum(urls), 0), count(error)"
+                 " FROM sitemaps WHERE run_id = ?",
+                 run_id, "  sitemaps {} read, {} URLs listed, {} errors\n");
     return e;
 }
 

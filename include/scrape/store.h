@@ -54,6 +54,7 @@ struct run_info {
 struct run_stats {
     long pages;
     long errors;
+    long items; /* --item records (not stored in runs: count items rows) */
     long wall_ms;
     long cpu_user_ms;
     long cpu_sys_ms;
