@@ -15,7 +15,7 @@
 CC      ?= cc
 WERROR  ?= 1
 BUILD   ?= build
-PKGS     = libcurl libxml-2.0 sqlite3 uchardet libpcre2-8
+PKGS     = libcurl libxml-2.0 sqlite3 uchardet libpcre2-8 zlib
 TESTPKGS = criterion libmicrohttpd zlib
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wvla -Wwrite-strings \

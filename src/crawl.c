@@ -18,6 +18,7 @@
 #include "scrape/filter.h"
 #include "scrape/hmap.h"
 #include "scrape/robots.h"
+#include "scrape/sitemap.h"
 #include "scrape/url.h"
 #include "scrape/writer.h"
 
@@ -39,6 +40,7 @@ struct crawl {
     struct hmap robots;       /* host:port -> struct robots (owned) */
     struct hmap skipped_urls; /* recorded in skipped (owned keys) */
     struct url_filter *filter; /* --include/--exclude, NULL for none */
+    struct hmap sitemap_hosts; /* host:port whose sitemaps were queued */
     long skipped;             /* URLs not fetched on purpose */
     long abandoned;           /* in flight at a stop: left for --resume */
     int64_t run_id;
@@ -58,6 +60,11 @@ struct crawl {
 };
 
 static enum err set_fatal(struct crawl *c, enum err e);
+static enum err queue_sitemaps(struct crawl *c, const char *url,
+                               const struct robots *rules);
+static enum err note_skipped(struct crawl *c, const char *url,
+                             const char *reason);
+static bool in_scope(const struct crawl *c, const char *url);
 
 static long ms_between(const struct timespec *a, const struct timespec *b)
 {
@@ -78,6 +85,7 @@ enum err crawl_new(const struct config *cfg, struct store *store,
     hmap_init(&c->scope);
     hmap_init(&c->robots);
     hmap_init(&c->skipped_urls);
+    hmap_init(&c->sitemap_hosts);
     c->frontier = frontier_new((unsigned)cfg->per_host);
     if (!c->frontier) {
         free(c);
@@ -115,29 +123,37 @@ void crawl_free(struct crawl *c)
     for (i = 0; i < c->skipped_urls.cap; i++)
         free((char *)c->skipped_urls.slots[i].key);
     hmap_release(&c->skipped_urls);
+    for (i = 0; i < c->sitemap_hosts.cap; i++)
+        free((char *)c->sitemap_hosts.slots[i].key);
+    hmap_release(&c->sitemap_hosts);
     frontier_free(c->frontier);
     url_filter_free(c->filter);
     free(c);
 }
 
-/* Queues canonical `url`; the first URL of a host brings its robots.txt
- * in ahead of it (unless --ignore-robots). */
-static enum err queue_url(struct crawl *c, const char *url, int depth,
-                          bool *added)
+/* The first URL of a host brings its robots.txt in ahead of it (unless
+ * --ignore-robots). */
+static enum err ensure_robots(struct crawl *c, const char *url, int depth)
 {
     char robots_url[URL_MAX + 16];
     const char *path;
-    enum err e;
+
+    if (c->cfg->ignore_robots || frontier_knows_host(c->frontier, url))
+        return ERR_OK;
+    path = url_path(url);
+    snprintf(robots_url, sizeof(robots_url), "%.*s/robots.txt",
+             (int)(path - url), url);
+    return frontier_add_robots(c->frontier, robots_url, depth);
+}
+
+/* Queues canonical `url`, after its host's robots.txt. */
+static enum err queue_url(struct crawl *c, const char *url, int depth,
+                          bool *added)
+{
+    enum err e = ensure_robots(c, url, depth);
 
     *added = false;
-    if (!c->cfg->ignore_robots && !frontier_knows_host(c->frontier, url)) {
-        path = url_path(url);
-        snprintf(robots_url, sizeof(robots_url), "%.*s/robots.txt",
-                 (int)(path - url), url);
-        if ((e = frontier_add_robots(c->frontier, robots_url, depth)))
-            return e;
-    }
-    return frontier_add(c->frontier, url, depth, added);
+    return e ? e : frontier_add(c->frontier, url, depth, added);
 }
 
 /* queue_url, and journal a new URL in the store (for --resume). */
@@ -193,6 +209,10 @@ enum err crawl_seed(struct crawl *c, const struct seeds *s)
     for (i = 0; i < s->n; i++) {
         if ((e = add_scope_host(c, s->urls[i])) ||
             (e = add_url(c, s->urls[i], 0, &added)))
+            return e;
+        /* Without robots.txt there is nothing to wait for. */
+        if (c->cfg->sitemaps && c->cfg->ignore_robots &&
+            (e = queue_sitemaps(c, s->urls[i], NULL)))
             return e;
     }
     /* Durable at once: a crawl killed now still resumes from its seeds. */
@@ -271,6 +291,13 @@ static enum err resume_url(void *ctx, const char *url, int depth, bool done)
     enum err e;
 
     if (depth == 0 && (e = add_scope_host(c, url)))
+        return e;
+    /* The sitemaps are read again, at level 0 as in the first session:
+     * their URLs were journaled when read, and are deduplicated now; a
+     * kill before they were all read left no deeper page fetched. */
+    if (depth == 0 && c->cfg->sitemaps &&
+        ((e = ensure_robots(c, url, 0)) ||
+         (c->cfg->ignore_robots && (e = queue_sitemaps(c, url, NULL)))))
         return e;
     if (done)
         return frontier_mark_seen(c->frontier, url);
@@ -357,7 +384,9 @@ enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job)
             return CRAWL_DONE;
         if (!frontier_next(c->frontier, job))
             return frontier_queued(c->frontier) ? CRAWL_WAIT : CRAWL_DONE;
-        if (job->robots)
+        /* Sitemaps are fetched as listed (a host names them on purpose);
+         * with a robots.txt that forbids everything none is queued. */
+        if (job->robots || job->sitemap)
             return CRAWL_JOB;
         rules = rules_for(c, job->url);
         if (rules && !robots_allowed(rules, url_path(job->url))) {
@@ -454,6 +483,158 @@ void crawl_release(struct crawl *c, const struct frontier_job *job)
     frontier_release(c->frontier, job);
 }
 
+/* Queues sitemap `url` (canonical) with `nest` indexes above it, after
+ * its host's robots.txt when the host is new. */
+static enum err add_sitemap_job(struct crawl *c, const char *url, int nest)
+{
+    bool added;
+    enum err e = ensure_robots(c, url, 0);
+
+    return e ? e : frontier_add_sitemap(c->frontier, url, 0, nest, &added);
+}
+
+/* Queues, once per seed host:port, its sitemaps: the Sitemap: lines of
+ * `rules` (resolved against `url`, a URL on that host), else
+ * /sitemap.xml.  Hosts met later through links are not asked: their URLs
+ * would enter as seeds after deeper levels started. */
+static enum err queue_sitemaps(struct crawl *c, const char *url,
+                               const struct robots *rules)
+{
+    char fallback[URL_MAX + 16], host[URL_MAX], *key = NULL, *canon = NULL;
+    const char *h, *hp, *path = url_path(url);
+    size_t n = url_host(url, &h), i, count;
+    char *const *list = NULL;
+    struct hmap_slot *slot;
+    enum err e = ERR_OK;
+
+    if (!n || n >= sizeof(host))
+        return ERR_OK;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    if (!hmap_get(&c->scope, host) || !(n = url_hostport(url, &hp)))
+        return ERR_OK;
+    if (!(key = strndup(hp, n)))
+        return ERR_NOMEM;
+    if (hmap_get(&c->sitemap_hosts, key)) {
+        free(key);
+        return ERR_OK;
+    }
+    if ((e = hmap_put(&c->sitemap_hosts, key, NULL, &slot))) {
+        free(key);
+        return e;
+    }
+    count = rules ? robots_sitemaps(rules, &list) : 0;
+    if (!count) {
+        snprintf(fallback, sizeof(fallback), "%.*s/sitemap.xml",
+                 (int)(path - url), url);
+        return add_sitemap_job(c, fallback, 0);
+    }
+    for (i = 0; i < count && !e; i++) {
+        e = url_resolve(url, list[i], &canon);
+        if (e == ERR_OK)
+            e = add_sitemap_job(c, canon, 0);
+        else if (e != ERR_NOMEM) {
+            struct sitemap_row row = {.url = list[i],
+                                      .error = "not an http(s) URL"};
+            e = writer_put_sitemap(c->writer, c->run_id, &row);
+        }
+        free(canon);
+        canon = NULL;
+    }
+    return e;
+}
+
+/* A sitemap index: its sitemaps are queued one level deeper. */
+static enum err follow_index(struct crawl *c, const struct frontier_job *job,
+                             const struct sitemap *sm, struct sitemap_row *row)
+{
+    char *canon = NULL;
+    enum err e = ERR_OK;
+    size_t i;
+
+    if (job->nest >= SITEMAP_MAX_NESTING) {
+        row->error = "sitemap indexes nested deeper than "
+                     "10: its sitemaps are ignored";
+        return ERR_OK;
+    }
+    for (i = 0; i < sm->n && !e; i++) {
+        e = url_resolve(job->url, sm->urls[i], &canon);
+        if (e == ERR_OK)
+            e = add_sitemap_job(c, canon, job->nest + 1);
+        else if (e != ERR_NOMEM)
+            e = ERR_OK;
+        free(canon);
+        canon = NULL;
+    }
+    return e;
+}
+
+/* A sitemap's <loc>s (or lines) enter the frontier as seeds (depth 0)
+ * when in scope and allowed by --include/--exclude. */
+static enum err seed_locs(struct crawl *c, const struct frontier_job *job,
+                          const struct sitemap *sm, long *bad)
+{
+    char *canon = NULL;
+    enum err e = ERR_OK;
+    bool added;
+    size_t i;
+
+    for (i = 0; i < sm->n && !e; i++) {
+        e = url_resolve(job->url, sm->urls[i], &canon);
+        if (e == ERR_NOMEM)
+            break;
+        if (e) {
+            (*bad)++;
+            e = ERR_OK;
+        } else if (!in_scope(c, canon)) {
+            e = note_skipped(c, canon, "another host");
+        } else if (frontier_seen(c->frontier, canon)) {
+            /* already queued or fetched */
+        } else if (!url_filter_allows(c->filter, canon)) {
+            e = note_skipped(c, canon, "filtered");
+        } else {
+            e = add_url(c, canon, 0, &added);
+        }
+        free(canon);
+        canon = NULL;
+    }
+    return e;
+}
+
+/* Reads a fetched sitemap: queues what it lists and records one sitemaps
+ * row (with the reason when it could not be read whole).  A sitemap is
+ * not a page: no pages row. */
+static enum err read_sitemap(struct crawl *c, const struct frontier_job *job,
+                             const struct response *r)
+{
+    struct sitemap_row row = {.url = job->url, .status = r->status};
+    char why[SITEMAP_ERROR_MAX + 64];
+    struct sitemap sm;
+    long bad = 0;
+    enum err e = ERR_OK;
+
+    memset(&sm, 0, sizeof(sm));
+    if (r->err) {
+        row.error = r->error;
+    } else if (!(e = sitemap_parse(r->body, r->len, c->cfg->max_bytes, &sm))) {
+        row.kind = sitemap_kind_name(sm.kind);
+        row.urls = (long)sm.n;
+        row.error = sm.error[0] ? sm.error : NULL;
+        e = sm.kind == SITEMAP_INDEX ? follow_index(c, job, &sm, &row)
+                                     : seed_locs(c, job, &sm, &bad);
+        if (!e && bad && !row.error) {
+            snprintf(why, sizeof(why), "%ld entries are not http(s) URLs",
+                     bad);
+            row.error = why;
+        }
+    }
+    if (!e)
+        e = writer_put_sitemap(c->writer, c->run_id, &row);
+    sitemap_release(&sm);
+    frontier_done(c->frontier, job);
+    return e ? set_fatal(c, e) : ERR_OK;
+}
+
 /* Stores the rules a robots.txt response gives and opens the host.  RFC
  * 9309 2.3.1: a 4xx answer allows everything; a 5xx or a timeout forbids
  * everything.  A host that cannot be reached at all (refused, no such
@@ -484,6 +665,9 @@ static enum err read_robots(struct crawl *c, const struct frontier_job *job,
         free(key);
         robots_free(rules);
     }
+    if (!e && c->cfg->sitemaps && slot && !robots_denies_all(slot->value))
+        e = queue_sitemaps(c, job->url, slot->value);
+    /* After the sitemaps are queued: level 0 holds until they are read. */
     frontier_done(c->frontier, job);
     return e ? set_fatal(c, e) : ERR_OK;
 }
@@ -545,6 +729,8 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
     }
     if (job->robots)
         return read_robots(c, job, r);
+    if (job->sitemap)
+        return read_sitemap(c, job, r);
     if (!r->err && parse_error) {
         snprintf(why, sizeof(why), "cannot parse HTML: %s", parse_error);
         row.error = why;
@@ -569,9 +755,10 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
     return ERR_OK;
 }
 
-bool crawl_wants_parse(const struct response *r)
+bool crawl_wants_parse(const struct frontier_job *job,
+                       const struct response *r)
 {
-    return !r->err && r->status >= 200 && r->status < 300 &&
+    return !job->robots && !job->sitemap && !r->err && r->status >= 200 && r->status < 300 &&
            parse_is_html(r->content_type, r->body, r->len);
 }
 
@@ -579,13 +766,14 @@ enum err crawl_parse(struct parser *p, const char *url,
                      const struct response *r, struct page *pg, bool *parsed,
                      const char **parse_error)
 {
+    static const struct frontier_job page_job;
     const char *base = r->final_url ? r->final_url : url;
     char *canon_base = NULL;
     enum err e;
 
     *parsed = false;
     *parse_error = NULL;
-    if (!crawl_wants_parse(r))
+    if (!crawl_wants_parse(&page_job, r))
         return ERR_OK;
     /* Links resolve against where the page really is. */
     if (url_canon(base, &canon_base) == ERR_OK)
@@ -611,7 +799,10 @@ enum err crawl_complete(struct crawl *c, const struct frontier_job *job,
     bool parsed;
     enum err e;
 
-    if ((e = crawl_parse(p, job->url, r, &pg, &parsed, &perr)))
+    parsed = false;
+    perr = NULL;
+    if (crawl_wants_parse(job, r) &&
+        (e = crawl_parse(p, job->url, r, &pg, &parsed, &perr)))
         return set_fatal(c, e);
     e = crawl_record(c, job, r, parsed ? &pg : NULL, perr);
     if (parsed)

@@ -151,7 +151,7 @@ static enum err record_done(struct multi *m)
 
     for (i = 0; i < m->ndone; i++) {
         struct done *d = &m->done[i];
-        if (m->pool && crawl_wants_parse(&d->r)) {
+        if (m->pool && crawl_wants_parse(&d->job, &d->r)) {
             /* Moves d (and its response) into the ring; parsing() kept
              * in_flight + ndone + qlen + busy <= nslots. */
             m->queue[(m->qhead + m->qlen++) % m->nslots] = *d;

@@ -39,6 +39,8 @@ struct entry {
     int depth;
     int attempts;
     bool robots;
+    bool sitemap;
+    unsigned char nest;
     struct entry *next;
 };
 
@@ -250,6 +252,8 @@ enum err frontier_add(struct frontier *f, const char *url, int depth,
     ent->depth = depth;
     ent->attempts = 0;
     ent->robots = false;
+    ent->sitemap = false;
+    ent->nest = 0;
     ent->next = NULL;
     if (h->tail)
         h->tail->next = ent;
@@ -295,6 +299,21 @@ enum err frontier_add_robots(struct frontier *f, const char *robots_url,
     h->head->robots = true;
     h->gated = true;
     return ERR_OK;
+}
+
+enum err frontier_add_sitemap(struct frontier *f, const char *url, int depth,
+                              int nest, bool *added)
+{
+    enum err e = frontier_add(f, url, depth, added);
+
+    if (!e && *added) {
+        struct frontier_host *h;
+        if ((e = host_for(f, url, &h)))
+            return e;
+        h->tail->sitemap = true;
+        h->tail->nest = (unsigned char)nest;
+    }
+    return e;
 }
 
 enum err frontier_mark_seen(struct frontier *f, const char *url)
@@ -377,6 +396,8 @@ enum err frontier_retry(struct frontier *f, const struct frontier_job *job,
     ent->depth = job->depth;
     ent->attempts = job->attempts + 1;
     ent->robots = job->robots;
+    ent->sitemap = job->sitemap;
+    ent->nest = job->nest;
     /* At the head: host queues stay sorted by depth (the retry is of the
      * current level; anything behind it may be deeper). */
     ent->next = h->head;
@@ -423,6 +444,8 @@ bool frontier_next_at(struct frontier *f, long now_ms, struct frontier_job *job)
     job->depth = ent->depth;
     job->attempts = ent->attempts;
     job->robots = ent->robots;
+    job->sitemap = ent->sitemap;
+    job->nest = ent->nest;
     job->host = h;
     free(ent);
     if (f->delay_ms)
@@ -473,7 +496,7 @@ enum err frontier_each_queued(const struct frontier *f,
     for (i = 0; i < f->hosts.cap && !e; i++) {
         const struct frontier_host *h = f->hosts.slots[i].value;
         for (ent = h ? h->head : NULL; ent && !e; ent = ent->next)
-            if (!ent->robots)
+            if (!ent->robots && !ent->sitemap)
                 e = fn(ctx, ent->url);
     }
     return e;

@@ -27,6 +27,8 @@ struct rules {
 struct robots {
     struct rules rules;
     int fixed; /* 0: use rules; 1: allow all; -1: disallow all */
+    char **sitemaps; /* Sitemap: lines, in order */
+    size_t nsitemaps;
 };
 
 static void rules_release(struct rules *rs)
@@ -90,7 +92,26 @@ struct parse_state {
     bool group_star; /* the current group names '*' */
     bool found_us;   /* some group named us */
     struct rules us, star;
+    char **sitemaps;
+    size_t nsitemaps;
 };
+
+/* A Sitemap: line: not part of any group (RFC 9309 2.3.5). */
+static enum err add_sitemap(struct parse_state *ps, const char *v, size_t n)
+{
+    char **nv;
+
+    if (!n || ps->nsitemaps >= ROBOTS_MAX_SITEMAPS)
+        return ERR_OK;
+    nv = realloc(ps->sitemaps, (ps->nsitemaps + 1) * sizeof(*nv));
+    if (!nv)
+        return ERR_NOMEM;
+    ps->sitemaps = nv;
+    if (!(nv[ps->nsitemaps] = strndup(v, n)))
+        return ERR_NOMEM;
+    ps->nsitemaps++;
+    return ERR_OK;
+}
 
 static enum err take_line(struct parse_state *ps, const char *line, size_t n,
                           const char *token)
@@ -113,6 +134,8 @@ static enum err take_line(struct parse_state *ps, const char *line, size_t n,
             ps->group_us = ps->found_us = true;
         return ERR_OK;
     }
+    if (kn == 7 && !strncasecmp(key, "sitemap", 7))
+        return add_sitemap(ps, val, vn);
     ps->in_agents = false;
     if ((kn == 5 && !strncasecmp(key, "allow", 5)) ||
         (kn == 8 && !strncasecmp(key, "disallow", 8))) {
@@ -155,10 +178,12 @@ enum err robots_parse(const char *text, size_t n, const char *user_agent,
         e = take_line(&ps, p, len, token);
         p += len + 1;
     }
+    r->sitemaps = ps.sitemaps;
+    r->nsitemaps = ps.nsitemaps;
     if (e) {
         rules_release(&ps.us);
         rules_release(&ps.star);
-        free(r);
+        robots_free(r);
         return e;
     }
     if (ps.found_us) {
@@ -183,10 +208,21 @@ enum err robots_all(bool allow, struct robots **out)
 
 void robots_free(struct robots *r)
 {
+    size_t i;
+
     if (!r)
         return;
     rules_release(&r->rules);
+    for (i = 0; i < r->nsitemaps; i++)
+        free(r->sitemaps[i]);
+    free(r->sitemaps);
     free(r);
+}
+
+size_t robots_sitemaps(const struct robots *r, char *const **urls)
+{
+    *urls = r->sitemaps;
+    return r->nsitemaps;
 }
 
 /* Matches pattern p (with '*' and a final '$') against the start of s.

@@ -23,6 +23,7 @@
 enum msg_kind {
     MSG_PAGE,
     MSG_SKIPPED,
+    MSG_SITEMAP,
     MSG_FRONTIER_ADD,
     MSG_FRONTIER_DONE,
     MSG_FLUSH,
@@ -37,6 +38,7 @@ struct msg {
     const char *reason;  /* SKIPPED */
     int depth;           /* FRONTIER_ADD */
     unsigned long seq;   /* FLUSH */
+    struct sitemap_row sitemap; /* SITEMAP */
     struct page_row row; /* PAGE; row.page points at `page` or is NULL */
     struct page page;
     /* arrays and strings follow */
@@ -171,6 +173,17 @@ static void pack_url(struct pack *k, const char *url, const char *reason)
     m->reason = pack_str(k, reason);
 }
 
+static void pack_sitemap(struct pack *k, const struct sitemap_row *row)
+{
+    struct msg scratch;
+    struct msg *m = pack_header(k, &scratch);
+
+    m->sitemap = *row;
+    m->sitemap.url = pack_str(k, row->url);
+    m->sitemap.kind = pack_str(k, row->kind);
+    m->sitemap.error = pack_str(k, row->error);
+}
+
 /* Runs `fill` twice: to size the message, then to copy into it.  Returns
  * a new message (caller frees) or NULL. */
 #define NEW_MSG(m, kind_, fill)                                                \
@@ -206,6 +219,8 @@ static enum err apply(struct writer *w, struct msg *m)
         return store_put_page(w->store, m->run_id, &m->row);
     case MSG_SKIPPED:
         return store_put_skipped(w->store, m->run_id, m->url, m->reason);
+    case MSG_SITEMAP:
+        return store_put_sitemap(w->store, m->run_id, &m->sitemap);
     case MSG_FRONTIER_ADD:
         return store_frontier_add(w->store, m->run_id, m->url, m->depth);
     case MSG_FRONTIER_DONE:
@@ -370,6 +385,17 @@ enum err writer_put_page(struct writer *w, int64_t run_id,
     struct msg *m;
 
     NEW_MSG(m, MSG_PAGE, pack_row(&k_, row));
+    if (m)
+        m->run_id = run_id;
+    return enqueue(w, m);
+}
+
+enum err writer_put_sitemap(struct writer *w, int64_t run_id,
+                            const struct sitemap_row *row)
+{
+    struct msg *m;
+
+    NEW_MSG(m, MSG_SITEMAP, pack_sitemap(&k_, row));
     if (m)
         m->run_id = run_id;
     return enqueue(w, m);

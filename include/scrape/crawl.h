@@ -68,9 +68,10 @@ enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job);
  * outcome is recorded). */
 void crawl_release(struct crawl *c, const struct frontier_job *job);
 
-/* True when `r` is a successful (2xx) HTML response, i.e. one that
- * crawl_parse() would parse. */
-bool crawl_wants_parse(const struct response *r);
+/* True when `r`, fetched for `job`, is a page (not a robots.txt or a
+ * sitemap) and a successful (2xx) HTML response: one to parse. */
+bool crawl_wants_parse(const struct frontier_job *job,
+                       const struct response *r);
 
 /* Adds CPU time and peak memory spent outside this process (worker
  * processes) to the run's figures. */

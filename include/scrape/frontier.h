@@ -36,6 +36,8 @@ struct frontier_job {
     int depth;
     int attempts; /* fetches of this URL before this one (retries) */
     bool robots;  /* this is the host's robots.txt, not a page */
+    bool sitemap; /* this is a sitemap (--sitemaps), not a page */
+    int nest;     /* sitemap: indexes above it (0 for the first) */
     struct frontier_host *host; /* opaque; give it back to frontier_done */
 };
 
@@ -65,6 +67,11 @@ bool frontier_knows_host(const struct frontier *f, const char *url);
  * ERR_NOMEM, ERR_BAD_URL. */
 enum err frontier_add_robots(struct frontier *f, const char *robots_url,
                              int depth);
+
+/* Queues sitemap `url` like frontier_add, marked as a sitemap job with
+ * `nest` (0..255) indexes above it. */
+enum err frontier_add_sitemap(struct frontier *f, const char *url, int depth,
+                              int nest, bool *added);
 
 /* Adds `url` to the dedup set only (a resumed crawl's finished URLs). */
 enum err frontier_mark_seen(struct frontier *f, const char *url);

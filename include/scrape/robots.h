@@ -19,6 +19,9 @@
 
 #include "scrape/err.h"
 
+/* Sitemap: lines kept from one robots.txt. */
+#define ROBOTS_MAX_SITEMAPS 50
+
 /* Bytes of a robots.txt read at most (RFC 9309 asks for at least 500 KiB). */
 #define ROBOTS_MAX_BYTES (500 * 1024)
 
@@ -34,6 +37,11 @@ enum err robots_parse(const char *text, size_t n, const char *user_agent,
 enum err robots_all(bool allow, struct robots **out);
 
 void robots_free(struct robots *r);
+
+/* The Sitemap: lines of the robots.txt, in order, as written (at most
+ * ROBOTS_MAX_SITEMAPS; any group, or none): *urls borrowed from `r`.
+ * Returns how many. */
+size_t robots_sitemaps(const struct robots *r, char *const **urls);
 
 /* True for the disallow-everything set robots_all(false) made. */
 bool robots_denies_all(const struct robots *r);

@@ -65,6 +65,8 @@ enum err writer_stop(struct writer *w, char *why, size_t n);
  * error. */
 enum err writer_put_page(struct writer *w, int64_t run_id,
                          const struct page_row *row);
+enum err writer_put_sitemap(struct writer *w, int64_t run_id,
+                            const struct sitemap_row *row);
 enum err writer_put_skipped(struct writer *w, int64_t run_id, const char *url,
                             const char *reason);
 enum err writer_frontier_add(struct writer *w, int64_t run_id, const char *url,
