@@ -180,7 +180,7 @@ static bool looks_like_xpath(const char *sel)
         return true;
     if (!(isalpha((unsigned char)*p) || *p == '_'))
         return false;
-    while (isalnum((unsigned char)*p) || strchr("_-.:", *p))
+    while (isalnum((unsigned char)*p) || (*p && strchr("_-.", *p)))
         p++;
     while (*p == ' ' || *p == '\t')
         p++;

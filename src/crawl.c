@@ -589,7 +589,11 @@ static enum err seed_locs(struct crawl *c, const struct frontier_job *job,
         } else if (!in_scope(c, canon)) {
             e = note_skipped(c, canon, "another host");
         } else if (frontier_seen(c->frontier, canon)) {
-            /* already queued or fetched */
+            /* A seed even when a page linked to it first (level 0 is
+             * still open: it has not been fetched). */
+            e = frontier_promote(c->frontier, canon, 0, &added);
+            if (!e && added)
+                e = writer_frontier_add(c->writer, c->run_id, canon, 0);
         } else if (!url_filter_allows(c->filter, canon)) {
             e = note_skipped(c, canon, "filtered");
         } else {

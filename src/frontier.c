@@ -2,7 +2,9 @@
  * frontier.c - per-host FIFO queues over one dedup set (see frontier.h).
  *
  * Design:
- *   seen   hmap url -> NULL          owns every URL string (one copy)
+ *   seen   hmap url -> entry         owns every URL string (one copy);
+ *                                    the value is the URL's queued entry
+ *                                    until it is handed out, then NULL
  *   hosts  hmap host:port -> host    each host owns a FIFO of entries
  *   ready  FIFO of hosts that have queued URLs and a free slot
  *
@@ -40,6 +42,7 @@ struct entry {
     int attempts;
     bool robots;
     bool sitemap;
+    bool dead; /* replaced by a shallower copy (frontier_promote) */
     unsigned char nest;
     struct entry *next;
 };
@@ -52,6 +55,7 @@ struct frontier_host {
     bool in_parked; /* on the parked list */
     bool in_sleep;  /* on the sleeping list: next_at is in the future */
     bool gated;     /* robots.txt not fetched yet: only it may go out */
+    struct entry *hint; /* the last entry inserted out of order */
     long next_at;   /* earliest start of its next fetch (--delay, retry) */
     struct frontier_host *next_ready; /* link in whichever list */
 };
@@ -109,8 +113,24 @@ void frontier_free(struct frontier *f)
     free(f);
 }
 
+/* Frees the dead entries at the head of h's queue (they were queued
+ * again, shallower: their copy counts, not they). */
+static void purge_dead(struct frontier_host *h)
+{
+    while (h->head && h->head->dead) {
+        struct entry *e = h->head;
+        h->head = e->next;
+        if (!h->head)
+            h->tail = NULL;
+        if (h->hint == e)
+            h->hint = NULL;
+        free(e);
+    }
+}
+
 static void ready_push(struct frontier *f, struct frontier_host *h)
 {
+    purge_dead(h);
     if (h->in_ready || h->in_parked || h->in_sleep || !h->head ||
         h->active >= f->per_host || (h->gated && !h->head->robots))
         return;
@@ -223,50 +243,98 @@ static enum err host_for(struct frontier *f, const char *url,
     return ERR_OK;
 }
 
-enum err frontier_add(struct frontier *f, const char *url, int depth,
-                      bool *added)
+/* Takes parked host h off the parked list (a linear unlink, but hosts
+ * are unparked this way rarely: retries, out-of-order seeds). */
+static void unpark(struct frontier *f, struct frontier_host *h)
+{
+    struct frontier_host **p = &f->parked;
+
+    if (!h->in_parked)
+        return;
+    while (*p != h)
+        p = &(*p)->next_ready;
+    *p = h->next_ready;
+    h->in_parked = false;
+}
+
+/* Puts `ent` into h's queue, which stays sorted by depth: appended in the
+ * usual case (links are found level by level), else after the last
+ * entry no deeper than it (a sitemap's seeds arriving after level-1
+ * links of the same host).  `hint` makes a run of such inserts linear. */
+static void enqueue(struct frontier *f, struct frontier_host *h,
+                    struct entry *ent)
+{
+    struct entry *prev;
+
+    if (!h->tail || h->tail->depth <= ent->depth) {
+        if (h->tail)
+            h->tail->next = ent;
+        else
+            h->head = ent;
+        h->tail = ent;
+        return;
+    }
+    if (h->head->depth > ent->depth) {
+        ent->next = h->head;
+        h->head = ent;
+        /* Its head is no longer too deep for the level. */
+        unpark(f, h);
+    } else {
+        prev = h->hint && h->hint->depth <= ent->depth ? h->hint : h->head;
+        while (prev->next && prev->next->depth <= ent->depth)
+            prev = prev->next;
+        ent->next = prev->next;
+        prev->next = ent;
+    }
+    h->hint = ent;
+}
+
+/* frontier_add, returning the entry made (NULL when the URL was known). */
+static enum err add_entry(struct frontier *f, const char *url, int depth,
+                          struct entry **out)
 {
     struct frontier_host *h;
     struct entry *ent = NULL;
     char *copy = NULL;
     enum err e;
 
-    *added = false;
+    *out = NULL;
     if (hmap_get(&f->seen, url))
         return ERR_OK;
     if ((e = host_for(f, url, &h)))
         return e;
     copy = strdup(url);
-    ent = malloc(sizeof(*ent));
+    ent = calloc(1, sizeof(*ent));
     if (!copy || !ent) {
         e = ERR_NOMEM;
         goto fail;
     }
     if ((e = count_pending(f, depth)))
         goto fail;
-    if ((e = hmap_put(&f->seen, copy, NULL, NULL))) {
+    if ((e = hmap_put(&f->seen, copy, ent, NULL))) {
         f->pending[depth]--;
         goto fail;
     }
     ent->url = copy;
     ent->depth = depth;
-    ent->attempts = 0;
-    ent->robots = false;
-    ent->sitemap = false;
-    ent->nest = 0;
-    ent->next = NULL;
-    if (h->tail)
-        h->tail->next = ent;
-    else
-        h->head = ent;
-    h->tail = ent;
+    enqueue(f, h, ent);
     f->queued++;
     ready_push(f, h);
-    *added = true;
+    *out = ent;
     return ERR_OK;
 fail:
     free(copy);
     free(ent);
+    return e;
+}
+
+enum err frontier_add(struct frontier *f, const char *url, int depth,
+                      bool *added)
+{
+    struct entry *ent;
+    enum err e = add_entry(f, url, depth, &ent);
+
+    *added = ent != NULL;
     return e;
 }
 
@@ -301,17 +369,46 @@ enum err frontier_add_robots(struct frontier *f, const char *robots_url,
     return ERR_OK;
 }
 
+enum err frontier_promote(struct frontier *f, const char *url, int depth,
+                          bool *promoted)
+{
+    struct hmap_slot *slot = hmap_get(&f->seen, url);
+    struct entry *old = slot ? slot->value : NULL, *ent;
+    struct frontier_host *h;
+    enum err e;
+
+    *promoted = false;
+    if (!old || old->depth <= depth || old->robots || old->sitemap)
+        return ERR_OK;
+    if ((e = host_for(f, url, &h)))
+        return e;
+    if (!(ent = calloc(1, sizeof(*ent))))
+        return ERR_NOMEM;
+    if ((e = count_pending(f, depth))) {
+        free(ent);
+        return e;
+    }
+    ent->url = old->url;
+    ent->depth = depth;
+    old->dead = true;
+    f->pending[old->depth]--;
+    enqueue(f, h, ent);
+    slot->value = ent;
+    ready_push(f, h);
+    *promoted = true;
+    return ERR_OK;
+}
+
 enum err frontier_add_sitemap(struct frontier *f, const char *url, int depth,
                               int nest, bool *added)
 {
-    enum err e = frontier_add(f, url, depth, added);
+    struct entry *ent;
+    enum err e = add_entry(f, url, depth, &ent);
 
-    if (!e && *added) {
-        struct frontier_host *h;
-        if ((e = host_for(f, url, &h)))
-            return e;
-        h->tail->sitemap = true;
-        h->tail->nest = (unsigned char)nest;
+    *added = ent != NULL;
+    if (ent) {
+        ent->sitemap = true;
+        ent->nest = (unsigned char)(nest > 255 ? 255 : nest);
     }
     return e;
 }
@@ -388,7 +485,7 @@ enum err frontier_retry(struct frontier *f, const struct frontier_job *job,
                         long not_before_ms)
 {
     struct frontier_host *h = job->host;
-    struct entry *ent = malloc(sizeof(*ent));
+    struct entry *ent = calloc(1, sizeof(*ent));
 
     if (!ent)
         return ERR_NOMEM;
@@ -407,15 +504,8 @@ enum err frontier_retry(struct frontier *f, const struct frontier_job *job,
     f->queued++;
     if (not_before_ms > h->next_at)
         h->next_at = not_before_ms;
-    /* Parked behind a deeper URL until now; the retry is of this level.
-     * (A linear unlink, but retries are rare.) */
-    if (h->in_parked) {
-        struct frontier_host **p = &f->parked;
-        while (*p != h)
-            p = &(*p)->next_ready;
-        *p = h->next_ready;
-        h->in_parked = false;
-    }
+    /* Parked behind a deeper URL until now; the retry is of this level. */
+    unpark(f, h);
     ready_push(f, h);
     return ERR_OK;
 }
@@ -423,6 +513,7 @@ enum err frontier_retry(struct frontier *f, const struct frontier_job *job,
 bool frontier_next_at(struct frontier *f, long now_ms, struct frontier_job *job)
 {
     struct frontier_host *h;
+    struct hmap_slot *slot;
     struct entry *ent;
 
     f->now = now_ms;
@@ -435,9 +526,14 @@ bool frontier_next_at(struct frontier *f, long now_ms, struct frontier_job *job)
     if (!h)
         return false;
     ent = h->head;
+    /* Handed out: no longer promotable. */
+    if ((slot = hmap_get(&f->seen, ent->url)) && slot->value == ent)
+        slot->value = NULL;
     h->head = ent->next;
     if (!h->head)
         h->tail = NULL;
+    if (h->hint == ent)
+        h->hint = NULL;
     h->active++;
     f->queued--;
     job->url = ent->url;
@@ -496,7 +592,7 @@ enum err frontier_each_queued(const struct frontier *f,
     for (i = 0; i < f->hosts.cap && !e; i++) {
         const struct frontier_host *h = f->hosts.slots[i].value;
         for (ent = h ? h->head : NULL; ent && !e; ent = ent->next)
-            if (!ent->robots && !ent->sitemap)
+            if (!ent->robots && !ent->sitemap && !ent->dead)
                 e = fn(ctx, ent->url);
     }
     return e;

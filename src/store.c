@@ -151,8 +151,11 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_LINK] = "INSERT INTO links(page_id, url, followable) VALUES(?, ?, ?)",
     [ST_FIELD] = "INSERT INTO fields(page_id, name, value) VALUES(?, ?, ?)",
     [ST_SKIPPED] = "INSERT INTO skipped(run_id, url, reason) VALUES(?, ?, ?)",
-    [ST_FRONTIER_ADD] = "INSERT OR IGNORE INTO frontier(run_id, url, depth)"
-                        " VALUES(?, ?, ?)",
+    /* A URL queued again shallower (a sitemap's seed first found as a
+     * link) keeps the smaller depth. */
+    [ST_FRONTIER_ADD] = "INSERT INTO frontier(run_id, url, depth)"
+                        " VALUES(?, ?, ?) ON CONFLICT(run_id, url)"
+                        " DO UPDATE SET depth = min(depth, excluded.depth)",
     [ST_FRONTIER_DONE] = "UPDATE frontier SET done = 1"
                          " WHERE run_id = ? AND url = ?",
     [ST_FTS] = "INSERT INTO pages_fts(rowid, title, body) VALUES(?, ?, ?)",

@@ -68,6 +68,12 @@ bool frontier_knows_host(const struct frontier *f, const char *url);
 enum err frontier_add_robots(struct frontier *f, const char *robots_url,
                              int depth);
 
+/* When page `url` is queued, not handed out yet, at a depth greater than
+ * `depth`, queues it at `depth` instead and sets *promoted (a sitemap's
+ * seed first found as a link).  ERR_NOMEM. */
+enum err frontier_promote(struct frontier *f, const char *url, int depth,
+                          bool *promoted);
+
 /* Queues sitemap `url` like frontier_add, marked as a sitemap job with
  * `nest` (0..255) indexes above it. */
 enum err frontier_add_sitemap(struct frontier *f, const char *url, int depth,

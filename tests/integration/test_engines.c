@@ -217,6 +217,10 @@ static void kill_and_resume(const char *engine_flag, const char *n)
                                "16",
                                "--field",
                                "price=//p[@class='price']",
+                               "--item",
+                               "ul.nav li",
+                               "--field",
+                               "to[]=a::attr(href)",
                                "--db",
                                sb.db,
                                sb.seeds,
@@ -257,7 +261,17 @@ static void kill_and_resume(const char *engine_flag, const char *n)
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE error IS NOT"
                              " NULL OR title IS NULL"),
                  0);
-    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM fields"), 1500);
+    /* With --item the price field is per item (absent: no nav item has
+     * a price), and every item is stored once: Home on every page, Up on
+     * every page but the index. */
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM fields"), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM items"), 2999);
+    cr_assert_eq(db_int(&sb, "SELECT count(DISTINCT page_id || ':' || idx)"
+                             " FROM items"),
+                 2999);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM items WHERE idx = 0 AND"
+                             " data ->> '$.to[0]' = '/index.html'"),
+                 1500);
     cr_assert_eq(db_int(&sb, "SELECT pages FROM runs"), 1500);
     /* Skipped links too are recorded once across the sessions. */
     cr_assert_gt(db_int(&sb, "SELECT count(*) FROM skipped"), 0);

@@ -345,6 +345,7 @@ Test(scrape, compare_engines_agree_on_items, .init = start, .fini = finish)
 {
     const char *const run[] = {"--compare",
                                "-q",
+                               "--sitemaps",
                                "-d",
                                "20",
                                "--threads",
@@ -375,6 +376,139 @@ Test(scrape, compare_engines_agree_on_items, .init = start, .fini = finish)
     free(out);
     for (r = 1; r <= 3; r++)
         expect_every_quote_once(r);
+}
+
+/* Restarts the site with another robots.txt (--robots MODE). */
+static void restart(const char *robots)
+{
+    const char *const args[] = {"--quote-pages", "10", "--robots", robots,
+                                NULL};
+
+    site_stop(&site);
+    site_start(&site, args);
+}
+
+/* --sitemaps -d 0: the seed and exactly the pages the sitemaps list
+ * (robots.txt -> index -> two gzipped sitemaps), all at depth 0. */
+Test(scrape, sitemaps_seed_exactly_the_listed_pages, .init = start,
+     .fini = finish)
+{
+    const char *const run[] = {"-q",    "--sitemaps", "-d",
+                               "0",     "--db",       sb.db,
+                               site_url("/quotes/"), NULL};
+    const char *const filtered[] = {"-q",
+                                    "--sitemaps",
+                                    "--exclude",
+                                    "/page/[2-4]/$",
+                                    "--db",
+                                    sb.db,
+                                    site_url("/quotes/"),
+                                    NULL};
+    unsigned n;
+
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 1"),
+                 QUOTE_PAGES + 1);
+    for (n = 1; n <= QUOTE_PAGES; n++)
+        cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 1"
+                                 " AND url = 'http://127.0.0.1:%u/quotes/page"
+                                 "/%u/' AND depth = 0 AND status = 200",
+                            site.port, n),
+                     1, "page %u", n);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM sitemaps WHERE run_id = 1"
+                             " AND error IS NULL AND status = 200"),
+                 3);
+    cr_assert_eq(db_int(&sb, "SELECT urls FROM sitemaps WHERE url LIKE"
+                             " '%%sitemap_index.xml' AND kind = 'index'"),
+                 2);
+    cr_assert_eq(db_int(&sb, "SELECT sum(urls) FROM sitemaps WHERE run_id = 1"
+                             " AND kind = 'urlset'"),
+                 QUOTE_PAGES);
+    /* A sitemap is not a page. */
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE url LIKE"
+                             " '%%sitemap%%'"),
+                 0);
+    cr_assert_eq(run_scrape(&sb, filtered, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 2"),
+                 QUOTE_PAGES + 1 - 3);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM skipped WHERE run_id = 2"
+                             " AND reason = 'filtered'"),
+                 3);
+}
+
+/* Without Sitemap: lines, /sitemap.xml; with --ignore-robots too. */
+Test(scrape, sitemaps_fall_back_to_sitemap_xml, .init = start,
+     .fini = finish)
+{
+    const char *const run[] = {"-q",   "--sitemaps", "-d",  "0",
+                               "--db", sb.db,        urls[0], NULL};
+    const char *const norobots[] = {"-q",   "--sitemaps",      "--ignore-robots",
+                                    "-d",   "0",               "--db",
+                                    sb.db,  urls[0],           NULL};
+
+    restart("0");
+    site_url("/index.html");
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(run_scrape(&sb, norobots, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages GROUP BY run_id"
+                             " HAVING run_id = 1"),
+                 4);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages GROUP BY run_id"
+                             " HAVING run_id = 2"),
+                 4);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM sitemaps WHERE url LIKE"
+                             " '%%/sitemap.xml' AND urls = 3 AND error IS"
+                             " NULL"),
+                 2);
+}
+
+/* Every kind of broken sitemap is a recorded error; the good URLs they
+ * hold are still crawled; nothing hangs. */
+Test(scrape, hostile_sitemaps_are_recorded_errors, .init = start,
+     .fini = finish)
+{
+    const char *const run[] = {"-q",      "--sitemaps", "-d",    "0",
+                               "--max-bytes", "4000000", "--db", sb.db,
+                               urls[0],   NULL};
+    static const char *const errors[][2] = {
+        {"truncated.xml", "malformed XML%"},
+        {"bomb.xml.gz", "gzip sitemap over 4000000 bytes%"},
+        {"deep/10.xml", "%nested deeper than 10%"},
+        {"many.txt", "more than 50000 URLs%"},
+        {"binary.xml", "malformed XML%"},
+        {"laughs.xml", "%"},
+        {"notasitemap.html", "not a sitemap%"},
+        {"missing.xml", "%404%"},
+    };
+    size_t i;
+
+    restart("3");
+    site_url("/index.html");
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    /* index, 1 and 2 (truncated.xml), 1..5 (many.txt), 6 (relative). */
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"), 7);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE error IS NOT"
+                             " NULL"),
+                 0);
+    for (i = 0; i < sizeof(errors) / sizeof(errors[0]); i++)
+        cr_assert_eq(db_int(&sb, "SELECT count(*) FROM sitemaps WHERE url ="
+                                 " 'http://127.0.0.1:%u/hostile-sitemaps/%s'"
+                                 " AND error LIKE '%s'",
+                            site.port, errors[i][0], errors[i][1]),
+                     1, "%s", errors[i][0]);
+    cr_assert_eq(db_int(&sb, "SELECT urls FROM sitemaps WHERE url LIKE"
+                             " '%%/many.txt'"),
+                 50000);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM sitemaps WHERE url LIKE"
+                             " '%%/deep/%%'"),
+                 11);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM sitemaps WHERE url LIKE"
+                             " 'ftp:%%' AND error IS NOT NULL"),
+                 1);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM skipped WHERE reason ="
+                             " 'another host' AND url LIKE"
+                             " 'http://localhost:%%/book/7.html'"),
+                 1);
 }
 
 /* export: one record per item, keys url, idx, then the fields as given;

@@ -28,7 +28,10 @@
  *   /robots.txt           with --robots 1: disallow everything for '*'
  *                         and /book/2* but /book/2.html for "scrape";
  *                         with --robots 2: a Sitemap: line for the quotes
- *                         section's sitemap index; otherwise 404
+ *                         section's sitemap index; with --robots 3: every
+ *                         kind of broken sitemap (/hostile-sitemaps/...);
+ *                         otherwise 404
+ *   /sitemap.xml          a urlset of /book/1..3.html
  *   /quotes/...           the quotes section, --quote-pages pages
  *                         (default 10; see quotes.h)
  *   /robots-count         how many times /robots.txt was asked for
@@ -315,9 +318,26 @@ static enum MHD_Result send_big(struct MHD_Connection *c, long bytes)
     return ret;
 }
 
+static enum MHD_Result gzip_response(struct MHD_Connection *c, long bytes,
+                                      const char *prefix, bool encoding);
+
 /* Sends N bytes of filler HTML gzip-compressed, streaming through zlib so
  * even a huge N costs the server little memory. */
 static enum MHD_Result send_gzip(struct MHD_Connection *c, long bytes)
+{
+    return gzip_response(c, bytes, "<html>", true);
+}
+
+/* A .gz file (no Content-Encoding) of `prefix` and N - len(prefix)
+ * spaces: a gzip bomb for a sitemap reader. */
+static enum MHD_Result send_gzip_body(struct MHD_Connection *c, long bytes,
+                                      const char *prefix)
+{
+    return gzip_response(c, bytes, prefix, false);
+}
+
+static enum MHD_Result gzip_response(struct MHD_Connection *c, long bytes,
+                                     const char *prefix, bool encoding)
 {
     static char chunk[64 * 1024];
     struct MHD_Response *r;
@@ -335,8 +355,8 @@ static enum MHD_Result send_gzip(struct MHD_Connection *c, long bytes)
         deflateEnd(&z);
         return MHD_NO;
     }
-    memset(chunk, 'x', sizeof(chunk));
-    memcpy(chunk, "<html>", 6);
+    memset(chunk, encoding ? 'x' : ' ', sizeof(chunk));
+    memcpy(chunk, prefix, strlen(prefix));
     z.next_out = out;
     z.avail_out = (uInt)cap;
     do {
@@ -350,7 +370,8 @@ static enum MHD_Result send_gzip(struct MHD_Connection *c, long bytes)
             free(out);
             return MHD_NO;
         }
-        memset(chunk, 'x', 6); /* only the first chunk starts with the tag */
+        /* only the first chunk starts with the prefix */
+        memset(chunk, encoding ? 'x' : ' ', strlen(prefix));
     } while (left > 0);
     len = cap - z.avail_out;
     deflateEnd(&z);
@@ -359,8 +380,10 @@ static enum MHD_Result send_gzip(struct MHD_Connection *c, long bytes)
         free(out);
         return MHD_NO;
     }
-    MHD_add_response_header(r, "Content-Type", "text/html");
-    MHD_add_response_header(r, "Content-Encoding", "gzip");
+    MHD_add_response_header(r, "Content-Type",
+                            encoding ? "text/html" : "application/x-gzip");
+    if (encoding)
+        MHD_add_response_header(r, "Content-Encoding", "gzip");
     ret = MHD_queue_response(c, MHD_HTTP_OK, r);
     MHD_destroy_response(r);
     return ret;
@@ -467,6 +490,147 @@ static enum MHD_Result site_page(struct server *s, struct MHD_Connection *c,
     return ret;
 }
 
+/* --robots 3: a robots.txt naming every kind of broken sitemap. */
+static enum MHD_Result send_many(struct MHD_Connection *c, unsigned port);
+static enum MHD_Result send_gzip_body(struct MHD_Connection *c, long bytes,
+                                      const char *prefix);
+
+static enum MHD_Result hostile_robots(struct server *s,
+                                      struct MHD_Connection *c)
+{
+    static const char *const names[] = {
+        "truncated.xml", "bomb.xml.gz",     "loop.xml",
+        "deep/0.xml",    "many.txt",        "binary.xml",
+        "laughs.xml",    "notasitemap.html", "missing.xml"};
+    char body[4096];
+    size_t i, n;
+
+    n = (size_t)snprintf(body, sizeof(body),
+                         "User-agent: *\nDisallow:\n"
+                         "Sitemap: /hostile-sitemaps/relative.xml\n"
+                         "Sitemap: ftp://127.0.0.1/sitemap.xml\n"
+                         "Sitemap: http://localhost:%u/hostile-sitemaps/"
+                         "other-host.xml\n",
+                         s->site.port);
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        n += (size_t)snprintf(body + n, sizeof(body) - n,
+                              "Sitemap: http://127.0.0.1:%u/hostile-sitemaps"
+                              "/%s\n",
+                              s->site.port, names[i]);
+    return send_str(c, 200, "text/plain", body);
+}
+
+static const char urlset_open[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://"
+    "www.sitemaps.org/schemas/sitemap/0.9\">\n";
+
+/* The hostile sitemaps (see hostile_robots); each ends as a sitemaps row
+ * with an error, never a crash or a hang. */
+static enum MHD_Result hostile_sitemap(struct server *s,
+                                       struct MHD_Connection *c,
+                                       const char *name)
+{
+    unsigned port = s->site.port;
+    char body[2048];
+    unsigned long n;
+    char *end;
+
+    if (!strcmp(name, "relative.xml")) {
+        snprintf(body, sizeof(body), "%s<url><loc>/book/6.html</loc></url>\n"
+                 "</urlset>\n", urlset_open);
+        return send_str(c, 200, "application/xml", body);
+    }
+    if (!strcmp(name, "other-host.xml")) {
+        snprintf(body, sizeof(body), "%s<url><loc>http://localhost:%u/book/"
+                 "7.html</loc></url></urlset>\n", urlset_open, port);
+        return send_str(c, 200, "application/xml", body);
+    }
+    if (!strcmp(name, "truncated.xml")) {
+        snprintf(body, sizeof(body),
+                 "%s<url><loc>http://127.0.0.1:%u/book/1.html</loc></url>\n"
+                 "<url><loc>http://127.0.0.1:%u/book/2.html</loc></url>\n"
+                 "<url><loc>http://127.0.0.1:%u/book/9",
+                 urlset_open, port, port, port);
+        return send_str(c, 200, "application/xml", body);
+    }
+    if (!strcmp(name, "bomb.xml.gz"))
+        return send_gzip_body(c, 20L * 1024 * 1024, urlset_open);
+    if (!strcmp(name, "loop.xml")) {
+        snprintf(body, sizeof(body),
+                 "<sitemapindex><sitemap><loc>http://127.0.0.1:%u/hostile-"
+                 "sitemaps/loop.xml</loc></sitemap><sitemap><loc>http://"
+                 "127.0.0.1:%u/hostile-sitemaps/deep/0.xml</loc></sitemap>"
+                 "</sitemapindex>",
+                 port, port);
+        return send_str(c, 200, "application/xml", body);
+    }
+    if (!strncmp(name, "deep/", 5) &&
+        (n = strtoul(name + 5, &end, 10)) < 1000000 && !strcmp(end, ".xml")) {
+        snprintf(body, sizeof(body),
+                 "<sitemapindex><sitemap><loc>/hostile-sitemaps/deep/%lu.xml"
+                 "</loc></sitemap></sitemapindex>",
+                 n + 1);
+        return send_str(c, 200, "application/xml", body);
+    }
+    if (!strcmp(name, "many.txt"))
+        return send_many(c, port);
+    if (!strcmp(name, "binary.xml")) {
+        for (n = 0; n < sizeof(body); n++)
+            body[n] = (char)(n * 7 + 1);
+        body[0] = '<';
+        return send_buf(c, 200, "application/xml", body, sizeof(body));
+    }
+    if (!strcmp(name, "laughs.xml"))
+        return send_str(
+            c, 200, "application/xml",
+            "<?xml version=\"1.0\"?><!DOCTYPE urlset [<!ENTITY a \"aaaaaaaaaa"
+            "\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;"
+            "&b;&b;&b;&b;&b;&b;&b;&b;&b;\"><!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;"
+            "&c;&c;&c;\"><!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\">"
+            "<!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\"><!ENTITY g \"&f;&f;"
+            "&f;&f;&f;&f;&f;&f;&f;&f;\"><!ENTITY h \"&g;&g;&g;&g;&g;&g;&g;&g;"
+            "&g;&g;\">]><urlset><url><loc>&h;</loc></url></urlset>");
+    if (!strcmp(name, "notasitemap.html"))
+        return send_str(c, 200, "text/html",
+                        "<html><body><a href=\"/book/3.html\">x</a></body>"
+                        "</html>");
+    return send_str(c, 404, "text/html", "<title>Not found</title>");
+}
+
+/* many.txt: a plain-text sitemap of 60,000 lines (more than the
+ * protocol's 50,000), five distinct book pages over and over. */
+static enum MHD_Result send_many(struct MHD_Connection *c, unsigned port)
+{
+    size_t cap = 60000 * 48, len = 0, i;
+    char *p = malloc(cap);
+    enum MHD_Result ret;
+
+    if (!p)
+        return MHD_NO;
+    for (i = 0; i < 60000; i++)
+        len += (size_t)snprintf(p + len, cap - len,
+                                "http://127.0.0.1:%u/book/%zu.html\n", port,
+                                i % 5 + 1);
+    ret = send_buf(c, 200, "text/plain", p, len);
+    free(p);
+    return ret;
+}
+
+/* /sitemap.xml: where --sitemaps looks when robots.txt names none. */
+static enum MHD_Result plain_sitemap(struct server *s,
+                                     struct MHD_Connection *c)
+{
+    char body[1024];
+
+    snprintf(body, sizeof(body),
+             "%s<url><loc>http://127.0.0.1:%u/book/1.html</loc></url>\n"
+             "<url><loc>http://127.0.0.1:%u/book/2.html</loc></url>\n"
+             "<url><loc>http://127.0.0.1:%u/book/3.html</loc></url>\n"
+             "</urlset>\n",
+             urlset_open, s->site.port, s->site.port, s->site.port);
+    return send_str(c, 200, "application/xml", body);
+}
+
 /* The quotes section (quotes.h); unknown quotes paths are 404. */
 static enum MHD_Result quotes(struct server *s, struct MHD_Connection *c,
                               const char *url)
@@ -534,6 +698,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         __atomic_fetch_add(&s->robots_hits, 1, __ATOMIC_RELAXED);
         if (!s->robots)
             return send_str(c, 404, "text/plain", "no robots.txt\n");
+        if (s->robots == 3)
+            return hostile_robots(s, c);
         if (s->robots == 2) {
             char body[256];
             snprintf(body, sizeof(body),
@@ -570,6 +736,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         return charset_page(c, url + 9);
     if (!strncmp(url, "/quotes/", 8))
         return quotes(s, c, url);
+    if (!strncmp(url, "/hostile-sitemaps/", 18))
+        return hostile_sitemap(s, c, url + 18);
+    if (!strcmp(url, "/sitemap.xml"))
+        return plain_sitemap(s, c);
     return site_page(s, c, url);
 }
 
@@ -597,7 +767,7 @@ static int parse_args(int argc, char **argv, struct server *s, long *port,
             *lifetime = v;
         else if (!strcmp(argv[i], "--nested") && v <= 1)
             s->site.nested = (int)v;
-        else if (!strcmp(argv[i], "--robots") && v <= 2)
+        else if (!strcmp(argv[i], "--robots") && v <= 3)
             s->robots = (int)v;
         else if (!strcmp(argv[i], "--quote-pages") && v >= 1 && v <= 100000)
             s->quote_pages = (unsigned)v;

@@ -114,3 +114,85 @@ Test(cli, no_seeds_is_a_usage_error)
     cli_release(&cfg);
     free(msg);
 }
+
+/* The documented rule for selectors without css:/xpath:, and the
+ * prefixes: CSS is translated (descendant-or-self::...), XPath kept. */
+Test(cli, selector_kind_rule_and_prefixes)
+{
+    static const struct {
+        const char *sel, *xpath; /* NULL: CSS, translated */
+    } cases[] = {
+        {"//p", "//p"},
+        {"./span", "./span"},
+        {"../x", "../x"},
+        {"(//a)[1]", "(//a)[1]"},
+        {"@href", "@href"},
+        {".", "."},
+        {"normalize-space(.//b)", "normalize-space(.//b)"},
+        {"count (//a)", "count (//a)"},
+        {"text()", "text()"},
+        {"xpath:span", "span"},
+        {"css://weird", NULL},
+        {"a::attr(href)", NULL},
+        {"div.quote", NULL},
+        {"*", NULL},
+        {"a[href^='/']", NULL},
+        {"li:nth-child(2)", NULL},
+    };
+    char arg[128];
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *argv[] = {"scrape", "--field", arg, "s", NULL};
+        struct config cfg;
+        char *msg;
+        snprintf(arg, sizeof(arg), "f=%s", cases[i].sel);
+        if (!strncmp(cases[i].sel, "css://", 6)) {
+            /* CSS that is not CSS: a usage error naming the position. */
+            cr_assert_eq(parse(&cfg, &msg, 4, argv), CLI_USAGE);
+            cr_assert_not_null(strstr(msg, "at position 1"), "%s", msg);
+        } else {
+            cr_assert_eq(parse(&cfg, &msg, 4, argv), CLI_RUN, "%s: %s",
+                         cases[i].sel, msg);
+            if (cases[i].xpath)
+                cr_assert_str_eq(cfg.spec.fields[0].xpath, cases[i].xpath);
+            else
+                cr_assert_eq(strncmp(cfg.spec.fields[0].xpath,
+                                     "descendant-or-self::", 20),
+                             0, "%s -> %s", cases[i].sel,
+                             cfg.spec.fields[0].xpath);
+            cr_assert_str_eq(cfg.spec.fields[0].selector, cases[i].sel);
+        }
+        cli_release(&cfg);
+        free(msg);
+    }
+}
+
+/* NAME[]= is a list field; names that cannot be JSON keys are refused;
+ * with --item, url and idx are the item's own keys. */
+Test(cli, list_fields_and_names)
+{
+    char *ok[] = {"scrape", "--item", "li", "--field", "tags[]=a", "s", NULL};
+    char *quote[] = {"scrape", "--field", "a\"b=p", "s", NULL};
+    char *url[] = {"scrape", "--item", "li", "--field", "url=a", "s", NULL};
+    char *twice[] = {"scrape", "--item", "li", "--item", "p", "s", NULL};
+    struct config cfg;
+    char *msg;
+
+    cr_assert_eq(parse(&cfg, &msg, 6, ok), CLI_RUN, "%s", msg);
+    cr_assert_str_eq(cfg.spec.fields[0].name, "tags");
+    cr_assert(cfg.spec.fields[0].list);
+    cr_assert_str_eq(cfg.spec.item_selector, "li");
+    cli_release(&cfg);
+    free(msg);
+    cr_assert_eq(parse(&cfg, &msg, 4, quote), CLI_USAGE);
+    cli_release(&cfg);
+    free(msg);
+    cr_assert_eq(parse(&cfg, &msg, 6, url), CLI_USAGE);
+    cr_assert_not_null(strstr(msg, "'url'"), "%s", msg);
+    cli_release(&cfg);
+    free(msg);
+    cr_assert_eq(parse(&cfg, &msg, 6, twice), CLI_USAGE);
+    cli_release(&cfg);
+    free(msg);
+}

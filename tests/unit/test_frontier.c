@@ -189,3 +189,55 @@ Test(frontier, retry_requeues_after_not_before)
     cr_assert_str_eq(deep.url, "http://a/deeper");
     frontier_free(f);
 }
+
+/* Seeds that arrive after deeper links of the same host (a sitemap read
+ * while level 0 is open) go out at level 0, ahead of those links; a seed
+ * first queued as a link is promoted and goes out once, at depth 0. */
+Test(frontier, late_seeds_and_promotion_keep_levels_exact)
+{
+    struct frontier *f = frontier_new(8);
+    struct frontier_job seed, sitemap, j;
+    bool added, promoted;
+    int n;
+
+    frontier_add(f, "http://a/", 0, &added);
+    frontier_add_sitemap(f, "http://a/sitemap.xml", 0, 0, &added);
+    cr_assert(frontier_next(f, &seed));
+    cr_assert(frontier_next(f, &sitemap));
+    cr_assert(sitemap.sitemap);
+    /* The seed's links, one level down. */
+    frontier_add(f, "http://a/l1", 1, &added);
+    frontier_add(f, "http://a/both", 1, &added);
+    frontier_release(f, &seed);
+    frontier_done(f, &seed);
+    cr_assert_not(frontier_next(f, &j), "level 1 went out before level 0");
+    /* The sitemap lists a new URL and one the seed linked to. */
+    frontier_add(f, "http://a/s1", 0, &added);
+    cr_assert(added);
+    cr_assert_eq(frontier_promote(f, "http://a/both", 0, &promoted), ERR_OK);
+    cr_assert(promoted);
+    cr_assert_eq(frontier_promote(f, "http://a/s1", 0, &promoted), ERR_OK);
+    cr_assert_not(promoted);
+    frontier_release(f, &sitemap);
+    frontier_done(f, &sitemap);
+    cr_assert_eq(frontier_queued(f), 3);
+    cr_assert(frontier_next(f, &j));
+    cr_assert_str_eq(j.url, "http://a/s1");
+    cr_assert_eq(j.depth, 0);
+    frontier_release(f, &j);
+    frontier_done(f, &j);
+    cr_assert(frontier_next(f, &j));
+    cr_assert_str_eq(j.url, "http://a/both");
+    cr_assert_eq(j.depth, 0);
+    frontier_release(f, &j);
+    frontier_done(f, &j);
+    for (n = 0; frontier_next(f, &j); n++) {
+        cr_assert_str_eq(j.url, "http://a/l1");
+        cr_assert_eq(j.depth, 1);
+        frontier_release(f, &j);
+        frontier_done(f, &j);
+    }
+    cr_assert_eq(n, 1, "the promoted URL went out twice");
+    cr_assert_eq(frontier_queued(f), 0);
+    frontier_free(f);
+}
