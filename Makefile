@@ -135,7 +135,7 @@ valgrind: all
 	@./scripts/valgrind.sh
 
 # libFuzzer targets: the library rebuilt with clang and sanitizers.
-FUZZ_TARGETS = url parse seeds
+FUZZ_TARGETS = url parse seeds css sitemap
 FUZZ_FLAGS = -fsanitize=fuzzer-no-link,address,undefined
 
 fuzz:

@@ -20,12 +20,16 @@
 # scale    100,000 pages of ~4 KB, one --multi run: pages/s over the first
 #          and the last tenth of the crawl (from pages.fetched_at), peak
 #          memory, and the frontier's bytes per queued URL.
-# SECTIONS="ceiling io cpu targets scale" selects which run.
+# items   2000 quote pages (10 quotes each), no latency, every page a seed:
+#          --multi with --item and three fields (CSS, one a list) against
+#          the same crawl with no fields, RUNS runs alternating, medians
+#          and the ratio (issue #10: at most 15 % fewer pages/s).
+# SECTIONS="ceiling io cpu targets scale items" selects which run.
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/nginx.sh
 
-SECTIONS=${SECTIONS:-ceiling io cpu targets scale}
+SECTIONS=${SECTIONS:-ceiling io cpu targets scale items}
 PAGES=${PAGES:-2000}
 LATENCY=${LATENCY:-50}
 PAGE_SIZE=${PAGE_SIZE:-20000}
@@ -209,6 +213,41 @@ scale() {
     rm -rf "$tmp/site"
 }
 
+items() {
+    echo
+    echo "bench: items: 2000 quote pages, 10 quotes each, no latency," \
+        "median of $RUNS runs"
+    nginx_site "$tmp" 1 4000 --quote-pages 2000
+    nginx_start "$tmp" 0
+    _k=1
+    while [ "$_k" -le 2000 ]; do
+        echo "http://127.0.0.1:$NGINX_PORT/quotes/page/$_k/"
+        _k=$((_k + 1))
+    done >"$tmp/seeds.txt"
+    : >"$tmp/plain.runs"
+    : >"$tmp/items.runs"
+    _r=0
+    while [ "$_r" -lt "$RUNS" ]; do
+        crawl --multi -c 100 --per-host 100 >>"$tmp/plain.runs"
+        crawl --multi -c 100 --per-host 100 --item div.quote \
+            --field 'text=span.text::text' --field 'author=small.author' \
+            --field 'tags[]=div.tags a.tag::text' >>"$tmp/items.runs"
+        _items=$(sqlite3 "$tmp/s.db" 'SELECT count(*) FROM items')
+        _r=$((_r + 1))
+    done
+    nginx_stop
+    printf '%-40s %9s %7s %8s %7s\n' "" pages/s cpu_s peak_MB errors
+    set -- $(sort -n "$tmp/plain.runs" | awk -v n="$RUNS" 'NR == int((n + 1) / 2)')
+    plain=$1
+    printf '%-40s %9s %7s %8s %7s\n' "scrape --multi, no fields" "$@"
+    set -- $(sort -n "$tmp/items.runs" | awk -v n="$RUNS" 'NR == int((n + 1) / 2)')
+    printf '%-40s %9s %7s %8s %7s\n' "scrape --multi, --item + 3 fields" "$@"
+    awk -v i="$1" -v p="$plain" -v n="$_items" 'BEGIN { printf "items / plain:" \
+        " %.2f of the pages/s (target >= 0.85); %d items stored\n",
+        (p > 0 ? i / p : 0), n }'
+    rm -rf "$tmp/site"
+}
+
 for section in $SECTIONS; do
     case $section in
     ceiling) ceiling ;;
@@ -216,6 +255,7 @@ for section in $SECTIONS; do
     cpu) cpu_profile ;;
     targets) targets ;;
     scale) scale ;;
+    items) items ;;
     *) echo "bench: unknown section '$section'" >&2; exit 2 ;;
     esac
 done

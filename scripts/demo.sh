@@ -5,11 +5,12 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PORT=8931
+BASE=http://127.0.0.1:$PORT
 DB=out/scrape.db
 . scripts/site.sh
 
 trap site_stop EXIT INT TERM
-if ! site_start "$PORT" --pages 1000; then
+if ! site_start "$PORT" --pages 1000 --quote-pages 10 --robots 2; then
     echo "demo: is another program using port $PORT?" >&2
     exit 1
 fi
@@ -34,5 +35,31 @@ sqlite3 -header -column "$DB" "
     FROM pages p JOIN fields f ON f.page_id = p.id AND f.name = 'price'
     WHERE p.run_id = $RUN
     ORDER BY CAST(substr(f.value, 2) AS REAL) DESC LIMIT 5"
+
+# Scraping: every quote on the quotes section is one item (CSS selectors,
+# a list field), following only the pagination.
+echo
+echo "demo: ./scrape --depth 20 --item div.quote --field text=span.text::text"
+echo "      --field author=small.author --field 'tags[]=div.tags a.tag::text'"
+echo "      --include '/quotes/page/\\d+/\$' $BASE/quotes/page/1/"
+./scrape --depth 20 --item div.quote \
+    --field 'text=span.text::text' --field 'author=small.author' \
+    --field 'tags[]=div.tags a.tag::text' \
+    --include '/quotes/page/\d+/$' "$BASE/quotes/page/1/"
+RUN=$(sqlite3 "$DB" 'SELECT max(id) FROM runs')
+echo
+echo "demo: the five most-tagged quotes of run $RUN"
+sqlite3 -header -column "$DB" "
+    SELECT json_array_length(data, '\$.tags') AS tags,
+           data ->> '\$.author' AS author,
+           substr(data ->> '\$.text', 1, 50) AS quote
+    FROM items WHERE run_id = $RUN ORDER BY tags DESC, id LIMIT 5"
+echo
+echo "demo: the most used tags (a list field, one row per tag with json_each)"
+sqlite3 -header -column "$DB" "
+    SELECT t.value AS tag, count(*) AS quotes
+    FROM items, json_each(items.data, '\$.tags') AS t
+    WHERE run_id = $RUN GROUP BY t.value ORDER BY quotes DESC, tag LIMIT 5"
 echo
 echo "demo: the database is $DB; try: sqlite3 $DB 'SELECT * FROM runs'"
+echo "      or ./scrape export --format jsonl (one JSON object per quote)"

@@ -44,9 +44,9 @@ nginx_start() {
     if [ "$_lat" -gt 0 ]; then
         _sleep=$(awk -v ms="$_lat" 'BEGIN { printf "%.3f", ms / 1000 }')
         _loc="location / { echo_sleep $_sleep; echo_exec @static; }
-        location @static { try_files \$uri =404; }"
+        location @static { try_files \$uri \${uri}index.html =404; }"
     else
-        _loc="location / { try_files \$uri =404; }"
+        _loc="location / { try_files \$uri \${uri}index.html =404; }"
     fi
     cat >"$_dir/nginx.conf" <<CONF
 load_module $NGINX_ECHO;

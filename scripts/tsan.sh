@@ -16,3 +16,13 @@ export TSAN_OPTIONS="halt_on_error=1 exitcode=66 report_signal_unsafe=0"
 pages=$(sqlite3 "$tmp/t.db" 'SELECT count(*) FROM pages')
 echo "tsan: no data races; $pages pages recorded in 4 runs"
 [ "$pages" -eq 2000 ]
+# Items, filters and sitemaps through the thread pool.
+site_stop
+site_start 0 --robots 2 --quote-pages 10
+"$BIN" -q --threads 8 --sitemaps -d 20 --item div.quote \
+    --field 'text=span.text::text' --field 'tags[]=a.tag::text' \
+    --include '/quotes/page/\d+/$' --db "$tmp/q.db" \
+    "http://127.0.0.1:$SITE_PORT/quotes/page/1/"
+items=$(sqlite3 "$tmp/q.db" 'SELECT count(*) FROM items')
+echo "tsan: no data races with items and sitemaps; $items items"
+[ "$items" -eq 100 ]

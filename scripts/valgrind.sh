@@ -44,3 +44,25 @@ done
 pages=$(sqlite3 "$tmp/v.db" 'SELECT count(*) FROM pages')
 echo "valgrind: clean for --multi, --threads and --procs; $pages pages recorded"
 [ "$pages" -eq 948 ]
+
+# Scraping: items with CSS and XPath fields, list fields, URL filters and
+# every kind of broken sitemap (the site restarted with --robots 3).
+site_stop
+site_start 0 --pages 300 --page-size 8000 --robots 3 --quote-pages 10
+base="http://127.0.0.1:$SITE_PORT"
+valgrind --quiet --error-exitcode=99 --leak-check=full \
+    --show-leak-kinds=definite,indirect,possible \
+    --errors-for-leak-kinds=definite,indirect,possible \
+    ./scrape -q --sitemaps -d 20 --max-bytes 4000000 --item div.quote \
+    --field 'text=span.text::text' --field 'tags[]=a.tag::text' \
+    --field 'author=normalize-space(.//small)' \
+    --include '/quotes/page/\d+/$' --exclude '/book/[1-4]' \
+    --db "$tmp/s.db" "$base/quotes/page/1/" "$base/index.html" \
+    2>>"$tmp/err" || {
+    cat "$tmp/err" >&2
+    exit 1
+}
+items=$(sqlite3 "$tmp/s.db" 'SELECT count(*) FROM items')
+maps=$(sqlite3 "$tmp/s.db" 'SELECT count(*) FROM sitemaps')
+echo "valgrind: clean for items and sitemaps; $items items, $maps sitemaps"
+[ "$items" -eq 100 ]

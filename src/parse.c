@@ -722,18 +722,29 @@ static char *node_value(struct extraction *x, xmlNodePtr n)
     char *s = NULL;
 
     buf_init(&text, left);
-    if (n->type == XML_ELEMENT_NODE || n->type == XML_DOCUMENT_NODE ||
-        n->type == XML_HTML_DOCUMENT_NODE) {
+    if (n->type == XML_ELEMENT_NODE && n->children && !n->children->next &&
+        n->children->type == XML_TEXT_NODE && n->children->content) {
+        src = (const char *)n->children->content; /* <small>Ann</small> */
+    } else if (n->type == XML_ELEMENT_NODE || n->type == XML_DOCUMENT_NODE ||
+               n->type == XML_HTML_DOCUMENT_NODE) {
         if (!subtree_text(x, n, &text))
             goto out;
         src = text.data;
+    } else if ((n->type == XML_TEXT_NODE ||
+                n->type == XML_CDATA_SECTION_NODE) &&
+               n->content) {
+        src = (const char *)n->content; /* no copy for ::text */
+    } else if (n->type == XML_ATTRIBUTE_NODE && n->children &&
+               !n->children->next && n->children->type == XML_TEXT_NODE &&
+               n->children->content) {
+        src = (const char *)n->children->content; /* nor for ::attr() */
     } else {
         raw = xmlNodeGetContent(n);
         src = raw ? (const char *)raw : "";
-        if (strlen(src) > left) {
-            x->cut = CUT_BYTES;
-            goto out;
-        }
+    }
+    if (src != text.data && strlen(src) > left) {
+        x->cut = CUT_BYTES;
+        goto out;
     }
     s = utf8_clean(src, strlen(src), true);
     if (s)
@@ -833,6 +844,9 @@ static enum err extract(struct parser *p, xmlDocPtr doc, struct page *pg)
         return ERR_NOMEM;
     ctx->opLimit = PARSE_MAX_XPATH_OPS;
     ctx->opCount = 0;
+    /* Reuse XPath objects across the page's evaluations instead of a
+     * malloc/free for each intermediate node-set and string. */
+    xmlXPathContextSetCache(ctx, 1, -1, 0);
     ctx->node = (xmlNodePtr)doc;
     if (!p->item) {
         e = push_record(p, &x, ctx, (xmlNodePtr)doc);

@@ -137,7 +137,7 @@ static enum err read_xml(struct sitemap *sm, const char *x, size_t len)
     xmlTextReaderPtr r;
     enum err e = ERR_OK;
     bool full = false;
-    int rc;
+    int rc = 0;
 
     if (len > 0x7fffffff) {
         set_error(sm, "sitemap too large");

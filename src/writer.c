@@ -110,7 +110,7 @@ static void pack_page(struct pack *k, struct page *dst, const struct page *src)
     links = pack_raw(k, src->nlinks * sizeof(*links), alignof(struct link));
     off = pack_raw(k, noff * sizeof(*off), alignof(size_t));
     vals = pack_raw(k, src->nvals * sizeof(*vals), alignof(char *));
-    if (off)
+    if (off && noff)
         memcpy(off, src->off, noff * sizeof(*off));
     for (i = 0; i < src->nlinks; i++) {
         const char *u = pack_str(k, src->links[i].url);

@@ -51,6 +51,16 @@ static void finish(void)
     sandbox_release(&sb);
 }
 
+/* The text of the first row of `sql` equals `want`. */
+static void expect_text(const char *sql, const char *want)
+{
+    char *got = db_text(&sb, "%s", sql);
+
+    cr_assert_not_null(got, "%s", sql);
+    cr_assert_str_eq(got, want, "%s", sql);
+    free(got);
+}
+
 /* Appends `s` to `out` as an SQL string literal. */
 static void sql_quote(char *out, size_t n, const char *s)
 {
@@ -164,10 +174,9 @@ Test(scrape, items_with_css_fields_each_quote_once, .init = start, .fini = finis
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM items WHERE"
                              " json_array_length(data, '$.tags') = 0"),
                  QUOTE_PAGES * QUOTES_PER_PAGE / 5);
-    cr_assert_str_eq(db_text(&sb, "SELECT group_concat(kind || ':' ||"
+    expect_text("SELECT group_concat(kind || ':' ||"
                                   " coalesce(name, '') || ':' || list, ' ')"
-                                  " FROM selectors ORDER BY pos"),
-                     "item::1 field:text:0 field:author:0 field:tags:1");
+                                  " FROM selectors ORDER BY pos", "item::1 field:text:0 field:author:0 field:tags:1");
 }
 
 /* The same items through XPath: prefixed, and by the unprefixed rule;
@@ -250,12 +259,10 @@ Test(scrape, page_fields_with_lists, .init = start, .fini = finish)
     cr_assert_eq(db_int(&sb, "SELECT json_array_length(value) FROM fields"
                              " WHERE name = 'authors'"),
                  QUOTES_PER_PAGE);
-    cr_assert_str_eq(db_text(&sb, "SELECT value FROM fields WHERE name ="
-                                  " 'none'"),
-                     "[]");
-    cr_assert_str_eq(db_text(&sb, "SELECT value FROM fields WHERE name ="
-                                  " 'first'"),
-                     "Andr\xC3\xA9 Gide");
+    expect_text("SELECT value FROM fields WHERE name ="
+                                  " 'none'", "[]");
+    expect_text("SELECT value FROM fields WHERE name ="
+                                  " 'first'", "Andr\xC3\xA9 Gide");
 }
 
 /* Every bad selector or pattern: exit 2, one line naming the option and

@@ -3,11 +3,13 @@
  * files, for the benchmark's nginx (scripts/bench-site.sh).
  *
  *   sitegen --out DIR --port P [--pages N] [--fanout K] [--page-size B]
- *           [--nested 0|1]
+ *           [--nested 0|1] [--quote-pages Q]
  *
  * Writes DIR/index.html, DIR/book/1.html .. DIR/book/N-1.html and
  * DIR/robots.txt (allows everything), the same bytes sitesrv would serve
- * on port P (pages carry absolute links with the port in them).
+ * on port P (pages carry absolute links with the port in them); with
+ * --quote-pages, also the quotes section's pages (quotes.h) as
+ * DIR/quotes/page/K/index.html, K = 1..Q.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "quotes.h"
 #include "site.h"
 
 static int write_file(const char *path, const char *data, size_t len)
@@ -31,8 +34,53 @@ static int write_file(const char *path, const char *data, size_t len)
     return 0;
 }
 
+/* mkdir -p for a path under an existing directory. */
+static int make_dirs(char *path)
+{
+    char *p;
+
+    for (p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0755) && errno != EEXIST) {
+            *p = '/';
+            return -1;
+        }
+        *p = '/';
+    }
+    return 0;
+}
+
+/* The quotes section's pages, for the items benchmark. */
+static int write_quotes(const char *out, unsigned pages, unsigned port)
+{
+    char path[4096], rel[64];
+    const char *ctype;
+    unsigned k;
+    size_t len;
+    int gzip, rc;
+
+    for (k = 1; k <= pages; k++) {
+        char *html;
+        snprintf(rel, sizeof(rel), "/quotes/page/%u/", k);
+        html = quotes_render(rel, pages, port, &len, &ctype, &gzip);
+        snprintf(path, sizeof(path), "%s%sindex.html", out, rel);
+        if (!html || make_dirs(path)) {
+            fprintf(stderr, "sitegen: cannot write '%s'\n", path);
+            free(html);
+            return -1;
+        }
+        rc = write_file(path, html, len);
+        free(html);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, struct site_opts *o,
-                      const char **out)
+                      const char **out, unsigned *quote_pages)
 {
     int i;
 
@@ -56,6 +104,8 @@ static int parse_args(int argc, char **argv, struct site_opts *o,
             o->page_size = (size_t)v;
         else if (!strcmp(argv[i], "--nested") && v <= 1)
             o->nested = (int)v;
+        else if (!strcmp(argv[i], "--quote-pages") && v <= 100000)
+            *quote_pages = (unsigned)v;
         else
             return -1;
     }
@@ -68,11 +118,12 @@ int main(int argc, char **argv)
     struct site_opts o = {.pages = 1000, .fanout = 10, .page_size = 16 * 1024};
     const char *out = NULL;
     char path[4096], rel[64];
-    unsigned i;
+    unsigned i, quote_pages = 0;
 
-    if (parse_args(argc, argv, &o, &out)) {
+    if (parse_args(argc, argv, &o, &out, &quote_pages)) {
         fprintf(stderr, "usage: sitegen --out DIR --port P [--pages N]"
-                        " [--fanout K] [--page-size B] [--nested 0|1]\n");
+                        " [--fanout K] [--page-size B] [--nested 0|1]"
+                        " [--quote-pages Q]\n");
         return 2;
     }
     snprintf(path, sizeof(path), "%s/book", out);
@@ -100,5 +151,5 @@ int main(int argc, char **argv)
         if (rc)
             return 1;
     }
-    return 0;
+    return quote_pages && write_quotes(out, quote_pages, o.port) ? 1 : 0;
 }
