@@ -20,10 +20,11 @@
 # scale    100,000 pages of ~4 KB, one --multi run: pages/s over the first
 #          and the last tenth of the crawl (from pages.fetched_at), peak
 #          memory, and the frontier's bytes per queued URL.
-# items   2000 quote pages (10 quotes each), no latency, every page a seed:
-#          --multi with --item and three fields (CSS, one a list) against
-#          the same crawl with no fields, RUNS runs alternating, medians
-#          and the ratio (issue #10: at most 15 % fewer pages/s).
+# items    2000 quote pages (10 quotes each), no latency, every page a
+#          seed: --multi and --procs 2, each with --item and three fields
+#          (CSS, one a list) against the same crawl with no fields, RUNS
+#          runs alternating, medians and the ratio (issue #10: at most
+#          15 % fewer pages/s).
 # SECTIONS="ceiling io cpu targets scale items" selects which run.
 set -eu
 cd "$(dirname "$0")/.."
@@ -224,27 +225,35 @@ items() {
         echo "http://127.0.0.1:$NGINX_PORT/quotes/page/$_k/"
         _k=$((_k + 1))
     done >"$tmp/seeds.txt"
-    : >"$tmp/plain.runs"
-    : >"$tmp/items.runs"
-    _r=0
-    while [ "$_r" -lt "$RUNS" ]; do
-        crawl --multi -c 100 --per-host 100 >>"$tmp/plain.runs"
-        crawl --multi -c 100 --per-host 100 --item div.quote \
-            --field 'text=span.text::text' --field 'author=small.author' \
-            --field 'tags[]=div.tags a.tag::text' >>"$tmp/items.runs"
-        _items=$(sqlite3 "$tmp/s.db" 'SELECT count(*) FROM items')
-        _r=$((_r + 1))
+    printf '%-40s %9s %7s %8s %7s\n' "" pages/s cpu_s peak_MB errors
+    for _engine in --multi "--procs 2"; do
+        : >"$tmp/plain.runs"
+        : >"$tmp/items.runs"
+        _r=0
+        while [ "$_r" -lt "$RUNS" ]; do
+            # shellcheck disable=SC2086
+            crawl $_engine -c 100 --per-host 100 >>"$tmp/plain.runs"
+            # shellcheck disable=SC2086
+            crawl $_engine -c 100 --per-host 100 --item div.quote \
+                --field 'text=span.text::text' --field 'author=small.author' \
+                --field 'tags[]=div.tags a.tag::text' >>"$tmp/items.runs"
+            _items=$(sqlite3 "$tmp/s.db" 'SELECT count(*) FROM items')
+            _r=$((_r + 1))
+        done
+        set -- $(sort -n "$tmp/plain.runs" |
+            awk -v n="$RUNS" 'NR == int((n + 1) / 2)')
+        _plain=$1
+        printf '%-40s %9s %7s %8s %7s\n' "scrape $_engine, no fields" "$@"
+        set -- $(sort -n "$tmp/items.runs" |
+            awk -v n="$RUNS" 'NR == int((n + 1) / 2)')
+        printf '%-40s %9s %7s %8s %7s\n' "scrape $_engine, --item + 3 fields" \
+            "$@"
+        awk -v i="$1" -v p="$_plain" -v n="$_items" -v e="$_engine" \
+            'BEGIN { printf "%s items / plain: %.2f of the pages/s" \
+            " (target >= 0.85); %d items stored\n", e,
+            (p > 0 ? i / p : 0), n }'
     done
     nginx_stop
-    printf '%-40s %9s %7s %8s %7s\n' "" pages/s cpu_s peak_MB errors
-    set -- $(sort -n "$tmp/plain.runs" | awk -v n="$RUNS" 'NR == int((n + 1) / 2)')
-    plain=$1
-    printf '%-40s %9s %7s %8s %7s\n' "scrape --multi, no fields" "$@"
-    set -- $(sort -n "$tmp/items.runs" | awk -v n="$RUNS" 'NR == int((n + 1) / 2)')
-    printf '%-40s %9s %7s %8s %7s\n' "scrape --multi, --item + 3 fields" "$@"
-    awk -v i="$1" -v p="$plain" -v n="$_items" 'BEGIN { printf "items / plain:" \
-        " %.2f of the pages/s (target >= 0.85); %d items stored\n",
-        (p > 0 ? i / p : 0), n }'
     rm -rf "$tmp/site"
 }
 

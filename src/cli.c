@@ -217,12 +217,11 @@ static bool selector_xpath(const char *option, const char *sel, char **xpath,
     }
     e = css_to_xpath(body, xpath, &pos, why, sizeof(why));
     if (e == ERR_INVALID)
-        fprintf(err,
-                "scrape: %s: bad CSS selector '%s' at position %zu: %s%s\n",
-                option, body, pos + 1, why,
-                body == sel && strchr(body, '/')
-                    ? " (for XPath, write xpath:EXPR)"
-                    : "");
+        fprintf(
+            err, "scrape: %s: bad CSS selector '%s' at position %zu: %s%s\n",
+            option, body, pos + 1, why,
+            body == sel && strchr(body, '/') ? " (for XPath, write xpath:EXPR)"
+                                             : "");
     else if (e)
         fprintf(err, "scrape: %s: %s\n", option, err_str(e));
     return e == ERR_OK;
@@ -238,8 +237,9 @@ static bool add_field(struct config *cfg, const char *arg, FILE *err)
     bool list;
 
     if (!eq || eq == arg || !eq[1]) {
-        fprintf(err, "scrape: --field wants NAME=SELECTOR or NAME[]=SELECTOR,"
-                     " got '%s'\n",
+        fprintf(err,
+                "scrape: --field wants NAME=SELECTOR or NAME[]=SELECTOR,"
+                " got '%s'\n",
                 arg);
         return false;
     }
@@ -269,7 +269,8 @@ static bool add_field(struct config *cfg, const char *arg, FILE *err)
             return false;
         }
     }
-    nf = realloc((void *)cfg->spec.fields, (cfg->spec.nfields + 1) * sizeof(*nf));
+    nf = realloc((void *)cfg->spec.fields,
+                 (cfg->spec.nfields + 1) * sizeof(*nf));
     if (!nf)
         return false;
     cfg->spec.fields = nf;
@@ -308,8 +309,7 @@ static bool add_to_list(const char ***list, size_t *n, const char *arg,
     const char **nl;
 
     if (*n >= CLI_MAX_LIST) {
-        fprintf(err, "scrape: more than %d %s options\n", CLI_MAX_LIST,
-                option);
+        fprintf(err, "scrape: more than %d %s options\n", CLI_MAX_LIST, option);
         return false;
     }
     if (!(nl = realloc(*list, (*n + 1) * sizeof(*nl))))
@@ -363,7 +363,7 @@ static void warn_absolute_fields(const struct config *cfg, FILE *err)
                     " write '.%s' for the item's own\n",
                     f->name, f->xpath,
                     f->xpath[strspn(f->xpath, " \t")] == '/' ? f->xpath
-                                                              : "//...");
+                                                             : "//...");
     }
 }
 
@@ -759,11 +759,14 @@ static const char sub_usage[] =
     "\n"
     "Read a scrape database (read-only; default out/scrape.db) and report\n"
     "on one run (default: the latest).\n"
-    "  stats   pages by status, errors by kind, skipped URLs by reason,\n"
-    "          the slowest pages, top hosts; the latest run of each mode\n"
+    "  stats   pages by status, items, sitemaps, errors by kind, skipped\n"
+    "          URLs by reason, the slowest pages, top hosts; the latest run\n"
+    "          of each mode\n"
     "  dupes   clusters of near-duplicate pages: SimHash fingerprints\n"
     "          within K bits (default 3)\n"
-    "  export  one record per page, --field values as keys or columns\n"
+    "  export  one record per item (keys url, idx, then the fields) when\n"
+    "          the run had --item, else one per page with its --field\n"
+    "          values; list fields are JSON arrays\n"
     "  report  one self-contained HTML page with charts (default\n"
     "          out/report.html)\n"
     "  search  full-text search over titles and visible text (FTS5\n"

@@ -36,13 +36,13 @@ struct crawl {
     struct writer *writer; /* owns the store from begin/resume to end */
     const volatile sig_atomic_t *stop;
     struct frontier *frontier;
-    struct hmap scope;        /* seed hosts (owned keys) */
-    struct hmap robots;       /* host:port -> struct robots (owned) */
-    struct hmap skipped_urls; /* recorded in skipped (owned keys) */
+    struct hmap scope;         /* seed hosts (owned keys) */
+    struct hmap robots;        /* host:port -> struct robots (owned) */
+    struct hmap skipped_urls;  /* recorded in skipped (owned keys) */
     struct url_filter *filter; /* --include/--exclude, NULL for none */
     struct hmap sitemap_hosts; /* host:port whose sitemaps were queued */
-    long skipped;             /* URLs not fetched on purpose */
-    long abandoned;           /* in flight at a stop: left for --resume */
+    long skipped;              /* URLs not fetched on purpose */
+    long abandoned;            /* in flight at a stop: left for --resume */
     int64_t run_id;
     const char *mode;
     long started; /* jobs handed out */
@@ -92,9 +92,8 @@ enum err crawl_new(const struct config *cfg, struct store *store,
         return ERR_NOMEM;
     }
     /* The patterns were checked at start-up; only memory can fail now. */
-    if (url_filter_new(cfg->include, cfg->ninclude, cfg->exclude,
-                       cfg->nexclude, &c->filter, c->fatal_msg,
-                       sizeof(c->fatal_msg))) {
+    if (url_filter_new(cfg->include, cfg->ninclude, cfg->exclude, cfg->nexclude,
+                       &c->filter, c->fatal_msg, sizeof(c->fatal_msg))) {
         frontier_free(c->frontier);
         free(c);
         return ERR_NOMEM;
@@ -627,8 +626,7 @@ static enum err read_sitemap(struct crawl *c, const struct frontier_job *job,
         e = sm.kind == SITEMAP_INDEX ? follow_index(c, job, &sm, &row)
                                      : seed_locs(c, job, &sm, &bad);
         if (!e && bad && !row.error) {
-            snprintf(why, sizeof(why), "%ld entries are not http(s) URLs",
-                     bad);
+            snprintf(why, sizeof(why), "%ld entries are not http(s) URLs", bad);
             row.error = why;
         }
     }
@@ -759,11 +757,10 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
     return ERR_OK;
 }
 
-bool crawl_wants_parse(const struct frontier_job *job,
-                       const struct response *r)
+bool crawl_wants_parse(const struct frontier_job *job, const struct response *r)
 {
-    return !job->robots && !job->sitemap && !r->err && r->status >= 200 && r->status < 300 &&
-           parse_is_html(r->content_type, r->body, r->len);
+    return !job->robots && !job->sitemap && !r->err && r->status >= 200 &&
+           r->status < 300 && parse_is_html(r->content_type, r->body, r->len);
 }
 
 enum err crawl_parse(struct parser *p, const char *url,

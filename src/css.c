@@ -168,10 +168,10 @@ static void escape(struct parser *p, struct buf *b)
     }
     while (digits < 6 && isxdigit((unsigned char)peek(p))) {
         c = peek(p);
-        cp = cp * 16 + (unsigned long)(isdigit((unsigned char)c)
-                                           ? c - '0'
-                                           : tolower((unsigned char)c) - 'a' +
-                                                 10);
+        cp = cp * 16 +
+             (unsigned long)(isdigit((unsigned char)c)
+                                 ? c - '0'
+                                 : tolower((unsigned char)c) - 'a' + 10);
         digits++;
         p->i++;
     }
@@ -353,7 +353,9 @@ static void put_token_test(struct parser *p, struct buf *out, const char *attr,
         nomem(p, buf_addf(&padded, " %s ", value));
     /* The exact value first: the usual case (class="quote"), and 'or'
      * stops there, skipping the three strings the general test builds
-     * (measured: 13 % less time per evaluation). */
+     * (measured with callgrind on the quotes crawl: an eighth of the
+     * extraction's instructions; a non-matching element pays ~10 %
+     * more). */
     put(p, out, "[");
     put_attr(p, out, attr);
     put(p, out, " = ");
@@ -397,8 +399,9 @@ static void attrib(struct parser *p, struct compound *cp)
         op[1] = '=';
         p->i += 2;
     } else {
-        fail_at(p, op_pos, "expected ']' or an operator (= ~= |= ^= $= *=)"
-                           " in an attribute selector");
+        fail_at(p, op_pos,
+                "expected ']' or an operator (= ~= |= ^= $= *=)"
+                " in an attribute selector");
         goto out;
     }
     skip_ws(p);
@@ -590,8 +593,9 @@ static void negation(struct parser *p, struct compound *cp)
     compound(p, &inner, false);
     skip_ws(p);
     if (!p->failed && peek(p) != ')')
-        fail_at(p, p->i, "expected ')' to close :not() (one compound"
-                         " selector inside)");
+        fail_at(p, p->i,
+                "expected ')' to close :not() (one compound"
+                " selector inside)");
     if (!p->failed) {
         p->i++;
         put(p, &cp->preds, "[not(self::");
@@ -608,8 +612,9 @@ static bool of_type(struct parser *p, struct compound *cp, size_t at,
                     const char *name, const char *axis, struct buf *test)
 {
     if (!cp->type.len) {
-        fail_at(p, at, "':%s' needs an element name before it (as in"
-                       " p:%s)",
+        fail_at(p, at,
+                "':%s' needs an element name before it (as in"
+                " p:%s)",
                 name, name);
         return false;
     }
@@ -717,8 +722,9 @@ static void pseudo_element(struct parser *p, struct compound *cp, size_t at)
         p->i++;
         cp->pe = PE_ATTR;
     } else {
-        fail_at(p, at, "unsupported pseudo-element '::%s' (::text and"
-                       " ::attr(NAME) are)",
+        fail_at(p, at,
+                "unsupported pseudo-element '::%s' (::text and"
+                " ::attr(NAME) are)",
                 name.data);
     }
     buf_release(&name);
@@ -817,8 +823,9 @@ static void selector(struct parser *p, struct buf *out)
         if (c == '\0' || c == ',')
             return;
         if (pe != PE_NONE) {
-            fail_at(p, p->i, "a pseudo-element (::text, ::attr()) must end"
-                             " the selector");
+            fail_at(p, p->i,
+                    "a pseudo-element (::text, ::attr()) must end"
+                    " the selector");
             return;
         }
         if (c == '>' || c == '+' || c == '~') {

@@ -96,8 +96,7 @@ static bool any_match(struct url_filter *f, pcre2_code **pats, size_t n,
     size_t i;
 
     for (i = 0; i < n; i++)
-        if (pcre2_match(pats[i], (PCRE2_SPTR)url, len, 0, 0, f->md, NULL) >=
-            0)
+        if (pcre2_match(pats[i], (PCRE2_SPTR)url, len, 0, 0, f->md, NULL) >= 0)
             return true;
     return false;
 }

@@ -26,6 +26,10 @@
  * the seeds, and push its own links past --depth: the set of pages would
  * depend on timing.  pending[d] counts URLs of depth d queued or out;
  * hosts whose next URL is deeper than the level wait on the parked list.
+ * A host's queue is sorted by depth (enqueue() inserts a late seed
+ * before deeper entries), so its head is always its shallowest URL.
+ * frontier_promote() marks the old entry dead and queues a shallower
+ * copy; dead entries are freed when they reach the head (purge_dead).
  */
 #include "scrape/frontier.h"
 
@@ -51,12 +55,12 @@ struct frontier_host {
     char *name; /* host:port, the key in `hosts` */
     struct entry *head, *tail;
     unsigned active;
-    bool in_ready;  /* on the ready list */
-    bool in_parked; /* on the parked list */
-    bool in_sleep;  /* on the sleeping list: next_at is in the future */
-    bool gated;     /* robots.txt not fetched yet: only it may go out */
+    bool in_ready;      /* on the ready list */
+    bool in_parked;     /* on the parked list */
+    bool in_sleep;      /* on the sleeping list: next_at is in the future */
+    bool gated;         /* robots.txt not fetched yet: only it may go out */
     struct entry *hint; /* the last entry inserted out of order */
-    long next_at;   /* earliest start of its next fetch (--delay, retry) */
+    long next_at;       /* earliest start of its next fetch (--delay, retry) */
     struct frontier_host *next_ready; /* link in whichever list */
 };
 

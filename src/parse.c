@@ -79,9 +79,8 @@ static xmlXPathCompExprPtr compile(const char *xpath, const char *option,
         if (reason[0])
             reason[0] = (char)tolower((unsigned char)reason[0]);
     }
-    snprintf(why, n, "%s: invalid XPath '%s' at position %d: %s", option,
-             xpath, err && err->domain == XML_FROM_XPATH ? err->int1 + 1 : 1,
-             reason);
+    snprintf(why, n, "%s: invalid XPath '%s' at position %d: %s", option, xpath,
+             err && err->domain == XML_FROM_XPATH ? err->int1 + 1 : 1, reason);
     return NULL;
 }
 
@@ -770,8 +769,7 @@ static enum err push_result(struct extraction *x, xmlXPathObjectPtr obj,
     if (!obj || x->cut)
         return ERR_OK;
     if (obj->type == XPATH_NODESET) {
-        for (i = 0; obj->nodesetval && i < obj->nodesetval->nodeNr && !e;
-             i++) {
+        for (i = 0; obj->nodesetval && i < obj->nodesetval->nodeNr && !e; i++) {
             if (x->pg->nvals >= PARSE_MAX_VALUES) {
                 x->cut = CUT_VALUES;
                 break;
@@ -787,8 +785,8 @@ static enum err push_result(struct extraction *x, xmlXPathObjectPtr obj,
     }
     raw = xmlXPathCastToString(obj);
     if (raw && *raw)
-        e = push_value(x, utf8_clean((const char *)raw,
-                                     strlen((const char *)raw), true));
+        e = push_value(
+            x, utf8_clean((const char *)raw, strlen((const char *)raw), true));
     xmlFree(raw);
     return e;
 }
@@ -854,9 +852,9 @@ static enum err extract(struct parser *p, xmlDocPtr doc, struct page *pg)
         items = xmlXPathCompiledEval(p->item, ctx);
         if (!items && ctx->opCount >= ctx->opLimit)
             x.cut = CUT_STEPS;
-        for (i = 0; items && items->type == XPATH_NODESET &&
-                    items->nodesetval && i < items->nodesetval->nodeNr &&
-                    !e && !x.cut;
+        for (i = 0;
+             items && items->type == XPATH_NODESET && items->nodesetval &&
+             i < items->nodesetval->nodeNr && !e && !x.cut;
              i++) {
             if (pg->nrecords >= PARSE_MAX_ITEMS) {
                 x.cut = CUT_ITEMS;

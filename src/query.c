@@ -223,8 +223,8 @@ static enum err run_summary(struct query *q, int64_t run_id, FILE *out)
                  " (SELECT count(*) FROM selectors WHERE run_id = ?1"
                  " AND kind = 'field')",
                  run_id, "  items {} (on {} pages), {} fields\n");
-    if (!e && scalar(q, "SELECT count(*) FROM sitemaps WHERE run_id = ?",
-                     run_id) > 0)
+    if (!e &&
+        scalar(q, "SELECT count(*) FROM sitemaps WHERE run_id = ?", run_id) > 0)
         e = rows(q, out,
                  "SELECT count(*), coalesce(sum(urls), 0), count(error)"
                  " FROM sitemaps WHERE run_id = ?",
@@ -715,8 +715,7 @@ static enum err prep_items(struct query *q, const struct item_fields *f,
          * escaping. */
         buf_reset(&path);
         if (!(e = buf_addf(&path, "$.\"%s\"", f->name[i])))
-            sqlite3_bind_text(*st, (int)i + 2, path.data, -1,
-                              SQLITE_TRANSIENT);
+            sqlite3_bind_text(*st, (int)i + 2, path.data, -1, SQLITE_TRANSIENT);
     }
     buf_release(&sql);
     buf_release(&path);
@@ -828,8 +827,7 @@ static enum err export_pages(struct query *q, int64_t run_id,
     int rc, frc;
     size_t i;
 
-    if ((e = load_field_names(q, run_id, &fn)) ||
-        (e = mark_lists(&fn, kinds)))
+    if ((e = load_field_names(q, run_id, &fn)) || (e = mark_lists(&fn, kinds)))
         goto out;
     if ((e = prep(q,
                   "SELECT url, final_url, depth, status, content_type, bytes,"

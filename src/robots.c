@@ -26,7 +26,7 @@ struct rules {
 
 struct robots {
     struct rules rules;
-    int fixed; /* 0: use rules; 1: allow all; -1: disallow all */
+    int fixed;       /* 0: use rules; 1: allow all; -1: disallow all */
     char **sitemaps; /* Sitemap: lines, in order */
     size_t nsitemaps;
 };

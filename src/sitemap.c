@@ -36,8 +36,7 @@ static bool is_space(char c)
 }
 
 /* Adds s[0..n) trimmed; false when the list is full (error set). */
-static enum err add_url(struct sitemap *sm, const char *s, size_t n,
-                        bool *full)
+static enum err add_url(struct sitemap *sm, const char *s, size_t n, bool *full)
 {
     char **nv;
 
@@ -68,8 +67,8 @@ static enum err add_url(struct sitemap *sm, const char *s, size_t n,
 
 /* Inflates a gzip body into `out`, at most `max` bytes.  False (error
  * set) when it is corrupt or larger. */
-static bool gunzip(struct sitemap *sm, const char *body, size_t len,
-                   size_t max, struct buf *out)
+static bool gunzip(struct sitemap *sm, const char *body, size_t len, size_t max,
+                   struct buf *out)
 {
     z_stream z;
     int rc = Z_OK;
@@ -84,8 +83,9 @@ static bool gunzip(struct sitemap *sm, const char *body, size_t len,
     while (rc != Z_STREAM_END) {
         enum err ge = buf_grow(out, 64 * 1024);
         if (ge == ERR_TOO_LARGE) {
-            set_error(sm, "gzip sitemap over %zu bytes when decompressed"
-                          " (--max-bytes)",
+            set_error(sm,
+                      "gzip sitemap over %zu bytes when decompressed"
+                      " (--max-bytes)",
                       max);
             break;
         }
@@ -99,8 +99,9 @@ static bool gunzip(struct sitemap *sm, const char *body, size_t len,
         out->len = (size_t)((char *)z.next_out - out->data);
         out->data[out->len] = '\0';
         if (out->len > max) {
-            set_error(sm, "gzip sitemap over %zu bytes when decompressed"
-                          " (--max-bytes)",
+            set_error(sm,
+                      "gzip sitemap over %zu bytes when decompressed"
+                      " (--max-bytes)",
                       max);
             break;
         }
@@ -165,8 +166,8 @@ static enum err read_xml(struct sitemap *sm, const char *x, size_t len)
         } else if (named(r, "loc") && xmlTextReaderDepth(r) == 2) {
             xmlChar *text = xmlTextReaderReadString(r);
             if (text)
-                e = add_url(sm, (const char *)text,
-                            strlen((const char *)text), &full);
+                e = add_url(sm, (const char *)text, strlen((const char *)text),
+                            &full);
             xmlFree(text);
         }
     }

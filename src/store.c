@@ -473,8 +473,7 @@ static enum err run(struct store *s, sqlite3_stmt *st, int bind_rc,
 /* One selectors row; `pos` orders them as given. */
 static enum err put_selector(struct store *s, int64_t run_id, int pos,
                              const char *kind, const char *name,
-                             const char *selector, const char *xpath,
-                             bool list)
+                             const char *selector, const char *xpath, bool list)
 {
     sqlite3_stmt *st = s->st[ST_SELECTOR];
     int rc = sqlite3_bind_int64(st, 1, run_id);
@@ -636,8 +635,7 @@ static enum err put_fields(struct store *s, int64_t page_id,
 
 /* Record r's fields as one JSON object, keys in the order given; a plain
  * field that matched nothing has no key. */
-static enum err item_json(struct store *s, const struct page_row *row,
-                          size_t r)
+static enum err item_json(struct store *s, const struct page_row *row, size_t r)
 {
     const struct page *pg = row->page;
     enum err e = buf_add(&s->json, "{", 1);
@@ -721,8 +719,7 @@ enum err store_put_page(struct store *s, int64_t run_id,
     if ((e = batch_begin(s)))
         return e;
     if ((e = run(s, st, bind_page(st, run_id, row), "cannot insert page")) ||
-        (e = put_children(s, run_id, sqlite3_last_insert_rowid(s->db),
-                          row))) {
+        (e = put_children(s, run_id, sqlite3_last_insert_rowid(s->db), row))) {
         /* Never commit half a page: drop the whole batch.  Its URLs are
          * still queued in the committed frontier journal, so --resume
          * fetches them again. */

@@ -34,12 +34,12 @@ struct msg {
     enum msg_kind kind;
     size_t size; /* the whole allocation, counted against the queue cap */
     int64_t run_id;
-    const char *url;     /* SKIPPED, FRONTIER_* */
-    const char *reason;  /* SKIPPED */
-    int depth;           /* FRONTIER_ADD */
-    unsigned long seq;   /* FLUSH */
+    const char *url;            /* SKIPPED, FRONTIER_* */
+    const char *reason;         /* SKIPPED */
+    int depth;                  /* FRONTIER_ADD */
+    unsigned long seq;          /* FLUSH */
     struct sitemap_row sitemap; /* SITEMAP */
-    struct page_row row; /* PAGE; row.page points at `page` or is NULL */
+    struct page_row row;        /* PAGE; row.page points at `page` or is NULL */
     struct page page;
     /* arrays and strings follow */
 };

@@ -31,7 +31,7 @@
 #define QUERY_LIMIT_DEFAULT     10
 #define CLI_MAX_WORKERS         4096
 /* Repeatable options that take a list (--field, --include, --exclude). */
-#define CLI_MAX_LIST            1024
+#define CLI_MAX_LIST 1024
 
 struct config {
     char *const *inputs; /* borrowed from argv: seeds files, "-" (stdin)
@@ -60,8 +60,8 @@ struct config {
     bool quiet;
     struct extract_spec spec; /* --item and --field; every string and
                                  the fields array owned */
-    const char **include; /* --include REGEX (array owned, strings
-                             borrowed from argv) */
+    const char **include;     /* --include REGEX (array owned, strings
+                                 borrowed from argv) */
     size_t ninclude;
     const char **exclude; /* --exclude REGEX, likewise */
     size_t nexclude;

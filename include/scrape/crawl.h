@@ -90,8 +90,11 @@ enum err crawl_parse(struct parser *p, const char *url,
 
 /* Records the outcome of `job`: parses the body with `p` when it is a
  * successful HTML response, stores one pages row and queues in-scope
- * links.  Returns a fatal error (the store failed); the engine must then
- * stop. */
+ * links (not filtered out by --include/--exclude).  A robots.txt job
+ * stores its host's rules (and, with --sitemaps, queues the host's
+ * sitemaps); a sitemap job queues what the sitemap lists and stores one
+ * sitemaps row; neither is a page.  Returns a fatal error (the store failed);
+ * the engine must then stop. */
 enum err crawl_complete(struct crawl *c, const struct frontier_job *job,
                         const struct response *r, struct parser *p);
 

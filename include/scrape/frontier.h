@@ -12,7 +12,10 @@
  * Hand-out is breadth-first by level: depth d+1 URLs wait until every
  * depth d URL is done (frontier_done(): fetched and its links added), so
  * a URL's depth is always its link distance from the seeds and the set
- * of pages within --depth does not depend on timing.
+ * of pages within --depth does not depend on timing.  Seeds may arrive
+ * while level 0 is still open (a sitemap's URLs): each host's queue is
+ * kept sorted by depth, and a URL first queued deeper is moved up
+ * (frontier_promote) as long as it has not been handed out.
  *
  * This is the in-memory backend; a shared (PostgreSQL) frontier would
  * implement the same calls.  Not thread-safe: the threads engine locks

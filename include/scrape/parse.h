@@ -38,8 +38,8 @@
  * records and fields), and steps spent per page on --item/--field (by
  * libxml2's XPath engine, and again by the walks that collect element
  * text): a hostile page (200,000 nested elements, a selector matching
- * each) must not cost minutes or gigabytes.  Hitting one sets page.extract_error; what was extracted before
- * is kept. */
+ * each) must not cost minutes or gigabytes.  Hitting one sets
+ * page.extract_error; what was extracted before is kept. */
 #define PARSE_MAX_ITEMS       100000
 #define PARSE_MAX_VALUES      1000000
 #define PARSE_MAX_VALUE_BYTES (64L * 1024 * 1024)
@@ -96,7 +96,7 @@ struct page {
      * vals[off[r * nfields + f]] up to (not including)
      * vals[off[r * nfields + f + 1]]: a plain field 0 (absent) or 1, a
      * list field any number.  Read them with page_values(). */
-    bool items;    /* records are items, not the page */
+    bool items; /* records are items, not the page */
     size_t nrecords;
     size_t nfields;
     size_t *off; /* nrecords * nfields + 1 entries; NULL when none */

@@ -27,7 +27,12 @@
 /* Room for a sitemap's error text. */
 #define SITEMAP_ERROR_MAX 200
 
-enum sitemap_kind { SITEMAP_UNKNOWN, SITEMAP_URLSET, SITEMAP_INDEX, SITEMAP_TEXT };
+enum sitemap_kind {
+    SITEMAP_UNKNOWN,
+    SITEMAP_URLSET,
+    SITEMAP_INDEX,
+    SITEMAP_TEXT
+};
 
 struct sitemap {
     enum sitemap_kind kind;

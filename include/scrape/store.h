@@ -80,9 +80,9 @@ struct page_row {
 /* One sitemap read (--sitemaps).  Borrowed. */
 struct sitemap_row {
     const char *url;
-    long status;      /* HTTP status, 0 when none */
-    const char *kind; /* "urlset", "index", "text", or NULL when unread */
-    long urls;        /* URLs (or child sitemaps) it listed */
+    long status;       /* HTTP status, 0 when none */
+    const char *kind;  /* "urlset", "index", "text", or NULL when unread */
+    long urls;         /* URLs (or child sitemaps) it listed */
     const char *error; /* NULL when it was read whole */
 };
 

@@ -279,3 +279,51 @@ Test(query, search_finds_and_ranks)
                  db_int(&sb, "SELECT count(*) FROM pages WHERE title IS NOT"
                              " NULL"));
 }
+
+/* --help, the man page and the README stay in step: every long option
+ * --help lists is documented in docs/scrape.1 and README.md. */
+Test(docs, every_option_in_help_is_in_the_man_page_and_readme)
+{
+    const char *bin =
+        getenv("SCRAPE_BIN") ? getenv("SCRAPE_BIN") : "build/scrape";
+    char cmd[512], opt[64], *man, *readme;
+    FILE *p, *f;
+    long n;
+    int c, found = 0;
+
+    f = fopen("docs/scrape.1", "r");
+    cr_assert_not_null(f, "docs/scrape.1 missing");
+    man = calloc(1, 1 << 20);
+    n = (long)fread(man, 1, (1 << 20) - 1, f);
+    fclose(f);
+    cr_assert_gt(n, 0);
+    f = fopen("README.md", "r");
+    cr_assert_not_null(f);
+    readme = calloc(1, 1 << 20);
+    n = (long)fread(readme, 1, (1 << 20) - 1, f);
+    fclose(f);
+    cr_assert_gt(n, 0);
+    snprintf(cmd, sizeof(cmd),
+             "%s --help | grep -o -- '--[a-z][a-z-]*' | sort -u", bin);
+    p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    while (fscanf(p, "%63s", opt) == 1) {
+        char roff[160];
+        size_t i, k = 0;
+        /* In roff every '-' is written '\-'. */
+        for (i = 0; opt[i] && k + 3 < sizeof(roff); i++) {
+            if (opt[i] == '-')
+                roff[k++] = '\\';
+            roff[k++] = opt[i];
+        }
+        roff[k] = '\0';
+        cr_expect_not_null(strstr(man, roff), "%s not in docs/scrape.1", opt);
+        cr_expect_not_null(strstr(readme, opt), "%s not in README.md", opt);
+        found++;
+    }
+    c = pclose(p);
+    cr_assert_eq(c, 0);
+    cr_assert_gt(found, 20, "only %d options found in --help", found);
+    free(man);
+    free(readme);
+}

@@ -96,9 +96,9 @@ static void expect_quotes(int run, const char *page1)
 {
     unsigned q;
 
-    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM items WHERE run_id = %d",
-                        run),
-                 QUOTE_PAGES * QUOTES_PER_PAGE);
+    cr_assert_eq(
+        db_int(&sb, "SELECT count(*) FROM items WHERE run_id = %d", run),
+        QUOTE_PAGES * QUOTES_PER_PAGE);
     for (q = 0; q < QUOTE_PAGES * QUOTES_PER_PAGE; q++) {
         struct quote qt;
         char sql[4096] = "", tags[256], page[64];
@@ -130,26 +130,26 @@ static void expect_every_quote_once(int run)
 
 /* The crawl of the issue: items, relative CSS fields, a list field, and
  * --include keeping it to the pagination.  A URL is the argument. */
-Test(scrape, items_with_css_fields_each_quote_once, .init = start, .fini = finish)
+Test(scrape, items_with_css_fields_each_quote_once, .init = start,
+     .fini = finish)
 {
-    const char *const run[] = {
-        "-q",
-        "-d",
-        "20",
-        "--item",
-        "div.quote",
-        "--field",
-        "text=span.text::text",
-        "--field",
-        "author=small.author",
-        "--field",
-        "tags[]=div.tags a.tag::text",
-        "--include",
-        "/quotes/page/\\d+/$",
-        "--db",
-        sb.db,
-        site_url("/quotes/page/1/"),
-        NULL};
+    const char *const run[] = {"-q",
+                               "-d",
+                               "20",
+                               "--item",
+                               "div.quote",
+                               "--field",
+                               "text=span.text::text",
+                               "--field",
+                               "author=small.author",
+                               "--field",
+                               "tags[]=div.tags a.tag::text",
+                               "--include",
+                               "/quotes/page/\\d+/$",
+                               "--db",
+                               sb.db,
+                               site_url("/quotes/page/1/"),
+                               NULL};
 
     cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"), QUOTE_PAGES);
@@ -175,13 +175,15 @@ Test(scrape, items_with_css_fields_each_quote_once, .init = start, .fini = finis
                              " json_array_length(data, '$.tags') = 0"),
                  QUOTE_PAGES * QUOTES_PER_PAGE / 5);
     expect_text("SELECT group_concat(kind || ':' ||"
-                                  " coalesce(name, '') || ':' || list, ' ')"
-                                  " FROM selectors ORDER BY pos", "item::1 field:text:0 field:author:0 field:tags:1");
+                " coalesce(name, '') || ':' || list, ' ')"
+                " FROM selectors ORDER BY pos",
+                "item::1 field:text:0 field:author:0 field:tags:1");
 }
 
 /* The same items through XPath: prefixed, and by the unprefixed rule;
  * the records equal the CSS run's. */
-Test(scrape, xpath_and_css_selectors_extract_the_same, .init = start, .fini = finish)
+Test(scrape, xpath_and_css_selectors_extract_the_same, .init = start,
+     .fini = finish)
 {
     const char *const css[] = {"-q",
                                "-d",
@@ -202,26 +204,25 @@ Test(scrape, xpath_and_css_selectors_extract_the_same, .init = start, .fini = fi
                                sb.db,
                                site_url("/quotes/"),
                                NULL};
-    const char *const xpath[] = {
-        "-q",
-        "-d",
-        "20",
-        "--item",
-        "//div[@class='quote']",
-        "--field",
-        "text=normalize-space(./span[@class='text'])",
-        "--field",
-        "author=xpath:span/small",
-        "--field",
-        "tags[]=.//a[@class='tag']/text()",
-        "--include",
-        "/quotes/page/",
-        "--exclude",
-        "/quotes/page/1/$",
-        "--db",
-        sb.db,
-        site_url("/quotes/"),
-        NULL};
+    const char *const xpath[] = {"-q",
+                                 "-d",
+                                 "20",
+                                 "--item",
+                                 "//div[@class='quote']",
+                                 "--field",
+                                 "text=normalize-space(./span[@class='text'])",
+                                 "--field",
+                                 "author=xpath:span/small",
+                                 "--field",
+                                 "tags[]=.//a[@class='tag']/text()",
+                                 "--include",
+                                 "/quotes/page/",
+                                 "--exclude",
+                                 "/quotes/page/1/$",
+                                 "--db",
+                                 sb.db,
+                                 site_url("/quotes/"),
+                                 NULL};
 
     cr_assert_eq(run_scrape(&sb, css, RUN_TIMEOUT_S, 0), 0);
     cr_assert_eq(run_scrape(&sb, xpath, RUN_TIMEOUT_S, 0), 0);
@@ -233,8 +234,9 @@ Test(scrape, xpath_and_css_selectors_extract_the_same, .init = start, .fini = fi
                              " p.url, i.idx, i.data FROM items i JOIN pages p"
                              " ON p.id = i.page_id WHERE i.run_id = 2)"),
                  0);
-    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM skipped WHERE run_id = 1"
-                             " AND reason = 'filtered' AND url = '%s'",
+    cr_assert_eq(db_int(&sb,
+                        "SELECT count(*) FROM skipped WHERE run_id = 1"
+                        " AND reason = 'filtered' AND url = '%s'",
                         site_url("/quotes/page/1/")),
                  1);
 }
@@ -260,14 +262,17 @@ Test(scrape, page_fields_with_lists, .init = start, .fini = finish)
                              " WHERE name = 'authors'"),
                  QUOTES_PER_PAGE);
     expect_text("SELECT value FROM fields WHERE name ="
-                                  " 'none'", "[]");
+                " 'none'",
+                "[]");
     expect_text("SELECT value FROM fields WHERE name ="
-                                  " 'first'", "Andr\xC3\xA9 Gide");
+                " 'first'",
+                "Andr\xC3\xA9 Gide");
 }
 
 /* Every bad selector or pattern: exit 2, one line naming the option and
  * the position, before any fetch and before the database exists. */
-Test(scrape, bad_selectors_are_usage_errors_before_anything, .init = start, .fini = finish)
+Test(scrape, bad_selectors_are_usage_errors_before_anything, .init = start,
+     .fini = finish)
 {
     static const char *const cases[][3] = {
         {"--field", "x=div.quote > ", "--field 'x': bad CSS selector"},
@@ -281,17 +286,16 @@ Test(scrape, bad_selectors_are_usage_errors_before_anything, .init = start, .fin
     size_t i;
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        const char *const run[] = {
-            "-q",  cases[i][0], cases[i][1], "--db", sb.db, site_url("/quotes/"),
-            NULL};
+        const char *const run[] = {"-q",   cases[i][0], cases[i][1],
+                                   "--db", sb.db,       site_url("/quotes/"),
+                                   NULL};
         char *err;
         cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 2, "case %zu", i);
         err = read_stderr(&sb);
         cr_assert_not_null(strstr(err, cases[i][2]), "case %zu: %s", i, err);
         cr_assert(strstr(err, "position") || i >= 3, "case %zu: %s", i, err);
         cr_assert_eq(strchr(err, '\n'), err + strlen(err) - 1, "%s", err);
-        cr_assert_neq(access(sb.db, F_OK), 0, "case %zu: database created",
-                      i);
+        cr_assert_neq(access(sb.db, F_OK), 0, "case %zu: database created", i);
         free(err);
     }
 }
@@ -325,12 +329,9 @@ Test(scrape, absolute_item_field_is_warned_about, .init = start, .fini = finish)
 /* URLs and seeds files mix as arguments; '-' reads stdin. */
 Test(scrape, url_arguments_and_files_mix, .init = start, .fini = finish)
 {
-    const char *const run[] = {"-q",
-                               "--db",
-                               sb.db,
-                               site_url("/quotes/page/1/"),
-                               sb.seeds,
-                               "http://127.0.0.1:1/unreachable",
+    const char *const run[] = {"-q",     "--db",
+                               sb.db,    site_url("/quotes/page/1/"),
+                               sb.seeds, "http://127.0.0.1:1/unreachable",
                                NULL};
     const char *const bad[] = {"-q", "--db", sb.db, "http://exa mple/", NULL};
     char text[512];
@@ -400,26 +401,21 @@ static void restart(const char *robots)
 Test(scrape, sitemaps_seed_exactly_the_listed_pages, .init = start,
      .fini = finish)
 {
-    const char *const run[] = {"-q",    "--sitemaps", "-d",
-                               "0",     "--db",       sb.db,
-                               site_url("/quotes/"), NULL};
-    const char *const filtered[] = {"-q",
-                                    "--sitemaps",
-                                    "--exclude",
-                                    "/page/[2-4]/$",
-                                    "--db",
-                                    sb.db,
-                                    site_url("/quotes/"),
-                                    NULL};
+    const char *const run[] = {"-q",  "--sitemaps",         "-d", "0", "--db",
+                               sb.db, site_url("/quotes/"), NULL};
+    const char *const filtered[] = {
+        "-q",   "--sitemaps", "--exclude",          "/page/[2-4]/$",
+        "--db", sb.db,        site_url("/quotes/"), NULL};
     unsigned n;
 
     cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 1"),
                  QUOTE_PAGES + 1);
     for (n = 1; n <= QUOTE_PAGES; n++)
-        cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 1"
-                                 " AND url = 'http://127.0.0.1:%u/quotes/page"
-                                 "/%u/' AND depth = 0 AND status = 200",
+        cr_assert_eq(db_int(&sb,
+                            "SELECT count(*) FROM pages WHERE run_id = 1"
+                            " AND url = 'http://127.0.0.1:%u/quotes/page"
+                            "/%u/' AND depth = 0 AND status = 200",
                             site.port, n),
                      1, "page %u", n);
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM sitemaps WHERE run_id = 1"
@@ -444,14 +440,13 @@ Test(scrape, sitemaps_seed_exactly_the_listed_pages, .init = start,
 }
 
 /* Without Sitemap: lines, /sitemap.xml; with --ignore-robots too. */
-Test(scrape, sitemaps_fall_back_to_sitemap_xml, .init = start,
-     .fini = finish)
+Test(scrape, sitemaps_fall_back_to_sitemap_xml, .init = start, .fini = finish)
 {
-    const char *const run[] = {"-q",   "--sitemaps", "-d",  "0",
+    const char *const run[] = {"-q",   "--sitemaps", "-d",    "0",
                                "--db", sb.db,        urls[0], NULL};
-    const char *const norobots[] = {"-q",   "--sitemaps",      "--ignore-robots",
-                                    "-d",   "0",               "--db",
-                                    sb.db,  urls[0],           NULL};
+    const char *const norobots[] = {"-q",  "--sitemaps", "--ignore-robots",
+                                    "-d",  "0",          "--db",
+                                    sb.db, urls[0],      NULL};
 
     restart("0");
     site_url("/index.html");
@@ -474,9 +469,9 @@ Test(scrape, sitemaps_fall_back_to_sitemap_xml, .init = start,
 Test(scrape, hostile_sitemaps_are_recorded_errors, .init = start,
      .fini = finish)
 {
-    const char *const run[] = {"-q",      "--sitemaps", "-d",    "0",
-                               "--max-bytes", "4000000", "--db", sb.db,
-                               urls[0],   NULL};
+    const char *const run[] = {"-q",          "--sitemaps", "-d",   "0",
+                               "--max-bytes", "4000000",    "--db", sb.db,
+                               urls[0],       NULL};
     static const char *const errors[][2] = {
         {"truncated.xml", "malformed XML%"},
         {"bomb.xml.gz", "gzip sitemap over 4000000 bytes%"},
@@ -498,9 +493,10 @@ Test(scrape, hostile_sitemaps_are_recorded_errors, .init = start,
                              " NULL"),
                  0);
     for (i = 0; i < sizeof(errors) / sizeof(errors[0]); i++)
-        cr_assert_eq(db_int(&sb, "SELECT count(*) FROM sitemaps WHERE url ="
-                                 " 'http://127.0.0.1:%u/hostile-sitemaps/%s'"
-                                 " AND error LIKE '%s'",
+        cr_assert_eq(db_int(&sb,
+                            "SELECT count(*) FROM sitemaps WHERE url ="
+                            " 'http://127.0.0.1:%u/hostile-sitemaps/%s'"
+                            " AND error LIKE '%s'",
                             site.port, errors[i][0], errors[i][1]),
                      1, "%s", errors[i][0]);
     cr_assert_eq(db_int(&sb, "SELECT urls FROM sitemaps WHERE url LIKE"
@@ -564,7 +560,7 @@ Test(scrape, export_writes_one_record_per_item, .init = start, .fini = finish)
     cr_assert_eq(strncmp(text, "url,idx,text,tags,author\r\n", 26), 0, "%s",
                  text);
     cr_assert_not_null(strstr(text, ",2,"), "%s", text);
-    cr_assert_not_null(strstr(text, ",\"[\"\"life\"\",\"\"love\"\"]\","),
-                       "%s", text);
+    cr_assert_not_null(strstr(text, ",\"[\"\"life\"\",\"\"love\"\"]\","), "%s",
+                       text);
     free(text);
 }

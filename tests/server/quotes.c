@@ -12,11 +12,12 @@
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const authors[] = {
-    "Albert Einstein", "Jane Austen",   "Marilyn Monroe", "Andr\xC3\xA9 Gide",
-    "Thomas A. Edison", "Eleanor Roosevelt", "Steve Martin"};
+static const char *const authors[] = {"Albert Einstein",  "Jane Austen",
+                                      "Marilyn Monroe",   "Andr\xC3\xA9 Gide",
+                                      "Thomas A. Edison", "Eleanor Roosevelt",
+                                      "Steve Martin"};
 static const char *const tag_names[] = {
-    "change", "deep-thoughts", "thinking", "world",   "life",
+    "change", "deep-thoughts", "thinking", "world",        "life",
     "love",   "humor",         "books",    "inspirational"};
 /* Pieces of text: non-ASCII, and characters the page must escape. */
 static const char *const openings[] = {
@@ -40,7 +41,8 @@ void quotes_get(unsigned q, struct quote *out)
     unsigned k;
 
     memset(out, 0, sizeof(*out));
-    snprintf(out->text, sizeof(out->text), "\xE2\x80\x9C%s (no. %u).\xE2\x80\x9D",
+    snprintf(out->text, sizeof(out->text),
+             "\xE2\x80\x9C%s (no. %u).\xE2\x80\x9D",
              openings[q % COUNT(openings)], q + 1);
     out->author = authors[(q / 3) % COUNT(authors)];
     out->ntags = q % (QUOTES_MAX_TAGS + 1);
@@ -127,10 +129,11 @@ static void slug(const char *s, char *out, size_t n)
 
 static void head(struct out *o, const char *title)
 {
-    put(o, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"UTF-8\">"
-           "\n<title>%s</title>\n</head>\n<body>\n<div class=\"container\">\n"
-           "<div class=\"header-box\"><h1><a href=\"/quotes/\">Quotes to"
-           " Scrape</a></h1><a href=\"/quotes/login\">Login</a></div>\n",
+    put(o,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"UTF-8\">"
+        "\n<title>%s</title>\n</head>\n<body>\n<div class=\"container\">\n"
+        "<div class=\"header-box\"><h1><a href=\"/quotes/\">Quotes to"
+        " Scrape</a></h1><a href=\"/quotes/login\">Login</a></div>\n",
         title);
 }
 
@@ -145,14 +148,17 @@ static void quote_div(struct out *o, unsigned q)
     put(o, "<div class=\"quote\" itemscope itemtype=\"http://schema.org/"
            "CreativeWork\">\n    <span class=\"text\" itemprop=\"text\">");
     put_text(o, qt.text);
-    put(o, "</span>\n    <span>by <small class=\"author\" itemprop=\"author\">");
+    put(o,
+        "</span>\n    <span>by <small class=\"author\" itemprop=\"author\">");
     put_text(o, qt.author);
-    put(o, "</small>\n    <a href=\"/quotes/author/%s/\">(about)</a>\n"
-           "    </span>\n    <div class=\"tags\">\n        Tags:\n",
+    put(o,
+        "</small>\n    <a href=\"/quotes/author/%s/\">(about)</a>\n"
+        "    </span>\n    <div class=\"tags\">\n        Tags:\n",
         s);
     for (k = 0; k < qt.ntags; k++)
-        put(o, "        <a class=\"tag\" href=\"/quotes/tag/%s/page/1/\">%s"
-               "</a>\n",
+        put(o,
+            "        <a class=\"tag\" href=\"/quotes/tag/%s/page/1/\">%s"
+            "</a>\n",
             qt.tags[k], qt.tags[k]);
     put(o, "    </div>\n</div>\n");
 }
@@ -166,17 +172,20 @@ static void quote_page(struct out *o, unsigned page, unsigned pages)
         quote_div(o, q);
     put(o, "<nav>\n<ul class=\"pager\">\n");
     if (page > 1)
-        put(o, "<li class=\"previous\"><a href=\"/quotes/page/%u/\"><span"
-               " aria-hidden=\"true\">&larr;</span> Previous</a></li>\n",
+        put(o,
+            "<li class=\"previous\"><a href=\"/quotes/page/%u/\"><span"
+            " aria-hidden=\"true\">&larr;</span> Previous</a></li>\n",
             page - 1);
     if (page < pages)
-        put(o, "<li class=\"next\"><a href=\"/quotes/page/%u/\">Next <span"
-               " aria-hidden=\"true\">&rarr;</span></a></li>\n",
+        put(o,
+            "<li class=\"next\"><a href=\"/quotes/page/%u/\">Next <span"
+            " aria-hidden=\"true\">&rarr;</span></a></li>\n",
             page + 1);
     put(o, "</ul>\n</nav>\n<div class=\"tags-box\"><h2>Top Ten tags</h2>\n");
     for (q = 0; q < 10 && q < COUNT(tag_names); q++)
-        put(o, "<span class=\"tag-item\"><a class=\"tag\" href=\"/quotes/tag"
-               "/%s/page/1/\">%s</a></span>\n",
+        put(o,
+            "<span class=\"tag-item\"><a class=\"tag\" href=\"/quotes/tag"
+            "/%s/page/1/\">%s</a></span>\n",
             tag_names[q], tag_names[q]);
     put(o, "</div>\n</div>\n</body>\n</html>\n");
 }
@@ -188,8 +197,9 @@ static void tag_page(struct out *o, const char *tag, unsigned pages)
     struct quote qt;
 
     head(o, "Quotes to Scrape");
-    put(o, "<h3>Viewing tag: <a href=\"/quotes/tag/%.40s/page/1/\">%.40s</a>"
-           "</h3>\n",
+    put(o,
+        "<h3>Viewing tag: <a href=\"/quotes/tag/%.40s/page/1/\">%.40s</a>"
+        "</h3>\n",
         tag, tag);
     for (q = 0; q < pages * QUOTES_PER_PAGE && shown < 5; q++) {
         quotes_get(q, &qt);
@@ -206,8 +216,9 @@ static void tag_page(struct out *o, const char *tag, unsigned pages)
 static void author_page(struct out *o, const char *who)
 {
     head(o, "Quotes to Scrape");
-    put(o, "<div class=\"author-details\"><h3 class=\"author-title\">%.80s"
-           "</h3><p>Born somewhere.</p></div>\n</div>\n</body>\n</html>\n",
+    put(o,
+        "<div class=\"author-details\"><h3 class=\"author-title\">%.80s"
+        "</h3><p>Born somewhere.</p></div>\n</div>\n</body>\n</html>\n",
         who);
 }
 
@@ -245,20 +256,22 @@ static void sitemap(struct out *o, unsigned k, unsigned pages, unsigned port)
     put(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://"
            "www.sitemaps.org/schemas/sitemap/0.9\">\n");
     for (n = first; n <= last; n++)
-        put(o, "  <url><loc>http://127.0.0.1:%u/quotes/page/%u/</loc>"
-               "<changefreq>daily</changefreq></url>\n",
+        put(o,
+            "  <url><loc>http://127.0.0.1:%u/quotes/page/%u/</loc>"
+            "<changefreq>daily</changefreq></url>\n",
             port, n);
     put(o, "</urlset>\n");
 }
 
 static void sitemap_index(struct out *o, unsigned port)
 {
-    put(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\""
-           "http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
-           "  <sitemap><loc>http://127.0.0.1:%u/quotes/sitemaps/1.xml.gz</loc>"
-           "</sitemap>\n"
-           "  <sitemap>\n    <loc>\n      http://127.0.0.1:%u/quotes/sitemaps/"
-           "2.xml.gz\n    </loc>\n  </sitemap>\n</sitemapindex>\n",
+    put(o,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\""
+        "http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+        "  <sitemap><loc>http://127.0.0.1:%u/quotes/sitemaps/1.xml.gz</loc>"
+        "</sitemap>\n"
+        "  <sitemap>\n    <loc>\n      http://127.0.0.1:%u/quotes/sitemaps/"
+        "2.xml.gz\n    </loc>\n  </sitemap>\n</sitemapindex>\n",
         port, port);
 }
 

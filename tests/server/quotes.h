@@ -24,7 +24,7 @@
 #define QUOTES_MAX_TAGS 4
 
 struct quote {
-    char text[512];   /* decoded UTF-8, as a scraper should store it */
+    char text[512]; /* decoded UTF-8, as a scraper should store it */
     const char *author;
     const char *tags[QUOTES_MAX_TAGS];
     unsigned ntags; /* 0..4 */

@@ -23,15 +23,20 @@
 static int write_file(const char *path, const char *data, size_t len)
 {
     FILE *f = fopen(path, "wb");
+    int failed;
 
-    if (!f || fwrite(data, 1, len, f) != len || fclose(f)) {
+    if (!f) {
         fprintf(stderr, "sitegen: cannot write '%s': %s\n", path,
                 strerror(errno));
-        if (f)
-            fclose(f);
         return -1;
     }
-    return 0;
+    failed = fwrite(data, 1, len, f) != len;
+    /* Closed once, whatever happened: a failed close is a failed write. */
+    failed |= fclose(f) != 0;
+    if (failed)
+        fprintf(stderr, "sitegen: cannot write '%s': %s\n", path,
+                strerror(errno));
+    return failed ? -1 : 0;
 }
 
 /* mkdir -p for a path under an existing directory. */

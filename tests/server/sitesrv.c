@@ -319,7 +319,7 @@ static enum MHD_Result send_big(struct MHD_Connection *c, long bytes)
 }
 
 static enum MHD_Result gzip_response(struct MHD_Connection *c, long bytes,
-                                      const char *prefix, bool encoding);
+                                     const char *prefix, bool encoding);
 
 /* Sends N bytes of filler HTML gzip-compressed, streaming through zlib so
  * even a huge N costs the server little memory. */
@@ -499,8 +499,8 @@ static enum MHD_Result hostile_robots(struct server *s,
                                       struct MHD_Connection *c)
 {
     static const char *const names[] = {
-        "truncated.xml", "bomb.xml.gz",     "loop.xml",
-        "deep/0.xml",    "many.txt",        "binary.xml",
+        "truncated.xml", "bomb.xml.gz",      "loop.xml",
+        "deep/0.xml",    "many.txt",         "binary.xml",
         "laughs.xml",    "notasitemap.html", "missing.xml"};
     char body[4096];
     size_t i, n;
@@ -526,9 +526,8 @@ static const char urlset_open[] =
 
 /* The hostile sitemaps (see hostile_robots); each ends as a sitemaps row
  * with an error, never a crash or a hang. */
-static enum MHD_Result hostile_sitemap(struct server *s,
-                                       struct MHD_Connection *c,
-                                       const char *name)
+static enum MHD_Result
+hostile_sitemap(struct server *s, struct MHD_Connection *c, const char *name)
 {
     unsigned port = s->site.port;
     char body[2048];
@@ -536,13 +535,17 @@ static enum MHD_Result hostile_sitemap(struct server *s,
     char *end;
 
     if (!strcmp(name, "relative.xml")) {
-        snprintf(body, sizeof(body), "%s<url><loc>/book/6.html</loc></url>\n"
-                 "</urlset>\n", urlset_open);
+        snprintf(body, sizeof(body),
+                 "%s<url><loc>/book/6.html</loc></url>\n"
+                 "</urlset>\n",
+                 urlset_open);
         return send_str(c, 200, "application/xml", body);
     }
     if (!strcmp(name, "other-host.xml")) {
-        snprintf(body, sizeof(body), "%s<url><loc>http://localhost:%u/book/"
-                 "7.html</loc></url></urlset>\n", urlset_open, port);
+        snprintf(body, sizeof(body),
+                 "%s<url><loc>http://localhost:%u/book/"
+                 "7.html</loc></url></urlset>\n",
+                 urlset_open, port);
         return send_str(c, 200, "application/xml", body);
     }
     if (!strcmp(name, "truncated.xml")) {
@@ -617,8 +620,7 @@ static enum MHD_Result send_many(struct MHD_Connection *c, unsigned port)
 }
 
 /* /sitemap.xml: where --sitemaps looks when robots.txt names none. */
-static enum MHD_Result plain_sitemap(struct server *s,
-                                     struct MHD_Connection *c)
+static enum MHD_Result plain_sitemap(struct server *s, struct MHD_Connection *c)
 {
     char body[1024];
 
@@ -639,8 +641,8 @@ static enum MHD_Result quotes(struct server *s, struct MHD_Connection *c,
     enum MHD_Result ret;
     size_t len;
     int gzip;
-    char *body = quotes_render(url, s->quote_pages, s->site.port, &len,
-                               &ctype, &gzip);
+    char *body =
+        quotes_render(url, s->quote_pages, s->site.port, &len, &ctype, &gzip);
 
     if (!body)
         return send_str(c, 404, "text/html", "<title>Not found</title>");

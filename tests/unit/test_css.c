@@ -200,11 +200,11 @@ static void rejected(const char *css, size_t pos, const char *fragment)
     char why[CSS_WHY_MAX], *xpath = (char *)1;
     size_t at = 999;
 
-    cr_expect_eq(css_to_xpath(css, &xpath, &at, why, sizeof(why)),
-                 ERR_INVALID, "'%s' accepted", css);
+    cr_expect_eq(css_to_xpath(css, &xpath, &at, why, sizeof(why)), ERR_INVALID,
+                 "'%s' accepted", css);
     cr_expect_null(xpath);
-    cr_expect_eq(at, pos, "'%s': position %zu, expected %zu (%s)", css, at,
-                 pos, why);
+    cr_expect_eq(at, pos, "'%s': position %zu, expected %zu (%s)", css, at, pos,
+                 why);
     cr_expect(strstr(why, fragment), "'%s': '%s' lacks '%s'", css, why,
               fragment);
 }

@@ -235,7 +235,8 @@ Test(parse, fields_from_compiled_xpath)
 {
     static const struct field_spec fields[] = {
         {.name = "price", .xpath = "//p[@class='price']"},
-        {.name = "rating", .xpath = "substring-after(//p[contains(@class,'star')]/@class,' ')"},
+        {.name = "rating",
+         .xpath = "substring-after(//p[contains(@class,'star')]/@class,' ')"},
         {.name = "missing", .xpath = "//nothing"},
         {.name = "count", .xpath = "count(//a)"},
         {.name = "hrefs", .xpath = "//a/@href", .list = true},
@@ -358,8 +359,8 @@ Test(parse, bad_xpath_is_named_with_its_position)
         {.name = "broken", .xpath = "//p[@class="},
     };
     static const struct extract_spec spec = {.fields = fields, .nfields = 2};
-    static const struct extract_spec item = {.item_xpath = "//div[",
-                                             .fields = fields, .nfields = 1};
+    static const struct extract_spec item = {
+        .item_xpath = "//div[", .fields = fields, .nfields = 1};
     struct parser *p = NULL;
     char why[256];
 

@@ -73,7 +73,9 @@ TestSuite(store, .init = setup, .fini = teardown);
 Test(store, writes_page_links_and_fields)
 {
     static const struct field_spec fields[] = {
-        {.name = "price", .xpath = "//p"}, {.name = "none", .xpath = "//q"}, {.name = "tags", .xpath = "//a", .list = true}};
+        {.name = "price", .xpath = "//p"},
+        {.name = "none", .xpath = "//q"},
+        {.name = "tags", .xpath = "//a", .list = true}};
     static const struct extract_spec spec = {.fields = fields, .nfields = 3};
     struct link links[] = {{(char *)"http://h/a", true, ERR_OK},
                            {(char *)"mailto:x", false, ERR_SCHEME}};
@@ -271,7 +273,8 @@ TestSuite(writer, .init = setup, .fini = teardown);
 
 Test(writer, copies_records_and_stores_them_in_order)
 {
-    static const struct field_spec fields[] = {{.name = "price", .xpath = "//p"}};
+    static const struct field_spec fields[] = {
+        {.name = "price", .xpath = "//p"}};
     static const struct extract_spec spec = {.fields = fields, .nfields = 1};
     char title[] = "Zanzibar notes", text[] = "spice island ledger";
     char link_url[] = "http://h/next", value[] = "£3";
