@@ -27,6 +27,11 @@
 #define CRAWL_BACKOFF_MS        1000L
 #define CRAWL_RETRY_AFTER_MAX_S 120L
 
+/* Sitemaps read and URLs taken from sitemaps, per run at most: a hostile
+ * index of 50,000 sitemaps of 50,000 URLs each must not fill memory. */
+#define CRAWL_MAX_SITEMAPS     1000
+#define CRAWL_MAX_SITEMAP_URLS 1000000L
+
 /* Progress redraws per second at most (redrawing per page costs). */
 #define PROGRESS_INTERVAL_MS 250
 
@@ -41,6 +46,8 @@ struct crawl {
     struct hmap skipped_urls;  /* recorded in skipped (owned keys) */
     struct url_filter *filter; /* --include/--exclude, NULL for none */
     struct hmap sitemap_hosts; /* host:port whose sitemaps were queued */
+    long sitemaps;             /* sitemap jobs queued (cap above) */
+    long sitemap_urls;         /* URLs taken from sitemaps (cap above) */
     long skipped;              /* URLs not fetched on purpose */
     long abandoned;            /* in flight at a stop: left for --resume */
     int64_t run_id;
@@ -484,12 +491,21 @@ void crawl_release(struct crawl *c, const struct frontier_job *job)
 
 /* Queues sitemap `url` (canonical) with `nest` indexes above it, after
  * its host's robots.txt when the host is new. */
-static enum err add_sitemap_job(struct crawl *c, const char *url, int nest)
+static enum err add_sitemap_job(struct crawl *c, const char *url, int nest,
+                                long *refused)
 {
     bool added;
-    enum err e = ensure_robots(c, url, 0);
+    enum err e;
 
-    return e ? e : frontier_add_sitemap(c->frontier, url, 0, nest, &added);
+    if (c->sitemaps >= CRAWL_MAX_SITEMAPS) {
+        (*refused)++;
+        return ERR_OK;
+    }
+    if ((e = ensure_robots(c, url, 0)) ||
+        (e = frontier_add_sitemap(c->frontier, url, 0, nest, &added)))
+        return e;
+    c->sitemaps += added;
+    return ERR_OK;
 }
 
 /* Queues, once per seed host:port, its sitemaps: the Sitemap: lines of
@@ -505,6 +521,7 @@ static enum err queue_sitemaps(struct crawl *c, const char *url,
     char *const *list = NULL;
     struct hmap_slot *slot;
     enum err e = ERR_OK;
+    long refused = 0;
 
     if (!n || n >= sizeof(host))
         return ERR_OK;
@@ -526,12 +543,12 @@ static enum err queue_sitemaps(struct crawl *c, const char *url,
     if (!count) {
         snprintf(fallback, sizeof(fallback), "%.*s/sitemap.xml",
                  (int)(path - url), url);
-        return add_sitemap_job(c, fallback, 0);
+        return add_sitemap_job(c, fallback, 0, &refused);
     }
     for (i = 0; i < count && !e; i++) {
         e = url_resolve(url, list[i], &canon);
         if (e == ERR_OK)
-            e = add_sitemap_job(c, canon, 0);
+            e = add_sitemap_job(c, canon, 0, &refused);
         else if (e != ERR_NOMEM) {
             struct sitemap_row row = {.url = list[i],
                                       .error = "not an http(s) URL"};
@@ -543,9 +560,11 @@ static enum err queue_sitemaps(struct crawl *c, const char *url,
     return e;
 }
 
-/* A sitemap index: its sitemaps are queued one level deeper. */
+/* A sitemap index: its sitemaps are queued one level deeper; *refused
+ * counts those past the run's limit. */
 static enum err follow_index(struct crawl *c, const struct frontier_job *job,
-                             const struct sitemap *sm, struct sitemap_row *row)
+                             const struct sitemap *sm, struct sitemap_row *row,
+                             long *refused)
 {
     char *canon = NULL;
     enum err e = ERR_OK;
@@ -559,7 +578,7 @@ static enum err follow_index(struct crawl *c, const struct frontier_job *job,
     for (i = 0; i < sm->n && !e; i++) {
         e = url_resolve(job->url, sm->urls[i], &canon);
         if (e == ERR_OK)
-            e = add_sitemap_job(c, canon, job->nest + 1);
+            e = add_sitemap_job(c, canon, job->nest + 1, refused);
         else if (e != ERR_NOMEM)
             e = ERR_OK;
         free(canon);
@@ -569,9 +588,10 @@ static enum err follow_index(struct crawl *c, const struct frontier_job *job,
 }
 
 /* A sitemap's <loc>s (or lines) enter the frontier as seeds (depth 0)
- * when in scope and allowed by --include/--exclude. */
+ * when in scope and allowed by --include/--exclude; *bad counts entries
+ * that are not URLs, *refused those past the run's limit. */
 static enum err seed_locs(struct crawl *c, const struct frontier_job *job,
-                          const struct sitemap *sm, long *bad)
+                          const struct sitemap *sm, long *bad, long *refused)
 {
     char *canon = NULL;
     enum err e = ERR_OK;
@@ -579,6 +599,11 @@ static enum err seed_locs(struct crawl *c, const struct frontier_job *job,
     size_t i;
 
     for (i = 0; i < sm->n && !e; i++) {
+        if (c->sitemap_urls >= CRAWL_MAX_SITEMAP_URLS) {
+            *refused = (long)(sm->n - i);
+            break;
+        }
+        c->sitemap_urls++;
         e = url_resolve(job->url, sm->urls[i], &canon);
         if (e == ERR_NOMEM)
             break;
@@ -613,7 +638,7 @@ static enum err read_sitemap(struct crawl *c, const struct frontier_job *job,
     struct sitemap_row row = {.url = job->url, .status = r->status};
     char why[SITEMAP_ERROR_MAX + 64];
     struct sitemap sm;
-    long bad = 0;
+    long bad = 0, refused = 0;
     enum err e = ERR_OK;
 
     memset(&sm, 0, sizeof(sm));
@@ -623,9 +648,18 @@ static enum err read_sitemap(struct crawl *c, const struct frontier_job *job,
         row.kind = sitemap_kind_name(sm.kind);
         row.urls = (long)sm.n;
         row.error = sm.error[0] ? sm.error : NULL;
-        e = sm.kind == SITEMAP_INDEX ? follow_index(c, job, &sm, &row)
-                                     : seed_locs(c, job, &sm, &bad);
-        if (!e && bad && !row.error) {
+        e = sm.kind == SITEMAP_INDEX ? follow_index(c, job, &sm, &row, &refused)
+                                     : seed_locs(c, job, &sm, &bad, &refused);
+        if (!e && refused && !row.error) {
+            snprintf(why, sizeof(why),
+                     "%ld entries ignored: the run's limit of %ld %s reached",
+                     refused,
+                     sm.kind == SITEMAP_INDEX ? (long)CRAWL_MAX_SITEMAPS
+                                              : CRAWL_MAX_SITEMAP_URLS,
+                     sm.kind == SITEMAP_INDEX ? "sitemaps"
+                                              : "URLs from sitemaps");
+            row.error = why;
+        } else if (!e && bad && !row.error) {
             snprintf(why, sizeof(why), "%ld entries are not http(s) URLs", bad);
             row.error = why;
         }

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "scrape/buf.h"
+#include "scrape/utf8.h"
 
 /* Longest selector and XPath we handle (command-line text). */
 #define CSS_MAX_XPATH (64 * 1024)
@@ -128,7 +129,10 @@ static void put_codepoint(struct parser *p, struct buf *b, unsigned long cp)
     char u[4];
     size_t n;
 
-    if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+    /* What is not an XML character cannot appear in XPath text either. */
+    if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE ||
+        cp == 0xFFFF)
         cp = 0xFFFD;
     if (cp < 0x80) {
         u[0] = (char)cp;
@@ -847,6 +851,27 @@ static void selector(struct parser *p, struct buf *out)
     }
 }
 
+/* The selector must be UTF-8 without control characters: XPath text
+ * cannot carry them (libxml2 refuses what is not an XML character). */
+static bool check_text(struct parser *p)
+{
+    const unsigned char *s = (const unsigned char *)p->s;
+    size_t len = strlen(p->s), i, n;
+
+    for (i = 0; i < len; i += n) {
+        n = s[i] < 0x80 ? 1 : s[i] >= 0xF0 ? 4 : s[i] >= 0xE0 ? 3 : 2;
+        if (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r') {
+            fail_at(p, i, "control character 0x%02x in the selector", s[i]);
+            return false;
+        }
+        if (n > len - i || !utf8_valid(p->s + i, n)) {
+            fail_at(p, i, "the selector is not valid UTF-8");
+            return false;
+        }
+    }
+    return true;
+}
+
 enum err css_to_xpath(const char *css, char **xpath, size_t *pos, char *why,
                       size_t n)
 {
@@ -857,6 +882,10 @@ enum err css_to_xpath(const char *css, char **xpath, size_t *pos, char *why,
     *pos = 0;
     if (n)
         why[0] = '\0';
+    if (!check_text(&p)) {
+        *pos = p.err_pos;
+        return p.e;
+    }
     buf_init(&out, CSS_MAX_XPATH);
     skip_ws(&p);
     for (;;) {

@@ -16,7 +16,14 @@ struct url_filter {
     pcre2_code **exclude;
     size_t nexclude;
     pcre2_match_data *md; /* shared by every match: not thread-safe */
+    char *subject;        /* the URL being matched, zero-padded */
+    size_t cap;
 };
+
+/* PCRE2's JIT reads whole vectors, past the end of the subject; copying
+ * the URL into zeroed room keeps those reads on initialised memory
+ * (valgrind would report them otherwise). */
+#define FILTER_PAD 64
 
 /* Compiles `pat`; on error writes the one-line reason to `why`. */
 static pcre2_code *compile(const char *option, const char *pat, char *why,
@@ -108,6 +115,19 @@ bool url_filter_allows(struct url_filter *f, const char *url)
     if (!f)
         return true;
     len = strlen(url);
+    if (len + FILTER_PAD > f->cap) {
+        size_t ncap = (len + FILTER_PAD) * 2;
+        char *ns = realloc(f->subject, ncap);
+        if (ns) {
+            f->subject = ns;
+            f->cap = ncap;
+        }
+    }
+    if (len + FILTER_PAD <= f->cap) {
+        memcpy(f->subject, url, len);
+        memset(f->subject + len, 0, FILTER_PAD);
+        url = f->subject;
+    }
     if (f->ninclude && !any_match(f, f->include, f->ninclude, url, len))
         return false;
     return !any_match(f, f->exclude, f->nexclude, url, len);
@@ -129,5 +149,6 @@ void url_filter_free(struct url_filter *f)
     free_all(f->include, f->ninclude);
     free_all(f->exclude, f->nexclude);
     pcre2_match_data_free(f->md);
+    free(f->subject);
     free(f);
 }

@@ -90,10 +90,12 @@ static int load_file(const char *path, struct seeds *seeds)
     enum err e = seeds_read(path, &one, stderr);
 
     if (e == ERR_IO) {
-        fprintf(stderr, "scrape: cannot read '%s': %s%s\n", path,
-                strerror(errno),
+        int err = errno;
+        fprintf(stderr, "scrape: cannot read '%s': %s%s\n", path, strerror(err),
                 strstr(path, "://") ? " (only http:// and https:// URLs are"
                                       " fetched)"
+                : err == ENOENT     ? " (a URL starts with http:// or"
+                                      " https://)"
                                     : "");
         seeds_release(&one);
         return EXIT_FATAL;

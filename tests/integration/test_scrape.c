@@ -18,6 +18,13 @@
 #define RUN_TIMEOUT_S 60
 #define QUOTE_PAGES   10
 
+/* The crawl of the issue: every quote an item (relative CSS fields, a
+ * list field), following only the pagination. */
+#define QUOTES_ITEM_ARGS                                                       \
+    "--item", "div.quote", "--field", "text=span.text::text", "--field",       \
+        "author=small.author", "--field", "tags[]=div.tags a.tag::text",       \
+        "--include", "/quotes/page/\\d+/$"
+
 static struct site site;
 static struct sandbox sb;
 /* URLs on the site, for argument lists: site_url() cycles through them so
@@ -136,16 +143,7 @@ Test(scrape, items_with_css_fields_each_quote_once, .init = start,
     const char *const run[] = {"-q",
                                "-d",
                                "20",
-                               "--item",
-                               "div.quote",
-                               "--field",
-                               "text=span.text::text",
-                               "--field",
-                               "author=small.author",
-                               "--field",
-                               "tags[]=div.tags a.tag::text",
-                               "--include",
-                               "/quotes/page/\\d+/$",
+                               QUOTES_ITEM_ARGS,
                                "--db",
                                sb.db,
                                site_url("/quotes/page/1/"),
@@ -360,16 +358,7 @@ Test(scrape, compare_engines_agree_on_items, .init = start, .fini = finish)
                                "4",
                                "--procs",
                                "2",
-                               "--item",
-                               "div.quote",
-                               "--field",
-                               "text=span.text::text",
-                               "--field",
-                               "author=small.author",
-                               "--field",
-                               "tags[]=div.tags a.tag::text",
-                               "--include",
-                               "/quotes/page/\\d+/$",
+                               QUOTES_ITEM_ARGS,
                                "--db",
                                sb.db,
                                site_url("/quotes/page/1/"),

@@ -233,4 +233,22 @@ Test(css, malformed_selectors_are_rejected_with_the_position)
     rejected("div )", 4, "unexpected ')'");
     rejected("//div", 0, "unexpected '/'");
     rejected("a\\", 1, "backslash");
+    /* XPath text cannot carry what is not an XML character. */
+    rejected("a\x01", 1, "control character");
+    rejected("a.\xff", 2, "not valid UTF-8");
+    rejected("p[x='\xc3']", 5, "not valid UTF-8");
+}
+
+/* An escape of a character XPath cannot carry becomes U+FFFD (found by
+ * the fuzzer: the XPath did not compile). */
+Test(css, escaped_control_characters_become_replacement_characters)
+{
+    char why[CSS_WHY_MAX], *xpath = NULL;
+    size_t pos;
+
+    cr_assert_eq(css_to_xpath("#a\\3 1", &xpath, &pos, why, sizeof(why)),
+                 ERR_OK);
+    cr_assert_str_eq(xpath, "descendant-or-self::*[@id='a\xEF\xBF\xBD"
+                            "1']");
+    free(xpath);
 }
