@@ -215,7 +215,9 @@ static enum err run_summary(struct query *q, int64_t run_id, FILE *out)
                  " (SELECT count(*) FROM skipped WHERE run_id = ?1)"
                  " FROM pages WHERE run_id = ?1",
                  run_id, "  {} MB, {} words, {} errors, {} skipped\n");
-    if (!e)
+    /* Only for runs that extracted something (--item or --field). */
+    if (!e && scalar(q, "SELECT count(*) FROM selectors WHERE run_id = ?",
+                     run_id) > 0)
         e = rows(q, out,
                  "SELECT (SELECT count(*) FROM items WHERE run_id = ?1),"
                  " (SELECT count(DISTINCT page_id) FROM items"
