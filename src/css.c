@@ -355,16 +355,20 @@ static void put_token_test(struct parser *p, struct buf *out, const char *attr,
     buf_init(&padded, CSS_MAX_XPATH);
     if (!p->failed)
         nomem(p, buf_addf(&padded, " %s ", value));
-    /* The exact value first: the usual case (class="quote"), and 'or'
-     * stops there, skipping the three strings the general test builds
-     * (measured with callgrind on the quotes crawl: an eighth of the
-     * extraction's instructions; a non-matching element pays ~10 %
-     * more). */
+    /* Cheap tests first, since 'or' and 'and' stop early: the exact value
+     * (the usual class="quote") accepts, a value that does not even
+     * contain the token rejects, and only what is left pays for the
+     * three strings the general test builds.  Measured with callgrind on
+     * the quotes crawl: a fifth fewer instructions in extraction. */
     put(p, out, "[");
     put_attr(p, out, attr);
     put(p, out, " = ");
     put_literal(p, out, value);
-    put(p, out, " or contains(concat(' ', normalize-space(");
+    put(p, out, " or contains(");
+    put_attr(p, out, attr);
+    put(p, out, ", ");
+    put_literal(p, out, value);
+    put(p, out, ") and contains(concat(' ', normalize-space(");
     put_attr(p, out, attr);
     put(p, out, "), ' '), ");
     put_literal(p, out, padded.data);
