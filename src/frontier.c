@@ -522,13 +522,22 @@ bool frontier_next_at(struct frontier *f, long now_ms, struct frontier_job *job)
 
     f->now = now_ms;
     wake(f);
-    h = ready_pop(f);
-    if (!h) {
-        advance(f);
+    for (;;) {
         h = ready_pop(f);
+        if (!h) {
+            advance(f);
+            h = ready_pop(f);
+        }
+        if (!h)
+            return false;
+        /* Promotions only happen while level 0 is open, so a ready host's
+         * head is live; should one have died since it was pushed, its
+         * next entry decides again. */
+        purge_dead(h);
+        if (h->head && h->head->depth <= f->level)
+            break;
+        ready_push(f, h);
     }
-    if (!h)
-        return false;
     ent = h->head;
     /* Handed out: no longer promotable. */
     if ((slot = hmap_get(&f->seen, ent->url)) && slot->value == ent)
