@@ -563,8 +563,8 @@ static enum err queue_sitemaps(struct crawl *c, const char *url,
 /* A sitemap index: its sitemaps are queued one level deeper; *refused
  * counts those past the run's limit. */
 static enum err follow_index(struct crawl *c, const struct frontier_job *job,
-                             const struct sitemap *sm, struct sitemap_row *row,
-                             long *refused)
+                             const char *base, const struct sitemap *sm,
+                             struct sitemap_row *row, long *refused)
 {
     char *canon = NULL;
     enum err e = ERR_OK;
@@ -576,7 +576,7 @@ static enum err follow_index(struct crawl *c, const struct frontier_job *job,
         return ERR_OK;
     }
     for (i = 0; i < sm->n && !e; i++) {
-        e = url_resolve(job->url, sm->urls[i], &canon);
+        e = url_resolve(base, sm->urls[i], &canon);
         if (e == ERR_OK)
             e = add_sitemap_job(c, canon, job->nest + 1, refused);
         else if (e != ERR_NOMEM)
@@ -590,7 +590,7 @@ static enum err follow_index(struct crawl *c, const struct frontier_job *job,
 /* A sitemap's <loc>s (or lines) enter the frontier as seeds (depth 0)
  * when in scope and allowed by --include/--exclude; *bad counts entries
  * that are not URLs, *refused those past the run's limit. */
-static enum err seed_locs(struct crawl *c, const struct frontier_job *job,
+static enum err seed_locs(struct crawl *c, const char *base,
                           const struct sitemap *sm, long *bad, long *refused)
 {
     char *canon = NULL;
@@ -604,7 +604,7 @@ static enum err seed_locs(struct crawl *c, const struct frontier_job *job,
             break;
         }
         c->sitemap_urls++;
-        e = url_resolve(job->url, sm->urls[i], &canon);
+        e = url_resolve(base, sm->urls[i], &canon);
         if (e == ERR_NOMEM)
             break;
         if (e) {
@@ -639,17 +639,23 @@ static enum err read_sitemap(struct crawl *c, const struct frontier_job *job,
     char why[SITEMAP_ERROR_MAX + 64];
     struct sitemap sm;
     long bad = 0, refused = 0;
+    char *base = NULL;
     enum err e = ERR_OK;
 
     memset(&sm, 0, sizeof(sm));
+    /* Relative <loc>s resolve against where the sitemap really is. */
+    if (!r->final_url || url_canon(r->final_url, &base) != ERR_OK)
+        base = NULL;
     if (r->err) {
         row.error = r->error;
     } else if (!(e = sitemap_parse(r->body, r->len, c->cfg->max_bytes, &sm))) {
         row.kind = sitemap_kind_name(sm.kind);
         row.urls = (long)sm.n;
         row.error = sm.error[0] ? sm.error : NULL;
-        e = sm.kind == SITEMAP_INDEX ? follow_index(c, job, &sm, &row, &refused)
-                                     : seed_locs(c, job, &sm, &bad, &refused);
+        e = sm.kind == SITEMAP_INDEX
+                ? follow_index(c, job, base ? base : job->url, &sm, &row,
+                               &refused)
+                : seed_locs(c, base ? base : job->url, &sm, &bad, &refused);
         if (!e && refused && !row.error) {
             snprintf(why, sizeof(why),
                      "%ld entries ignored: the run's limit of %ld %s reached",
@@ -666,6 +672,7 @@ static enum err read_sitemap(struct crawl *c, const struct frontier_job *job,
     }
     if (!e)
         e = writer_put_sitemap(c->writer, c->run_id, &row);
+    free(base);
     sitemap_release(&sm);
     frontier_done(c->frontier, job);
     return e ? set_fatal(c, e) : ERR_OK;
