@@ -18,6 +18,7 @@
 
 #include "scrape/buf.h"
 #include "scrape/css.h"
+#include "scrape/json.h"
 
 enum {
     OPT_MULTI = 256,
@@ -623,25 +624,16 @@ void cli_release(struct config *cfg)
 char *cli_args_to_json(int argc, char *const *argv)
 {
     struct buf b;
-    int i;
-    const char *p;
     enum err e;
+    int i;
 
     buf_init(&b, 1 << 20);
     e = buf_add(&b, "[", 1);
     for (i = 0; i < argc && !e; i++) {
-        e = buf_adds(&b, i ? ",\"" : "\"");
-        for (p = argv[i]; *p && !e; p++) {
-            unsigned char ch = (unsigned char)*p;
-            if (ch == '"' || ch == '\\')
-                e = buf_addf(&b, "\\%c", ch);
-            else if (ch < 0x20)
-                e = buf_addf(&b, "\\u%04x", ch);
-            else
-                e = buf_add(&b, p, 1);
-        }
+        if (i)
+            e = buf_add(&b, ",", 1);
         if (!e)
-            e = buf_add(&b, "\"", 1);
+            e = json_add_string(&b, argv[i]);
     }
     if (!e)
         e = buf_add(&b, "]", 1);
@@ -673,6 +665,8 @@ static bool json_string(const char **p, struct buf *out)
                 ch = '\n';
             } else if (ch == 't') {
                 ch = '\t';
+            } else if (ch == 'r') {
+                ch = '\r';
             } else if (ch != '"' && ch != '\\' && ch != '/') {
                 return false;
             }

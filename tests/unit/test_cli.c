@@ -196,3 +196,24 @@ Test(cli, list_fields_and_names)
     cli_release(&cfg);
     free(msg);
 }
+
+/* The command line kept for --resume survives the round trip through
+ * JSON, whatever its arguments hold. */
+Test(cli, args_json_round_trip)
+{
+    char *in[] = {
+        "--field", "q=\"a\\b\"", "x\ny\tz\rw\x01", "caf\xC3\xA9 \xE6\x97\xA5",
+        "",        NULL};
+    char **out = NULL, *json = cli_args_to_json(5, in);
+    int argc = 0, i;
+
+    cr_assert_not_null(json);
+    cr_assert_eq(cli_args_from_json(json, &argc, &out), ERR_OK, "%s", json);
+    cr_assert_eq(argc, 6);
+    cr_assert_str_eq(out[0], "scrape");
+    for (i = 0; i < 5; i++)
+        cr_assert_str_eq(out[i + 1], in[i], "argument %d", i);
+    cr_assert_null(out[6]);
+    cli_args_free(argc, out);
+    free(json);
+}
