@@ -88,6 +88,39 @@ static xmlXPathCompExprPtr compile(const char *xpath, const char *option,
     return NULL;
 }
 
+/* An item must be a node: an --item XPath that computes a number, string
+ * or boolean (count(//div)) would find no item on any page, silently.
+ * The result's type does not depend on the document, so one evaluation
+ * on an empty one tells. */
+static bool selects_nodes(struct parser *p, const char *xpath, char *why,
+                          size_t n)
+{
+    xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
+    xmlXPathObjectPtr obj = NULL;
+    bool ok = true;
+
+    if (!doc)
+        return true; /* out of memory: the crawl will say so */
+    p->xctx->doc = doc;
+    p->xctx->node = (xmlNodePtr)doc;
+    obj = xmlXPathCompiledEval(p->item, p->xctx);
+    if (obj && obj->type != XPATH_NODESET) {
+        snprintf(why, n,
+                 "--item: '%s' computes a %s, not nodes: an item must be"
+                 " an element (or a text or attribute node)",
+                 xpath,
+                 obj->type == XPATH_NUMBER    ? "number"
+                 : obj->type == XPATH_BOOLEAN ? "boolean"
+                                              : "string");
+        ok = false;
+    }
+    xmlXPathFreeObject(obj);
+    p->xctx->doc = NULL;
+    p->xctx->node = NULL;
+    xmlFreeDoc(doc);
+    return ok;
+}
+
 enum err parser_new(const struct extract_spec *spec, struct parser **out,
                     char *why, size_t n)
 {
@@ -118,7 +151,8 @@ enum err parser_new(const struct extract_spec *spec, struct parser **out,
         return ERR_NOMEM;
     }
     if (spec && spec->item_xpath &&
-        !(p->item = compile(spec->item_xpath, "--item", why, n))) {
+        (!(p->item = compile(spec->item_xpath, "--item", why, n)) ||
+         !selects_nodes(p, spec->item_xpath, why, n))) {
         parser_free(p);
         return ERR_INVALID;
     }

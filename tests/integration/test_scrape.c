@@ -280,6 +280,7 @@ Test(scrape, bad_selectors_are_usage_errors_before_anything, .init = start,
         {"--include", "page/(\\d+", "--include 'page/(\\d+'"},
         {"--exclude", "*x", "--exclude '*x'"},
         {"--field", "x=xpath:", "empty selector"},
+        {"--item", "count(//div)", "computes a number, not nodes"},
     };
     size_t i;
 

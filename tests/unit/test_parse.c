@@ -373,6 +373,14 @@ Test(parse, bad_xpath_is_named_with_its_position)
     cr_assert_eq(parser_new(&item, &p, why, sizeof(why)), ERR_INVALID);
     cr_assert_not_null(strstr(why, "--item: invalid XPath '//div['"), "%s",
                        why);
+    /* An item that is not a node could never match. */
+    {
+        static const struct extract_spec number = {
+            .item_xpath = "count(//div)", .fields = fields, .nfields = 1};
+        cr_assert_eq(parser_new(&number, &p, why, sizeof(why)), ERR_INVALID);
+        cr_assert_not_null(strstr(why, "computes a number, not nodes"), "%s",
+                           why);
+    }
 }
 
 Test(parse, html_detection)
