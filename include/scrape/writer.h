@@ -8,9 +8,12 @@
  * one writer thread applies the records to the store in order and
  * commits batches by count or age, as the store would, but only between
  * records: a record is everything written for one URL, up to and
- * including its writer_frontier_done (its pages row, the links it
- * queued, the skipped rows), so a killed crawl never has a page committed
- * without the links it queued, or the reverse.
+ * including its writer_frontier_done (its pages row with its items, the
+ * links it queued, the skipped rows), so a killed crawl never has a page
+ * committed without the links it queued, or the reverse.  A sitemap's
+ * rows (its sitemaps row, the URLs it queued) have no frontier_done of
+ * their own: they are committed with the next page's record, and a
+ * resumed crawl reads the sitemaps again.
  *
  * Back-pressure: when WRITER_QUEUE_BYTES of records wait, callers block
  * until the writer catches up, so memory stays bounded.
