@@ -92,6 +92,11 @@ char *utf8_clean(const char *s, size_t n, bool collapse)
             *o++ = ' ';
             pending_space = false;
         }
+        /* ASCII, the usual byte, needs no sequence check. */
+        if (p[i] && p[i] < 0x80) {
+            *o++ = (char)p[i++];
+            continue;
+        }
         k = p[i] ? seq_len(p + i, n - i) : 0;
         if (k) {
             memcpy(o, p + i, k);
