@@ -122,9 +122,11 @@ static void expect_quotes(int run, const char *page1)
                  " %u AND i.data ->> '$.text' = ",
                  run, site_url(page), q % QUOTES_PER_PAGE);
         sql_quote(sql, sizeof(sql), qt.text);
-        strcat(sql, " AND i.data ->> '$.author' = ");
+        snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s",
+                 " AND i.data ->> '$.author' = ");
         sql_quote(sql, sizeof(sql), qt.author);
-        strcat(sql, " AND i.data -> '$.tags' = ");
+        snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s",
+                 " AND i.data -> '$.tags' = ");
         sql_quote(sql, sizeof(sql), tags);
         cr_assert_eq(db_int(&sb, "%s", sql), 1, "quote %u: %s", q, sql);
     }
