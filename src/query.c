@@ -547,30 +547,43 @@ struct field_names {
     size_t n;
 };
 
-static enum err load_field_names(struct query *q, int64_t run_id,
-                                 struct field_names *fn)
+static void field_names_release(struct field_names *fn)
+{
+    size_t i;
+
+    for (i = 0; i < fn->n; i++)
+        free(fn->v[i]);
+    free(fn->v);
+    free(fn->json);
+    memset(fn, 0, sizeof(*fn));
+}
+
+/* Loads field names and their list flag from `sql`'s (name, list) rows,
+ * its ?1 bound to run_id. */
+static enum err load_names(struct query *q, const char *sql, int64_t run_id,
+                           struct field_names *fn)
 {
     sqlite3_stmt *st = NULL;
     enum err e;
 
     memset(fn, 0, sizeof(*fn));
-    if ((e = prep(q,
-                  "SELECT DISTINCT f.name FROM fields f JOIN pages p ON"
-                  " p.id = f.page_id WHERE p.run_id = ? ORDER BY f.name",
-                  &st)))
+    if ((e = prep(q, sql, &st)))
         return e;
     sqlite3_bind_int64(st, 1, run_id);
     while (!e && sqlite3_step(st) == SQLITE_ROW) {
         char **nv = realloc(fn->v, (fn->n + 1) * sizeof(*nv));
-        if (!nv ||
+        bool *nj;
+        if (nv)
+            fn->v = nv;
+        nj = nv ? realloc(fn->json, (fn->n + 1) * sizeof(*nj)) : NULL;
+        if (nj)
+            fn->json = nj;
+        if (!nj ||
             !(nv[fn->n] = strdup((const char *)sqlite3_column_text(st, 0)))) {
-            if (nv)
-                fn->v = nv;
             e = ERR_NOMEM;
             break;
         }
-        fn->v = nv;
-        fn->n++;
+        nj[fn->n++] = sqlite3_column_int(st, 1) != 0;
     }
     sqlite3_finalize(st);
     return e;
@@ -623,7 +636,7 @@ static int write_record(FILE *out, enum query_format f, sqlite3_stmt *pst,
         } else {
             fputc(',', out);
         }
-        if (match && f == QUERY_JSONL && fn->json && fn->json[k]) {
+        if (match && f == QUERY_JSONL && fn->json[k]) {
             fputs((const char *)sqlite3_column_text(fst, 2), out);
             frc = sqlite3_step(fst);
         } else if (match) {
@@ -637,64 +650,9 @@ static int write_record(FILE *out, enum query_format f, sqlite3_stmt *pst,
     return frc;
 }
 
-/* The run's --field names in the order given, and which are lists. */
-struct item_fields {
-    char **name;
-    bool *list;
-    size_t n;
-    bool has_item; /* the run had --item */
-};
-
-static void item_fields_release(struct item_fields *f)
-{
-    size_t i;
-
-    for (i = 0; i < f->n; i++)
-        free(f->name[i]);
-    free(f->name);
-    free(f->list);
-}
-
-static enum err load_item_fields(struct query *q, int64_t run_id,
-                                 struct item_fields *f)
-{
-    sqlite3_stmt *st = NULL;
-    enum err e;
-
-    memset(f, 0, sizeof(*f));
-    if ((e = prep(q,
-                  "SELECT kind, name, list FROM selectors WHERE run_id = ?"
-                  " ORDER BY pos",
-                  &st)))
-        return e;
-    sqlite3_bind_int64(st, 1, run_id);
-    while (!e && sqlite3_step(st) == SQLITE_ROW) {
-        char **nn;
-        bool *nl;
-        if (!strcmp((const char *)sqlite3_column_text(st, 0), "item")) {
-            f->has_item = true;
-            continue;
-        }
-        nn = realloc(f->name, (f->n + 1) * sizeof(*nn));
-        if (nn)
-            f->name = nn;
-        nl = realloc(f->list, (f->n + 1) * sizeof(*nl));
-        if (nl)
-            f->list = nl;
-        if (!nn || !nl ||
-            !(nn[f->n] = strdup((const char *)sqlite3_column_text(st, 1)))) {
-            e = ERR_NOMEM;
-            break;
-        }
-        nl[f->n++] = sqlite3_column_int(st, 2) != 0;
-    }
-    sqlite3_finalize(st);
-    return e;
-}
-
 /* SELECT url, idx and one column per field from the run's items: the
  * field's JSON (JSON lines, and CSV lists) or its text (CSV plain). */
-static enum err prep_items(struct query *q, const struct item_fields *f,
+static enum err prep_items(struct query *q, const struct field_names *f,
                            enum query_format format, sqlite3_stmt **st)
 {
     struct buf sql, path;
@@ -706,7 +664,7 @@ static enum err prep_items(struct query *q, const struct item_fields *f,
     e = buf_adds(&sql, "SELECT p.url, i.idx");
     for (i = 0; i < f->n && !e; i++)
         e = buf_addf(&sql, ", i.data %s ?%zu",
-                     format == QUERY_CSV && !f->list[i] ? "->>" : "->", i + 2);
+                     format == QUERY_CSV && !f->json[i] ? "->>" : "->", i + 2);
     if (!e)
         e = buf_adds(&sql, " FROM items i JOIN pages p ON p.id = i.page_id"
                            " WHERE i.run_id = ?1 ORDER BY i.id");
@@ -716,7 +674,7 @@ static enum err prep_items(struct query *q, const struct item_fields *f,
         /* cli.c keeps '"' and '\' out of names: the path needs no
          * escaping. */
         buf_reset(&path);
-        if (!(e = buf_addf(&path, "$.\"%s\"", f->name[i])))
+        if (!(e = buf_addf(&path, "$.\"%s\"", f->v[i])))
             sqlite3_bind_text(*st, (int)i + 2, path.data, -1, SQLITE_TRANSIENT);
     }
     buf_release(&sql);
@@ -725,7 +683,7 @@ static enum err prep_items(struct query *q, const struct item_fields *f,
 }
 
 static void write_item(FILE *out, enum query_format f, sqlite3_stmt *st,
-                       const struct item_fields *fields)
+                       const struct field_names *fields)
 {
     size_t i;
 
@@ -745,7 +703,7 @@ static void write_item(FILE *out, enum query_format f, sqlite3_stmt *st,
     for (i = 0; i < fields->n; i++) {
         const char *v = (const char *)sqlite3_column_text(st, (int)i + 2);
         fputc(',', out);
-        json_string(out, fields->name[i]);
+        json_string(out, fields->v[i]);
         fputc(':', out);
         /* Already JSON: the stored item's own value. */
         fputs(v ? v : "null", out);
@@ -755,81 +713,76 @@ static void write_item(FILE *out, enum query_format f, sqlite3_stmt *st,
 
 /* One record per item: url, idx, then the fields in the order given. */
 static enum err export_items(struct query *q, int64_t run_id,
-                             enum query_format format,
-                             const struct item_fields *f, FILE *out)
+                             enum query_format format, FILE *out)
 {
+    struct field_names fn, *f = &fn;
     sqlite3_stmt *st = NULL;
     enum err e;
     size_t i;
     int rc;
 
-    if ((e = prep_items(q, f, format, &st)))
+    if ((e = load_names(q,
+                        "SELECT name, list FROM selectors WHERE run_id = ?1"
+                        " AND kind = 'field' ORDER BY pos",
+                        run_id, &fn)) ||
+        (e = prep_items(q, f, format, &st))) {
+        field_names_release(&fn);
         return e;
+    }
     sqlite3_bind_int64(st, 1, run_id);
     if (format == QUERY_CSV) {
         fputs("url,idx", out);
         for (i = 0; i < f->n; i++) {
             fputc(',', out);
-            csv_value(out, f->name[i]);
+            csv_value(out, f->v[i]);
         }
         fputs("\r\n", out);
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         write_item(out, format, st, f);
     sqlite3_finalize(st);
+    field_names_release(&fn);
     if (rc != SQLITE_DONE)
         return fail(q, "cannot read items");
     return ferror(out) ? ERR_IO : ERR_OK;
 }
 
 static enum err export_pages(struct query *q, int64_t run_id,
-                             enum query_format format,
-                             const struct item_fields *kinds, FILE *out);
-
-/* Marks the names that were list fields (their values are JSON). */
-static enum err mark_lists(struct field_names *fn,
-                           const struct item_fields *kinds)
-{
-    size_t i, k;
-
-    if (!(fn->json = calloc(fn->n + 1, sizeof(*fn->json))))
-        return ERR_NOMEM;
-    for (i = 0; i < fn->n; i++)
-        for (k = 0; k < kinds->n; k++)
-            if (kinds->list[k] && !strcmp(fn->v[i], kinds->name[k]))
-                fn->json[i] = true;
-    return ERR_OK;
-}
+                             enum query_format format, FILE *out);
 
 enum err query_export(struct query *q, int64_t run_id, enum query_format format,
                       FILE *out)
 {
-    struct item_fields items;
-    enum err e;
+    long long items = scalar(q,
+                             "SELECT count(*) FROM selectors WHERE run_id = ?"
+                             " AND kind = 'item'",
+                             run_id);
 
-    if ((e = load_item_fields(q, run_id, &items)))
-        return e;
-    if (items.has_item)
-        e = export_items(q, run_id, format, &items, out);
-    else
-        e = export_pages(q, run_id, format, &items, out);
-    item_fields_release(&items);
-    return e;
+    if (items < 0)
+        return fail(q, "cannot read the run's selectors");
+    return items ? export_items(q, run_id, format, out)
+                 : export_pages(q, run_id, format, out);
 }
 
 /* One record per page, the page-level --field values as keys or columns
  * (lists as JSON arrays). */
 static enum err export_pages(struct query *q, int64_t run_id,
-                             enum query_format format,
-                             const struct item_fields *kinds, FILE *out)
+                             enum query_format format, FILE *out)
 {
     sqlite3_stmt *pst = NULL, *fst = NULL;
     struct field_names fn;
     enum err e;
     int rc, frc;
-    size_t i;
 
-    if ((e = load_field_names(q, run_id, &fn)) || (e = mark_lists(&fn, kinds)))
+    /* Names in order, each with whether the run gave it as a list field
+     * (its values are JSON arrays). */
+    if ((e = load_names(q,
+                        "SELECT f.name, max(coalesce(s.list, 0)) FROM fields f"
+                        " JOIN pages p ON p.id = f.page_id LEFT JOIN selectors"
+                        " s ON s.run_id = p.run_id AND s.kind = 'field' AND"
+                        " s.name = f.name WHERE p.run_id = ?1"
+                        " GROUP BY f.name ORDER BY f.name",
+                        run_id, &fn)))
         goto out;
     if ((e = prep(q,
                   "SELECT url, final_url, depth, status, content_type, bytes,"
@@ -856,10 +809,7 @@ static enum err export_pages(struct query *q, int64_t run_id,
 out:
     sqlite3_finalize(pst);
     sqlite3_finalize(fst);
-    for (i = 0; i < fn.n; i++)
-        free(fn.v[i]);
-    free(fn.v);
-    free(fn.json);
+    field_names_release(&fn);
     return e;
 }
 
