@@ -725,10 +725,12 @@ static enum err push_value(struct extraction *x, char *v)
 /* Collects the text below element or document `root` into `b`, walking
  * without recursion and counting every node visited against the page's
  * budget: xmlNodeGetContent() on each of 200,000 nested elements would
- * walk 200,000 subtrees.  False when the budget or the byte cap ran out. */
+ * walk 200,000 subtrees.  False when the budget or the byte cap ran out
+ * (x->cut says which) or memory did (x->cut unset). */
 static bool subtree_text(struct extraction *x, xmlNodePtr root, struct buf *b)
 {
     xmlNodePtr n = root->children;
+    enum err e;
 
     while (n) {
         if (++x->steps > PARSE_MAX_XPATH_OPS) {
@@ -737,8 +739,9 @@ static bool subtree_text(struct extraction *x, xmlNodePtr root, struct buf *b)
         }
         if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) &&
             n->content &&
-            buf_add(b, n->content, strlen((const char *)n->content))) {
-            x->cut = CUT_BYTES;
+            (e = buf_add(b, n->content, strlen((const char *)n->content)))) {
+            if (e == ERR_TOO_LARGE)
+                x->cut = CUT_BYTES;
             return false;
         }
         if (n->type == XML_ELEMENT_NODE && n->children) {
@@ -754,6 +757,23 @@ static bool subtree_text(struct extraction *x, xmlNodePtr root, struct buf *b)
     return true;
 }
 
+/* The cleaned, whitespace-folded copy of `src`, counted against the
+ * page's byte cap (already checked when `counted`: the text buffer's own
+ * cap).  NULL when out of memory or over the cap (x->cut set). */
+static char *fold_value(struct extraction *x, const char *src, bool counted)
+{
+    size_t len = strlen(src);
+    char *s;
+
+    if (!counted && len > PARSE_MAX_VALUE_BYTES - x->bytes) {
+        x->cut = CUT_BYTES;
+        return NULL;
+    }
+    if ((s = utf8_clean(src, len, true)))
+        x->bytes += strlen(s);
+    return s;
+}
+
 /* The cleaned, whitespace-folded text of one node: an element's text, an
  * attribute's value, a text node's content.  New string; NULL when out
  * of memory or when the page's budget ran out (x->cut says which). */
@@ -763,6 +783,7 @@ static char *node_value(struct extraction *x, xmlNodePtr n)
     struct buf text;
     xmlChar *raw = NULL;
     const char *src;
+    bool counted = false; /* the text buffer's cap already applied */
     char *s = NULL;
 
     buf_init(&text, left);
@@ -774,6 +795,7 @@ static char *node_value(struct extraction *x, xmlNodePtr n)
         if (!subtree_text(x, n, &text))
             goto out;
         src = text.data;
+        counted = true;
     } else if ((n->type == XML_TEXT_NODE ||
                 n->type == XML_CDATA_SECTION_NODE) &&
                n->content) {
@@ -786,13 +808,7 @@ static char *node_value(struct extraction *x, xmlNodePtr n)
         raw = xmlNodeGetContent(n);
         src = raw ? (const char *)raw : "";
     }
-    if (src != text.data && strlen(src) > left) {
-        x->cut = CUT_BYTES;
-        goto out;
-    }
-    s = utf8_clean(src, strlen(src), true);
-    if (s)
-        x->bytes += strlen(s);
+    s = fold_value(x, src, counted);
 out:
     xmlFree(raw);
     buf_release(&text);
@@ -828,10 +844,14 @@ static enum err push_result(struct extraction *x, xmlXPathObjectPtr obj,
         }
         return e;
     }
+    /* A string, number or boolean: one value, within the byte cap like
+     * node values (normalize-space(//body) on each of 100,000 items). */
     raw = xmlXPathCastToString(obj);
-    if (raw && *raw)
-        e = push_value(
-            x, utf8_clean((const char *)raw, strlen((const char *)raw), true));
+    if (raw && *raw) {
+        v = fold_value(x, (const char *)raw, false);
+        if (v || !x->cut)
+            e = push_value(x, v);
+    }
     xmlFree(raw);
     return e;
 }

@@ -352,6 +352,41 @@ Test(parse, hostile_extraction_is_bounded_in_steps, .timeout = 30)
     hostile("count(//b)", false, "XPath steps");
 }
 
+/* A field that computes a string of the whole page on each of 20,000
+ * items (2 MB each) stops at the page's byte cap, not at 40 GB. */
+Test(parse, computed_values_count_against_the_byte_cap, .timeout = 30)
+{
+    static const struct field_spec fields[] = {
+        {.name = "all", .xpath = "string(/html)"}};
+    static const struct extract_spec spec = {
+        .item_xpath = "//p", .fields = fields, .nfields = 1};
+    size_t n = 20000, len = 0, i;
+    char *html = malloc(n * 108 + 64);
+    struct parser *p = NULL;
+    char why[256];
+    struct page pg;
+
+    cr_assert_not_null(html);
+    for (i = 0; i < n; i++) {
+        memcpy(html + len, "<p>", 3);
+        memset(html + len + 3, 'x', 100);
+        memcpy(html + len + 103, "</p>", 4);
+        len += 107;
+    }
+    xmlInitParser();
+    cr_assert_eq(parser_new(&spec, &p, why, sizeof(why)), ERR_OK);
+    cr_assert_eq(parse_page(p, html, len, "http://h/", "text/html", &pg),
+                 ERR_OK);
+    cr_assert_not_null(pg.extract_error);
+    cr_assert_not_null(strstr(pg.extract_error, "bytes on the page"), "%s",
+                       pg.extract_error);
+    cr_assert_lt(pg.nvals, 40, "%zu values of 2 MB kept", pg.nvals);
+    cr_assert_gt(pg.nvals, 0);
+    page_release(&pg);
+    parser_free(p);
+    free(html);
+}
+
 Test(parse, bad_xpath_is_named_with_its_position)
 {
     static const struct field_spec fields[] = {
