@@ -439,6 +439,11 @@ static const char *skip_reason(const struct crawl *c, const struct link *l,
                                          : "malformed URL";
     if (!in_scope(c, l->url))
         return "another host";
+    /* Only a link that would be turned away needs the dedup lookup (a
+     * known URL is not worth a row); one to follow is deduplicated by
+     * frontier_add itself. */
+    if (!c->filter && depth < c->cfg->depth)
+        return NULL;
     if (frontier_seen(c->frontier, l->url))
         return NULL;
     if (!url_filter_allows(c->filter, l->url))
@@ -519,7 +524,6 @@ static enum err queue_sitemaps(struct crawl *c, const char *url,
     const char *h, *hp, *path = url_path(url);
     size_t n = url_host(url, &h), i, count;
     char *const *list = NULL;
-    struct hmap_slot *slot;
     enum err e = ERR_OK;
     long refused = 0;
 
@@ -535,7 +539,7 @@ static enum err queue_sitemaps(struct crawl *c, const char *url,
         free(key);
         return ERR_OK;
     }
-    if ((e = hmap_put(&c->sitemap_hosts, key, NULL, &slot))) {
+    if ((e = hmap_put(&c->sitemap_hosts, key, NULL, NULL))) {
         free(key);
         return e;
     }
@@ -798,24 +802,29 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
     return ERR_OK;
 }
 
+/* A successful (2xx) HTML response, whatever the job was. */
+static bool response_is_html(const struct response *r)
+{
+    return !r->err && r->status >= 200 && r->status < 300 &&
+           parse_is_html(r->content_type, r->body, r->len);
+}
+
 bool crawl_wants_parse(const struct frontier_job *job, const struct response *r)
 {
-    return !job->robots && !job->sitemap && !r->err && r->status >= 200 &&
-           r->status < 300 && parse_is_html(r->content_type, r->body, r->len);
+    return !job->robots && !job->sitemap && response_is_html(r);
 }
 
 enum err crawl_parse(struct parser *p, const char *url,
                      const struct response *r, struct page *pg, bool *parsed,
                      const char **parse_error)
 {
-    static const struct frontier_job page_job;
     const char *base = r->final_url ? r->final_url : url;
     char *canon_base = NULL;
     enum err e;
 
     *parsed = false;
     *parse_error = NULL;
-    if (!crawl_wants_parse(&page_job, r))
+    if (!response_is_html(r))
         return ERR_OK;
     /* Links resolve against where the page really is. */
     if (url_canon(base, &canon_base) == ERR_OK)
@@ -836,14 +845,13 @@ enum err crawl_parse(struct parser *p, const char *url,
 enum err crawl_complete(struct crawl *c, const struct frontier_job *job,
                         const struct response *r, struct parser *p)
 {
-    const char *perr;
+    const char *perr = NULL;
     struct page pg;
-    bool parsed;
+    bool parsed = false;
     enum err e;
 
-    parsed = false;
-    perr = NULL;
-    if (crawl_wants_parse(job, r) &&
+    /* robots.txt and sitemaps are read by crawl_record, never parsed. */
+    if (!job->robots && !job->sitemap &&
         (e = crawl_parse(p, job->url, r, &pg, &parsed, &perr)))
         return set_fatal(c, e);
     e = crawl_record(c, job, r, parsed ? &pg : NULL, perr);
