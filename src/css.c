@@ -340,8 +340,9 @@ static void compound_release(struct compound *cp)
     buf_release(&cp->attr);
 }
 
-/* "[contains(concat(' ', normalize-space(ATTR), ' '), ' VALUE ')]": the
- * whitespace-separated list in ATTR holds VALUE. */
+/* The whitespace-separated list in ATTR holds VALUE (.class, [a~=v]):
+ * contains(concat(' ', normalize-space(ATTR), ' '), ' VALUE '), after two
+ * cheaper tests that usually decide. */
 static void put_token_test(struct parser *p, struct buf *out, const char *attr,
                            const char *value)
 {
