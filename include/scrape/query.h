@@ -46,7 +46,9 @@ enum err query_dupes(struct query *q, int64_t run_id, int distance, FILE *out);
 
 enum query_format { QUERY_JSONL, QUERY_CSV };
 
-/* Streams one record per page, --field values as keys/columns. */
+/* Streams one record per item when the run had --item (url, idx, then
+ * the fields in the order given), else one per page with its --field
+ * values; list fields are JSON arrays (JSON text in a CSV cell). */
 enum err query_export(struct query *q, int64_t run_id, enum query_format format,
                       FILE *out);
 
