@@ -1,5 +1,6 @@
 /*
- * store.h - where records go: runs, pages, links and fields.
+ * store.h - where records go: runs, pages, links, fields, items (with
+ * the selectors that made them), sitemaps and skipped URLs.
  *
  * The store is the single writer.  Rows are written in batched
  * transactions (committed every STORE_BATCH_PAGES pages or
@@ -8,8 +9,10 @@
  *
  * This header is the backend interface: store.c implements it on SQLite
  * (WAL, prepared statements).  A shared PostgreSQL store for multi-machine
- * crawls would implement the same calls; the SQL is kept portable (no
- * SQLite-only syntax in the tables, ISO-8601 text timestamps).
+ * crawls would implement the same calls.  The tables use no SQLite-only
+ * types (ISO-8601 text timestamps; items as JSON text); the statements
+ * are SQLite's own (FTS5, and the journal's UPSERT takes the smaller
+ * depth with the two-argument min(), LEAST() in PostgreSQL).
  *
  * Not thread-safe: one store, one thread.
  */
