@@ -25,12 +25,18 @@
 #          (CSS, one a list) against the same crawl with no fields, RUNS
 #          runs alternating, medians and the ratio (issue #10: at most
 #          15 % fewer pages/s).
-# SECTIONS="ceiling io cpu targets scale items" selects which run.
+# slow     1 + 10 + 100 + 1000 pages (-d 3) on build/sitesrv --slow 4000:
+#          one page per level answers after 4 s, none below another, so
+#          the longest chain of slow pages is 4 s and the sum of the
+#          levels' slowest pages 12 s.  Wall time of each engine against
+#          both, and of --max-pages (which turns the lookahead off: levels
+#          wait for their slowest page, as before issue #11).
+# SECTIONS="ceiling io cpu targets scale items slow" selects which run.
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/nginx.sh
 
-SECTIONS=${SECTIONS:-ceiling io cpu targets scale items}
+SECTIONS=${SECTIONS:-ceiling io cpu targets scale items slow}
 PAGES=${PAGES:-2000}
 LATENCY=${LATENCY:-50}
 PAGE_SIZE=${PAGE_SIZE:-20000}
@@ -257,6 +263,35 @@ items() {
     rm -rf "$tmp/site"
 }
 
+slow() {
+    echo
+    echo "bench: slow: 1 + 10 + 100 + 1000 pages, -d 3, one page per level" \
+        "answers after 4 s (longest slow chain 4 s, sum of levels 12 s)"
+    build/sitesrv --pages 1111 --fanout 10 --page-size 20000 --slow 4000 \
+        --lifetime 600 >"$tmp/slow.port" &
+    _srv=$!
+    _k=0
+    while [ ! -s "$tmp/slow.port" ] && [ "$_k" -lt 50 ]; do
+        sleep 0.1
+        _k=$((_k + 1))
+    done
+    echo "http://127.0.0.1:$(cat "$tmp/slow.port")/index.html" >"$tmp/seeds.txt"
+    printf '%-40s %7s %9s %7s %8s %7s\n' "" wall_s pages/s cpu_s peak_MB \
+        errors
+    for _engine in --multi "--threads 16" "--procs 2" \
+        "--multi --max-pages 1000000"; do
+        # shellcheck disable=SC2086
+        set -- $(crawl $_engine -d 3)
+        _wall=$(sqlite3 "$tmp/s.db" 'SELECT wall_ms / 1000.0 FROM runs')
+        printf '%-40s %7.2f %9s %7s %8s %7s\n' "scrape $_engine" "$_wall" "$@"
+        awk -v w="$_wall" -v e="$_engine" 'BEGIN { printf "  %s: %.2f x" \
+            " the longest slow chain (target close to 1), %.2f x the sum" \
+            " of the levels\n", e, w / 4, w / 12 }'
+    done
+    kill "$_srv"
+    wait "$_srv" 2>/dev/null || true
+}
+
 for section in $SECTIONS; do
     case $section in
     ceiling) ceiling ;;
@@ -265,6 +300,7 @@ for section in $SECTIONS; do
     targets) targets ;;
     scale) scale ;;
     items) items ;;
+    slow) slow ;;
     *) echo "bench: unknown section '$section'" >&2; exit 2 ;;
     esac
 done

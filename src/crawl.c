@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "scrape/filter.h"
+#include "scrape/frame.h"
 #include "scrape/hmap.h"
 #include "scrape/robots.h"
 #include "scrape/sitemap.h"
@@ -31,6 +32,10 @@
  * index of 50,000 sitemaps of 50,000 URLs each must not fill memory. */
 #define CRAWL_MAX_SITEMAPS     1000
 #define CRAWL_MAX_SITEMAP_URLS 1000000L
+
+/* Bytes of pages held for their final depth (frontier_hold) above which
+ * no URL deeper than level + 1 goes out until some are recorded. */
+#define CRAWL_HELD_MAX_BYTES (16L * 1024 * 1024)
 
 /* Progress redraws per second at most (redrawing per page costs). */
 #define PROGRESS_INTERVAL_MS 250
@@ -50,6 +55,7 @@ struct crawl {
     long sitemap_urls;         /* URLs taken from sitemaps (cap above) */
     long skipped;              /* URLs not fetched on purpose */
     long abandoned;            /* in flight at a stop: left for --resume */
+    size_t held_bytes;         /* of the pages held (struct held) */
     int64_t run_id;
     const char *mode;
     long started; /* jobs handed out */
@@ -72,6 +78,16 @@ static enum err queue_sitemaps(struct crawl *c, const char *url,
 static enum err note_skipped(struct crawl *c, const char *url,
                              const char *reason);
 static bool in_scope(const struct crawl *c, const char *url);
+static void drop_held(struct crawl *c);
+static enum err record_ripe(struct crawl *c);
+
+/* A page fetched at a depth that was not final yet, kept until it is:
+ * what its row needs of the response, and its record as a frame
+ * payload (frame_put_page: one allocation, the format --procs uses). */
+struct held {
+    struct response r; /* owns final_url and content_type; no body */
+    struct buf frame;
+};
 
 static long ms_between(const struct timespec *a, const struct timespec *b)
 {
@@ -106,6 +122,11 @@ enum err crawl_new(const struct config *cfg, struct store *store,
         return ERR_NOMEM;
     }
     frontier_set_delay(c->frontier, cfg->delay_ms);
+    /* With --max-pages the first pages fetched are the ones kept: only
+     * URLs whose depth is final may take their places. */
+    frontier_set_lookahead(c->frontier, !cfg->max_pages);
+    if (cfg->sitemaps)
+        frontier_expect_late_seeds(c->frontier);
     c->progress = !cfg->quiet && isatty(STDERR_FILENO);
     *out = c;
     return ERR_OK;
@@ -118,6 +139,7 @@ void crawl_free(struct crawl *c)
     if (!c)
         return;
     writer_stop(c->writer, NULL, 0); /* crawl_end was not reached */
+    drop_held(c);
     for (i = 0; i < c->scope.cap; i++)
         free((char *)c->scope.slots[i].key);
     hmap_release(&c->scope);
@@ -383,9 +405,15 @@ enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job)
 {
     for (;;) {
         const struct robots *rules;
+        enum err e;
 
         if (c->fatal || (c->stop && *c->stop))
             return CRAWL_DONE;
+        /* A page skipped below may have ended a level. */
+        if ((e = record_ripe(c))) {
+            set_fatal(c, e);
+            return CRAWL_DONE;
+        }
         if (c->cfg->max_pages && c->started >= c->cfg->max_pages)
             return CRAWL_DONE;
         if (!frontier_next(c->frontier, job))
@@ -453,8 +481,12 @@ static const char *skip_reason(const struct crawl *c, const struct link *l,
     return NULL;
 }
 
-static enum err follow_links(struct crawl *c, const struct frontier_job *job,
-                             const struct page *pg)
+/* Queues the links of page `pg` found at `depth`.  When the depth is
+ * final, a link not followed gets its skipped row; when it may still
+ * shrink (a held page), only the links within --depth are queued, to be
+ * fetched early, and the rest waits for the final depth. */
+static enum err follow_links(struct crawl *c, int depth, const struct page *pg,
+                             bool final)
 {
     const char *why;
     bool added;
@@ -463,12 +495,15 @@ static enum err follow_links(struct crawl *c, const struct frontier_job *job,
 
     for (i = 0; i < pg->nlinks; i++) {
         const struct link *l = &pg->links[i];
-        if ((why = skip_reason(c, l, job->depth)))
+        if ((why = skip_reason(c, l, depth))) {
+            if (!final)
+                continue;
             e = note_skipped(c, l->url, why);
-        else if (job->depth < c->cfg->depth)
-            e = add_url(c, l->url, job->depth + 1, &added);
-        else
+        } else if (depth < c->cfg->depth) {
+            e = add_url(c, l->url, depth + 1, &added);
+        } else {
             continue;
+        }
         if (e)
             return e;
     }
@@ -618,10 +653,8 @@ static enum err seed_locs(struct crawl *c, const char *base,
             e = note_skipped(c, canon, "another host");
         } else if (frontier_seen(c->frontier, canon)) {
             /* A seed even when a page linked to it first (level 0 is
-             * still open: it has not been fetched). */
-            e = frontier_promote(c->frontier, canon, 0, &added);
-            if (!e && added)
-                e = writer_frontier_add(c->writer, c->run_id, canon, 0);
+             * still open: it is not done), whatever the filters say. */
+            e = add_url(c, canon, 0, &added);
         } else if (!url_filter_allows(c->filter, canon)) {
             e = note_skipped(c, canon, "filtered");
         } else {
@@ -743,15 +776,17 @@ static long retry_at(const struct frontier_job *job, const struct response *r)
     return now.tv_sec * 1000L + now.tv_nsec / 1000000 + wait;
 }
 
-enum err crawl_record(struct crawl *c, const struct frontier_job *job,
-                      const struct response *r, const struct page *pg,
-                      const char *parse_error)
+/* Stores page `job`'s row at its final `depth` and queues its links;
+ * only then may its level end (frontier_done). */
+static enum err record_page(struct crawl *c, const struct frontier_job *job,
+                            int depth, const struct response *r,
+                            const struct page *pg, const char *parse_error)
 {
     char why[HTTP_ERROR_MAX + 64];
     struct page_row row = {
         .url = job->url,
         .final_url = r->final_url,
-        .depth = job->depth,
+        .depth = depth,
         .status = r->status,
         .content_type = r->content_type,
         .bytes = (long long)r->len,
@@ -761,6 +796,151 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
         .page = pg,
         .spec = &c->cfg->spec,
     };
+    enum err e;
+
+    if (!r->err && parse_error) {
+        snprintf(why, sizeof(why), "cannot parse HTML: %s", parse_error);
+        row.error = why;
+    } else if (!r->err && pg && pg->extract_error) {
+        /* The page is kept, and its links followed: only some of its
+         * values are missing, and the row says so. */
+        snprintf(why, sizeof(why), "extraction cut short: %s",
+                 pg->extract_error);
+        row.error = why;
+    }
+    if ((e = writer_put_page(c->writer, c->run_id, &row)))
+        return e;
+    c->pages++;
+    c->errors += row.error != NULL;
+    c->items += pg && pg->items ? (long)pg->nrecords : 0;
+    if (pg && (e = follow_links(c, depth, pg, true)))
+        return e;
+    if ((e = writer_frontier_done(c->writer, c->run_id, job->url)))
+        return e;
+    frontier_done(c->frontier, job);
+    return ERR_OK;
+}
+
+static void held_free(struct held *h)
+{
+    response_release(&h->r);
+    buf_release(&h->frame);
+    free(h);
+}
+
+/* Opens the lookahead while the held pages fit their budget. */
+static void steer_lookahead(struct crawl *c)
+{
+    frontier_set_lookahead(c->frontier,
+                           !c->cfg->max_pages &&
+                               c->held_bytes < CRAWL_HELD_MAX_BYTES);
+}
+
+/* Keeps page `job` until its depth is final.  Its links within --depth
+ * are queued now (at a depth that may shrink), so what they lead to is
+ * fetched early too. */
+static enum err hold_page(struct crawl *c, const struct frontier_job *job,
+                          const struct response *r, const struct page *pg,
+                          const char *parse_error)
+{
+    struct held *h = calloc(1, sizeof(*h));
+    enum err e;
+
+    if (!h)
+        return ERR_NOMEM;
+    buf_init(&h->frame, FRAME_MAX);
+    h->r.status = r->status;
+    h->r.len = r->len;
+    h->r.fetch_ms = r->fetch_ms;
+    h->r.err = r->err;
+    h->r.body = "";
+    memcpy(h->r.error, r->error, sizeof(h->r.error));
+    if ((r->final_url && !(h->r.final_url = strdup(r->final_url))) ||
+        (r->content_type && !(h->r.content_type = strdup(r->content_type))) ||
+        (e = frame_put_page(&h->frame, pg, parse_error)) != ERR_OK) {
+        held_free(h);
+        return ERR_NOMEM;
+    }
+    if (pg && (e = follow_links(c, frontier_depth(job), pg, false))) {
+        held_free(h);
+        return e;
+    }
+    buf_shrink(&h->frame);
+    c->held_bytes += sizeof(*h) + h->frame.cap;
+    frontier_hold(c->frontier, job, h);
+    steer_lookahead(c);
+    return ERR_OK;
+}
+
+/* Records a held page whose depth became final. */
+static enum err record_held(struct crawl *c, const struct frontier_job *job,
+                            struct held *h)
+{
+    struct page pg;
+    char *perr = NULL;
+    bool parsed = false;
+    enum err e;
+
+    c->held_bytes -= sizeof(*h) + h->frame.cap;
+    e = frame_get_page(h->frame.data, h->frame.len, &pg, &parsed, &perr);
+    if (e == ERR_OK)
+        e = record_page(c, job, frontier_depth(job), &h->r, parsed ? &pg : NULL,
+                        perr);
+    else if (e != ERR_NOMEM)
+        e = ERR_INVALID; /* our own encoding: cannot happen */
+    if (parsed)
+        page_release(&pg);
+    free(perr);
+    held_free(h);
+    return e;
+}
+
+/* Records every held page whose depth became final (in turn, their
+ * links may ripen more). */
+static enum err record_ripe(struct crawl *c)
+{
+    struct frontier_job job;
+    void *data;
+    enum err e;
+
+    while (frontier_ripe(c->frontier, &job, &data))
+        if ((e = record_held(c, &job, data)))
+            return e;
+    steer_lookahead(c);
+    return ERR_OK;
+}
+
+/* Records every held page at the depth it has now. */
+static enum err record_held_now(struct crawl *c)
+{
+    struct frontier_job job;
+    struct held *h;
+    enum err e;
+
+    while ((h = frontier_take_held(c->frontier, &job)))
+        if ((e = record_held(c, &job, h)))
+            return e;
+    return ERR_OK;
+}
+
+/* Frees the pages still held (a stop or a failure): not recorded, so
+ * they stay queued in the journal and --resume fetches them again. */
+static void drop_held(struct crawl *c)
+{
+    struct frontier_job job;
+    struct held *h;
+
+    while ((h = frontier_take_held(c->frontier, &job))) {
+        c->held_bytes -= sizeof(*h) + h->frame.cap;
+        c->abandoned++;
+        held_free(h);
+    }
+}
+
+enum err crawl_record(struct crawl *c, const struct frontier_job *job,
+                      const struct response *r, const struct page *pg,
+                      const char *parse_error)
+{
     enum err e;
 
     /* Cut short by a stop request: not fetched, so no row.  It stays
@@ -775,31 +955,16 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
         return ERR_OK;
     }
     if (job->robots)
-        return read_robots(c, job, r);
-    if (job->sitemap)
-        return read_sitemap(c, job, r);
-    if (!r->err && parse_error) {
-        snprintf(why, sizeof(why), "cannot parse HTML: %s", parse_error);
-        row.error = why;
-    } else if (!r->err && pg && pg->extract_error) {
-        /* The page is kept, and its links followed: only some of its
-         * values are missing, and the row says so. */
-        snprintf(why, sizeof(why), "extraction cut short: %s",
-                 pg->extract_error);
-        row.error = why;
-    }
-    if ((e = writer_put_page(c->writer, c->run_id, &row)))
-        return set_fatal(c, e);
-    c->pages++;
-    c->errors += row.error != NULL;
-    c->items += pg && pg->items ? (long)pg->nrecords : 0;
-    if (pg && (e = follow_links(c, job, pg)))
-        return set_fatal(c, e);
-    if ((e = writer_frontier_done(c->writer, c->run_id, job->url)))
-        return set_fatal(c, e);
-    /* Only now may the next level start: this page's links are queued. */
-    frontier_done(c->frontier, job);
-    return ERR_OK;
+        e = read_robots(c, job, r);
+    else if (job->sitemap)
+        e = read_sitemap(c, job, r);
+    else if (frontier_exact(c->frontier, job))
+        e = record_page(c, job, frontier_depth(job), r, pg, parse_error);
+    else
+        e = hold_page(c, job, r, pg, parse_error);
+    if (!e)
+        e = record_ripe(c);
+    return e ? set_fatal(c, e) : ERR_OK;
 }
 
 /* A successful (2xx) HTML response, whatever the job was. */
@@ -915,6 +1080,12 @@ static enum err skip_for_max_pages(void *ctx, const char *url)
 
 enum err crawl_end(struct crawl *c, const char *status)
 {
+    /* Held pages are left only by a stop or a failure (they are fetched
+     * again on --resume), or by --max-pages, which ends the run before
+     * the levels do: their depth is then the shortest path fetched. */
+    if (!c->fatal && !(c->stop && *c->stop) && record_held_now(c))
+        set_fatal(c, ERR_DB);
+    drop_held(c);
     /* What --max-pages left in the queue is skipped, not lost.  (Not after
      * a stop: --resume will fetch it.) */
     if (!c->fatal && !(c->stop && *c->stop) && c->cfg->max_pages &&

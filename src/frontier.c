@@ -3,13 +3,13 @@
  *
  * Design:
  *   seen   hmap url -> entry         owns every URL string (one copy);
- *                                    the value is the URL's queued entry
- *                                    until it is handed out, then NULL
+ *                                    the value is the URL's entry while
+ *                                    it is queued, out or held, then NULL
  *   hosts  hmap host:port -> host    each host owns a FIFO of entries
  *   ready  FIFO of hosts that have queued URLs and a free slot
  *
  * A host is on the ready list iff it has queued entries, active <
- * per_host, its first entry is at the current level, and in_ready is set.
+ * per_host, its first entry is within the horizon, and in_ready is set.
  * next() pops the head host, takes one entry, and puts the host back at
  * the tail if it still qualifies, which makes hand-out round-robin across
  * hosts.  release() re-qualifies a host that had been held back by its
@@ -19,20 +19,29 @@
  * fetch started, or a server's Retry-After) waits on the sleeping list;
  * frontier_next_at() wakes the hosts whose time has come.
  *
- * Levels (breadth-first by depth, exactly): URLs of depth d+1 are handed
- * out only once every URL of depth d is done (fetched and its links
- * added).  Without this, with many fetches in flight, a page could first
- * be reached by a longer path, get a larger depth than its distance from
- * the seeds, and push its own links past --depth: the set of pages would
- * depend on timing.  pending[d] counts URLs of depth d queued or out;
- * hosts whose next URL is deeper than the level wait on the parked list.
- * A host's queue is sorted by depth (enqueue() inserts a late seed
- * before deeper entries), so its head is always its shallowest URL.
- * frontier_promote() marks the old entry dead and queues a shallower
- * copy; dead entries are freed when they reach the head (purge_dead).
+ * Levels (breadth-first by depth, exactly, without waiting for them).
+ * An entry's depth is the shortest path to it known so far: an upper
+ * bound on its link distance from the seeds, lowered (relax()) when a
+ * shorter path turns up.  pending[d] counts entries of depth d queued,
+ * out or held (not done); `level` is the smallest d with pending[d] > 0.
+ * Every page of depth < level is done, and done pages added their links,
+ * so every depth <= level + 1 is exact (only 0 while seeds may still
+ * arrive: a sitemap's seed may be a URL queued deeper), and those entries
+ * may go out at any time: their records are final when they come back.
+ * With the lookahead open (frontier_set_lookahead), deeper entries go out
+ * too, but a page fetched at a depth that may still shrink is held
+ * (frontier_hold) until the level reaches it, then handed back as ripe
+ * (frontier_ripe) with its exact depth, so the set of pages within
+ * --depth and every depth recorded never depend on timing while no slow
+ * page idles the fetch slots.  Hosts whose next entry lies beyond the
+ * horizon wait on the parked list.  A host's queue is sorted by depth
+ * (enqueue()), so its head is its shallowest URL; relaxing a queued
+ * entry marks it dead and queues a shallower copy, and dead entries are
+ * freed when they reach the head (purge_dead).
  */
 #include "scrape/frontier.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -40,27 +49,37 @@
 #include "scrape/hmap.h"
 #include "scrape/url.h"
 
-struct entry {
+enum entry_state {
+    QUEUED, /* in its host's queue */
+    OUT,    /* handed out, not done (a ripe entry is out again) */
+    HELD,   /* fetched at a depth that may shrink: on the held list */
+};
+
+struct frontier_entry {
     const char *url; /* owned by the seen set */
     int depth;
     int attempts;
     bool robots;
     bool sitemap;
-    bool dead; /* replaced by a shallower copy (frontier_promote) */
+    bool dead; /* replaced by a shallower copy (relax) */
     unsigned char nest;
-    struct entry *next;
+    unsigned char state; /* enum entry_state */
+    struct frontier_entry
+        *next; /* in the host queue, the held or the ripe list */
+    struct frontier_entry *prev; /* in the held list */
+    void *data;                  /* held: the caller's record */
 };
 
 struct frontier_host {
     char *name; /* host:port, the key in `hosts` */
-    struct entry *head, *tail;
+    struct frontier_entry *head, *tail;
     unsigned active;
-    bool in_ready;      /* on the ready list */
-    bool in_parked;     /* on the parked list */
-    bool in_sleep;      /* on the sleeping list: next_at is in the future */
-    bool gated;         /* robots.txt not fetched yet: only it may go out */
-    struct entry *hint; /* the last entry inserted out of order */
-    long next_at;       /* earliest start of its next fetch (--delay, retry) */
+    bool in_ready;  /* on the ready list */
+    bool in_parked; /* on the parked list */
+    bool in_sleep;  /* on the sleeping list: next_at is in the future */
+    bool gated;     /* robots.txt not fetched yet: only it may go out */
+    struct frontier_entry *hint; /* the last entry inserted out of order */
+    long next_at; /* earliest start of its next fetch (--delay, retry) */
     struct frontier_host *next_ready; /* link in whichever list */
 };
 
@@ -74,9 +93,15 @@ struct frontier {
     size_t queued;
     long delay_ms;   /* between fetch starts per host */
     long now;        /* the latest time frontier_next_at was given */
-    int level;       /* the depth being handed out */
-    size_t *pending; /* per depth: queued or out, not done */
+    int level;       /* the smallest depth not done */
+    size_t *pending; /* per depth: queued, out or held, not done */
     size_t npending;
+    size_t total;    /* the sum of pending */
+    bool lookahead;  /* hand out entries deeper than they are exact */
+    bool late_seeds; /* level 0 may gain seeds until it is done */
+    struct frontier_entry *held; /* held entries (doubly linked) */
+    struct frontier_entry *ripe_head, *ripe_tail; /* held entries now exact */
+    size_t nheld;
 };
 
 struct frontier *frontier_new(unsigned per_host)
@@ -97,9 +122,16 @@ void frontier_free(struct frontier *f)
 
     if (!f)
         return;
+    for (i = 0; i < f->seen.cap; i++) {
+        struct frontier_entry *e = f->seen.slots[i].value;
+        /* Held and out entries are in no host queue. */
+        if (e && e->state != QUEUED)
+            free(e);
+        free((char *)f->seen.slots[i].key);
+    }
     for (i = 0; i < f->hosts.cap; i++) {
         struct frontier_host *h = f->hosts.slots[i].value;
-        struct entry *e, *next;
+        struct frontier_entry *e, *next;
         if (!h)
             continue;
         for (e = h->head; e; e = next) {
@@ -109,8 +141,6 @@ void frontier_free(struct frontier *f)
         free(h->name);
         free(h);
     }
-    for (i = 0; i < f->seen.cap; i++)
-        free((char *)f->seen.slots[i].key);
     hmap_release(&f->hosts);
     hmap_release(&f->seen);
     free(f->pending);
@@ -122,7 +152,7 @@ void frontier_free(struct frontier *f)
 static void purge_dead(struct frontier_host *h)
 {
     while (h->head && h->head->dead) {
-        struct entry *e = h->head;
+        struct frontier_entry *e = h->head;
         h->head = e->next;
         if (!h->head)
             h->tail = NULL;
@@ -130,6 +160,19 @@ static void purge_dead(struct frontier_host *h)
             h->hint = NULL;
         free(e);
     }
+}
+
+/* The greatest depth that is exact now: level + 1, but only 0 while
+ * seeds may still arrive (a seed may be a URL queued deeper). */
+static int exact_limit(const struct frontier *f)
+{
+    return f->late_seeds && f->level == 0 ? 0 : f->level + 1;
+}
+
+/* The deepest entry that may go out now. */
+static int horizon(const struct frontier *f)
+{
+    return f->lookahead ? INT_MAX : exact_limit(f);
 }
 
 static void ready_push(struct frontier *f, struct frontier_host *h)
@@ -144,7 +187,7 @@ static void ready_push(struct frontier *f, struct frontier_host *h)
         f->sleeping = h;
         return;
     }
-    if (h->head->depth > f->level) {
+    if (h->head->depth > horizon(f)) {
         h->in_parked = true;
         h->next_ready = f->parked;
         f->parked = h;
@@ -172,25 +215,69 @@ static struct frontier_host *ready_pop(struct frontier *f)
     return h;
 }
 
-/* Moves to the next level while the current one is finished, and gives
- * parked hosts another look. */
-static void advance(struct frontier *f)
+/* Gives every parked host another look (the horizon moved). */
+static void unpark_all(struct frontier *f)
 {
-    struct frontier_host *h, *next;
+    struct frontier_host *h = f->parked, *next;
 
-    if (!f->queued ||
-        ((size_t)f->level < f->npending && f->pending[f->level] > 0))
-        return;
-    while ((size_t)f->level < f->npending && f->pending[f->level] == 0 &&
-           f->queued)
-        f->level++;
-    h = f->parked;
     f->parked = NULL;
     for (; h; h = next) {
         next = h->next_ready;
         h->in_parked = false;
         ready_push(f, h);
     }
+}
+
+static void held_unlink(struct frontier *f, struct frontier_entry *e)
+{
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        f->held = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    e->prev = e->next = NULL;
+    f->nheld--;
+}
+
+static void ripe_push(struct frontier *f, struct frontier_entry *e)
+{
+    e->state = OUT;
+    e->next = NULL;
+    if (f->ripe_tail)
+        f->ripe_tail->next = e;
+    else
+        f->ripe_head = e;
+    f->ripe_tail = e;
+}
+
+/* Moves the held entries whose depth is now exact to the ripe list. */
+static void ripen(struct frontier *f)
+{
+    struct frontier_entry *e = f->held, *next;
+
+    for (; e; e = next) {
+        next = e->next;
+        if (e->depth <= exact_limit(f)) {
+            held_unlink(f, e);
+            ripe_push(f, e);
+        }
+    }
+}
+
+/* Moves to the next level while the current one is finished; held pages
+ * it makes exact ripen, and parked hosts get another look. */
+static void advance(struct frontier *f)
+{
+    int from = f->level;
+
+    while (f->total && (size_t)f->level < f->npending &&
+           f->pending[f->level] == 0)
+        f->level++;
+    if (f->level == from)
+        return;
+    ripen(f);
+    unpark_all(f);
 }
 
 static enum err count_pending(struct frontier *f, int depth)
@@ -207,7 +294,16 @@ static enum err count_pending(struct frontier *f, int depth)
         f->npending = ncap;
     }
     f->pending[depth]++;
+    f->total++;
     return ERR_OK;
+}
+
+static void uncount_pending(struct frontier *f, int depth)
+{
+    if ((size_t)depth < f->npending && f->pending[depth] > 0) {
+        f->pending[depth]--;
+        f->total--;
+    }
 }
 
 /* Finds or creates the host record for canonical `url`. */
@@ -266,9 +362,9 @@ static void unpark(struct frontier *f, struct frontier_host *h)
  * entry no deeper than it (a sitemap's seeds arriving after level-1
  * links of the same host).  `hint` makes a run of such inserts linear. */
 static void enqueue(struct frontier *f, struct frontier_host *h,
-                    struct entry *ent)
+                    struct frontier_entry *ent)
 {
-    struct entry *prev;
+    struct frontier_entry *prev;
 
     if (!h->tail || h->tail->depth <= ent->depth) {
         if (h->tail)
@@ -293,18 +389,64 @@ static void enqueue(struct frontier *f, struct frontier_host *h,
     h->hint = ent;
 }
 
-/* frontier_add, returning the entry made (NULL when the URL was known). */
-static enum err add_entry(struct frontier *f, const char *url, int depth,
-                          struct entry **out)
+/* Lowers live entry `old` (of `url`, slot `slot` in seen) to `depth`: a
+ * shorter path to it was found.  A queued entry is replaced by a copy
+ * queued at its new place; an out or held one just counts at its new
+ * depth, and a held one that is now exact ripens. */
+static enum err relax(struct frontier *f, struct hmap_slot *slot,
+                      struct frontier_entry *old, int depth)
 {
     struct frontier_host *h;
-    struct entry *ent = NULL;
+    struct frontier_entry *ent;
+    enum err e;
+
+    if ((e = count_pending(f, depth)))
+        return e;
+    uncount_pending(f, old->depth);
+    if (old->state != QUEUED) {
+        old->depth = depth;
+        if (old->state == HELD && depth <= exact_limit(f)) {
+            held_unlink(f, old);
+            ripe_push(f, old);
+        }
+        return ERR_OK;
+    }
+    if ((e = host_for(f, old->url, &h)) || !(ent = calloc(1, sizeof(*ent)))) {
+        uncount_pending(f, depth);
+        count_pending(f, old->depth); /* cannot fail: counted before */
+        return e ? e : ERR_NOMEM;
+    }
+    *ent = *old;
+    ent->next = NULL;
+    ent->depth = depth;
+    old->dead = true;
+    enqueue(f, h, ent);
+    slot->value = ent;
+    ready_push(f, h);
+    return ERR_OK;
+}
+
+/* frontier_add: *out is the entry made or lowered, NULL when the URL
+ * was known at no greater depth. */
+static enum err add_entry(struct frontier *f, const char *url, int depth,
+                          struct frontier_entry **out)
+{
+    struct frontier_host *h;
+    struct hmap_slot *slot;
+    struct frontier_entry *ent = NULL;
     char *copy = NULL;
     enum err e;
 
     *out = NULL;
-    if (hmap_get(&f->seen, url))
+    if ((slot = hmap_get(&f->seen, url))) {
+        ent = slot->value;
+        if (!ent || ent->depth <= depth || ent->robots || ent->sitemap)
+            return ERR_OK;
+        if ((e = relax(f, slot, ent, depth)))
+            return e;
+        *out = slot->value;
         return ERR_OK;
+    }
     if ((e = host_for(f, url, &h)))
         return e;
     copy = strdup(url);
@@ -316,7 +458,7 @@ static enum err add_entry(struct frontier *f, const char *url, int depth,
     if ((e = count_pending(f, depth)))
         goto fail;
     if ((e = hmap_put(&f->seen, copy, ent, NULL))) {
-        f->pending[depth]--;
+        uncount_pending(f, depth);
         goto fail;
     }
     ent->url = copy;
@@ -335,24 +477,32 @@ fail:
 enum err frontier_add(struct frontier *f, const char *url, int depth,
                       bool *added)
 {
-    struct entry *ent;
+    struct frontier_entry *ent;
     enum err e = add_entry(f, url, depth, &ent);
 
     *added = ent != NULL;
     return e;
 }
 
-bool frontier_knows_host(const struct frontier *f, const char *url)
+/* The host record of canonical `url`, or NULL when none was made. */
+static struct frontier_host *host_of(const struct frontier *f, const char *url)
 {
     const char *hp;
     size_t n = url_hostport(url, &hp);
     char key[URL_MAX];
+    struct hmap_slot *slot;
 
     if (!n || n >= sizeof(key))
-        return false;
+        return NULL;
     memcpy(key, hp, n);
     key[n] = '\0';
-    return hmap_get(&f->hosts, key) != NULL;
+    slot = hmap_get(&f->hosts, key);
+    return slot ? slot->value : NULL;
+}
+
+bool frontier_knows_host(const struct frontier *f, const char *url)
+{
+    return host_of(f, url) != NULL;
 }
 
 enum err frontier_add_robots(struct frontier *f, const char *robots_url,
@@ -373,42 +523,15 @@ enum err frontier_add_robots(struct frontier *f, const char *robots_url,
     return ERR_OK;
 }
 
-enum err frontier_promote(struct frontier *f, const char *url, int depth,
-                          bool *promoted)
-{
-    struct hmap_slot *slot = hmap_get(&f->seen, url);
-    struct entry *old = slot ? slot->value : NULL, *ent;
-    struct frontier_host *h;
-    enum err e;
-
-    *promoted = false;
-    if (!old || old->depth <= depth || old->robots || old->sitemap)
-        return ERR_OK;
-    if ((e = host_for(f, url, &h)))
-        return e;
-    if (!(ent = calloc(1, sizeof(*ent))))
-        return ERR_NOMEM;
-    if ((e = count_pending(f, depth))) {
-        free(ent);
-        return e;
-    }
-    ent->url = old->url;
-    ent->depth = depth;
-    old->dead = true;
-    f->pending[old->depth]--;
-    enqueue(f, h, ent);
-    slot->value = ent;
-    ready_push(f, h);
-    *promoted = true;
-    return ERR_OK;
-}
-
 enum err frontier_add_sitemap(struct frontier *f, const char *url, int depth,
                               int nest, bool *added)
 {
-    struct entry *ent;
-    enum err e = add_entry(f, url, depth, &ent);
+    struct frontier_entry *ent = NULL;
+    enum err e = ERR_OK;
 
+    /* A URL known as a page is not turned into a sitemap by lowering it. */
+    if (!hmap_get(&f->seen, url))
+        e = add_entry(f, url, depth, &ent);
     *added = ent != NULL;
     if (ent) {
         ent->sitemap = true;
@@ -489,36 +612,41 @@ enum err frontier_retry(struct frontier *f, const struct frontier_job *job,
                         long not_before_ms)
 {
     struct frontier_host *h = job->host;
-    struct entry *ent = calloc(1, sizeof(*ent));
+    struct frontier_entry *ent = job->entry;
 
-    if (!ent)
-        return ERR_NOMEM;
-    ent->url = job->url;
-    ent->depth = job->depth;
     ent->attempts = job->attempts + 1;
-    ent->robots = job->robots;
-    ent->sitemap = job->sitemap;
-    ent->nest = job->nest;
-    /* At the head: host queues stay sorted by depth (the retry is of the
-     * current level; anything behind it may be deeper). */
-    ent->next = h->head;
-    h->head = ent;
-    if (!h->tail)
-        h->tail = ent;
+    ent->state = QUEUED;
+    ent->next = NULL;
+    /* In depth order, usually at the head: its depth is the shallowest
+     * the host has. */
+    enqueue(f, h, ent);
     f->queued++;
     if (not_before_ms > h->next_at)
         h->next_at = not_before_ms;
-    /* Parked behind a deeper URL until now; the retry is of this level. */
+    /* Parked behind a deeper URL until now. */
     unpark(f, h);
     ready_push(f, h);
     return ERR_OK;
 }
 
+/* Fills `job` from entry `ent` of host `h`. */
+static void fill_job(struct frontier_job *job, struct frontier_entry *ent,
+                     struct frontier_host *h)
+{
+    job->url = ent->url;
+    job->depth = ent->depth;
+    job->attempts = ent->attempts;
+    job->robots = ent->robots;
+    job->sitemap = ent->sitemap;
+    job->nest = ent->nest;
+    job->host = h;
+    job->entry = ent;
+}
+
 bool frontier_next_at(struct frontier *f, long now_ms, struct frontier_job *job)
 {
     struct frontier_host *h;
-    struct hmap_slot *slot;
-    struct entry *ent;
+    struct frontier_entry *ent;
 
     f->now = now_ms;
     wake(f);
@@ -530,33 +658,24 @@ bool frontier_next_at(struct frontier *f, long now_ms, struct frontier_job *job)
         }
         if (!h)
             return false;
-        /* Promotions only happen while level 0 is open, so a ready host's
-         * head is live; should one have died since it was pushed, its
-         * next entry decides again. */
+        /* A ready host's head may have died (relaxed) or the horizon
+         * closed since it was pushed: its next entry decides again. */
         purge_dead(h);
-        if (h->head && h->head->depth <= f->level)
+        if (h->head && h->head->depth <= horizon(f))
             break;
         ready_push(f, h);
     }
     ent = h->head;
-    /* Handed out: no longer promotable. */
-    if ((slot = hmap_get(&f->seen, ent->url)) && slot->value == ent)
-        slot->value = NULL;
     h->head = ent->next;
     if (!h->head)
         h->tail = NULL;
     if (h->hint == ent)
         h->hint = NULL;
+    ent->next = NULL;
+    ent->state = OUT;
     h->active++;
     f->queued--;
-    job->url = ent->url;
-    job->depth = ent->depth;
-    job->attempts = ent->attempts;
-    job->robots = ent->robots;
-    job->sitemap = ent->sitemap;
-    job->nest = ent->nest;
-    job->host = h;
-    free(ent);
+    fill_job(job, ent, h);
     if (f->delay_ms)
         h->next_at = now_ms + f->delay_ms;
     ready_push(f, h);
@@ -574,14 +693,100 @@ void frontier_release(struct frontier *f, const struct frontier_job *job)
 
 void frontier_done(struct frontier *f, const struct frontier_job *job)
 {
+    struct frontier_entry *ent = job->entry;
+    struct hmap_slot *slot = hmap_get(&f->seen, ent->url);
+
     /* The crawl has read the host's robots.txt: its pages may go out. */
     if (job->robots) {
         job->host->gated = false;
         ready_push(f, job->host);
     }
-    if ((size_t)job->depth < f->npending && f->pending[job->depth] > 0)
-        f->pending[job->depth]--;
+    if (slot && slot->value == ent)
+        slot->value = NULL;
+    uncount_pending(f, ent->depth);
+    free(ent);
     advance(f);
+}
+
+int frontier_depth(const struct frontier_job *job)
+{
+    return job->entry->depth;
+}
+
+bool frontier_exact(struct frontier *f, const struct frontier_job *job)
+{
+    advance(f);
+    return job->entry->depth <= exact_limit(f);
+}
+
+void frontier_hold(struct frontier *f, const struct frontier_job *job,
+                   void *data)
+{
+    struct frontier_entry *ent = job->entry;
+
+    ent->data = data;
+    advance(f);
+    if (ent->depth <= exact_limit(f)) {
+        ripe_push(f, ent);
+        return;
+    }
+    ent->state = HELD;
+    ent->prev = NULL;
+    ent->next = f->held;
+    if (f->held)
+        f->held->prev = ent;
+    f->held = ent;
+    f->nheld++;
+}
+
+bool frontier_ripe(struct frontier *f, struct frontier_job *job, void **data)
+{
+    struct frontier_entry *ent = f->ripe_head;
+
+    if (!ent)
+        return false;
+    f->ripe_head = ent->next;
+    if (!f->ripe_head)
+        f->ripe_tail = NULL;
+    ent->next = NULL;
+    fill_job(job, ent, host_of(f, ent->url));
+    *data = ent->data;
+    ent->data = NULL;
+    return true;
+}
+
+void *frontier_take_held(struct frontier *f, struct frontier_job *job)
+{
+    struct frontier_entry *ent = f->held;
+    void *data;
+
+    if (!ent)
+        return frontier_ripe(f, job, &data) ? data : NULL;
+    held_unlink(f, ent);
+    ent->state = OUT;
+    fill_job(job, ent, host_of(f, ent->url));
+    data = ent->data;
+    ent->data = NULL;
+    return data;
+}
+
+size_t frontier_held(const struct frontier *f)
+{
+    return f->nheld;
+}
+
+void frontier_expect_late_seeds(struct frontier *f)
+{
+    f->late_seeds = true;
+}
+
+void frontier_set_lookahead(struct frontier *f, bool on)
+{
+    if (f->lookahead == on)
+        return;
+    f->lookahead = on;
+    if (on)
+        unpark_all(f);
 }
 
 size_t frontier_queued(const struct frontier *f)
@@ -598,7 +803,7 @@ enum err frontier_each_queued(const struct frontier *f,
                               enum err (*fn)(void *ctx, const char *url),
                               void *ctx)
 {
-    const struct entry *ent;
+    const struct frontier_entry *ent;
     enum err e = ERR_OK;
     size_t i;
 

@@ -9,13 +9,19 @@
  * in the application, where libcurl's own per-host queueing would let
  * waiting transfers time out (LIBRARY-NOTES: CURLMOPT_MAX_HOST_CONNECTIONS).
  *
- * Hand-out is breadth-first by level: depth d+1 URLs wait until every
- * depth d URL is done (frontier_done(): fetched and its links added), so
- * a URL's depth is always its link distance from the seeds and the set
- * of pages within --depth does not depend on timing.  Seeds may arrive
- * while level 0 is still open (a sitemap's URLs): each host's queue is
- * kept sorted by depth, and a URL first queued deeper is moved up
- * (frontier_promote) as long as it has not been handed out.
+ * Depths are exact, hand-out is not held back by them.  A URL's depth is
+ * the shortest path to it known so far, lowered when a shorter one is
+ * added (frontier_add on a known URL, e.g. a sitemap's seed first found
+ * as a link).  The level is the smallest depth with a URL not done
+ * (frontier_done(): fetched and its links added); depths up to level + 1
+ * are exact (only depth 0 while seeds may still arrive: sitemaps).  URLs
+ * whose depth is exact always go out; with the lookahead on, deeper
+ * ones too, and a page fetched at a depth that is not exact yet is
+ * held (frontier_hold) until it is, then comes back from frontier_ripe
+ * with its final depth.  So a URL's recorded depth is its link distance
+ * from the seeds and the set of pages within --depth does not depend on
+ * timing, while one slow page does not idle every fetch slot until its
+ * level is done.  Each host's queue is sorted by depth.
  *
  * This is the in-memory backend; a shared (PostgreSQL) frontier would
  * implement the same calls.  Not thread-safe: the threads engine locks
@@ -31,6 +37,7 @@
 
 struct frontier;
 struct frontier_host;
+struct frontier_entry;
 
 /* A URL handed out for fetching.  `url` is borrowed from the frontier and
  * valid until frontier_free(). */
@@ -41,7 +48,8 @@ struct frontier_job {
     bool robots;  /* this is the host's robots.txt, not a page */
     bool sitemap; /* this is a sitemap (--sitemaps), not a page */
     int nest;     /* sitemap: indexes above it (0 for the first) */
-    struct frontier_host *host; /* opaque; give it back to frontier_done */
+    struct frontier_host *host;   /* opaque; give it back to frontier_done */
+    struct frontier_entry *entry; /* opaque */
 };
 
 /* Creates an empty frontier allowing `per_host` (>= 1) URLs out per
@@ -56,7 +64,9 @@ void frontier_set_delay(struct frontier *f, long delay_ms);
 void frontier_free(struct frontier *f);
 
 /* Queues canonical URL `url` (copied) at `depth` unless it was added
- * before.  *added tells which.  Errors: ERR_NOMEM, ERR_BAD_URL (no host). */
+ * before; a URL added before at a greater depth and not done yet is
+ * lowered to `depth`.  *added tells whether either happened.  Errors:
+ * ERR_NOMEM, ERR_BAD_URL (no host). */
 enum err frontier_add(struct frontier *f, const char *url, int depth,
                       bool *added);
 
@@ -70,12 +80,6 @@ bool frontier_knows_host(const struct frontier *f, const char *url);
  * ERR_NOMEM, ERR_BAD_URL. */
 enum err frontier_add_robots(struct frontier *f, const char *robots_url,
                              int depth);
-
-/* When page `url` is queued, not handed out yet, at a depth greater than
- * `depth`, queues it at `depth` instead and sets *promoted (a sitemap's
- * seed first found as a link).  ERR_NOMEM. */
-enum err frontier_promote(struct frontier *f, const char *url, int depth,
-                          bool *promoted);
 
 /* Queues sitemap `url` like frontier_add, marked as a sitemap job with
  * `nest` (0..255) indexes above it. */
@@ -91,7 +95,7 @@ bool frontier_seen(const struct frontier *f, const char *url);
 /* Takes the next URL whose host has a free slot and whose delay has
  * passed at `now_ms` (a monotonic clock).  Returns false when none is
  * ready (queue empty, every queued host at its limit or waiting, or the
- * current level still has URLs out). */
+ * next URLs' depths are not final and the lookahead is off). */
 bool frontier_next_at(struct frontier *f, long now_ms,
                       struct frontier_job *job);
 
@@ -113,8 +117,47 @@ long frontier_wait_ms(const struct frontier *f, long now_ms);
 void frontier_release(struct frontier *f, const struct frontier_job *job);
 
 /* Marks `job` finished: its outcome is recorded and its links were added.
- * Call once per job, after frontier_release or before it. */
+ * Call once per job (or once more after frontier_ripe gave it back),
+ * after frontier_release or before it. */
 void frontier_done(struct frontier *f, const struct frontier_job *job);
+
+/* The depth of `job`'s URL now: at most job->depth (a shorter path may
+ * have been found while it was out). */
+int frontier_depth(const struct frontier_job *job);
+
+/* True when `job`'s depth is final (no shorter path can turn up): record
+ * it.  Otherwise hold it. */
+bool frontier_exact(struct frontier *f, const struct frontier_job *job);
+
+/* Keeps fetched `job`, whose depth is not final, with the caller's
+ * `data` until it is; it stays pending (the level cannot pass it). */
+void frontier_hold(struct frontier *f, const struct frontier_job *job,
+                   void *data);
+
+/* Takes a held job whose depth is now final, with its data: record it
+ * and call frontier_done.  False when none.  Check after frontier_done,
+ * frontier_hold and frontier_add. */
+bool frontier_ripe(struct frontier *f, struct frontier_job *job, void **data);
+
+/* Takes one held or ripe job and returns its data (NULL when none),
+ * whether or not its depth is final: the caller records it at the depth
+ * it has (the run ends before its levels) and calls frontier_done, or
+ * drops it (a stop: it stays pending, like a transfer cut short). */
+void *frontier_take_held(struct frontier *f, struct frontier_job *job);
+
+/* Jobs held now. */
+size_t frontier_held(const struct frontier *f);
+
+/* Says that seeds may be added while level 0 is open (--sitemaps): until
+ * it is done, no depth but 0 is final. */
+void frontier_expect_late_seeds(struct frontier *f);
+
+/* Lets URLs whose depth is not final go out (on) or not (off, the
+ * default).
+ * The caller turns it off while held pages take too much memory, and for
+ * --max-pages, where a page fetched early would take the place of a
+ * shallower one. */
+void frontier_set_lookahead(struct frontier *f, bool on);
 
 /* Calls `fn` for every queued URL (not robots.txt jobs) until it returns
  * an error, which is returned. */

@@ -66,6 +66,25 @@ unsigned site_depth(unsigned i, unsigned fanout)
     return d;
 }
 
+unsigned site_slow_page(unsigned level, unsigned fanout)
+{
+    unsigned i = level, k;
+
+    for (k = 1; k < level; k++)
+        i = i * fanout + 1;
+    return i;
+}
+
+unsigned site_slow_level(unsigned i, unsigned fanout, unsigned levels)
+{
+    unsigned k;
+
+    for (k = 1; k <= levels && k <= fanout; k++)
+        if (site_slow_page(k, fanout) == i)
+            return k;
+    return 0;
+}
+
 int site_has_external(unsigned i)
 {
     return i % 50 == 0;

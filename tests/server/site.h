@@ -40,6 +40,15 @@ void site_price(unsigned i, char *out, size_t n);
 /* Links the tree needs from the index to page i. */
 unsigned site_depth(unsigned i, unsigned fanout);
 
+/* The slow page of tree level `level` (>= 1) with --slow: the first
+ * child's first child ... of page `level`, so no slow page lies below
+ * another and the longest chain of slow pages is one page deep. */
+unsigned site_slow_page(unsigned level, unsigned fanout);
+
+/* The tree level of slow page i, or 0 when page i is not slow (only
+ * levels 1..`levels` have one). */
+unsigned site_slow_level(unsigned i, unsigned fanout, unsigned levels);
+
 /* True when page i links to the other host name. */
 int site_has_external(unsigned i);
 

@@ -3,10 +3,20 @@
  *
  *   sitesrv [--port P] [--pages N] [--fanout K] [--latency MS]
  *           [--page-size BYTES] [--nested 0|1] [--lifetime SEC]
- *           [--robots 0|1|2] [--quote-pages N]
+ *           [--robots 0|1|2] [--quote-pages N] [--slow MS]
+ *           [--slow-levels N] [--slow-gate 0|1]
  *
  * --nested 1 renders the CPU-heavy profile: deeply nested review sections
  * with a link every ~1.2 KB instead of flat paragraphs.
+ *
+ * --slow MS makes one page per tree level (1..--slow-levels, default 3;
+ * site_slow_page) answer after MS ms.  No slow page lies below another,
+ * so a crawler that does not wait for levels finishes in about MS.  With
+ * --slow-gate 1 the slow pages above the deepest one wait at most MS for
+ * the deepest one to be requested, which only a crawler that fetches
+ * ahead of unfinished levels does while they wait; /slow-report then
+ * says "opened N timeouts M" (gates opened by that request, gates that
+ * gave up) and closes the gate for the next crawl.
  *
  * Listens on 127.0.0.1 only (port 0 = a free one), prints the port on
  * stdout, and serves until SIGTERM/SIGINT or --lifetime seconds (default
@@ -35,6 +45,8 @@
  *   /quotes/...           the quotes section, --quote-pages pages
  *                         (default 10; see quotes.h)
  *   /robots-count         how many times /robots.txt was asked for
+ *   /slow-report          with --slow-gate 1: "opened N timeouts M",
+ *                         then closes the gate again for the next crawl
  *   /stall                headers and the first bytes, then nothing for a
  *                         minute (a transfer timeout must end it)
  *   /reset                half a page, then the connection is torn down
@@ -50,6 +62,7 @@
  *   /charset/sjis         Shift_JIS bytes, charset in the header
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <limits.h>
 #include <microhttpd.h>
@@ -87,8 +100,16 @@ struct server {
     unsigned quote_pages;      /* pages of the quotes section */
     unsigned robots_hits;      /* atomic */
     unsigned latency_ms;
-    struct cached *cache; /* one slot per page, filled on first request */
-    size_t cached_bytes;  /* updated atomically */
+    unsigned slow_ms;     /* --slow */
+    unsigned slow_levels; /* --slow-levels */
+    int slow_gate;        /* --slow-gate */
+    pthread_mutex_t gate_lock;
+    pthread_cond_t gate_cond;
+    bool gate_open;         /* the deepest slow page was requested */
+    unsigned gate_opened;   /* under gate_lock */
+    unsigned gate_timeouts; /* under gate_lock */
+    struct cached *cache;   /* one slot per page, filled on first request */
+    size_t cached_bytes;    /* updated atomically */
 };
 
 static void sleep_ms(unsigned ms)
@@ -452,6 +473,43 @@ static enum MHD_Result charset_page(struct MHD_Connection *c, const char *kind)
     return send_str(c, 404, "text/html", "<title>no such charset</title>");
 }
 
+/* Delays slow page i (--slow): a plain wait, or with --slow-gate a wait
+ * for the deepest slow page's request. */
+static void slow_wait(struct server *s, unsigned long i)
+{
+    unsigned level =
+        site_slow_level((unsigned)i, s->site.fanout, s->slow_levels);
+    struct timespec until;
+    int rc = 0;
+
+    if (!level)
+        return;
+    if (!s->slow_gate) {
+        sleep_ms(s->slow_ms);
+        return;
+    }
+    pthread_mutex_lock(&s->gate_lock);
+    if (level == s->slow_levels) {
+        s->gate_open = true;
+        pthread_cond_broadcast(&s->gate_cond);
+    } else {
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += s->slow_ms / 1000;
+        until.tv_nsec += (long)(s->slow_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        while (!s->gate_open && rc != ETIMEDOUT)
+            rc = pthread_cond_timedwait(&s->gate_cond, &s->gate_lock, &until);
+        if (s->gate_open)
+            s->gate_opened++;
+        else
+            s->gate_timeouts++;
+    }
+    pthread_mutex_unlock(&s->gate_lock);
+}
+
 /* Serves /index.html and /book/N.html; other paths are 404. */
 static enum MHD_Result site_page(struct server *s, struct MHD_Connection *c,
                                  const char *url)
@@ -469,6 +527,8 @@ static enum MHD_Result site_page(struct server *s, struct MHD_Connection *c,
             i >= s->site.pages)
             return send_str(c, 404, "text/html", "<title>Not found</title>");
     }
+    if (s->slow_ms)
+        slow_wait(s, i);
     html = __atomic_load_n(&s->cache[i].html, __ATOMIC_ACQUIRE);
     if (html)
         return send_persistent(c, html, s->cache[i].len);
@@ -715,6 +775,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                         "User-agent: scrape\nDisallow: /book/2\n"
                         "Allow: /book/2.html\n");
     }
+    if (!strcmp(url, "/slow-report")) {
+        char body[64];
+        pthread_mutex_lock(&s->gate_lock);
+        snprintf(body, sizeof(body), "opened %u timeouts %u\n", s->gate_opened,
+                 s->gate_timeouts);
+        /* Closed again for the next crawl. */
+        s->gate_open = false;
+        s->gate_opened = s->gate_timeouts = 0;
+        pthread_mutex_unlock(&s->gate_lock);
+        return send_str(c, 200, "text/plain", body);
+    }
     if (!strcmp(url, "/robots-count")) {
         snprintf(to, sizeof(to), "%u\n",
                  __atomic_load_n(&s->robots_hits, __ATOMIC_RELAXED));
@@ -773,6 +844,12 @@ static int parse_args(int argc, char **argv, struct server *s, long *port,
             s->robots = (int)v;
         else if (!strcmp(argv[i], "--quote-pages") && v >= 1 && v <= 100000)
             s->quote_pages = (unsigned)v;
+        else if (!strcmp(argv[i], "--slow") && v <= LATENCY_MAX_MS)
+            s->slow_ms = (unsigned)v;
+        else if (!strcmp(argv[i], "--slow-levels") && v >= 1 && v <= 32)
+            s->slow_levels = (unsigned)v;
+        else if (!strcmp(argv[i], "--slow-gate") && v <= 1)
+            s->slow_gate = (int)v;
         else
             return -1;
     }
@@ -783,7 +860,10 @@ int main(int argc, char **argv)
 {
     struct server s = {
         .site = {.pages = 1000, .fanout = 10, .page_size = 16 * 1024},
-        .quote_pages = 10};
+        .quote_pages = 10,
+        .slow_levels = 3,
+        .gate_lock = PTHREAD_MUTEX_INITIALIZER,
+        .gate_cond = PTHREAD_COND_INITIALIZER};
     struct sockaddr_in addr;
     struct MHD_Daemon *d;
     const union MHD_DaemonInfo *info;
@@ -796,6 +876,7 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv, &s, &port, &lifetime)) {
         fprintf(stderr, "usage: sitesrv [--port P] [--pages N] [--fanout K]"
                         " [--latency MS] [--page-size B] [--nested 0|1]"
+                        " [--slow MS] [--slow-levels N] [--slow-gate 0|1]"
                         " [--lifetime S]\n");
         return 2;
     }

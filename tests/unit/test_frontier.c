@@ -111,9 +111,10 @@ Test(frontier, scales_to_many_urls)
     frontier_free(f);
 }
 
-/* A depth-2 URL must not go out while a depth-1 URL is still out: the
- * depth-1 page may link to it (or its children) at a shorter distance. */
-Test(frontier, deeper_levels_wait_until_the_level_is_done)
+/* Without the lookahead only exact depths go out: level + 1 while the
+ * level is open.  A depth-2 URL waits while a depth-0 page is out: that
+ * page may link to it at depth 1. */
+Test(frontier, depths_beyond_level_plus_one_wait_without_lookahead)
 {
     struct frontier *f = frontier_new(100);
     struct frontier_job seed, a, b, j;
@@ -123,22 +124,100 @@ Test(frontier, deeper_levels_wait_until_the_level_is_done)
     cr_assert(frontier_next(f, &seed));
     frontier_add(f, "http://h/a", 1, &added);
     frontier_add(f, "http://h/b", 1, &added);
-    cr_assert_not(frontier_next(f, &j), "level 0 is still out");
-    frontier_release(f, &seed);
-    frontier_done(f, &seed);
+    /* Level 0 is open, but depth 1 is exact already. */
     cr_assert(frontier_next(f, &a));
     cr_assert(frontier_next(f, &b));
-    /* b finishes first and finds c at depth 2: c must wait for a. */
+    cr_assert(frontier_exact(f, &b));
+    /* b finishes first and finds c at depth 2: c waits for the seed. */
     frontier_add(f, "http://other/c", 2, &added);
     frontier_release(f, &b);
     frontier_done(f, &b);
-    cr_assert_not(frontier_next(f, &j), "a (depth 1) is still out");
+    cr_assert_not(frontier_next(f, &j), "the seed (depth 0) is still out");
     cr_assert_eq(frontier_queued(f), 1);
-    frontier_release(f, &a);
-    frontier_done(f, &a);
-    cr_assert(frontier_next(f, &j));
+    frontier_release(f, &seed);
+    frontier_done(f, &seed);
+    cr_assert(frontier_next(f, &j), "level 1 is open: depth 2 is exact");
     cr_assert_str_eq(j.url, "http://other/c");
     cr_assert_eq(j.depth, 2);
+    frontier_free(f);
+}
+
+/* With the lookahead, deeper URLs go out at once; a page fetched at a
+ * depth that may shrink is held until its level comes, and comes back
+ * from frontier_ripe with its final depth. */
+Test(frontier, lookahead_holds_pages_until_their_depth_is_final)
+{
+    struct frontier *f = frontier_new(100);
+    struct frontier_job seed, a, c, d, j;
+    void *data;
+    int tag_c, tag_d;
+    bool added;
+
+    frontier_set_lookahead(f, true);
+    frontier_add(f, "http://h/", 0, &added);
+    cr_assert(frontier_next(f, &seed));
+    frontier_add(f, "http://h/a", 1, &added);
+    cr_assert(frontier_next(f, &a));
+    /* a links to c and d (depth 2) while the seed is still out. */
+    frontier_add(f, "http://h/c", 2, &added);
+    frontier_add(f, "http://h/d", 2, &added);
+    frontier_release(f, &a);
+    frontier_done(f, &a);
+    cr_assert(frontier_next(f, &c), "the lookahead lets depth 2 out");
+    cr_assert(frontier_next(f, &d));
+    cr_assert_not(frontier_exact(f, &c), "the seed may link to c");
+    frontier_release(f, &c);
+    frontier_hold(f, &c, &tag_c);
+    frontier_release(f, &d);
+    frontier_hold(f, &d, &tag_d);
+    cr_assert_eq(frontier_held(f), 2);
+    cr_assert_not(frontier_ripe(f, &j, &data));
+    /* The seed links to d: d's depth becomes 1, final now. */
+    cr_assert_eq(frontier_add(f, "http://h/d", 1, &added), ERR_OK);
+    cr_assert(added, "a shorter path lowers a held URL");
+    cr_assert(frontier_ripe(f, &j, &data));
+    cr_assert_str_eq(j.url, "http://h/d");
+    cr_assert_eq(frontier_depth(&j), 1);
+    cr_assert_eq(data, &tag_d);
+    frontier_done(f, &j);
+    cr_assert_not(frontier_ripe(f, &j, &data), "c waits for the seed");
+    frontier_release(f, &seed);
+    frontier_done(f, &seed);
+    cr_assert(frontier_ripe(f, &j, &data));
+    cr_assert_str_eq(j.url, "http://h/c");
+    cr_assert_eq(frontier_depth(&j), 2);
+    cr_assert_eq(data, &tag_c);
+    frontier_done(f, &j);
+    cr_assert_eq(frontier_held(f), 0);
+    cr_assert_not(frontier_next(f, &j));
+    frontier_free(f);
+}
+
+/* A URL out at a depth lowered while it is out is recorded at the lower
+ * depth; a held page dropped by a stop stays pending and is freed with
+ * the frontier. */
+Test(frontier, out_urls_are_lowered_and_held_ones_can_be_dropped)
+{
+    struct frontier *f = frontier_new(100);
+    struct frontier_job seed, a, x, j;
+    int tag;
+    bool added;
+
+    frontier_set_lookahead(f, true);
+    frontier_add(f, "http://h/", 0, &added);
+    frontier_add(f, "http://h/a", 1, &added);
+    frontier_add(f, "http://h/x", 3, &added);
+    cr_assert(frontier_next(f, &seed));
+    cr_assert(frontier_next(f, &a));
+    cr_assert(frontier_next(f, &x));
+    cr_assert_eq(x.depth, 3);
+    frontier_add(f, "http://h/x", 1, &added);
+    cr_assert(added);
+    cr_assert_eq(frontier_depth(&x), 1);
+    cr_assert(frontier_exact(f, &x));
+    frontier_hold(f, &a, &tag); /* exact: straight to ripe */
+    cr_assert(frontier_take_held(f, &j) == &tag);
+    cr_assert_null(frontier_take_held(f, &j));
     frontier_free(f);
 }
 
@@ -166,7 +245,7 @@ Test(frontier, delay_spaces_fetches_per_host)
 }
 
 /* A retry comes back with one more attempt, after not_before, and keeps
- * its level pending (deeper URLs still wait). */
+ * its level pending (URLs two levels down still wait). */
 Test(frontier, retry_requeues_after_not_before)
 {
     struct frontier *f = frontier_new(8);
@@ -175,7 +254,7 @@ Test(frontier, retry_requeues_after_not_before)
 
     frontier_add(f, "http://a/x", 0, &added);
     cr_assert(frontier_next_at(f, 0, &j));
-    frontier_add(f, "http://a/deeper", 1, &added);
+    frontier_add(f, "http://a/deeper", 2, &added);
     frontier_release(f, &j);
     cr_assert_eq(frontier_retry(f, &j, 5000), ERR_OK);
     cr_assert_not(frontier_next_at(f, 4999, &r));
@@ -192,14 +271,18 @@ Test(frontier, retry_requeues_after_not_before)
 
 /* Seeds that arrive after deeper links of the same host (a sitemap read
  * while level 0 is open) go out at level 0, ahead of those links; a seed
- * first queued as a link is promoted and goes out once, at depth 0. */
-Test(frontier, late_seeds_and_promotion_keep_levels_exact)
+ * first queued as a link is lowered and goes out once, at depth 0; and
+ * while seeds may arrive, no depth but 0 is final. */
+Test(frontier, late_seeds_keep_levels_exact)
 {
     struct frontier *f = frontier_new(8);
-    struct frontier_job seed, sitemap, j;
-    bool added, promoted;
+    struct frontier_job seed, sitemap, early, j;
+    void *data;
+    int tag;
+    bool added;
     int n;
 
+    frontier_expect_late_seeds(f);
     frontier_add(f, "http://a/", 0, &added);
     frontier_add_sitemap(f, "http://a/sitemap.xml", 0, 0, &added);
     cr_assert(frontier_next(f, &seed));
@@ -208,16 +291,31 @@ Test(frontier, late_seeds_and_promotion_keep_levels_exact)
     /* The seed's links, one level down. */
     frontier_add(f, "http://a/l1", 1, &added);
     frontier_add(f, "http://a/both", 1, &added);
+    frontier_add(f, "http://a/early", 1, &added);
     frontier_release(f, &seed);
     frontier_done(f, &seed);
     cr_assert_not(frontier_next(f, &j), "level 1 went out before level 0");
-    /* The sitemap lists a new URL and one the seed linked to. */
+    /* Out anyway (the lookahead), and fetched: not final yet. */
+    frontier_set_lookahead(f, true);
+    cr_assert(frontier_next(f, &early));
+    cr_assert_str_eq(early.url, "http://a/l1");
+    cr_assert_not(frontier_exact(f, &early), "a sitemap may list it");
+    frontier_release(f, &early);
+    frontier_hold(f, &early, &tag);
+    frontier_set_lookahead(f, false);
+    /* The sitemap lists a new URL and two the seed linked to. */
     frontier_add(f, "http://a/s1", 0, &added);
     cr_assert(added);
-    cr_assert_eq(frontier_promote(f, "http://a/both", 0, &promoted), ERR_OK);
-    cr_assert(promoted);
-    cr_assert_eq(frontier_promote(f, "http://a/s1", 0, &promoted), ERR_OK);
-    cr_assert_not(promoted);
+    frontier_add(f, "http://a/both", 0, &added);
+    cr_assert(added);
+    frontier_add(f, "http://a/l1", 0, &added);
+    cr_assert(added);
+    cr_assert(frontier_ripe(f, &j, &data));
+    cr_assert_str_eq(j.url, "http://a/l1");
+    cr_assert_eq(frontier_depth(&j), 0);
+    frontier_done(f, &j);
+    frontier_add(f, "http://a/s1", 0, &added);
+    cr_assert_not(added);
     frontier_release(f, &sitemap);
     frontier_done(f, &sitemap);
     cr_assert_eq(frontier_queued(f), 3);
@@ -232,12 +330,12 @@ Test(frontier, late_seeds_and_promotion_keep_levels_exact)
     frontier_release(f, &j);
     frontier_done(f, &j);
     for (n = 0; frontier_next(f, &j); n++) {
-        cr_assert_str_eq(j.url, "http://a/l1");
+        cr_assert_str_eq(j.url, "http://a/early");
         cr_assert_eq(j.depth, 1);
         frontier_release(f, &j);
         frontier_done(f, &j);
     }
-    cr_assert_eq(n, 1, "the promoted URL went out twice");
+    cr_assert_eq(n, 1, "the lowered URL went out twice");
     cr_assert_eq(frontier_queued(f), 0);
     frontier_free(f);
 }
