@@ -6,7 +6,8 @@
 #   make test-san   the test suite under ASan + UBSan
 #   make valgrind   a full crawl of the local site under valgrind
 #   make tsan       --threads and --compare under ThreadSanitizer
-#   make fuzz       libFuzzer on URLs, HTML and seeds (FUZZ_SECONDS each)
+#   make fuzz       libFuzzer on URLs, HTML, seeds, CSS, sitemaps and search
+#                   queries (FUZZ_SECONDS each)
 #   make bench      scrape's figures on an nginx-served site: ceiling vs
 #                   curl, I/O- and CPU-bound --compare, targets, 100k scale
 #   make bench-peers scrape vs wget, wget2, Scrapy and curl, same site
@@ -135,7 +136,7 @@ valgrind: all
 	@./scripts/valgrind.sh
 
 # libFuzzer targets: the library rebuilt with clang and sanitizers.
-FUZZ_TARGETS = url parse seeds css sitemap
+FUZZ_TARGETS = url parse seeds css sitemap ftsq
 FUZZ_FLAGS = -fsanitize=fuzzer-no-link,address,undefined
 
 fuzz:

@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${FUZZ_SECONDS:-60}
-for t in url parse seeds css sitemap; do
+for t in url parse seeds css sitemap ftsq; do
     mkdir -p "build/fuzz/corpus/$t"
     echo "fuzz: $t for ${SECONDS_EACH}s"
     "build/fuzz/fuzz_$t" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 \

@@ -764,7 +764,8 @@ static const char sub_usage[] =
     "  report  one self-contained HTML page with charts (default\n"
     "          out/report.html)\n"
     "  search  full-text search over titles and visible text (FTS5\n"
-    "          syntax: words, OR, NOT, prefix*, title:word), best first\n";
+    "          syntax: words, OR, NOT, prefix*, title:word, \"a phrase\",\n"
+    "          NEAR(a b, N), ^first), best first\n";
 
 enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
                               FILE *out, FILE *err)
