@@ -26,3 +26,32 @@ site_start 0 --robots 2 --quote-pages 10
 items=$(sqlite3 "$tmp/q.db" 'SELECT count(*) FROM items')
 echo "tsan: no data races with items and sitemaps; $items items"
 [ "$items" -eq 100 ]
+# --procs with workers killed at random while the writer thread works:
+# every page one row, replacements from the fork server, no race.
+site_stop
+site_start 0 --pages 800 --page-size 40000
+_k=1
+{
+    echo "http://127.0.0.1:$SITE_PORT/index.html"
+    while [ "$_k" -lt 800 ]; do
+        echo "http://127.0.0.1:$SITE_PORT/book/$_k.html"
+        _k=$((_k + 1))
+    done
+} >"$tmp/seeds.txt"
+"$BIN" -q --procs 2 -c 32 --per-host 32 --db "$tmp/k.db" "$tmp/seeds.txt" &
+_pid=$!
+_kills=0
+_i=0
+while [ "$_i" -lt 200 ] && [ "$_kills" -lt 10 ] && kill -0 "$_pid" 2>/dev/null; do
+    sleep 0.05
+    _srv=$(pgrep -P "$_pid" scrape-forksrv || true)
+    _w=$(if [ -n "$_srv" ]; then pgrep -P "$_srv" scrape-parse | head -1; fi)
+    if [ -n "$_w" ]; then
+        kill -9 "$_w" 2>/dev/null && _kills=$((_kills + 1))
+    fi
+    _i=$((_i + 1))
+done
+wait "$_pid"
+rows=$(sqlite3 "$tmp/k.db" 'SELECT count(DISTINCT url) || "/" || count(*) FROM pages')
+echo "tsan: no data races with $_kills workers killed; $rows pages"
+[ "$rows" = "800/800" ]

@@ -12,12 +12,27 @@
  *   submit   write one FRAME_JOB (the worker is idle, blocked reading, so
  *            the write drains as fast as the worker reads)
  *   collect  poll busy sockets without waiting; read whole frames
- *   respawn  fork a fresh worker into the same slot
+ *   respawn  ask the fork server for a fresh worker in the same slot
  *
- * Respawned workers are forked from a parent that by then has libcurl and
- * SQLite state: the child closes every inherited descriptor except its
- * socket at once and only ever parses, then leaves with _exit(), so it
- * never touches (or flushes, or unlocks) anything it inherited.
+ * The fork server.  POSIX allows a child of a multi-threaded process only
+ * async-signal-safe calls, and a worker allocates and runs libxml2; by
+ * the time a worker must be replaced the parent runs the writer thread
+ * and libcurl's resolver threads.  So the parent never forks a worker:
+ * workers_start() forks one small process first, while the parent is
+ * still single-threaded (the shape of Python multiprocessing's
+ * forkserver), and that process forks every worker, then and later, on
+ * request over a control socket:
+ *
+ *   parent -> server   SPAWN            server -> parent  pid + the
+ *                                                          worker's socket
+ *                                                          (SCM_RIGHTS)
+ *   parent -> server   REAP pid         server -> parent  how it ended,
+ *                                                          its CPU time
+ *
+ * Workers are the server's children, so the server reaps them (the
+ * parent kills a worker directly: it knows the pid).  The server dies
+ * with the parent, workers with the server (PR_SET_PDEATHSIG); each
+ * closes every descriptor it does not need, and leaves with _exit().
  */
 #define _GNU_SOURCE /* close_range, Linux */
 #include "scrape/workers.h"
@@ -38,19 +53,47 @@
 #include "scrape/crawl.h"
 #include "scrape/frame.h"
 
-/* The descriptor a worker's socket gets in the child. */
+/* The descriptor a worker's socket gets in the child, and the fork
+ * server's control socket in the server. */
 #define WORKER_FD 3
+#define SERVER_FD 3
+
+/* Why a worker exits by itself (its exit status). */
+enum worker_exit {
+    WORKER_EXIT_SETUP = 2, /* could not set up its socket */
+    WORKER_EXIT_FRAME = 3, /* the parent sent a malformed job */
+    WORKER_EXIT_NOMEM = 4, /* out of memory */
+    WORKER_EXIT_REPLY = 5, /* cannot send the record back */
+};
+
+/* Fork server requests and replies (fixed size, one write each). */
+enum ctl_op { CTL_SPAWN = 1, CTL_REAP = 2 };
+
+struct ctl_req {
+    int op;
+    pid_t pid; /* CTL_REAP */
+};
+
+struct ctl_rep {
+    pid_t pid;  /* CTL_SPAWN: the worker, or -1 */
+    int err;    /* errno when the request failed, else 0 */
+    int status; /* CTL_REAP: as from waitpid */
+    long user_ms, sys_ms;
+};
 
 struct slot {
     pid_t pid;
     int fd; /* parent's end of the socketpair, or -1 */
     bool busy;
     long since_ms;           /* when the job was submitted */
+    const char *error;       /* the job could not be handed over: why */
     struct frontier_job job; /* the job held while busy */
     struct response r;       /* its response, owned while busy */
 };
 
 struct workers {
+    pid_t server; /* the fork server */
+    int ctl;      /* its control socket, or -1 */
     struct slot *slots;
     size_t n;
     size_t busy;
@@ -79,7 +122,7 @@ static void child_main(int fd, const struct extract_spec *spec)
     bool eof;
 
     if (parser_new(spec, &parser, why, sizeof(why)))
-        _exit(4);
+        _exit(WORKER_EXIT_NOMEM); /* the selectors were checked at start */
     buf_init(&in, FRAME_MAX);
     buf_init(&out, FRAME_MAX);
     while (frame_read(fd, &type, &in, FRAME_MAX, &eof) == ERR_OK) {
@@ -90,7 +133,7 @@ static void child_main(int fd, const struct extract_spec *spec)
         bool parsed = false;
 
         if (type != FRAME_JOB || frame_get_job(in.data, in.len, &job))
-            _exit(3);
+            _exit(WORKER_EXIT_FRAME);
         memset(&r, 0, sizeof(r));
         r.status = job.status;
         r.final_url = (char *)job.final_url;
@@ -98,20 +141,174 @@ static void child_main(int fd, const struct extract_spec *spec)
         r.body = job.body;
         r.len = job.len;
         if (crawl_parse(parser, job.url, &r, &pg, &parsed, &perr))
-            _exit(4);
+            _exit(WORKER_EXIT_NOMEM);
         buf_reset(&out);
         if (frame_put_page(&out, parsed ? &pg : NULL, perr) ||
             frame_write(fd, FRAME_PAGE, out.data, out.len))
-            _exit(5);
+            _exit(WORKER_EXIT_REPLY);
         if (parsed)
             page_release(&pg);
     }
     _exit(0);
 }
 
-/* Forks a worker into slot s.  In the child, never returns. */
-static enum err spawn(struct workers *w, struct slot *s)
+static long tv_ms(const struct timeval *tv)
 {
+    return tv->tv_sec * 1000L + tv->tv_usec / 1000;
+}
+
+/* Whole-buffer read and write on a blocking socket, through EINTR. */
+static bool read_full(int fd, void *p, size_t n)
+{
+    while (n) {
+        ssize_t k = read(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        p = (char *)p + k;
+        n -= (size_t)k;
+    }
+    return true;
+}
+
+static bool write_full(int fd, const void *p, size_t n)
+{
+    while (n) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        p = (const char *)p + k;
+        n -= (size_t)k;
+    }
+    return true;
+}
+
+/* Sends `rep`, with descriptor `fd` attached when fd >= 0. */
+static bool send_rep(int ctl, const struct ctl_rep *rep, int fd)
+{
+    char cbuf[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = {(void *)rep, sizeof(*rep)};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    struct cmsghdr *cm;
+    ssize_t k;
+
+    if (fd >= 0) {
+        memset(cbuf, 0, sizeof(cbuf));
+        msg.msg_control = cbuf;
+        msg.msg_controllen = sizeof(cbuf);
+        cm = CMSG_FIRSTHDR(&msg);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+    }
+    while ((k = sendmsg(ctl, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+        ;
+    return k == (ssize_t)sizeof(*rep);
+}
+
+/* Receives a reply and the descriptor sent with it (-1 when none). */
+static bool recv_rep(int ctl, struct ctl_rep *rep, int *fd)
+{
+    char cbuf[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = {rep, sizeof(*rep)};
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = cbuf,
+                         .msg_controllen = sizeof(cbuf)};
+    struct cmsghdr *cm;
+    ssize_t k;
+
+    *fd = -1;
+    while ((k = recvmsg(ctl, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+        ;
+    if (k != (ssize_t)sizeof(*rep))
+        return false;
+    for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+            memcpy(fd, CMSG_DATA(cm), sizeof(int));
+    return true;
+}
+
+/* In the fork server: forks one worker and sends the parent its pid and
+ * socket. */
+static void server_spawn(int ctl, const struct extract_spec *spec)
+{
+    struct ctl_rep rep = {.pid = -1};
+    int sv[2];
+    pid_t pid;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+        rep.err = errno;
+        send_rep(ctl, &rep, -1);
+        return;
+    }
+    pid = fork();
+    if (pid == 0) {
+        /* Die with the server, which dies with the parent. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        prctl(PR_SET_NAME, "scrape-parse");
+        if (dup2(sv[1], WORKER_FD) < 0)
+            _exit(WORKER_EXIT_SETUP);
+        close_range(WORKER_FD + 1, ~0U, 0);
+        child_main(WORKER_FD, spec);
+    }
+    if (pid < 0)
+        rep.err = errno;
+    rep.pid = pid;
+    close(sv[1]);
+    send_rep(ctl, &rep, pid > 0 ? sv[0] : -1);
+    close(sv[0]);
+}
+
+/* In the fork server: waits for worker `pid` (the parent killed it or
+ * closed its socket) and sends how it ended. */
+static void server_reap(int ctl, pid_t pid)
+{
+    struct ctl_rep rep = {.pid = pid};
+    struct rusage ru;
+    int status = 0;
+    pid_t got;
+
+    while ((got = wait4(pid, &status, 0, &ru)) < 0 && errno == EINTR)
+        ;
+    if (got == pid) {
+        rep.status = status;
+        rep.user_ms = tv_ms(&ru.ru_utime);
+        rep.sys_ms = tv_ms(&ru.ru_stime);
+    } else {
+        rep.err = errno; /* not ours: nothing to read from ru */
+    }
+    send_rep(ctl, &rep, -1);
+}
+
+/* The fork server: serves requests until the parent closes the control
+ * socket, then reaps what is left. */
+static void server_main(int ctl, const struct extract_spec *spec)
+{
+    struct ctl_req rq;
+
+    while (read_full(ctl, &rq, sizeof(rq))) {
+        if (rq.op == CTL_SPAWN)
+            server_spawn(ctl, spec);
+        else if (rq.op == CTL_REAP)
+            server_reap(ctl, rq.pid);
+        else
+            break;
+    }
+    /* Workers still alive see their socket close with the parent. */
+    while (wait(NULL) > 0 || errno == EINTR)
+        ;
+    _exit(0);
+}
+
+/* Forks the fork server (the caller has no thread yet). */
+static enum err start_server(struct workers *w)
+{
+    pid_t parent = getpid();
     int sv[2];
     pid_t pid;
 
@@ -124,45 +321,100 @@ static enum err spawn(struct workers *w, struct slot *s)
         return ERR_IO;
     }
     if (pid == 0) {
-        /* Die with the parent; Ctrl-C is the parent's to handle. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        prctl(PR_SET_NAME, "scrape-forksrv");
+        if (getppid() != parent) /* the parent died before prctl */
+            _exit(0);
+        /* Ctrl-C is the parent's to handle; a worker's death is not a
+         * signal the server needs. */
         signal(SIGINT, SIG_IGN);
         signal(SIGTERM, SIG_DFL);
         signal(SIGPIPE, SIG_IGN);
-        if (sv[1] != WORKER_FD && dup2(sv[1], WORKER_FD) < 0)
-            _exit(2);
-        close_range(WORKER_FD + 1, ~0U, 0);
-        child_main(WORKER_FD, w->spec);
+        if (dup2(sv[1], SERVER_FD) < 0)
+            _exit(WORKER_EXIT_SETUP);
+        close_range(SERVER_FD + 1, ~0U, 0);
+        server_main(SERVER_FD, w->spec);
     }
     close(sv[1]);
-    s->pid = pid;
-    s->fd = sv[0];
+    w->server = pid;
+    w->ctl = sv[0];
+    return ERR_OK;
+}
+
+/* Asks the fork server for a worker in slot s. */
+static enum err spawn(struct workers *w, struct slot *s)
+{
+    struct ctl_req rq = {.op = CTL_SPAWN};
+    struct ctl_rep rep = {0};
+    int fd;
+
+    if (w->ctl < 0 || !write_full(w->ctl, &rq, sizeof(rq)) ||
+        !recv_rep(w->ctl, &rep, &fd)) {
+        errno = EPIPE; /* the fork server is gone */
+        return ERR_IO;
+    }
+    if (rep.pid <= 0 || fd < 0) {
+        if (fd >= 0)
+            close(fd);
+        errno = rep.err ? rep.err : EAGAIN;
+        return ERR_IO;
+    }
+    s->pid = rep.pid;
+    s->fd = fd;
     s->busy = false;
     return ERR_OK;
 }
 
-/* Reaps slot s's process (blocking; it has exited or been killed) and
- * describes how it ended. */
+/* Why a worker that exited by itself did. */
+static const char *exit_reason(int code)
+{
+    switch (code) {
+    case WORKER_EXIT_SETUP:
+        return "could not set up";
+    case WORKER_EXIT_FRAME:
+        return "received a malformed job";
+    case WORKER_EXIT_NOMEM:
+        return "ran out of memory";
+    case WORKER_EXIT_REPLY:
+        return "could not send its record";
+    default:
+        return "exited unexpectedly";
+    }
+}
+
+/* Has slot s's process reaped by the fork server (it has exited or been
+ * killed) and describes how it ended. */
 static void reap(struct workers *w, struct slot *s, char *why, size_t n)
 {
-    struct rusage ru;
-    int status = 0;
+    struct ctl_req rq = {.op = CTL_REAP, .pid = s->pid};
+    struct ctl_rep rep = {0};
+    int fd;
 
     if (s->fd >= 0)
         close(s->fd);
     s->fd = -1;
     if (s->pid <= 0)
         return;
-    while (wait4(s->pid, &status, 0, &ru) < 0 && errno == EINTR)
-        ;
-    w->dead_user_ms += ru.ru_utime.tv_sec * 1000 + ru.ru_utime.tv_usec / 1000;
-    w->dead_sys_ms += ru.ru_stime.tv_sec * 1000 + ru.ru_stime.tv_usec / 1000;
     s->pid = 0;
-    if (WIFSIGNALED(status))
-        snprintf(why, n, "parse worker killed by signal %d", WTERMSIG(status));
+    if (w->ctl < 0 || !write_full(w->ctl, &rq, sizeof(rq)) ||
+        !recv_rep(w->ctl, &rep, &fd)) {
+        snprintf(why, n, "parse worker lost with the fork server");
+        return;
+    }
+    if (fd >= 0)
+        close(fd);
+    if (rep.err) {
+        snprintf(why, n, "parse worker ended (its status is unknown)");
+        return;
+    }
+    w->dead_user_ms += rep.user_ms;
+    w->dead_sys_ms += rep.sys_ms;
+    if (WIFSIGNALED(rep.status))
+        snprintf(why, n, "parse worker killed by signal %d",
+                 WTERMSIG(rep.status));
     else
-        snprintf(why, n, "parse worker exited with status %d",
-                 WEXITSTATUS(status));
+        snprintf(why, n, "parse worker %s (status %d)",
+                 exit_reason(WEXITSTATUS(rep.status)), WEXITSTATUS(rep.status));
 }
 
 enum err workers_start(size_t n, const struct extract_spec *spec,
@@ -180,8 +432,13 @@ enum err workers_start(size_t n, const struct extract_spec *spec,
         return ERR_NOMEM;
     }
     w->spec = spec;
+    w->ctl = -1;
     buf_init(&w->out, FRAME_MAX);
     buf_init(&w->in, FRAME_MAX);
+    if (start_server(w)) {
+        workers_stop(w);
+        return ERR_IO;
+    }
     for (i = 0; i < n; i++) {
         w->slots[i].fd = -1;
         if (spawn(w, &w->slots[i])) {
@@ -215,6 +472,11 @@ void workers_stop(struct workers *w)
         if (w->slots[i].busy)
             response_release(&w->slots[i].r);
     }
+    /* The server exits when its control socket closes. */
+    if (w->ctl >= 0)
+        close(w->ctl);
+    while (w->server > 0 && waitpid(w->server, NULL, 0) < 0 && errno == EINTR)
+        ;
     buf_release(&w->out);
     buf_release(&w->in);
     free(w->slots);
@@ -257,12 +519,17 @@ enum err workers_submit(struct workers *w, const struct frontier_job *job,
     fj.status = s->r.status;
     fj.body = s->r.body;
     fj.len = s->r.len;
+    s->error = NULL;
     buf_reset(&w->out);
     e = frame_put_job(&w->out, &fj);
     /* A failed write means the worker is gone: collect() sees its EOF and
-     * hands the job back with the reason. */
+     * hands the job back with the reason.  A job that cannot be encoded
+     * comes back from collect() with why, and the worker stays. */
     if (!e)
         frame_write(s->fd, FRAME_JOB, w->out.data, w->out.len);
+    else if (e != ERR_NOMEM)
+        s->error = e == ERR_TOO_LARGE ? "page too large for a parse worker"
+                                      : "cannot hand the page to a worker";
     return e == ERR_NOMEM ? e : ERR_OK;
 }
 
@@ -351,7 +618,9 @@ enum err workers_collect(struct workers *w, workers_done_fn done, void *ctx)
 
         if (!s->busy)
             continue;
-        if (s->fd >= 0 && poll(&pfd, 1, 0) > 0)
+        if (s->error)
+            e2 = finish(w, s, done, ctx, NULL, s->error);
+        else if (s->fd >= 0 && poll(&pfd, 1, 0) > 0)
             e2 = receive(w, s, done, ctx);
         else if (now - s->since_ms > WORKERS_JOB_TIMEOUT_S * 1000L)
             e2 = crashed(w, s, true, done, ctx);

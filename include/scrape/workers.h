@@ -11,9 +11,11 @@
  * with an error ("parse worker killed by signal 9") and a new worker takes
  * its place.  Every submitted job comes back exactly once.
  *
- * Start the pool before any thread or SQLite connection exists (fork
- * safety); workers die with the parent (PR_SET_PDEATHSIG).  Linux only.
- * Not thread-safe: one owner.
+ * Workers are forked by a fork server that workers_start() forks first,
+ * so start the pool before any thread or SQLite connection exists; later
+ * replacements never fork the (by then multi-threaded) caller.  The
+ * server dies with the caller and workers with the server
+ * (PR_SET_PDEATHSIG).  Linux only.  Not thread-safe: one owner.
  */
 #ifndef SCRAPE_WORKERS_H
 #define SCRAPE_WORKERS_H

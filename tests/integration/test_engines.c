@@ -170,6 +170,19 @@ Test(engines, a_slow_page_does_not_idle_the_crawl, .fini = finish)
                  0);
 }
 
+/* The parse workers of scrape process `pid`: the children of its one
+ * child, the fork server (workers are never forked by scrape itself,
+ * which has threads).  Returns how many, or -1 when there is no single
+ * fork server. */
+static int worker_pids(pid_t pid, pid_t *out, int max)
+{
+    pid_t server[4];
+
+    if (child_pids(pid, server, 4) != 1)
+        return -1;
+    return child_pids(server[0], out, max);
+}
+
 /* kill -9 a parse worker mid-crawl: its page becomes an error row, a new
  * worker replaces it, every other page is recorded, nothing hangs. */
 Test(engines, killed_worker_is_replaced_and_no_page_is_lost, .fini = finish)
@@ -194,7 +207,7 @@ Test(engines, killed_worker_is_replaced_and_no_page_is_lost, .fini = finish)
     /* Kill workers while the crawl runs (bounded: 100 looks, 20 ms). */
     for (i = 0; i < 100 && killed < 2; i++) {
         usleep(20000);
-        n = child_pids(pid, kids, 8);
+        n = worker_pids(pid, kids, 8);
         if (n == 2 && db_int_or(&sb, 0, "SELECT count(*) FROM pages") > 20) {
             kill(kids[killed % 2], SIGKILL);
             killed++;
@@ -203,8 +216,11 @@ Test(engines, killed_worker_is_replaced_and_no_page_is_lost, .fini = finish)
     }
     cr_assert_gt(killed, 0, "the crawl ended before a worker could be killed");
     /* Replaced: two living workers again, no zombie among them. */
-    n = child_pids(pid, after, 8);
-    cr_assert(n == 2 || waitpid(pid, NULL, WNOHANG) != 0, "workers: %d", n);
+    n = worker_pids(pid, after, 8);
+    /* (Unless the crawl is over and the pool is being shut down.) */
+    cr_assert(n == 2 || waitpid(pid, NULL, WNOHANG) != 0 ||
+                  db_int_or(&sb, 0, "SELECT count(*) FROM pages") == 400,
+              "workers: %d", n);
     cr_assert_eq(wait_scrape(pid, RUN_TIMEOUT_S, 0), 0);
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"), 400);
     cr_assert_eq(db_int(&sb, "SELECT count(DISTINCT url) FROM pages"), 400);
@@ -215,6 +231,55 @@ Test(engines, killed_worker_is_replaced_and_no_page_is_lost, .fini = finish)
     cr_assert_leq(db_int(&sb, "SELECT count(*) FROM pages WHERE error IS NOT"
                               " NULL"),
                   killed);
+}
+
+/* Workers killed at random all through a crawl, while the writer thread
+ * is busy indexing: each replacement comes from the fork server, every
+ * page still gets exactly one row (an error row for a page whose worker
+ * died with it), and nothing hangs. */
+Test(engines, workers_killed_at_random_lose_no_page, .fini = finish)
+{
+    static const char *const args[] = {"--pages", "1200", "--page-size",
+                                       "60000", NULL};
+    const char *const run[] = {"-q", "--procs", "2",   "--per-host", "32", "-c",
+                               "32", "--db",    sb.db, sb.seeds,     NULL};
+    pid_t pid, kids[8];
+    unsigned seed = 12345;
+    int i, n, kills = 0;
+    FILE *f;
+
+    start(args);
+    f = fopen(sb.seeds, "w");
+    fprintf(f, "http://127.0.0.1:%u/index.html\n", site.port);
+    for (i = 1; i < 1200; i++)
+        fprintf(f, "http://127.0.0.1:%u/book/%d.html\n", site.port, i);
+    fclose(f);
+    pid = start_scrape(&sb, run);
+    /* Bounded: at most 400 looks of 5-25 ms, at most 30 kills. */
+    for (i = 0; i < 400 && kills < 30 && waitpid(pid, NULL, WNOHANG) == 0;
+         i++) {
+        seed = seed * 1103515245u + 12345u;
+        usleep(5000 + (seed >> 16) % 20000);
+        n = worker_pids(pid, kids, 8);
+        if (n > 0 && db_int_or(&sb, 0, "SELECT count(*) FROM pages") > 10) {
+            kill(kids[(seed >> 8) % (unsigned)n], SIGKILL);
+            kills++;
+        }
+    }
+    cr_assert_geq(kills, 5, "the crawl ended after %d kills", kills);
+    cr_assert_eq(wait_scrape(pid, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"), 1200);
+    cr_assert_eq(db_int(&sb, "SELECT count(DISTINCT url) FROM pages"), 1200);
+    cr_assert_leq(db_int(&sb, "SELECT count(*) FROM pages WHERE error IS NOT"
+                              " NULL"),
+                  kills);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE error IS NOT"
+                             " NULL AND error <> 'cannot parse HTML: parse"
+                             " worker killed by signal 9'"),
+                 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE error IS NULL"
+                             " AND title IS NULL"),
+                 0);
 }
 
 /* Ctrl-C in each engine: stop taking URLs, finish or abandon what is in
