@@ -1,4 +1,5 @@
-# scrape - concurrent web scraper.  Plain Makefile (STYLE.md section 9).
+# scrape - concurrent web scraper.  A plain Makefile: no generator, one
+# object per source file, dependencies from -MMD.
 #
 #   make            build ./scrape (packages must be installed)
 #   make demo       install missing packages, build, crawl the bundled site

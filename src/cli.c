@@ -18,6 +18,7 @@
 
 #include "scrape/buf.h"
 #include "scrape/css.h"
+#include "scrape/dupes.h"
 #include "scrape/json.h"
 
 enum {
@@ -818,7 +819,7 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
             }
             break;
         case 'k':
-            if (!parse_long(optarg, 0, 63, &sub->distance)) {
+            if (!parse_long(optarg, 0, DUPES_DISTANCE_MAX, &sub->distance)) {
                 fprintf(err, "scrape: --distance wants 0 to 63, got '%s'\n",
                         optarg);
                 return CLI_USAGE;

@@ -36,12 +36,11 @@ static void print_table(FILE *out, const struct config *cfg,
             "cpu_sys", "peak_MB", "speed");
     for (i = 0; i < n; i++) {
         const struct run_stats *st = &res[i].stats;
-        long workers = !strcmp(order[i], "threads") ? cfg->threads
-                       : !strcmp(order[i], "procs") ? cfg->procs
-                                                    : 1;
+        const struct engine_ops *engine = engine_find(order[i]);
+        long workers = engine->workers(cfg);
         char wc[32];
 
-        if (!strcmp(order[i], "threads"))
+        if (engine->blocking)
             snprintf(wc, sizeof(wc), "%ld", workers);
         else
             snprintf(wc, sizeof(wc), "%ld/c%ld", workers, cfg->concurrency);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "scrape/clock.h"
 #include "scrape/filter.h"
 #include "scrape/frame.h"
 #include "scrape/hmap.h"
@@ -765,15 +766,13 @@ static bool should_retry(const struct crawl *c, const struct frontier_job *job,
  * back-off from CRAWL_BACKOFF_MS. */
 static long retry_at(const struct frontier_job *job, const struct response *r)
 {
-    struct timespec now;
     long wait = CRAWL_BACKOFF_MS << (job->attempts < 10 ? job->attempts : 10);
 
     if (r->retry_after_s > 0)
         wait = r->retry_after_s > CRAWL_RETRY_AFTER_MAX_S
                    ? CRAWL_RETRY_AFTER_MAX_S * 1000L
                    : r->retry_after_s * 1000L;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return now.tv_sec * 1000L + now.tv_nsec / 1000000 + wait;
+    return clock_ms() + wait;
 }
 
 /* Stores page `job`'s row at its final `depth` and queues its links;
@@ -1142,14 +1141,9 @@ void crawl_stats(const struct crawl *c, struct run_stats *st)
     *st = c->final;
 }
 
-long crawl_pages(const struct crawl *c)
+long crawl_wait_ms(const struct crawl *c)
 {
-    return c->pages;
-}
-
-long crawl_errors(const struct crawl *c)
-{
-    return c->errors;
+    return frontier_wait_ms(c->frontier, clock_ms());
 }
 
 int64_t crawl_run_id(const struct crawl *c)

@@ -24,3 +24,15 @@ const struct engine_ops *engine_find(const char *name)
             return engines[i];
     return NULL;
 }
+
+void engine_http_opts(const struct config *cfg, const struct crawl *c,
+                      struct http_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->timeout_s = cfg->timeout_s;
+    o->connect_timeout_s = cfg->connect_timeout_s;
+    o->max_bytes = cfg->max_bytes;
+    o->user_agent = cfg->user_agent;
+    o->stop = crawl_stop_flag(c);
+    o->stop_grace_ms = ENGINE_STOP_GRACE_MS;
+}

@@ -30,6 +30,7 @@
  * leaving their slots idle (measured: 28 ms average idle per slot at 200
  * in flight before this order).
  */
+#include "scrape/clock.h"
 #include "scrape/engine.h"
 
 #include <stdio.h>
@@ -74,6 +75,7 @@ struct multi {
     struct workers *pool; /* --procs: parse here when NULL */
     struct done *queue;   /* ring of nslots: responses awaiting a worker */
     size_t qhead, qlen;
+    struct curl_waitfd *waitfds; /* one per worker (--procs) */
 };
 
 /* Pages out of curl but not yet recorded: collected this turn, queued,
@@ -82,14 +84,6 @@ struct multi {
 static size_t parsing(const struct multi *m)
 {
     return m->pool ? m->ndone + m->qlen + workers_busy(m->pool) : 0;
-}
-
-static long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
 static enum err start(struct multi *m, const struct frontier_job *job)
@@ -201,13 +195,18 @@ static enum err pump_workers(struct multi *m)
     return dispatch(m);
 }
 
-/* Waits for network activity or a worker's result. */
+/* Waits for network activity, a worker's result, or the moment a host
+ * waiting out its --delay or Retry-After may fetch again. */
 static void wait_activity(struct multi *m)
 {
-    struct curl_waitfd fds[256];
-    unsigned n = m->pool ? workers_waitfds(m->pool, fds, 256) : 0;
+    unsigned n = m->pool ? workers_waitfds(m->pool, m->waitfds,
+                                           (unsigned)workers_size(m->pool))
+                         : 0;
+    long wait = crawl_wait_ms(m->crawl), ms = MULTI_POLL_MS;
 
-    curl_multi_poll(m->multi, n ? fds : NULL, n, MULTI_POLL_MS, NULL);
+    if (wait >= 0 && wait < ms)
+        ms = wait;
+    curl_multi_poll(m->multi, n ? m->waitfds : NULL, n, (int)ms, NULL);
 }
 
 /* Ends every busy transfer without a response. */
@@ -299,13 +298,12 @@ static enum err loop(struct multi *m, const volatile sig_atomic_t *stop)
             return e;
         if (stop && *stop) {
             if (!stop_at)
-                stop_at = now_ms();
-            else if (now_ms() - stop_at > ENGINE_STOP_GRACE_MS)
+                stop_at = clock_ms();
+            else if (clock_ms() - stop_at > ENGINE_STOP_GRACE_MS)
                 return abandon_all(m, true);
         }
-        /* Slots freed this turn were refilled; wait only when idle.  With
-         * nothing in flight this is a sleep until a host's --delay or
-         * Retry-After has passed (at most MULTI_POLL_MS). */
+        /* Slots freed this turn were refilled; wait only when idle (at
+         * most until a host's --delay or Retry-After has passed). */
         if (!done)
             wait_activity(m);
     }
@@ -317,18 +315,16 @@ static enum err setup(struct multi *m, const struct config *cfg)
     size_t i;
     enum err e;
 
-    m->opts.timeout_s = cfg->timeout_s;
-    m->opts.connect_timeout_s = cfg->connect_timeout_s;
-    m->opts.max_bytes = cfg->max_bytes;
-    m->opts.user_agent = cfg->user_agent;
-    m->opts.stop = crawl_stop_flag(m->crawl);
-    m->opts.stop_grace_ms = ENGINE_STOP_GRACE_MS;
+    engine_http_opts(cfg, m->crawl, &m->opts);
     if ((e = parser_new(&cfg->spec, &m->parser, why, sizeof(why))))
         return e;
     m->nslots = (size_t)cfg->concurrency;
     m->slots = calloc(m->nslots, sizeof(*m->slots));
     m->done = calloc(m->nslots, sizeof(*m->done));
     m->queue = calloc(m->nslots, sizeof(*m->queue));
+    if (m->pool &&
+        !(m->waitfds = calloc(workers_size(m->pool) + 1, sizeof(*m->waitfds))))
+        return ERR_NOMEM;
     m->multi = curl_multi_init();
     if (!m->slots || !m->done || !m->queue || !m->multi)
         return ERR_NOMEM;
@@ -355,6 +351,7 @@ static void teardown(struct multi *m)
     for (i = 0; i < m->qlen; i++)
         response_release(&m->queue[(m->qhead + i) % m->nslots].r);
     free(m->queue);
+    free(m->waitfds);
     for (i = 0; i < m->nslots; i++)
         if (m->slots[i].ready)
             http_transfer_release(&m->slots[i].t);
@@ -404,14 +401,27 @@ static enum err run_procs(struct crawl *c, const struct config *cfg,
     return e;
 }
 
+static long one_worker(const struct config *cfg)
+{
+    (void)cfg;
+    return 1;
+}
+
+static long procs_workers(const struct config *cfg)
+{
+    return cfg->procs;
+}
+
 const struct engine_ops engine_multi = {
     .name = "multi",
     .needs_workers = false,
     .run = run_multi,
+    .workers = one_worker,
 };
 
 const struct engine_ops engine_procs = {
     .name = "procs",
     .needs_workers = true,
     .run = run_procs,
+    .workers = procs_workers,
 };

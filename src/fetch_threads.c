@@ -70,13 +70,17 @@ static void share_unlock(CURL *h, curl_lock_data data, void *userp)
     pthread_mutex_unlock(&p->share_locks[data]);
 }
 
-/* Waits on cond for at most THREADS_WAIT_MS; lock held on entry/exit. */
+/* Waits on cond for at most THREADS_WAIT_MS, or until a host waiting out
+ * its --delay or Retry-After may fetch again; lock held on entry/exit. */
 static void wait_for_work(struct pool *p)
 {
+    long wait = crawl_wait_ms(p->crawl), ms = THREADS_WAIT_MS;
     struct timespec ts;
 
+    if (wait >= 0 && wait < ms)
+        ms = wait;
     clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += THREADS_WAIT_MS * 1000000L;
+    ts.tv_nsec += ms * 1000000L;
     if (ts.tv_nsec >= 1000000000L) {
         ts.tv_sec++;
         ts.tv_nsec -= 1000000000L;
@@ -161,12 +165,7 @@ static enum err setup(struct pool *p, struct crawl *c, const struct config *cfg)
     memset(p, 0, sizeof(*p));
     p->crawl = c;
     p->cfg = cfg;
-    p->opts.timeout_s = cfg->timeout_s;
-    p->opts.connect_timeout_s = cfg->connect_timeout_s;
-    p->opts.max_bytes = cfg->max_bytes;
-    p->opts.user_agent = cfg->user_agent;
-    p->opts.stop = crawl_stop_flag(c);
-    p->opts.stop_grace_ms = ENGINE_STOP_GRACE_MS;
+    engine_http_opts(cfg, c, &p->opts);
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->cond, NULL);
     for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
@@ -229,7 +228,14 @@ static enum err run(struct crawl *c, const struct config *cfg,
     return e;
 }
 
+static long threads_workers(const struct config *cfg)
+{
+    return cfg->threads;
+}
+
 const struct engine_ops engine_threads = {
     .name = "threads",
     .run = run,
+    .workers = threads_workers,
+    .blocking = true,
 };

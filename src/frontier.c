@@ -39,6 +39,7 @@
  * entry marks it dead and queues a shallower copy, and dead entries are
  * freed when they reach the head (purge_dead).
  */
+#include "scrape/clock.h"
 #include "scrape/frontier.h"
 
 #include <limits.h>
@@ -595,17 +596,9 @@ long frontier_wait_ms(const struct frontier *f, long now_ms)
     return best;
 }
 
-static long mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
 bool frontier_next(struct frontier *f, struct frontier_job *job)
 {
-    return frontier_next_at(f, mono_ms(), job);
+    return frontier_next_at(f, clock_ms(), job);
 }
 
 enum err frontier_retry(struct frontier *f, const struct frontier_job *job,

@@ -4,8 +4,9 @@
  * Size cap: on libcurl 7.88 CURLOPT_MAXFILESIZE_LARGE only stops bodies
  * whose size is announced, and it counts compressed bytes.  The write
  * callback is therefore the real cap: it sees decompressed data, so a
- * gzip bomb stops at max_bytes too (LIBRARY-NOTES, size caps).
+ * gzip bomb stops at max_bytes too.
  */
+#include "scrape/clock.h"
 #include "scrape/http.h"
 
 #include <errno.h>
@@ -27,14 +28,6 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
     return n;
 }
 
-static long mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
 /* Aborts a transfer once a stop request is older than the grace period:
  * a blocking curl_easy_perform (the threads engine) has no other way to
  * be interrupted. */
@@ -50,7 +43,7 @@ static int on_progress(void *userp, curl_off_t dltotal, curl_off_t dlnow,
     (void)ulnow;
     if (!t->opts->stop || !*t->opts->stop)
         return 0;
-    now = mono_ms();
+    now = clock_ms();
     if (!t->stop_seen_ms)
         t->stop_seen_ms = now;
     return now - t->stop_seen_ms > t->opts->stop_grace_ms;

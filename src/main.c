@@ -31,8 +31,9 @@
 #define EXIT_FATAL 1
 #define EXIT_USAGE 2
 
-/* The one piece of global mutable state (STYLE.md section 6): which signal
- * asked us to stop, 0 while running. */
+/* Which signal asked us to stop, 0 while running: the only global a
+ * signal handler may write, so the one piece of global mutable state
+ * the crawl reads (everything else is owned by a struct and passed). */
 static volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig)
@@ -184,7 +185,9 @@ static int run(const struct config *cfg, int64_t resume_run)
         (!resume_run && (status = load_seeds(cfg, &seeds))))
         goto out;
     /* Workers are forked first: no thread and no database connection
-     * may exist yet (fork safety, STYLE.md section 6). */
+     * may exist yet: a process with threads may not fork a child that
+     * then allocates (the fork server is forked here, and forks every
+     * worker later). */
     if ((cfg->compare || engine->needs_workers) &&
         workers_start((size_t)cfg->procs, &cfg->spec, &pool)) {
         fprintf(stderr, "scrape: cannot start %ld parse workers: %s\n",

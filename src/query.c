@@ -2,11 +2,7 @@
  * query.c - read-only queries behind the subcommands (see query.h).
  *
  * Each report is a handful of SQL statements whose rows are printed as
- * they come.  Near-duplicates are found in C: comparing every pair is
- * quadratic, so pages are bucketed by K+1 bands of their 64-bit SimHash
- * (two fingerprints within K bits agree exactly on at least one band, by
- * pigeonhole) and only pages sharing a band value are compared; clusters
- * are the connected components (union-find).
+ * they come.  Near-duplicates are clustered by dupes.c.
  */
 #include "scrape/query.h"
 
@@ -18,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "scrape/buf.h"
+#include "scrape/dupes.h"
 #include "scrape/ftsq.h"
 #include "scrape/store.h"
 #include "scrape/utf8.h"
@@ -295,26 +292,12 @@ enum err query_stats(struct query *q, int64_t run_id, FILE *out)
 
 /* ---- near-duplicates ---- */
 
-struct fp {
-    uint64_t hash;
-    char *url;
-};
-
 struct dupes {
-    struct fp *v;
+    uint64_t *hash;
+    char **url;
     size_t n, cap;
-    size_t *parent; /* union-find */
-    size_t *order;  /* indices sorted by one band */
+    size_t *root; /* dupes_cluster() */
 };
-
-static size_t find_root(size_t *parent, size_t i)
-{
-    while (parent[i] != i) {
-        parent[i] = parent[parent[i]];
-        i = parent[i];
-    }
-    return i;
-}
 
 static enum err load_fingerprints(struct query *q, int64_t run_id,
                                   struct dupes *d)
@@ -332,17 +315,20 @@ static enum err load_fingerprints(struct query *q, int64_t run_id,
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (d->n == d->cap) {
             size_t ncap = d->cap ? d->cap * 2 : 256;
-            struct fp *nv = realloc(d->v, ncap * sizeof(*nv));
-            if (!nv) {
+            uint64_t *nh = realloc(d->hash, ncap * sizeof(*nh));
+            char **nu = nh ? realloc(d->url, ncap * sizeof(*nu)) : NULL;
+            if (nh)
+                d->hash = nh;
+            if (!nu) {
                 sqlite3_finalize(st);
                 return ERR_NOMEM;
             }
-            d->v = nv;
+            d->url = nu;
             d->cap = ncap;
         }
-        d->v[d->n].hash = (uint64_t)sqlite3_column_int64(st, 0);
-        d->v[d->n].url = strdup((const char *)sqlite3_column_text(st, 1));
-        if (!d->v[d->n].url) {
+        d->hash[d->n] = (uint64_t)sqlite3_column_int64(st, 0);
+        d->url[d->n] = strdup((const char *)sqlite3_column_text(st, 1));
+        if (!d->url[d->n]) {
             sqlite3_finalize(st);
             return ERR_NOMEM;
         }
@@ -350,44 +336,6 @@ static enum err load_fingerprints(struct query *q, int64_t run_id,
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? ERR_OK : fail(q, "cannot read fingerprints");
-}
-
-/* qsort has no context argument: the band being sorted on. */
-struct band_sort {
-    const struct fp *v;
-    uint64_t mask;
-};
-static _Thread_local struct band_sort sorting;
-
-static int by_band(const void *a, const void *b)
-{
-    uint64_t x = sorting.v[*(const size_t *)a].hash & sorting.mask;
-    uint64_t y = sorting.v[*(const size_t *)b].hash & sorting.mask;
-
-    return x < y ? -1 : x > y;
-}
-
-/* Unions every pair within `distance` bits that agrees on band `mask`. */
-static void join_band(struct dupes *d, uint64_t mask, int distance)
-{
-    size_t i, j, start;
-
-    for (i = 0; i < d->n; i++)
-        d->order[i] = i;
-    sorting.v = d->v;
-    sorting.mask = mask;
-    qsort(d->order, d->n, sizeof(*d->order), by_band);
-    for (start = 0; start < d->n; start = i) {
-        uint64_t key = d->v[d->order[start]].hash & mask;
-        for (i = start; i < d->n && (d->v[d->order[i]].hash & mask) == key; i++)
-            for (j = start; j < i; j++) {
-                size_t a = d->order[i], b = d->order[j];
-                if (__builtin_popcountll(d->v[a].hash ^ d->v[b].hash) <=
-                    distance)
-                    d->parent[find_root(d->parent, a)] =
-                        find_root(d->parent, b);
-            }
-    }
 }
 
 static int by_cluster(const void *a, const void *b)
@@ -402,7 +350,7 @@ static int by_cluster(const void *a, const void *b)
     return x[2] < y[2] ? -1 : x[2] > y[2];
 }
 
-static enum err print_clusters(struct dupes *d, int distance, FILE *out)
+static enum err print_clusters(const struct dupes *d, int distance, FILE *out)
 {
     size_t *rows3 = malloc(d->n * 3 * sizeof(*rows3) + 1), *size, i;
     size_t clusters = 0, current = (size_t)-1;
@@ -414,11 +362,10 @@ static enum err print_clusters(struct dupes *d, int distance, FILE *out)
         return ERR_NOMEM;
     }
     for (i = 0; i < d->n; i++)
-        size[find_root(d->parent, i)]++;
+        size[d->root[i]]++;
     for (i = 0; i < d->n; i++) {
-        size_t r = find_root(d->parent, i);
-        rows3[3 * i] = size[r];
-        rows3[3 * i + 1] = r;
+        rows3[3 * i] = size[d->root[i]];
+        rows3[3 * i + 1] = d->root[i];
         rows3[3 * i + 2] = i;
     }
     qsort(rows3, d->n, 3 * sizeof(*rows3), by_cluster);
@@ -430,8 +377,8 @@ static enum err print_clusters(struct dupes *d, int distance, FILE *out)
             clusters++;
         }
         fprintf(out, "  %016llx  %s\n",
-                (unsigned long long)d->v[rows3[3 * i + 2]].hash,
-                d->v[rows3[3 * i + 2]].url);
+                (unsigned long long)d->hash[rows3[3 * i + 2]],
+                d->url[rows3[3 * i + 2]]);
     }
     fprintf(out,
             "%s%zu clusters of near-duplicates (within %d bits) among"
@@ -447,34 +394,22 @@ enum err query_dupes(struct query *q, int64_t run_id, int distance, FILE *out)
     struct dupes d;
     enum err e;
     size_t i;
-    int b, bands = distance + 1;
 
     memset(&d, 0, sizeof(d));
     if ((e = load_fingerprints(q, run_id, &d)))
         goto out;
-    d.parent = malloc((d.n + 1) * sizeof(*d.parent));
-    d.order = malloc((d.n + 1) * sizeof(*d.order));
-    if (!d.parent || !d.order) {
+    if (!(d.root = malloc((d.n + 1) * sizeof(*d.root)))) {
         e = ERR_NOMEM;
         goto out;
     }
-    for (i = 0; i < d.n; i++)
-        d.parent[i] = i;
-    /* Pigeonhole: within `distance` bits means equal on one of
-     * distance + 1 bands. */
-    for (b = 0; b < bands; b++) {
-        int lo = 64 * b / bands, hi = 64 * (b + 1) / bands;
-        uint64_t mask = (hi - lo == 64 ? ~0ULL : ((1ULL << (hi - lo)) - 1))
-                        << lo;
-        join_band(&d, mask, distance);
-    }
-    e = print_clusters(&d, distance, out);
+    if (!(e = dupes_cluster(d.hash, d.n, distance, d.root)))
+        e = print_clusters(&d, distance, out);
 out:
     for (i = 0; i < d.n; i++)
-        free(d.v[i].url);
-    free(d.v);
-    free(d.parent);
-    free(d.order);
+        free(d.url[i]);
+    free(d.hash);
+    free(d.url);
+    free(d.root);
     return e;
 }
 

@@ -8,16 +8,6 @@
 
 #include "scrape/crawl.h"
 
-static int workers_for(const struct config *cfg,
-                       const struct engine_ops *engine)
-{
-    if (!strcmp(engine->name, "threads"))
-        return (int)cfg->threads;
-    if (!strcmp(engine->name, "procs"))
-        return (int)cfg->procs;
-    return 1;
-}
-
 /* Runs the engine on a started crawl, ends and frees it. */
 static enum err finish(struct crawl *c, const struct config *cfg,
                        const struct engine_ops *engine, struct workers *pool,
@@ -55,7 +45,7 @@ enum err run_crawl(const struct config *cfg, const struct seeds *seeds,
 {
     struct run_info info = {
         .mode = engine->name,
-        .workers = workers_for(cfg, engine),
+        .workers = (int)engine->workers(cfg),
         .concurrency = (int)cfg->concurrency,
         .depth = (int)cfg->depth,
         .seeds = cfg->seeds_desc,

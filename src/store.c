@@ -1,5 +1,6 @@
 /*
- * store.c - the SQLite backend of store.h; the only file that speaks SQL.
+ * store.c - the SQLite backend of store.h: every write to the database
+ * (the read-only subcommands' SQL is in query.c and its neighbours).
  *
  * Design: one connection in WAL mode (readers such as `sqlite3` can query
  * while a crawl writes), synchronous=NORMAL (durable at checkpoints, never

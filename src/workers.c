@@ -35,6 +35,7 @@
  * closes every descriptor it does not need, and leaves with _exit().
  */
 #define _GNU_SOURCE /* close_range, Linux */
+#include "scrape/clock.h"
 #include "scrape/workers.h"
 
 #include <errno.h>
@@ -103,14 +104,6 @@ struct workers {
     long dead_user_ms; /* CPU of reaped workers */
     long dead_sys_ms;
 };
-
-static long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
 
 /* The worker process: parse jobs until the parent closes the socket. */
 static void child_main(int fd, const struct extract_spec *spec)
@@ -511,7 +504,7 @@ enum err workers_submit(struct workers *w, const struct frontier_job *job,
     s->r = *r;
     memset(r, 0, sizeof(*r));
     r->body = "";
-    s->since_ms = now_ms();
+    s->since_ms = clock_ms();
     w->busy++;
     fj.url = job->url;
     fj.final_url = s->r.final_url;
@@ -608,7 +601,7 @@ static enum err receive(struct workers *w, struct slot *s, workers_done_fn done,
 
 enum err workers_collect(struct workers *w, workers_done_fn done, void *ctx)
 {
-    long now = now_ms();
+    long now = clock_ms();
     enum err e = ERR_OK, e2;
     size_t i;
 

@@ -111,8 +111,9 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
 enum err crawl_abandon(struct crawl *c, const struct frontier_job *job,
                        const char *why);
 
-/* Periodic housekeeping: commits a due batch, redraws the progress line.
- * Call it at least a few times per second. */
+/* Periodic housekeeping: notices a store failure on the writer thread
+ * (returned: the engine must stop) and redraws the progress line.  Call
+ * it at least a few times per second. */
 enum err crawl_tick(struct crawl *c, size_t in_flight);
 
 /* Ends the run: final figures into the runs row, summary on stderr
@@ -123,9 +124,12 @@ enum err crawl_end(struct crawl *c, const char *status);
  * a static string. */
 void crawl_stats(const struct crawl *c, struct run_stats *st);
 
-/* Counters, for engines and tests. */
-long crawl_pages(const struct crawl *c);
-long crawl_errors(const struct crawl *c);
+/* Milliseconds until a host waiting out its --delay or a Retry-After may
+ * fetch again, or -1 when none is waiting: how long an idle engine may
+ * sleep before crawl_next can have a job. */
+long crawl_wait_ms(const struct crawl *c);
+
+/* The run's id in the store. */
 int64_t crawl_run_id(const struct crawl *c);
 
 /* The stop flag given to crawl_new (may be NULL); borrowed. */

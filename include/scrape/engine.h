@@ -16,6 +16,7 @@
 #include "scrape/cli.h"
 #include "scrape/crawl.h"
 #include "scrape/err.h"
+#include "scrape/http.h"
 
 /* How long in-flight transfers may finish after a stop request before
  * they are abandoned (recorded as "interrupted"). */
@@ -32,9 +33,21 @@ struct engine_ops {
      * ERR_OK, or the fatal error (detail in crawl_fatal_msg()). */
     enum err (*run)(struct crawl *c, const struct config *cfg,
                     struct workers *pool);
+    /* How many workers (threads, processes) it runs with `cfg`: the
+     * runs.workers figure. */
+    long (*workers)(const struct config *cfg);
+    /* True when each worker does one blocking transfer at a time (its
+     * workers are its concurrency); false when transfers run -c at a
+     * time in an event loop. */
+    bool blocking;
 };
 
 /* Returns the engine called `name`, or NULL. */
 const struct engine_ops *engine_find(const char *name);
+
+/* Fills the transfer options every engine uses from `cfg`, with `c`'s
+ * stop flag; `o->share` is left NULL. */
+void engine_http_opts(const struct config *cfg, const struct crawl *c,
+                      struct http_opts *o);
 
 #endif

@@ -6,8 +6,8 @@
  * fetch with their depth.  frontier_next() hands out URLs round-robin
  * over hosts, never letting one host have more than `per_host` URLs out
  * at once; frontier_release() gives the slot back.  That keeps politeness
- * in the application, where libcurl's own per-host queueing would let
- * waiting transfers time out (LIBRARY-NOTES: CURLMOPT_MAX_HOST_CONNECTIONS).
+ * in the application: with CURLMOPT_MAX_HOST_CONNECTIONS libcurl queues
+ * the extra transfers itself, and their timeouts run while they wait.
  *
  * Depths are exact, hand-out is not held back by them.  A URL's depth is
  * the shortest path to it known so far, lowered when a shorter one is

@@ -20,9 +20,6 @@
 
 #include "scrape/err.h"
 
-/* Near-duplicate distance when --distance is not given. */
-#define QUERY_DEFAULT_DISTANCE QUERY_DISTANCE_DEFAULT
-
 struct query;
 
 /* Opens the scrape database at `path` read-only.  On failure returns

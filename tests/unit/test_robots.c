@@ -59,6 +59,19 @@ Test(robots, empty_disallow_and_tie_goes_to_allow)
     r = parse("User-agent: *\nDisallow: /x\nAllow: /x\n");
     cr_assert(robots_allowed(r, "/x"));
     robots_free(r);
+    /* In either order (RFC 9309 2.2.2: Allow wins a tie, not the later
+     * rule). */
+    r = parse("User-agent: *\nAllow: /x\nDisallow: /x\n");
+    cr_assert(robots_allowed(r, "/x"));
+    robots_free(r);
+    /* Equally long patterns that differ: still a tie. */
+    r = parse("User-agent: *\nAllow: /a*\nDisallow: /ab\n");
+    cr_assert(robots_allowed(r, "/abc"));
+    robots_free(r);
+    /* The longer match wins whatever its kind or place. */
+    r = parse("User-agent: *\nDisallow: /abc\nAllow: /ab\n");
+    cr_assert_not(robots_allowed(r, "/abcd"));
+    robots_free(r);
 }
 
 Test(robots, hostile_patterns_stay_fast)
