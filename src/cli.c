@@ -20,6 +20,7 @@
 #include "scrape/css.h"
 #include "scrape/dupes.h"
 #include "scrape/json.h"
+#include "scrape/subcmd.h"
 
 enum {
     OPT_MULTI = 256,
@@ -731,42 +732,26 @@ void cli_args_free(int argc, char **argv)
     free(argv);
 }
 
-static const char *const subcommands[] = {"stats", "dupes", "export", "report",
-                                          "search"};
-
 bool cli_is_subcommand(int argc, char **argv)
 {
-    size_t i;
-
-    for (i = 0; argc > 1 && i < sizeof(subcommands) / sizeof(*subcommands); i++)
-        if (!strcmp(argv[1], subcommands[i]))
-            return true;
-    return false;
+    return argc > 1 && subcmd_find(argv[1]);
 }
 
-static const char sub_usage[] =
-    "usage: scrape stats  [--db PATH] [--run N]\n"
-    "       scrape dupes  [--db PATH] [--run N] [--distance K]\n"
-    "       scrape export [--db PATH] [--run N] --format jsonl|csv"
-    " [-o FILE]\n"
-    "       scrape report [--db PATH] [--run N] [-o FILE]\n"
-    "       scrape search [--db PATH] [--run N] [--limit N] QUERY\n"
-    "\n"
-    "Read a scrape database (read-only; default out/scrape.db) and report\n"
-    "on one run (default: the latest).\n"
-    "  stats   pages by status, items, sitemaps, errors by kind, skipped\n"
-    "          URLs by reason, the slowest pages, top hosts; the latest run\n"
-    "          of each mode\n"
-    "  dupes   clusters of near-duplicate pages: SimHash fingerprints\n"
-    "          within K bits (default 3)\n"
-    "  export  one record per item (keys url, idx, then the fields) when\n"
-    "          the run had --item, else one per page with its --field\n"
-    "          values; list fields are JSON arrays\n"
-    "  report  one self-contained HTML page with charts (default\n"
-    "          out/report.html)\n"
-    "  search  full-text search over titles and visible text (FTS5\n"
-    "          syntax: words, OR, NOT, prefix*, title:word, \"a phrase\",\n"
-    "          NEAR(a b, N), ^first), best first\n";
+/* --help of the subcommands, from their table. */
+static void sub_help(FILE *out)
+{
+    const struct subcmd_def *d;
+    size_t i;
+
+    for (i = 0; (d = subcmd_at(i)); i++)
+        fprintf(out, "%s scrape %-6s %s\n", i ? "      " : "usage:", d->name,
+                d->usage);
+    fputs("\nRead a scrape database (read-only; default out/scrape.db) and"
+          " report\non one run (default: the latest).\n",
+          out);
+    for (i = 0; (d = subcmd_at(i)); i++)
+        fprintf(out, "  %-7s %s\n", d->name, d->help);
+}
 
 enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
                               FILE *out, FILE *err)
@@ -785,6 +770,10 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
 
     memset(sub, 0, sizeof(*sub));
     sub->name = argv[1];
+    if (!(sub->def = subcmd_find(argv[1]))) {
+        fprintf(err, "scrape: no subcommand '%s'\n", argv[1]);
+        return CLI_USAGE;
+    }
     sub->db_path = CLI_DEFAULT_DB;
     sub->distance = QUERY_DISTANCE_DEFAULT;
     sub->limit = QUERY_LIMIT_DEFAULT;
@@ -802,7 +791,7 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
             sub->output = optarg;
             break;
         case 'h':
-            fputs(sub_usage, out);
+            sub_help(out);
             return CLI_HELP;
         case 'l':
             if (!parse_long(optarg, 1, 100000, &sub->limit)) {
@@ -832,7 +821,7 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
             return CLI_USAGE;
         }
     }
-    if (!strcmp(sub->name, "search")) {
+    if (sub->def->wants_query) {
         if (optind != argc - 1) {
             fprintf(err, "scrape search: one QUERY wanted (quote it)\n");
             return CLI_USAGE;
@@ -844,9 +833,9 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
                 argv[optind]);
         return CLI_USAGE;
     }
-    if (!strcmp(sub->name, "report") && !sub->output)
-        sub->output = "out/report.html";
-    if (!strcmp(sub->name, "export") &&
+    if (!sub->output)
+        sub->output = sub->def->default_output;
+    if (sub->def->wants_format &&
         (!sub->format ||
          (strcmp(sub->format, "jsonl") && strcmp(sub->format, "csv")))) {
         fprintf(err, "scrape export: --format jsonl or --format csv\n");

@@ -23,6 +23,7 @@
 #include "scrape/filter.h"
 #include "scrape/parse.h"
 #include "scrape/query.h"
+#include "scrape/subcmd.h"
 #include "scrape/run.h"
 #include "scrape/seeds.h"
 #include "scrape/store.h"
@@ -274,7 +275,8 @@ out:
     return status;
 }
 
-/* scrape stats|dupes|export: read-only reports on a database. */
+/* scrape stats|dupes|export|report|search: read-only reports on a
+ * database (subcmd.h). */
 static int subcommand(int argc, char **argv)
 {
     struct subcommand sub;
@@ -309,20 +311,7 @@ static int subcommand(int argc, char **argv)
         query_close(q);
         return EXIT_FATAL;
     }
-    if (!strcmp(sub.name, "stats"))
-        e = query_stats(q, run_id, out);
-    else if (!strcmp(sub.name, "dupes"))
-        e = query_dupes(q, run_id, (int)sub.distance, out);
-    else if (!strcmp(sub.name, "report"))
-        e = query_report(q, run_id, out);
-    else if (!strcmp(sub.name, "search"))
-        e = query_search(q, run_id, sub.query, sub.limit,
-                         isatty(fileno(out)) ? "\x1b[1m" : "[",
-                         isatty(fileno(out)) ? "\x1b[0m" : "]", out);
-    else
-        e = query_export(q, run_id,
-                         strcmp(sub.format, "csv") ? QUERY_JSONL : QUERY_CSV,
-                         out);
+    e = sub.def->run(q, run_id, &sub, out);
     if ((out != stdout && fclose(out)) || fflush(stdout) || e) {
         fprintf(stderr, "scrape %s: %s\n", sub.name,
                 e && e != ERR_IO ? query_errmsg(q) : "cannot write output");

@@ -68,14 +68,16 @@ struct config {
     bool sitemaps; /* --sitemaps: seed from the hosts' sitemaps */
 };
 
-/* A query subcommand: scrape stats|dupes|export [OPTIONS]. */
+/* A read-only subcommand as parsed: scrape NAME [OPTIONS] (the names
+ * and what each takes are subcmd.h's table). */
 struct subcommand {
-    const char *name; /* "stats", "dupes", "export" */
+    const char *name;             /* argv[1] */
+    const struct subcmd_def *def; /* its table entry */
     const char *db_path;
     long run;           /* 0 = the latest */
     long distance;      /* dupes */
     const char *format; /* export: "jsonl" or "csv" */
-    const char *output; /* export: file, or NULL for stdout */
+    const char *output; /* -o FILE, or NULL for stdout */
     const char *query;  /* search: the FTS5 query */
     long limit;         /* search: results shown */
 };

@@ -1,0 +1,88 @@
+/*
+ * subcmd.c - the table of read-only subcommands (see subcmd.h).
+ */
+#include "scrape/subcmd.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "scrape/cli.h"
+#include "scrape/query.h"
+
+static enum err run_stats(struct query *q, int64_t run_id,
+                          const struct subcommand *sub, FILE *out)
+{
+    (void)sub;
+    return query_stats(q, run_id, out);
+}
+
+static enum err run_dupes(struct query *q, int64_t run_id,
+                          const struct subcommand *sub, FILE *out)
+{
+    return query_dupes(q, run_id, (int)sub->distance, out);
+}
+
+static enum err run_export(struct query *q, int64_t run_id,
+                           const struct subcommand *sub, FILE *out)
+{
+    return query_export(
+        q, run_id, strcmp(sub->format, "csv") ? QUERY_JSONL : QUERY_CSV, out);
+}
+
+static enum err run_report(struct query *q, int64_t run_id,
+                           const struct subcommand *sub, FILE *out)
+{
+    (void)sub;
+    return query_report(q, run_id, out);
+}
+
+static enum err run_search(struct query *q, int64_t run_id,
+                           const struct subcommand *sub, FILE *out)
+{
+    /* Bold on a terminal, brackets in a file or a pipe. */
+    bool tty = isatty(fileno(out));
+
+    return query_search(q, run_id, sub->query, sub->limit,
+                        tty ? "\x1b[1m" : "[", tty ? "\x1b[0m" : "]", out);
+}
+
+static const struct subcmd_def table[] = {
+    {"stats", "[--db PATH] [--run N]",
+     "pages by status, items, sitemaps, errors by kind, skipped\n"
+     "          URLs by reason, the slowest pages, top hosts; the latest run\n"
+     "          of each mode",
+     false, false, NULL, run_stats},
+    {"dupes", "[--db PATH] [--run N] [--distance K]",
+     "clusters of near-duplicate pages: SimHash fingerprints\n"
+     "          within K bits (default 3)",
+     false, false, NULL, run_dupes},
+    {"export", "[--db PATH] [--run N] --format jsonl|csv [-o FILE]",
+     "one record per item (keys url, idx, then the fields) when\n"
+     "          the run had --item, else one per page with its --field\n"
+     "          values; list fields are JSON arrays",
+     false, true, NULL, run_export},
+    {"report", "[--db PATH] [--run N] [-o FILE]",
+     "one self-contained HTML page with charts (default\n"
+     "          out/report.html)",
+     false, false, "out/report.html", run_report},
+    {"search", "[--db PATH] [--run N] [--limit N] QUERY",
+     "full-text search over titles and visible text (FTS5\n"
+     "          syntax: words, OR, NOT, prefix*, title:word, \"a phrase\",\n"
+     "          NEAR(a b, N), ^first), best first",
+     true, false, NULL, run_search},
+};
+
+const struct subcmd_def *subcmd_find(const char *name)
+{
+    size_t i;
+
+    for (i = 0; name && i < sizeof(table) / sizeof(table[0]); i++)
+        if (!strcmp(table[i].name, name))
+            return &table[i];
+    return NULL;
+}
+
+const struct subcmd_def *subcmd_at(size_t i)
+{
+    return i < sizeof(table) / sizeof(table[0]) ? &table[i] : NULL;
+}
