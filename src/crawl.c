@@ -19,15 +19,11 @@
 #include "scrape/filter.h"
 #include "scrape/frame.h"
 #include "scrape/hmap.h"
+#include "scrape/policy.h"
 #include "scrape/robots.h"
 #include "scrape/sitemap.h"
 #include "scrape/url.h"
 #include "scrape/writer.h"
-
-/* Back-off before the first retry when the server gives no Retry-After
- * (doubled for each further retry), and the longest Retry-After obeyed. */
-#define CRAWL_BACKOFF_MS        1000L
-#define CRAWL_RETRY_AFTER_MAX_S 120L
 
 /* Sitemaps read and URLs taken from sitemaps, per run at most: a hostile
  * index of 50,000 sitemaps of 50,000 URLs each must not fill memory. */
@@ -716,11 +712,8 @@ static enum err read_sitemap(struct crawl *c, const struct frontier_job *job,
     return e ? set_fatal(c, e) : ERR_OK;
 }
 
-/* Stores the rules a robots.txt response gives and opens the host.  RFC
- * 9309 2.3.1: a 4xx answer allows everything; a 5xx or a timeout forbids
- * everything.  A host that cannot be reached at all (refused, no such
- * name) is allowed: there is nothing to disallow, and its pages then
- * fail with that real reason instead of a robots.txt skip.  A robots.txt
+/* Stores the rules a robots.txt response gives (policy_robots says what
+ * an answer that is not a file means) and opens the host.  A robots.txt
  * is not a page: no pages row. */
 static enum err read_robots(struct crawl *c, const struct frontier_job *job,
                             const struct response *r)
@@ -730,14 +723,13 @@ static enum err read_robots(struct crawl *c, const struct frontier_job *job,
     const char *hp;
     size_t n = url_hostport(job->url, &hp);
     char *key = strndup(hp, n);
+    enum policy_robots what = policy_robots(r->status, r->err);
     enum err e;
 
-    if (!r->err && r->status >= 200 && r->status < 300)
+    if (what == POLICY_ROBOTS_PARSE)
         e = robots_parse(r->body, r->len, c->cfg->user_agent, &rules);
-    else if (r->status == 0 && r->err != ERR_TIMEOUT)
-        e = robots_all(true, &rules);
     else
-        e = robots_all(r->status >= 400 && r->status < 500, &rules);
+        e = robots_all(what == POLICY_ROBOTS_ALLOW_ALL, &rules);
     if (!e && !key)
         e = ERR_NOMEM;
     if (!e)
@@ -753,26 +745,12 @@ static enum err read_robots(struct crawl *c, const struct frontier_job *job,
     return e ? set_fatal(c, e) : ERR_OK;
 }
 
-/* 429 and 503 mean "later": retried up to --retries times, unless a
- * stop was requested. */
+/* A retry unless a stop was requested (policy.h has the rules). */
 static bool should_retry(const struct crawl *c, const struct frontier_job *job,
                          const struct response *r)
 {
-    return (r->status == 429 || r->status == 503) &&
-           job->attempts < c->cfg->retries && !(c->stop && *c->stop);
-}
-
-/* When to try again: the server's Retry-After (capped), else exponential
- * back-off from CRAWL_BACKOFF_MS. */
-static long retry_at(const struct frontier_job *job, const struct response *r)
-{
-    long wait = CRAWL_BACKOFF_MS << (job->attempts < 10 ? job->attempts : 10);
-
-    if (r->retry_after_s > 0)
-        wait = r->retry_after_s > CRAWL_RETRY_AFTER_MAX_S
-                   ? CRAWL_RETRY_AFTER_MAX_S * 1000L
-                   : r->retry_after_s * 1000L;
-    return clock_ms() + wait;
+    return policy_should_retry(r->status, job->attempts, c->cfg->retries) &&
+           !(c->stop && *c->stop);
 }
 
 /* Stores page `job`'s row at its final `depth` and queues its links;
@@ -949,7 +927,10 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
         return ERR_OK;
     }
     if (should_retry(c, job, r)) {
-        if ((e = frontier_retry(c->frontier, job, retry_at(job, r))))
+        if ((e = frontier_retry(
+                 c->frontier, job,
+                 clock_ms() +
+                     policy_retry_wait_ms(job->attempts, r->retry_after_s))))
             return set_fatal(c, e);
         return ERR_OK;
     }
@@ -1029,10 +1010,7 @@ enum err crawl_abandon(struct crawl *c, const struct frontier_job *job,
 {
     struct response r;
 
-    memset(&r, 0, sizeof(r));
-    r.body = "";
-    r.err = ERR_STOPPED;
-    snprintf(r.error, sizeof(r.error), "%s", why);
+    response_error(&r, ERR_STOPPED, "%s", why);
     return crawl_record(c, job, &r, NULL, NULL);
 }
 

@@ -240,11 +240,7 @@ static enum err fill(struct multi *m, enum crawl_next *state)
             return ERR_OK;
         if ((e = start(m, &job))) {
             struct response r;
-            memset(&r, 0, sizeof(r));
-            r.body = "";
-            r.err = e;
-            snprintf(r.error, sizeof(r.error), "cannot start transfer: %s",
-                     err_str(e));
+            response_error(&r, e, "cannot start transfer: %s", err_str(e));
             crawl_release(m->crawl, &job);
             if ((e = crawl_record(m->crawl, &job, &r, NULL, NULL)))
                 return e;

@@ -42,6 +42,7 @@
 #include "scrape/clock.h"
 #include "scrape/frontier.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -687,7 +688,12 @@ void frontier_release(struct frontier *f, const struct frontier_job *job)
 void frontier_done(struct frontier *f, const struct frontier_job *job)
 {
     struct frontier_entry *ent = job->entry;
-    struct hmap_slot *slot = hmap_get(&f->seen, ent->url);
+    struct hmap_slot *slot;
+
+    /* Once per job: a held entry is done only after frontier_ripe or
+     * frontier_take_held gave it back. */
+    assert(ent && ent->state == OUT);
+    slot = hmap_get(&f->seen, ent->url);
 
     /* The crawl has read the host's robots.txt: its pages may go out. */
     if (job->robots) {

@@ -10,6 +10,7 @@
 #include "scrape/http.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,6 +284,18 @@ enum err http_response_take_body(struct transfer *t, struct response *r)
     r->owned_body = body;
     r->body = body;
     return ERR_OK;
+}
+
+void response_error(struct response *r, enum err e, const char *fmt, ...)
+{
+    va_list ap;
+
+    memset(r, 0, sizeof(*r));
+    r->body = "";
+    r->err = e;
+    va_start(ap, fmt);
+    vsnprintf(r->error, sizeof(r->error), fmt, ap);
+    va_end(ap);
 }
 
 void response_release(struct response *r)

@@ -38,6 +38,7 @@
 #include "scrape/clock.h"
 #include "scrape/workers.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -497,8 +498,8 @@ enum err workers_submit(struct workers *w, const struct frontier_job *job,
     for (i = 0; i < w->n && !s; i++)
         if (!w->slots[i].busy && w->slots[i].fd >= 0)
             s = &w->slots[i];
-    if (!s)
-        return ERR_INVALID; /* caller broke the contract */
+    /* The contract: callers check workers_busy() < workers_size(). */
+    assert(s && "workers_submit() with no idle worker");
     s->busy = true;
     s->job = *job;
     s->r = *r;

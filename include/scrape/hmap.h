@@ -42,7 +42,8 @@ struct hmap_slot *hmap_get(const struct hmap *m, const char *key);
 enum err hmap_put(struct hmap *m, const char *key, void *value,
                   struct hmap_slot **slot);
 
-/* 64-bit FNV-1a of a NUL-terminated string. */
+/* 64-bit FNV-1a of a NUL-terminated string, with its high bits folded
+ * into the low ones (h ^ h >> 29): the table index uses the low bits. */
 uint64_t hmap_hash(const char *s);
 
 #endif

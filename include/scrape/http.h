@@ -89,4 +89,9 @@ enum err http_response_take_body(struct transfer *t, struct response *r);
 /* Frees the strings a response owns.  Twice is a no-op. */
 void response_release(struct response *r);
 
+/* Fills `r` as the outcome of a fetch that never got an answer: no
+ * status, no body, error `e` with the formatted reason. */
+void response_error(struct response *r, enum err e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif
