@@ -118,6 +118,11 @@ enum err parser_new(const struct extract_spec *spec, struct parser **out,
 /* Frees a parser.  NULL ok. */
 void parser_free(struct parser *p);
 
+/* Makes `p` build the document tree even with nothing to extract (the
+ * way it parses with --item or --field), instead of the SAX pass that
+ * builds none; both give the same record (for tests and the fuzzer). */
+void parser_use_tree(struct parser *p, bool tree);
+
 /* True when a response with this Content-Type (may be NULL) and body
  * should be parsed as HTML. */
 bool parse_is_html(const char *content_type, const char *body, size_t len);
