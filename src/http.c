@@ -20,7 +20,16 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
 {
     struct transfer *t = userp;
     size_t n = size * nmemb;
+    curl_off_t announced = -1;
 
+    /* First bytes of an empty buffer: make room for the announced size at
+     * once (an uncompressed body is then exactly one allocation, instead
+     * of doubling up to 1.6x its size and copying it each time). */
+    if (!t->body.len && !t->body.cap &&
+        curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+                          &announced) == CURLE_OK &&
+        announced > (curl_off_t)n && (size_t)announced <= t->body.max)
+        (void)buf_grow(&t->body, (size_t)announced); /* else: as it comes */
     if (buf_add(&t->body, ptr, n)) {
         /* Either over the cap or out of memory: both end the transfer. */
         t->over_cap = true;
