@@ -31,12 +31,20 @@
 #          levels' slowest pages 12 s.  Wall time of each engine against
 #          both, and of --max-pages (which turns the lookahead off: levels
 #          wait for their slowest page, as before issue #11).
-# SECTIONS="ceiling io cpu targets scale items slow" selects which run.
+# corpus   a real documentation corpus from a Debian package: git-doc's
+#          HTML (/usr/share/doc/git-doc, ~220 pages, ~8.4 MB, up to
+#          400 KB a page) served by nginx, crawled from index.html with
+#          --multi and --procs 2, RUNS runs alternating: CPU seconds per
+#          MB of HTML and peak memory (medians); then 40 generated pages
+#          of 2.5 MB each, --multi's peak memory at the default
+#          --per-host 8 and at --per-host 2.
+# SECTIONS="ceiling io cpu targets scale items slow corpus" selects which
+# run.
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/nginx.sh
 
-SECTIONS=${SECTIONS:-ceiling io cpu targets scale items slow}
+SECTIONS=${SECTIONS:-ceiling io cpu targets scale items slow corpus}
 PAGES=${PAGES:-2000}
 LATENCY=${LATENCY:-50}
 PAGE_SIZE=${PAGE_SIZE:-20000}
@@ -292,6 +300,54 @@ slow() {
     wait "$_srv" 2>/dev/null || true
 }
 
+corpus() {
+    echo
+    echo "bench: corpus: git-doc's HTML (Debian package git-doc), no" \
+        "latency, median of $RUNS runs"
+    NGINX_PORT=$(nginx_free_port)
+    rm -rf "$tmp/site"
+    mkdir -p "$tmp/site"
+    cp -r /usr/share/doc/git-doc/. "$tmp/site/"
+    find "$tmp/site" -name '*.gz' -exec gunzip -qf {} + 2>/dev/null || true
+    chmod -R a+rX "$tmp"
+    nginx_start "$tmp" 0
+    echo "http://127.0.0.1:$NGINX_PORT/index.html" >"$tmp/seeds.txt"
+    printf '%-28s %7s %8s %7s %10s %8s\n' "" pages MB cpu_s cpu_ms/MB peak_MB
+    for _engine in --multi "--procs 2"; do
+        : >"$tmp/corpus.runs"
+        _r=0
+        while [ "$_r" -lt "$RUNS" ]; do
+            # shellcheck disable=SC2086
+            crawl $_engine -d 50 >/dev/null
+            sqlite3 "$tmp/s.db" "SELECT printf('%.3f %d %.2f %.2f %.1f',
+                (cpu_user_ms + cpu_sys_ms) * 1.0 /
+                    (SELECT sum(bytes) / 1048576.0 FROM pages
+                     WHERE status = 200),
+                pages, (SELECT sum(bytes) / 1048576.0 FROM pages
+                        WHERE status = 200),
+                (cpu_user_ms + cpu_sys_ms) / 1000.0,
+                peak_rss_kb / 1024.0) FROM runs" >>"$tmp/corpus.runs"
+            _r=$((_r + 1))
+        done
+        set -- $(sort -n "$tmp/corpus.runs" |
+            awk -v n="$RUNS" 'NR == int((n + 1) / 2)')
+        printf '%-28s %7s %8s %7s %10s %8s\n' "scrape $_engine" "$2" "$3" \
+            "$4" "$1" "$5"
+    done
+    nginx_stop
+    echo "40 pages of 2.5 MB (target: peak <= 32 MB)"
+    nginx_site "$tmp" 40 2500000
+    nginx_start "$tmp" 0
+    echo "http://127.0.0.1:$NGINX_PORT/index.html" >"$tmp/seeds.txt"
+    for _ph in 8 2; do
+        set -- $(crawl --multi -d 10 --per-host "$_ph")
+        echo "scrape --multi --per-host $_ph: $1 pages/s, $2 s CPU," \
+            "peak $3 MB, $4 errors"
+    done
+    nginx_stop
+    rm -rf "$tmp/site"
+}
+
 for section in $SECTIONS; do
     case $section in
     ceiling) ceiling ;;
@@ -301,6 +357,7 @@ for section in $SECTIONS; do
     scale) scale ;;
     items) items ;;
     slow) slow ;;
+    corpus) corpus ;;
     *) echo "bench: unknown section '$section'" >&2; exit 2 ;;
     esac
 done

@@ -8,13 +8,14 @@ PKGS="pkg-config libcurl4-openssl-dev libxml2-dev libsqlite3-dev \
 libcriterion-dev libmicrohttpd-dev libuchardet-dev libpcre2-dev zlib1g-dev sqlite3 curl time jq chromium"
 # `deps.sh fuzz`: clang with libFuzzer as well (make fuzz only).
 # `deps.sh bench`: nginx with the echo module, which serves the benchmark
-# site (make bench); `deps.sh peers`: that and the crawlers scrape is
-# compared with, plus wrk (make bench-peers).
+# site, and git-doc, the real documentation corpus it also serves (make
+# bench); `deps.sh peers`: those and the crawlers scrape is compared with,
+# plus wrk (make bench-peers).
 case "${1:-}" in
 fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;
-bench) PKGS="$PKGS nginx libnginx-mod-http-echo python3" ;;
+bench) PKGS="$PKGS nginx libnginx-mod-http-echo python3 git-doc" ;;
 peers)
-    PKGS="$PKGS nginx libnginx-mod-http-echo python3 wget wget2 \
+    PKGS="$PKGS nginx libnginx-mod-http-echo python3 git-doc wget wget2 \
 python3-scrapy wrk"
     ;;
 esac
