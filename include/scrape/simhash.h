@@ -20,15 +20,16 @@
 /* Words per shingle. */
 #define SIMHASH_SHINGLE 3
 
-/* Shingles counted in the packed byte counters before they are flushed
- * (a byte counter holds 255). */
-#define SIMHASH_FLUSH 255
+/* Bit planes of the sliced counters, and the shingles counted in them
+ * before they are flushed (what SIMHASH_PLANES bits hold). */
+#define SIMHASH_PLANES 16
+#define SIMHASH_FLUSH  65535
 
 struct simhash {
-    uint64_t lanes[8];   /* byte k of lanes[j]: count of bit 8j+k, packed */
-    uint32_t in_lanes;   /* shingles counted in lanes */
-    uint32_t counts[64]; /* flushed: shingles with bit i set */
-    uint64_t shingles;   /* all shingles added */
+    uint64_t planes[SIMHASH_PLANES];  /* bit k of every counter */
+    uint32_t in_planes;               /* shingles counted in planes */
+    uint32_t counts[64];              /* flushed: shingles with bit i set */
+    uint64_t shingles;                /* all shingles added */
     uint64_t window[SIMHASH_SHINGLE]; /* hashes of the last words */
     uint64_t nwords;
 };
