@@ -10,30 +10,9 @@
 
 #include "scrape/ftsq.h"
 
+#include "../unit/ascii_tok.h"
+
 static const char *const cols[] = {"title", "body"};
-
-/* Runs of ASCII letters and digits, lower-cased (a unicode61 stand-in). */
-static int ascii_tok(void *tctx, const char *text, size_t len,
-                     int (*emit)(void *ectx, const char *tok, size_t n),
-                     void *ectx)
-{
-    char w[64];
-    size_t i = 0, n;
-
-    (void)tctx;
-    while (i < len) {
-        if (!isalnum((unsigned char)text[i])) {
-            i++;
-            continue;
-        }
-        for (n = 0; i < len && isalnum((unsigned char)text[i]); i++)
-            if (n < sizeof(w))
-                w[n++] = (char)tolower((unsigned char)text[i]);
-        if (emit(ectx, w, n))
-            return 1;
-    }
-    return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -170,6 +170,20 @@ Test(engines, a_slow_page_does_not_idle_the_crawl, .fini = finish)
                  0);
 }
 
+/* Writes the site's first n pages as the seeds: no page then depends on
+ * another's links. */
+static void every_page_a_seed(int n)
+{
+    FILE *f = fopen(sb.seeds, "w");
+    int i;
+
+    cr_assert_not_null(f);
+    fprintf(f, "http://127.0.0.1:%u/index.html\n", site.port);
+    for (i = 1; i < n; i++)
+        fprintf(f, "http://127.0.0.1:%u/book/%d.html\n", site.port, i);
+    fclose(f);
+}
+
 /* The parse workers of scrape process `pid`: the children of its one
  * child, the fork server (workers are never forked by scrape itself,
  * which has threads).  Returns how many, or -1 when there is no single
@@ -193,16 +207,11 @@ Test(engines, killed_worker_is_replaced_and_no_page_is_lost, .fini = finish)
                                "--db", sb.db,     sb.seeds, NULL};
     pid_t pid, kids[8], after[8];
     int n, i, killed = 0;
-    FILE *f;
 
     /* Every page is a seed: no page depends on another's links, so all
      * 400 must be recorded, the killed worker's page as an error. */
     start(args);
-    f = fopen(sb.seeds, "w");
-    fprintf(f, "http://127.0.0.1:%u/index.html\n", site.port);
-    for (i = 1; i < 400; i++)
-        fprintf(f, "http://127.0.0.1:%u/book/%d.html\n", site.port, i);
-    fclose(f);
+    every_page_a_seed(400);
     pid = start_scrape(&sb, run);
     /* Kill workers while the crawl runs (bounded: 100 looks, 20 ms). */
     for (i = 0; i < 100 && killed < 2; i++) {
@@ -246,14 +255,9 @@ Test(engines, workers_killed_at_random_lose_no_page, .fini = finish)
     pid_t pid, kids[8];
     unsigned seed = 12345;
     int i, n, kills = 0;
-    FILE *f;
 
     start(args);
-    f = fopen(sb.seeds, "w");
-    fprintf(f, "http://127.0.0.1:%u/index.html\n", site.port);
-    for (i = 1; i < 1200; i++)
-        fprintf(f, "http://127.0.0.1:%u/book/%d.html\n", site.port, i);
-    fclose(f);
+    every_page_a_seed(1200);
     pid = start_scrape(&sb, run);
     /* Bounded: at most 400 looks of 5-25 ms, at most 30 kills. */
     for (i = 0; i < 400 && kills < 30 && waitpid(pid, NULL, WNOHANG) == 0;

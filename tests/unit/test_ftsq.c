@@ -9,35 +9,9 @@
 
 #include "scrape/ftsq.h"
 
+#include "ascii_tok.h"
+
 static const char *const cols[] = {"title", "body"};
-
-/* A stand-in for unicode61: runs of ASCII letters and digits, lower-cased. */
-static int ascii_tok(void *tctx, const char *text, size_t len,
-                     int (*emit)(void *ectx, const char *tok, size_t n),
-                     void *ectx)
-{
-    char w[256];
-    size_t i = 0, n;
-
-    (void)tctx;
-    while (i < len) {
-        if (!isalnum((unsigned char)text[i])) {
-            i++;
-            continue;
-        }
-        for (n = 0; i < len && isalnum((unsigned char)text[i]); i++)
-            if (n < sizeof(w))
-                w[n++] = (char)tolower((unsigned char)text[i]);
-        if (emit(ectx, w, n))
-            return 1;
-    }
-    return 0;
-}
-
-struct doc {
-    struct ftsq_doc d;
-    char *store[2];
-};
 
 static int doc_emit(void *ectx, const char *tok, size_t n)
 {
