@@ -975,6 +975,8 @@ static enum err sax_install(htmlParserCtxtPtr ctxt)
     if (!h)
         return ERR_NOMEM;
     memset(h, 0, sizeof(*h));
+    /* It returns at once when `initialized` is set: start from zeros. */
+    memset(&def, 0, sizeof(def));
     xmlSAX2InitHtmlDefaultSAXHandler(&def);
     h->startDocument = sax_start_document;
     h->endDocument = sax_end_document;
