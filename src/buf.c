@@ -37,19 +37,6 @@ void buf_reset(struct buf *b)
         b->data[0] = '\0';
 }
 
-void buf_shrink(struct buf *b)
-{
-    char *p;
-
-    if (!b->cap || b->cap == b->len + 1)
-        return;
-    /* Smaller: realloc keeps the contents, and failing keeps the block. */
-    if ((p = realloc(b->data, b->len + 1))) {
-        b->data = p;
-        b->cap = b->len + 1;
-    }
-}
-
 enum err buf_grow(struct buf *b, size_t extra)
 {
     size_t need, ncap;

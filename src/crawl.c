@@ -18,6 +18,7 @@
 #include "scrape/clock.h"
 #include "scrape/filter.h"
 #include "scrape/frame.h"
+#include "scrape/held.h"
 #include "scrape/hmap.h"
 #include "scrape/policy.h"
 #include "scrape/robots.h"
@@ -30,9 +31,11 @@
 #define CRAWL_MAX_SITEMAPS     1000
 #define CRAWL_MAX_SITEMAP_URLS 1000000L
 
-/* Bytes of pages held for their final depth (frontier_hold) above which
- * no URL deeper than level + 1 goes out until some are recorded. */
-#define CRAWL_HELD_MAX_BYTES (16L * 1024 * 1024)
+/* Pages held for their final depth (frontier_hold) are kept in memory up
+ * to the first size, then in a temporary file up to the second; beyond
+ * both, only URLs whose depth is final go out until some are recorded. */
+#define CRAWL_HELD_MEM_BYTES  (8L * 1024 * 1024)
+#define CRAWL_HELD_FILE_BYTES (4ULL * 1024 * 1024 * 1024)
 
 /* Progress redraws per second at most (redrawing per page costs). */
 #define PROGRESS_INTERVAL_MS 250
@@ -52,7 +55,9 @@ struct crawl {
     long sitemap_urls;         /* URLs taken from sitemaps (cap above) */
     long skipped;              /* URLs not fetched on purpose */
     long abandoned;            /* in flight at a stop: left for --resume */
-    size_t held_bytes;         /* of the pages held (struct held) */
+    struct held_store *held;   /* pages fetched before their depth was
+                                  final (see hold_page) */
+    struct buf held_buf;       /* one held page being encoded or read */
     int64_t run_id;
     const char *mode;
     long started; /* jobs handed out */
@@ -78,12 +83,12 @@ static bool in_scope(const struct crawl *c, const char *url);
 static void drop_held(struct crawl *c);
 static enum err record_ripe(struct crawl *c);
 
-/* A page fetched at a depth that was not final yet, kept until it is:
- * what its row needs of the response, and its record as a frame
- * payload (frame_put_page: one allocation, the format --procs uses). */
-struct held {
-    struct response r; /* owns final_url and content_type; no body */
-    struct buf frame;
+/* A page fetched at a depth that was not final yet is kept (held.h) as
+ * one byte string: this head, the response's error text, final URL and
+ * Content-Type (u32 length, 0xFFFFFFFF for none, bytes), then the record
+ * as a frame payload (frame_put_page, the format --procs uses). */
+struct held_head {
+    int64_t status, len, fetch_ms, err;
 };
 
 static long ms_between(const struct timespec *a, const struct timespec *b)
@@ -118,6 +123,14 @@ enum err crawl_new(const struct config *cfg, struct store *store,
         free(c);
         return ERR_NOMEM;
     }
+    buf_init(&c->held_buf, FRAME_MAX);
+    if (held_new((size_t)CRAWL_HELD_MEM_BYTES, CRAWL_HELD_FILE_BYTES,
+                 &c->held)) {
+        frontier_free(c->frontier);
+        url_filter_free(c->filter);
+        free(c);
+        return ERR_NOMEM;
+    }
     frontier_set_delay(c->frontier, cfg->delay_ms);
     /* With --max-pages the first pages fetched are the ones kept: only
      * URLs whose depth is final may take their places. */
@@ -137,6 +150,8 @@ void crawl_free(struct crawl *c)
         return;
     writer_stop(c->writer, NULL, 0); /* crawl_end was not reached */
     drop_held(c);
+    held_free(c->held);
+    buf_release(&c->held_buf);
     for (i = 0; i < c->scope.cap; i++)
         free((char *)c->scope.slots[i].key);
     hmap_release(&c->scope);
@@ -798,19 +813,40 @@ static enum err record_page(struct crawl *c, const struct frontier_job *job,
     return ERR_OK;
 }
 
-static void held_free(struct held *h)
-{
-    response_release(&h->r);
-    buf_release(&h->frame);
-    free(h);
-}
-
-/* Opens the lookahead while the held pages fit their budget. */
+/* Opens the lookahead while held pages have room. */
 static void steer_lookahead(struct crawl *c)
 {
     frontier_set_lookahead(c->frontier,
-                           !c->cfg->max_pages &&
-                               c->held_bytes < CRAWL_HELD_MAX_BYTES);
+                           !c->cfg->max_pages && held_has_room(c->held));
+}
+
+static enum err put_str(struct buf *b, const char *v)
+{
+    uint32_t n = v ? (uint32_t)strlen(v) : UINT32_MAX;
+    enum err e = buf_add(b, &n, sizeof(n));
+
+    return e || !v ? e : buf_add(b, v, n);
+}
+
+/* Reads a string put_str wrote at *p (before end) as a new string, or
+ * NULL for none, and moves *p past it. */
+static enum err get_str(const char **p, const char *end, char **out)
+{
+    uint32_t n;
+
+    *out = NULL;
+    if ((size_t)(end - *p) < sizeof(n))
+        return ERR_INVALID;
+    memcpy(&n, *p, sizeof(n));
+    *p += sizeof(n);
+    if (n == UINT32_MAX)
+        return ERR_OK;
+    if ((size_t)(end - *p) < n)
+        return ERR_INVALID;
+    if (!(*out = strndup(*p, n)))
+        return ERR_NOMEM;
+    *p += n;
+    return ERR_OK;
 }
 
 /* Keeps page `job` until its depth is final.  Its links within --depth
@@ -820,55 +856,69 @@ static enum err hold_page(struct crawl *c, const struct frontier_job *job,
                           const struct response *r, const struct page *pg,
                           const char *parse_error)
 {
-    struct held *h = calloc(1, sizeof(*h));
+    struct held_head head = {r->status, (int64_t)r->len, r->fetch_ms, r->err};
+    struct buf *b = &c->held_buf;
+    struct held_rec *rec;
     enum err e;
 
-    if (!h)
-        return ERR_NOMEM;
-    buf_init(&h->frame, FRAME_MAX);
-    h->r.status = r->status;
-    h->r.len = r->len;
-    h->r.fetch_ms = r->fetch_ms;
-    h->r.err = r->err;
-    h->r.body = "";
-    memcpy(h->r.error, r->error, sizeof(h->r.error));
-    if ((r->final_url && !(h->r.final_url = strdup(r->final_url))) ||
-        (r->content_type && !(h->r.content_type = strdup(r->content_type))) ||
-        (e = frame_put_page(&h->frame, pg, parse_error)) != ERR_OK) {
-        held_free(h);
-        return ERR_NOMEM;
-    }
-    if (pg && (e = follow_links(c, frontier_depth(job), pg, false))) {
-        held_free(h);
+    buf_reset(b);
+    if ((e = buf_add(b, &head, sizeof(head))) ||
+        (e = put_str(b, r->err ? r->error : NULL)) ||
+        (e = put_str(b, r->final_url)) || (e = put_str(b, r->content_type)) ||
+        (e = frame_put_page(b, pg, parse_error)))
+        return e == ERR_TOO_LARGE ? ERR_NOMEM : e;
+    if (pg && (e = follow_links(c, frontier_depth(job), pg, false)))
         return e;
-    }
-    buf_shrink(&h->frame);
-    c->held_bytes += sizeof(*h) + h->frame.cap;
-    frontier_hold(c->frontier, job, h);
+    if ((e = held_put(c->held, b->data, b->len, &rec)))
+        return e;
+    frontier_hold(c->frontier, job, rec);
     steer_lookahead(c);
     return ERR_OK;
 }
 
 /* Records a held page whose depth became final. */
 static enum err record_held(struct crawl *c, const struct frontier_job *job,
-                            struct held *h)
+                            struct held_rec *rec)
 {
+    struct held_head head;
+    struct response r;
     struct page pg;
-    char *perr = NULL;
+    char *perr = NULL, *error = NULL;
+    const char *p, *end;
     bool parsed = false;
     enum err e;
 
-    c->held_bytes -= sizeof(*h) + h->frame.cap;
-    e = frame_get_page(h->frame.data, h->frame.len, &pg, &parsed, &perr);
-    if (e == ERR_OK)
-        e = record_page(c, job, frontier_depth(job), &h->r, parsed ? &pg : NULL,
+    memset(&r, 0, sizeof(r));
+    r.body = "";
+    /* ERR_IO: the temporary file could not be read back. */
+    if ((e = held_take(c->held, rec, &c->held_buf)))
+        return e;
+    p = c->held_buf.data;
+    end = p + c->held_buf.len;
+    if ((size_t)(end - p) < sizeof(head))
+        return ERR_INVALID;
+    memcpy(&head, p, sizeof(head));
+    p += sizeof(head);
+    r.status = (long)head.status;
+    r.len = (size_t)head.len;
+    r.fetch_ms = (long)head.fetch_ms;
+    r.err = (enum err)head.err;
+    if (!(e = get_str(&p, end, &error)) &&
+        !(e = get_str(&p, end, &r.final_url)) &&
+        !(e = get_str(&p, end, &r.content_type)))
+        e = frame_get_page(p, (size_t)(end - p), &pg, &parsed, &perr);
+    if (!e) {
+        snprintf(r.error, sizeof(r.error), "%s", error ? error : "");
+        e = record_page(c, job, frontier_depth(job), &r, parsed ? &pg : NULL,
                         perr);
-    else if (e != ERR_NOMEM)
+    } else if (e != ERR_NOMEM) {
         e = ERR_INVALID; /* our own encoding: cannot happen */
+    }
     if (parsed)
         page_release(&pg);
     free(perr);
-    held_free(h);
+    free(error);
+    response_release(&r);
     return e;
 }
 
@@ -891,11 +941,11 @@ static enum err record_ripe(struct crawl *c)
 static enum err record_held_now(struct crawl *c)
 {
     struct frontier_job job;
-    struct held *h;
+    struct held_rec *rec;
     enum err e;
 
-    while ((h = frontier_take_held(c->frontier, &job)))
-        if ((e = record_held(c, &job, h)))
+    while ((rec = frontier_take_held(c->frontier, &job)))
+        if ((e = record_held(c, &job, rec)))
             return e;
     return ERR_OK;
 }
@@ -905,12 +955,11 @@ static enum err record_held_now(struct crawl *c)
 static void drop_held(struct crawl *c)
 {
     struct frontier_job job;
-    struct held *h;
+    struct held_rec *rec;
 
-    while ((h = frontier_take_held(c->frontier, &job))) {
-        c->held_bytes -= sizeof(*h) + h->frame.cap;
+    while ((rec = frontier_take_held(c->frontier, &job))) {
         c->abandoned++;
-        held_free(h);
+        held_drop(c->held, rec);
     }
 }
 

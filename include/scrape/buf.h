@@ -34,10 +34,6 @@ void buf_release(struct buf *b);
 /* Empties the buffer but keeps its allocation for reuse. */
 void buf_reset(struct buf *b);
 
-/* Gives back the allocation beyond the contents (a buffer kept a long
- * time).  Cannot fail: when realloc does, the buffer stays as it was. */
-void buf_shrink(struct buf *b);
-
 /* Appends `n` bytes.  Returns ERR_TOO_LARGE (and releases the buffer) when
  * len + n would exceed max, ERR_NOMEM when allocation fails (contents
  * kept). */
