@@ -12,6 +12,8 @@
 #   make bench      scrape's figures on an nginx-served site: ceiling vs
 #                   curl, I/O- and CPU-bound --compare, targets, 100k scale
 #   make bench-peers scrape vs wget, wget2, Scrapy and curl, same site
+#   make install / uninstall   the binary and man page under PREFIX
+#                   (/usr/local), staged under DESTDIR
 #   make format / check-format / lint / check-headers / clean
 
 CC      ?= cc
@@ -47,6 +49,7 @@ SITE_SRC = tests/server/site.c
 SITESRV  = $(BUILD)/sitesrv
 
 .PHONY: all deps demo test test-san test-asan unit integration valgrind tsan fuzz bench bench-peers \
+        install uninstall \
         format check-format lint check-headers clean
 
 RAWPEER  = $(BUILD)/rawpeer
@@ -188,6 +191,20 @@ check-headers:
 	    echo "#include \"scrape/$${h##*/}\"" | \
 	    $(CC) $(filter-out -MMD -MP,$(ALL_CFLAGS)) -x c -fsyntax-only - || exit 1; \
 	done; echo "headers: each compiles alone"
+
+# Install like a Unix tool: the binary and its man page under PREFIX
+# (staged under DESTDIR when packaging).
+PREFIX  ?= /usr/local
+BINDIR   = $(PREFIX)/bin
+MAN1DIR  = $(PREFIX)/share/man/man1
+
+install: scrape
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR)
+	install -m 755 scrape $(DESTDIR)$(BINDIR)/scrape
+	install -m 644 docs/scrape.1 $(DESTDIR)$(MAN1DIR)/scrape.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/scrape $(DESTDIR)$(MAN1DIR)/scrape.1
 
 clean:
 	rm -rf build scrape

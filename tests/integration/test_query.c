@@ -455,3 +455,59 @@ Test(docs, every_option_in_help_is_in_the_man_page_and_readme)
     free(man);
     free(readme);
 }
+
+/* make install / uninstall into a staging directory: the binary runs from
+ * there, and the man page renders with man(1) and documents the schema,
+ * the subcommands and the exit status. */
+Test(docs, make_install_stages_binary_and_man_page)
+{
+    char dir[] = "/tmp/scrape-install-XXXXXX", cmd[512], path[300];
+    char line[512], *man = NULL;
+    size_t cap = 0, len = 0;
+    struct stat st;
+    FILE *p;
+
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(cmd, sizeof(cmd),
+             "make -s install DESTDIR=%s PREFIX=/opt/scrape >/dev/null 2>&1",
+             dir);
+    cr_assert_eq(system(cmd), 0, "make install failed");
+    snprintf(path, sizeof(path), "%s/opt/scrape/bin/scrape", dir);
+    cr_assert_eq(stat(path, &st), 0, "no %s", path);
+    cr_assert(st.st_mode & S_IXUSR);
+    snprintf(cmd, sizeof(cmd), "%s --version", path);
+    p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    cr_assert_not_null(fgets(line, sizeof(line), p));
+    cr_assert_eq(pclose(p), 0);
+    cr_assert_eq(strncmp(line, "scrape ", 7), 0, "%s", line);
+    snprintf(cmd, sizeof(cmd),
+             "MANWIDTH=80 man -l %s/opt/scrape/share/man/man1/scrape.1"
+             " 2>&1 | col -b",
+             dir);
+    p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    while (fgets(line, sizeof(line), p)) {
+        size_t n = strlen(line);
+        if (len + n + 1 > cap) {
+            cap = (len + n + 1) * 2;
+            man = realloc(man, cap);
+        }
+        memcpy(man + len, line, n + 1);
+        len += n;
+    }
+    cr_assert_eq(pclose(p), 0);
+    cr_assert_not_null(man, "man printed nothing");
+    cr_assert_not_null(strstr(man, "SUBCOMMANDS"), "%s", man);
+    cr_assert_not_null(strstr(man, "EXIT STATUS"));
+    cr_assert_not_null(strstr(man, "DATABASE"));
+    cr_assert_not_null(strstr(man, "pages_fts"));
+    free(man);
+    snprintf(cmd, sizeof(cmd),
+             "make -s uninstall DESTDIR=%s PREFIX=/opt/scrape >/dev/null 2>&1",
+             dir);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert_neq(stat(path, &st), 0, "uninstall left %s", path);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
