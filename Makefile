@@ -19,7 +19,7 @@
 CC      ?= cc
 WERROR  ?= 1
 BUILD   ?= build
-PKGS     = libcurl libxml-2.0 sqlite3 uchardet libpcre2-8 zlib
+PKGS     = libcurl libxml-2.0 sqlite3 uchardet libpcre2-8 zlib libmicrohttpd
 TESTPKGS = criterion libmicrohttpd zlib
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wvla -Wwrite-strings \

@@ -79,7 +79,8 @@ static const struct option options[] = {
 static const char usage_text[] =
     "usage: scrape [OPTIONS] SEEDS...\n"
     "       scrape --resume [--db PATH]\n"
-    "       scrape stats|dupes|export|report|search ... (scrape stats --help)\n"
+    "       scrape stats|dupes|export|report|search|serve ..."
+    " (scrape stats --help)\n"
     "\n"
     "Crawl from SEEDS and store every page, and every item found on it, in\n"
     "a SQLite database.  Each SEEDS argument is an http:// or https:// URL,\n"
@@ -763,6 +764,8 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
         {"limit", required_argument, NULL, 'l'},
+        {"listen", required_argument, NULL, 'L'},
+        {"time-limit", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -777,6 +780,8 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
     sub->db_path = CLI_DEFAULT_DB;
     sub->distance = QUERY_DISTANCE_DEFAULT;
     sub->limit = QUERY_LIMIT_DEFAULT;
+    sub->listen = CLI_DEFAULT_LISTEN;
+    sub->time_limit_ms = CLI_DEFAULT_TIME_LIMIT_MS;
     optind = 2;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
@@ -789,6 +794,24 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
             break;
         case 'o':
             sub->output = optarg;
+            break;
+        case 'L':
+            if (!sub->def->serves) {
+                fprintf(err, "scrape %s: --listen is for scrape serve\n",
+                        sub->name);
+                return CLI_USAGE;
+            }
+            sub->listen = optarg;
+            break;
+        case 'T':
+            if (!sub->def->serves ||
+                !parse_long(optarg, 0, 600000, &sub->time_limit_ms)) {
+                fprintf(err,
+                        "scrape %s: --time-limit (scrape serve) wants 0 to"
+                        " 600000 ms, got '%s'\n",
+                        sub->name, optarg);
+                return CLI_USAGE;
+            }
             break;
         case 'h':
             sub_help(out);

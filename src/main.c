@@ -23,6 +23,7 @@
 #include "scrape/filter.h"
 #include "scrape/parse.h"
 #include "scrape/query.h"
+#include "scrape/serve.h"
 #include "scrape/subcmd.h"
 #include "scrape/run.h"
 #include "scrape/seeds.h"
@@ -275,7 +276,26 @@ out:
     return status;
 }
 
-/* scrape stats|dupes|export|report|search: read-only reports on a
+/* scrape serve: until SIGINT or SIGTERM. */
+static int serve(const struct subcommand *sub)
+{
+    struct serve_opts o = {.db_path = sub->db_path,
+                           .listen = sub->listen,
+                           .time_limit_ms = sub->time_limit_ms,
+                           .threads = 4,
+                           .max_conns = 256,
+                           .conn_timeout_s = 30};
+    char why[512];
+
+    install_signals();
+    if (serve_run(&o, &stop_signal, why, sizeof(why))) {
+        fprintf(stderr, "scrape serve: %s\n", why);
+        return EXIT_FATAL;
+    }
+    return 0;
+}
+
+/* scrape stats|dupes|export|report|search|serve: read-only on a
  * database (subcmd.h). */
 static int subcommand(int argc, char **argv)
 {
@@ -295,6 +315,8 @@ static int subcommand(int argc, char **argv)
     default:
         return 0;
     }
+    if (sub.def->serves)
+        return serve(&sub);
     if (query_open(sub.db_path, &q, &why)) {
         fprintf(stderr, "scrape %s: %s\n", sub.name, why);
         free(why);

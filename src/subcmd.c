@@ -51,25 +51,29 @@ static const struct subcmd_def table[] = {
      "pages by status, items, sitemaps, errors by kind, skipped\n"
      "          URLs by reason, the slowest pages, top hosts; the latest run\n"
      "          of each mode",
-     false, false, NULL, run_stats},
+     false, false, NULL, run_stats, false},
     {"dupes", "[--db PATH] [--run N] [--distance K]",
      "clusters of near-duplicate pages: SimHash fingerprints\n"
      "          within K bits (default 3)",
-     false, false, NULL, run_dupes},
+     false, false, NULL, run_dupes, false},
     {"export", "[--db PATH] [--run N] --format jsonl|csv [-o FILE]",
      "one record per item (keys url, idx, then the fields) when\n"
      "          the run had --item, else one per page with its --field\n"
      "          values; list fields are JSON arrays",
-     false, true, NULL, run_export},
+     false, true, NULL, run_export, false},
     {"report", "[--db PATH] [--run N] [-o FILE]",
      "one self-contained HTML page with charts (default\n"
      "          out/report.html)",
-     false, false, "out/report.html", run_report},
+     false, false, "out/report.html", run_report, false},
     {"search", "[--db PATH] [--run N] [--limit N] QUERY",
      "full-text search over titles and visible text (FTS5\n"
      "          syntax: words, OR, NOT, prefix*, title:word, \"a phrase\",\n"
      "          NEAR(a b, N), ^first), best first",
-     true, false, NULL, run_search},
+     true, false, NULL, run_search, false},
+    {"serve", "[--db PATH] [--listen HOST:PORT] [--time-limit MS]",
+     "the database over HTTP, read-only: a JSON API of runs,\n"
+     "          pages and items (default 127.0.0.1:8000)",
+     false, false, NULL, NULL, true},
 };
 
 const struct subcmd_def *subcmd_find(const char *name)

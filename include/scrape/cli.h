@@ -15,21 +15,23 @@
 
 #define SCRAPE_VERSION "0.1.0"
 
-#define CLI_DEFAULT_CONCURRENCY 100
-#define CLI_MAX_CONCURRENCY     10000
-#define CLI_DEFAULT_PER_HOST    8
-#define CLI_DEFAULT_TIMEOUT     30
-#define CLI_DEFAULT_CONNECT     10
-#define CLI_DEFAULT_MAX_BYTES   (10L * 1024 * 1024)
-#define CLI_DEFAULT_DB          "out/scrape.db"
-#define CLI_MAX_DEPTH           1000
-#define CLI_DEFAULT_THREADS     32
-#define CLI_DEFAULT_RETRIES     2
-#define CLI_MAX_RETRIES         10
-#define CLI_MAX_DELAY_MS        600000
-#define QUERY_DISTANCE_DEFAULT  3
-#define QUERY_LIMIT_DEFAULT     10
-#define CLI_MAX_WORKERS         4096
+#define CLI_DEFAULT_CONCURRENCY   100
+#define CLI_MAX_CONCURRENCY       10000
+#define CLI_DEFAULT_PER_HOST      8
+#define CLI_DEFAULT_TIMEOUT       30
+#define CLI_DEFAULT_CONNECT       10
+#define CLI_DEFAULT_MAX_BYTES     (10L * 1024 * 1024)
+#define CLI_DEFAULT_DB            "out/scrape.db"
+#define CLI_MAX_DEPTH             1000
+#define CLI_DEFAULT_THREADS       32
+#define CLI_DEFAULT_RETRIES       2
+#define CLI_MAX_RETRIES           10
+#define CLI_MAX_DELAY_MS          600000
+#define QUERY_DISTANCE_DEFAULT    3
+#define CLI_DEFAULT_LISTEN        "127.0.0.1:8000"
+#define CLI_DEFAULT_TIME_LIMIT_MS 2000
+#define QUERY_LIMIT_DEFAULT       10
+#define CLI_MAX_WORKERS           4096
 /* Repeatable options that take a list (--field, --include, --exclude). */
 #define CLI_MAX_LIST 1024
 
@@ -79,6 +81,8 @@ struct subcommand {
     const char *format; /* export: "jsonl" or "csv" */
     const char *output; /* -o FILE, or NULL for stdout */
     const char *query;  /* search: the FTS5 query */
+    const char *listen; /* serve: HOST:PORT */
+    long time_limit_ms; /* serve: per query */
     long limit;         /* search: results shown */
 };
 

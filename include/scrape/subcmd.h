@@ -27,6 +27,8 @@ struct subcmd_def {
      * query_errmsg(q) (ERR_IO: writing failed). */
     enum err (*run)(struct query *q, int64_t run_id,
                     const struct subcommand *sub, FILE *out);
+    bool serves; /* runs until stopped (serve): no run is chosen and `run`
+                    is NULL; main serves instead */
 };
 
 /* The subcommand called `name`, or NULL. */

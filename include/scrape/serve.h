@@ -1,0 +1,55 @@
+/*
+ * serve.h - scrape serve: a database's runs, pages and items over HTTP,
+ * as a JSON API (libmicrohttpd).
+ *
+ * GET only, read-only: every request borrows one of the server's own
+ * read-only SQLite connections (one per server thread), so a crawl may
+ * write the same database (WAL) meanwhile.  Every query runs under a time
+ * limit (sqlite3_progress_handler): past it the answer is 503.  Request
+ * text never becomes SQL: parameters are bound.  Errors are JSON
+ * {"error": "..."}: 400 for a bad parameter, 404 for an unknown run,
+ * page or path, 405 for another method, 503 for the time limit.
+ *
+ *   /api/runs                     every run, newest first
+ *   /api/runs/N                   one run's figures (as scrape stats)
+ *   /api/runs/N/pages             its pages: ?status= ?host= ?q= (in the
+ *                                 URL) ?after=ID ?limit= (<= 1000)
+ *   /api/pages/ID                 one page: record, fields, links, items
+ *   /api/runs/N/items             its items: ?field.NAME=VALUE ?after=
+ *                                 ?limit=
+ * Lists are ordered by id and paged by keyset: `after` is the last id
+ * seen; the body's "next" and a Link: rel="next" header give the next
+ * page's URL while there may be more.  Answers about a finished run
+ * carry an ETag and honour If-None-Match (its rows no longer change).
+ */
+#ifndef SCRAPE_SERVE_H
+#define SCRAPE_SERVE_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "scrape/err.h"
+
+/* Rows a list gives at most, and by default. */
+#define SERVE_LIMIT_MAX     1000
+#define SERVE_LIMIT_DEFAULT 100
+
+struct serve_opts {
+    const char *db_path;
+    const char *listen;  /* "HOST:PORT" (IPv4 or [IPv6]); port 0: any */
+    long time_limit_ms;  /* per query */
+    unsigned threads;    /* server threads, one connection each */
+    unsigned max_conns;  /* open client connections at most */
+    long conn_timeout_s; /* an idle client connection is closed */
+};
+
+/* Serves until *stop becomes non-zero.  Prints "serving http://HOST:PORT/"
+ * on stdout once listening (the real port when 0 was asked), and a
+ * warning on stderr when HOST is not a loopback address.  Fails before
+ * serving with a one-line reason in `why` (n bytes): ERR_IO (the
+ * database cannot be opened, is not a scrape database, the address is
+ * bad or taken), ERR_NOMEM. */
+enum err serve_run(const struct serve_opts *o,
+                   const volatile sig_atomic_t *stop, char *why, size_t n);
+
+#endif

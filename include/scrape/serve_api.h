@@ -1,0 +1,41 @@
+/*
+ * serve_api.h - what scrape serve answers on each path (see serve.h for
+ * the list), independent of the HTTP library: serve.c fills a request,
+ * api_answer() fills the status, body and headers.
+ */
+#ifndef SCRAPE_SERVE_API_H
+#define SCRAPE_SERVE_API_H
+
+#include <stdbool.h>
+
+#include <sqlite3.h>
+
+#include "scrape/buf.h"
+
+/* Called for each query argument; false stops. */
+typedef bool (*api_arg_fn)(void *ctx, const char *name, const char *value);
+
+struct api_req {
+    /* In: */
+    const char *path;          /* decoded path, without the query */
+    sqlite3 *db;               /* a read-only connection, borrowed */
+    long deadline;             /* clock_ms() past which queries stop */
+    const char *if_none_match; /* the header, or NULL */
+    void *conn;                /* for arg and each_arg */
+    const char *(*arg)(void *conn, const char *name);
+    void (*each_arg)(void *conn, api_arg_fn fn, void *ctx);
+    /* Out: */
+    int status;
+    struct buf body;
+    char link[1024]; /* Link header, or "" */
+    char etag[80];   /* ETag header, or "" */
+    bool timed_out;  /* set by the progress handler */
+};
+
+/* Answers request `r`. */
+void api_answer(struct api_req *r);
+
+/* Makes `r` the error answer {"error": msg} with `status`. */
+void api_error(struct api_req *r, int status, const char *msg);
+
+#endif

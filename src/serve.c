@@ -1,0 +1,355 @@
+/*
+ * serve.c - the HTTP side of scrape serve (see serve.h): libmicrohttpd,
+ * the connection pool, routing, limits and error answers.  What each
+ * path answers is serve_api.c's.
+ *
+ * libmicrohttpd runs a small pool of threads; each request borrows one
+ * read-only SQLite connection for its whole answer (there are as many as
+ * threads, so borrowing never waits long), with a progress handler that
+ * interrupts a statement past the request's deadline.
+ */
+#include "scrape/serve.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <microhttpd.h>
+#include <sqlite3.h>
+
+#include "scrape/clock.h"
+#include "scrape/query.h"
+#include "scrape/serve_api.h"
+
+/* Bytes of request (line, headers) one connection may use. */
+#define SERVE_CONN_MEMORY (64 * 1024)
+
+struct pool {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    sqlite3 **db;
+    bool *busy;
+    unsigned n;
+};
+
+struct server {
+    const struct serve_opts *o;
+    struct pool pool;
+};
+
+static sqlite3 *borrow(struct pool *p)
+{
+    sqlite3 *db = NULL;
+    unsigned i;
+
+    pthread_mutex_lock(&p->lock);
+    while (!db) {
+        for (i = 0; i < p->n && !db; i++)
+            if (!p->busy[i]) {
+                p->busy[i] = true;
+                db = p->db[i];
+            }
+        if (!db)
+            pthread_cond_wait(&p->cond, &p->lock);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return db;
+}
+
+static void give_back(struct pool *p, sqlite3 *db)
+{
+    unsigned i;
+
+    pthread_mutex_lock(&p->lock);
+    for (i = 0; i < p->n; i++)
+        if (p->db[i] == db)
+            p->busy[i] = false;
+    pthread_cond_signal(&p->cond);
+    pthread_mutex_unlock(&p->lock);
+}
+
+static void pool_close(struct pool *p)
+{
+    unsigned i;
+
+    for (i = 0; p->db && i < p->n; i++)
+        sqlite3_close(p->db[i]);
+    free(p->db);
+    free(p->busy);
+    pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->cond);
+}
+
+static enum err pool_open(struct pool *p, const char *path, unsigned n,
+                          char *why, size_t wn)
+{
+    unsigned i;
+
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->cond, NULL);
+    p->n = n;
+    p->db = calloc(n, sizeof(*p->db));
+    p->busy = calloc(n, sizeof(*p->busy));
+    if (!p->db || !p->busy)
+        return ERR_NOMEM;
+    for (i = 0; i < n; i++) {
+        if (sqlite3_open_v2(path, &p->db[i],
+                            SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                            NULL) != SQLITE_OK) {
+            snprintf(why, wn, "cannot open '%.300s': %s", path,
+                     sqlite3_errmsg(p->db[i]));
+            return ERR_IO;
+        }
+        sqlite3_busy_timeout(p->db[i], 2000);
+    }
+    return ERR_OK;
+}
+
+/* The progress handler: non-zero interrupts the statement. */
+static int past_deadline(void *arg)
+{
+    struct api_req *r = arg;
+
+    /* Strictly before: a limit of 0 stops every query at its first
+     * check (1,000 virtual machine steps). */
+    if (clock_ms() < r->deadline)
+        return 0;
+    r->timed_out = true;
+    return 1;
+}
+
+static const char *arg_of(void *ctx, const char *name)
+{
+    return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct each_ctx {
+    api_arg_fn fn;
+    void *fctx;
+};
+
+static enum MHD_Result each_arg_cb(void *cls, enum MHD_ValueKind kind,
+                                   const char *key, const char *value)
+{
+    struct each_ctx *e = cls;
+
+    (void)kind;
+    return e->fn(e->fctx, key, value ? value : "") ? MHD_YES : MHD_NO;
+}
+
+static void each_arg(void *ctx, api_arg_fn fn, void *fctx)
+{
+    struct each_ctx e = {fn, fctx};
+
+    MHD_get_connection_values(ctx, MHD_GET_ARGUMENT_KIND, each_arg_cb, &e);
+}
+
+static enum MHD_Result send_answer(struct MHD_Connection *c,
+                                   const struct api_req *r)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+    bool empty = r->status == 304;
+
+    /* MUST_COPY: the buffer is only read (the cast is libmicrohttpd's). */
+    resp = MHD_create_response_from_buffer(empty ? 0 : r->body.len,
+                                           empty ? NULL : (void *)r->body.data,
+                                           MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Content-Type",
+                            "application/json; charset=utf-8");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Cache-Control", "no-cache");
+    if (r->status == 405)
+        MHD_add_response_header(resp, "Allow", "GET, HEAD");
+    if (r->link[0])
+        MHD_add_response_header(resp, "Link", r->link);
+    if (r->etag[0])
+        MHD_add_response_header(resp, "ETag", r->etag);
+    ret = MHD_queue_response(c, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
+                              const char *url, const char *method,
+                              const char *version, const char *upload,
+                              size_t *upload_size, void **state)
+{
+    struct server *s = cls;
+    struct api_req r;
+    enum MHD_Result ret;
+
+    (void)version;
+    (void)upload;
+    if (!*state) {
+        /* First call per request: headers only, answer on the next. */
+        *state = (void *)1;
+        return MHD_YES;
+    }
+    memset(&r, 0, sizeof(r));
+    buf_init(&r.body, (size_t)64 * 1024 * 1024);
+    r.path = url;
+    r.conn = c;
+    r.arg = arg_of;
+    r.each_arg = each_arg;
+    r.if_none_match =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
+    if (*upload_size) {
+        /* A GET with a body: nothing here reads one. */
+        *upload_size = 0;
+        api_error(&r, 400, "this server takes no request body");
+    } else if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+        api_error(&r, 405, "only GET and HEAD");
+    } else {
+        r.db = borrow(&s->pool);
+        r.deadline = clock_ms() + s->o->time_limit_ms;
+        sqlite3_progress_handler(r.db, 1000, past_deadline, &r);
+        api_answer(&r);
+        sqlite3_progress_handler(r.db, 0, NULL, NULL);
+        give_back(&s->pool, r.db);
+    }
+    ret = send_answer(c, &r);
+    buf_release(&r.body);
+    return ret;
+}
+
+/* Parses "HOST:PORT" or "[HOST6]:PORT" into `addr`. */
+static bool parse_listen(const char *spec, struct sockaddr_storage *addr,
+                         socklen_t *len, bool *loopback)
+{
+    char host[128];
+    const char *colon, *h = spec;
+    size_t hn;
+    char *end;
+    long port;
+
+    memset(addr, 0, sizeof(*addr));
+    if (*spec == '[') {
+        const char *close = strchr(spec, ']');
+        if (!close || close[1] != ':')
+            return false;
+        h = spec + 1;
+        hn = (size_t)(close - h);
+        colon = close + 1;
+    } else {
+        if (!(colon = strrchr(spec, ':')))
+            return false;
+        hn = (size_t)(colon - spec);
+    }
+    if (!hn || hn >= sizeof(host))
+        return false;
+    memcpy(host, h, hn);
+    host[hn] = '\0';
+    errno = 0;
+    port = strtol(colon + 1, &end, 10);
+    if (errno || *end || end == colon + 1 || port < 0 || port > 65535)
+        return false;
+    if (!strcmp(host, "localhost"))
+        strcpy(host, "127.0.0.1");
+    if (*spec == '[') {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)addr;
+        if (inet_pton(AF_INET6, host, &a6->sin6_addr) != 1)
+            return false;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        *len = sizeof(*a6);
+        *loopback = IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr);
+    } else {
+        struct sockaddr_in *a4 = (struct sockaddr_in *)addr;
+        if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+            return false;
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)port);
+        *len = sizeof(*a4);
+        *loopback = (ntohl(a4->sin_addr.s_addr) >> 24) == 127;
+    }
+    return true;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    nanosleep(&ts, NULL);
+}
+
+enum err serve_run(const struct serve_opts *o,
+                   const volatile sig_atomic_t *stop, char *why, size_t n)
+{
+    struct server s = {.o = o};
+    struct sockaddr_storage addr;
+    socklen_t alen = 0;
+    struct MHD_Daemon *d = NULL;
+    const union MHD_DaemonInfo *info;
+    struct query *q = NULL;
+    char *qwhy = NULL, shown[160];
+    bool loopback = true;
+    enum err e;
+
+    if (!parse_listen(o->listen, &addr, &alen, &loopback)) {
+        snprintf(why, n,
+                 "--listen wants HOST:PORT or [HOST6]:PORT, got '%.100s'",
+                 o->listen);
+        return ERR_INVALID;
+    }
+    /* The same checks, and one-line reasons, as the other subcommands. */
+    if ((e = query_open(o->db_path, &q, &qwhy))) {
+        snprintf(why, n, "%s", qwhy ? qwhy : err_str(e));
+        free(qwhy);
+        return ERR_IO;
+    }
+    query_close(q);
+    if ((e = pool_open(&s.pool, o->db_path, o->threads, why, n)))
+        goto out;
+    (void)alen;
+    d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+            (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+        0, NULL, NULL, handle, &s, MHD_OPTION_SOCK_ADDR, &addr,
+        MHD_OPTION_THREAD_POOL_SIZE, o->threads, MHD_OPTION_CONNECTION_LIMIT,
+        o->max_conns, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)o->conn_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)SERVE_CONN_MEMORY, MHD_OPTION_END);
+    if (!d) {
+        snprintf(why, n, "cannot listen on %.100s: %s", o->listen,
+                 strerror(errno ? errno : EADDRINUSE));
+        e = ERR_IO;
+        goto out;
+    }
+    info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    if (addr.ss_family == AF_INET6) {
+        char h[INET6_ADDRSTRLEN];
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&addr)->sin6_addr, h,
+                  sizeof(h));
+        snprintf(shown, sizeof(shown), "[%s]:%u", h,
+                 info ? (unsigned)info->port : 0);
+    } else {
+        char h[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&addr)->sin_addr, h,
+                  sizeof(h));
+        snprintf(shown, sizeof(shown), "%s:%u", h,
+                 info ? (unsigned)info->port : 0);
+    }
+    if (!loopback)
+        fprintf(stderr,
+                "scrape serve: warning: listening on %s, not a loopback"
+                " address: anyone who can reach it can read the whole"
+                " database\n",
+                shown);
+    printf("serving http://%s/ (read-only %s)\n", shown, o->db_path);
+    fflush(stdout);
+    while (!*stop)
+        sleep_ms(100);
+out:
+    if (d)
+        MHD_stop_daemon(d);
+    pool_close(&s.pool);
+    return e;
+}

@@ -1,0 +1,400 @@
+/*
+ * Integration tests for scrape serve: the real binary serving a database
+ * made by real crawls of the local site, asked with curl; JSON checked
+ * with jq and against the database itself.
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define RUN_TIMEOUT_S 90
+
+static struct site site;
+static struct sandbox sb;
+static pid_t server;
+static unsigned port;
+
+/* Two runs: 40 quote pages with items (run 1), 300 book pages with a
+ * field (run 2). */
+static void crawl(void)
+{
+    static const char *const args[] = {"--pages", "300", "--quote-pages", "40",
+                                       NULL};
+    char url[128];
+    FILE *f;
+    int i;
+
+    sandbox_init(&sb);
+    site_start(&site, args);
+    f = fopen(sb.seeds, "w");
+    cr_assert_not_null(f);
+    for (i = 1; i <= 40; i++)
+        fprintf(f, "http://127.0.0.1:%u/quotes/page/%d/\n", site.port, i);
+    fclose(f);
+    {
+        const char *const run[] = {"-q",
+                                   "--item",
+                                   "div.quote",
+                                   "--field",
+                                   "text=span.text::text",
+                                   "--field",
+                                   "author=small.author",
+                                   "--field",
+                                   "tags[]=div.tags a.tag::text",
+                                   "--db",
+                                   sb.db,
+                                   sb.seeds,
+                                   NULL};
+        cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    }
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/index.html", site.port);
+    {
+        const char *const run[] = {
+            "-q",   "-d",  "5", "--field", "price=p.price",
+            "--db", sb.db, url, NULL};
+        cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    }
+}
+
+/* Starts scrape serve on a free port with `time_limit` (ms, as text). */
+static void start_server(const char *time_limit)
+{
+    const char *const args[] = {"serve",    "--db",        sb.db,
+                                "--listen", "127.0.0.1:0", "--time-limit",
+                                time_limit, NULL};
+    char *out = NULL, *p;
+    int i;
+
+    server = start_scrape(&sb, args);
+    for (i = 0; i < 100; i++) {
+        usleep(50000);
+        free(out);
+        out = read_file_text(&sb, "stdout.txt");
+        if ((p = strstr(out, "serving http://127.0.0.1:"))) {
+            port = (unsigned)strtoul(p + 25, NULL, 10);
+            break;
+        }
+    }
+    cr_assert_gt(port, 0, "no 'serving' line: %s", out);
+    free(out);
+}
+
+static void stop_server(void)
+{
+    if (server > 0) {
+        kill(server, SIGTERM);
+        cr_assert_eq(wait_scrape(server, 30, 0), 0, "serve must stop cleanly");
+    }
+    server = 0;
+    port = 0;
+}
+
+static void setup(void)
+{
+    crawl();
+    start_server("2000");
+}
+
+static void teardown(void)
+{
+    stop_server();
+    site_stop(&site);
+    sandbox_release(&sb);
+}
+
+/* Runs `cmd` (a shell line); its stdout as a new string. */
+static char *sh(const char *cmd)
+{
+    FILE *p = popen(cmd, "r");
+    char *out = calloc(1, 1);
+    size_t len = 0;
+    char chunk[4096];
+    size_t k;
+
+    cr_assert_not_null(p);
+    while ((k = fread(chunk, 1, sizeof(chunk), p)) > 0) {
+        out = realloc(out, len + k + 1);
+        memcpy(out + len, chunk, k);
+        len += k;
+        out[len] = '\0';
+    }
+    pclose(p);
+    return out;
+}
+
+/* The HTTP status of GET `path` (curl -w). */
+static long status_of(const char *path, const char *extra)
+{
+    char cmd[1024], *out;
+    long code;
+
+    snprintf(cmd, sizeof(cmd),
+             "curl -s -o /dev/null -w '%%{http_code}' %s"
+             " 'http://127.0.0.1:%u%s'",
+             extra ? extra : "", port, path);
+    out = sh(cmd);
+    code = strtol(out, NULL, 10);
+    free(out);
+    return code;
+}
+
+/* True when jq's `expr` holds for the JSON at `path`. */
+static bool jq(const char *path, const char *expr)
+{
+    char cmd[2048];
+
+    snprintf(cmd, sizeof(cmd),
+             "curl -s --max-time 20 'http://127.0.0.1:%u%s' | jq -e '%s'"
+             " >/dev/null",
+             port, path, expr);
+    return system(cmd) == 0;
+}
+
+/* One value from jq -r. */
+static long long jq_int(const char *path, const char *expr)
+{
+    char cmd[2048], *out;
+    long long v;
+
+    snprintf(cmd, sizeof(cmd),
+             "curl -s --max-time 20 'http://127.0.0.1:%u%s' | jq -r '%s'", port,
+             path, expr);
+    out = sh(cmd);
+    v = strtoll(out, NULL, 10);
+    free(out);
+    return v;
+}
+
+TestSuite(serve, .init = setup, .fini = teardown);
+
+Test(serve, runs_and_one_run_have_their_figures)
+{
+    cr_assert(jq("/api/runs", ".runs | length == 2"));
+    cr_assert(
+        jq("/api/runs", ".runs[0].id == 2 and .runs[1].mode == \"multi\""));
+    cr_assert_eq(jq_int("/api/runs/2", ".run.pages"),
+                 db_int(&sb, "SELECT pages FROM runs WHERE id = 2"));
+    cr_assert_eq(jq_int("/api/runs/1", ".counts[0].items"),
+                 db_int(&sb, "SELECT count(*) FROM items WHERE run_id = 1"));
+    cr_assert(jq("/api/runs/2", "[.by_status[].pages] | add > 0"));
+    cr_assert(jq("/api/runs/2", ".hosts[0].host | startswith(\"127.0.0.1:\")"));
+}
+
+/* Keyset pages: every row once, in id order, whatever the page size. */
+Test(serve, pages_paginate_every_row_exactly_once)
+{
+    char path[256], cmd[512], *ids, *p;
+    long long want = db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 2");
+    long long n = 0, prev = 0, pages = 0;
+
+    snprintf(path, sizeof(path), "/api/runs/2/pages?limit=7");
+    while (path[0] && pages++ < 200) {
+        snprintf(cmd, sizeof(cmd),
+                 "curl -s 'http://127.0.0.1:%u%s' | jq -r '.pages[].id,"
+                 " \"next\", (.next // \"\")'",
+                 port, path);
+        ids = sh(cmd);
+        for (p = strtok(ids, "\n"); p && strcmp(p, "next");
+             p = strtok(NULL, "\n")) {
+            long long id = strtoll(p, NULL, 10);
+            cr_assert_gt(id, prev, "ids out of order or repeated");
+            prev = id;
+            n++;
+        }
+        p = strtok(NULL, "\n");
+        snprintf(path, sizeof(path), "%s", p ? p : "");
+        free(ids);
+    }
+    cr_assert_eq(n, want);
+}
+
+Test(serve, link_header_and_filters)
+{
+    char cmd[256], *out;
+
+    snprintf(cmd, sizeof(cmd),
+             "curl -s -i 'http://127.0.0.1:%u/api/runs/2/pages?limit=3"
+             "&status=200'",
+             port);
+    out = sh(cmd);
+    cr_assert_not_null(strstr(out, "Link: </api/runs/2/pages?after="), "%s",
+                       out);
+    cr_assert_not_null(strstr(out, "&limit=3&status=200>; rel=\"next\""), "%s",
+                       out);
+    cr_assert_not_null(strstr(out, "Content-Type: application/json"));
+    free(out);
+    cr_assert_eq(
+        jq_int("/api/runs/2/pages?status=404&limit=1000", ".pages | length"),
+        db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 2 AND"
+                    " status = 404"));
+    cr_assert(jq("/api/runs/2/pages?q=book/4&limit=1000",
+                 "[.pages[].url | contains(\"book/4\")] | all"));
+    cr_assert_eq(jq_int("/api/runs/2/pages?host=127.0.0.1&limit=1000",
+                        ".pages | length"),
+                 db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 2"));
+    cr_assert_eq(jq_int("/api/runs/2/pages?host=localhost&limit=1000",
+                        ".pages | length"),
+                 0);
+}
+
+Test(serve, a_page_with_its_fields_links_and_items)
+{
+    long long id = db_int(&sb, "SELECT min(page_id) FROM items");
+    long long book = db_int(&sb, "SELECT min(page_id) FROM fields");
+    char path[64];
+
+    snprintf(path, sizeof(path), "/api/pages/%lld", id);
+    cr_assert(jq(path, ".page.id and (.items | length) == 10"));
+    cr_assert(jq(path, ".items[0].data.tags | type == \"array\""));
+    cr_assert(jq(path, ".items[0].data.author | type == \"string\""));
+    cr_assert_eq(
+        jq_int(path, ".links | length"),
+        db_int(&sb, "SELECT count(*) FROM links WHERE page_id = %lld", id));
+    snprintf(path, sizeof(path), "/api/pages/%lld", book);
+    cr_assert(jq(path, ".fields[0].name == \"price\" and (.fields[0].value |"
+                       " startswith(\"£\"))"));
+    cr_assert_eq(status_of("/api/pages/999999", NULL), 404);
+}
+
+Test(serve, items_filter_on_fields_and_lists)
+{
+    long long want = db_int(&sb, "SELECT count(*) FROM items WHERE run_id = 1"
+                                 " AND data ->> '$.author' = 'Albert"
+                                 " Einstein'");
+    long long tagged = db_int(
+        &sb, "SELECT count(*) FROM items, json_each(items.data, '$.tags') j"
+             " WHERE run_id = 1 AND j.value = 'love'");
+
+    cr_assert_gt(want, 0);
+    cr_assert_eq(jq_int("/api/runs/1/items?field.author=Albert%20Einstein"
+                        "&limit=1000",
+                        ".items | length"),
+                 want);
+    cr_assert(jq("/api/runs/1/items?field.author=Albert%20Einstein",
+                 "[.items[].data.author == \"Albert Einstein\"] | all"));
+    cr_assert_eq(jq_int("/api/runs/1/items?field.tags=love&limit=1000",
+                        ".items | length"),
+                 tagged);
+    cr_assert_eq(status_of("/api/runs/1/items?field.nope=1", NULL), 400);
+}
+
+Test(serve, bad_requests_are_json_errors_never_500)
+{
+    static const char *const bad[] = {
+        "/api/runs/2/pages?limit=0",   "/api/runs/2/pages?limit=5000",
+        "/api/runs/2/pages?after=-1",  "/api/runs/2/pages?after=abc",
+        "/api/runs/2/pages?status=x",  "/api/runs/2/pages?limit=1e3",
+        "/api/runs/1/items?after=%00", NULL};
+    size_t i;
+
+    for (i = 0; bad[i]; i++) {
+        cr_assert_eq(status_of(bad[i], NULL), 400, "%s", bad[i]);
+        cr_assert(jq(bad[i], ".error | type == \"string\""), "%s", bad[i]);
+    }
+    cr_assert_eq(status_of("/api/runs/9", NULL), 404);
+    cr_assert_eq(status_of("/api/runs/abc", NULL), 404);
+    cr_assert_eq(status_of("/api/runs/1/nothing", NULL), 404);
+    cr_assert_eq(status_of("/etc/passwd", NULL), 404);
+    cr_assert_eq(status_of("/api/runs", "-X POST"), 405);
+    cr_assert_eq(status_of("/api/runs", "-X DELETE"), 405);
+}
+
+Test(serve, finished_runs_carry_an_etag)
+{
+    char cmd[512], *out, *tag, *end;
+
+    snprintf(cmd, sizeof(cmd),
+             "curl -s -i 'http://127.0.0.1:%u/api/runs/2/pages?limit=5'", port);
+    out = sh(cmd);
+    tag = strstr(out, "ETag: ");
+    cr_assert_not_null(tag, "%s", out);
+    tag += 6;
+    end = strpbrk(tag, "\r\n");
+    *end = '\0';
+    snprintf(cmd, sizeof(cmd), "-H 'If-None-Match: %s'", tag);
+    cr_assert_eq(status_of("/api/runs/2/pages?limit=5", cmd), 304);
+    cr_assert_eq(status_of("/api/runs/2/pages?limit=6", cmd), 200,
+                 "another request, another tag");
+    free(out);
+}
+
+/* A query past the time limit is a 503 with a reason, and the server
+ * goes on answering. */
+Test(serve, slow_queries_get_503)
+{
+    stop_server();
+    start_server("0");
+    cr_assert_eq(status_of("/api/runs/2", NULL), 503);
+    cr_assert(jq("/api/runs/2", ".error | contains(\"time limit\")"));
+    stop_server();
+    start_server("2000");
+    cr_assert_eq(status_of("/api/runs/2", NULL), 200);
+}
+
+/* Paging while a crawl inserts into the same database: ids strictly
+ * increase, none is missed or repeated, and the last page catches up. */
+Test(serve, pagination_is_stable_while_a_crawl_writes)
+{
+    static const char *const slow[] = {"--pages", "400", "--latency", "20",
+                                       NULL};
+    struct site s2;
+    char url[128], path[256], cmd[512], *ids, *p;
+    long long prev = 0, n = 0, rounds = 0;
+    pid_t pid;
+
+    site_start(&s2, slow);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/index.html", s2.port);
+    {
+        const char *const run[] = {"-q",   "-d",  "5", "-c", "4",
+                                   "--db", sb.db, url, NULL};
+        pid = start_scrape(&sb, run);
+    }
+    /* Run 3 is the one being written. */
+    snprintf(path, sizeof(path), "/api/runs/3/pages?limit=5");
+    while (rounds++ < 2000) {
+        snprintf(cmd, sizeof(cmd),
+                 "curl -s 'http://127.0.0.1:%u%s' | jq -r '(.pages // [])[].id,"
+                 " \"next\", (.next // \"\")'",
+                 port, path);
+        ids = sh(cmd);
+        for (p = strtok(ids, "\n"); p && strcmp(p, "next");
+             p = strtok(NULL, "\n")) {
+            long long id = strtoll(p, NULL, 10);
+            cr_assert_gt(id, prev, "id %lld after %lld", id, prev);
+            prev = id;
+            n++;
+        }
+        p = strtok(NULL, "\n");
+        if (p && *p)
+            snprintf(path, sizeof(path), "%s", p);
+        else if (waitpid(pid, NULL, WNOHANG) == pid)
+            pid = 0;
+        if (!pid && !(p && *p)) {
+            /* The crawl is over: one more look from the last id. */
+            free(ids);
+            snprintf(cmd, sizeof(cmd),
+                     "curl -s 'http://127.0.0.1:%u/api/runs/3/pages?after=%lld"
+                     "&limit=1000' | jq '.pages | length'",
+                     port, prev);
+            ids = sh(cmd);
+            n += strtoll(ids, NULL, 10);
+            free(ids);
+            break;
+        }
+        if (!(p && *p)) {
+            snprintf(path, sizeof(path), "/api/runs/3/pages?after=%lld&limit=5",
+                     prev);
+            usleep(50000);
+        }
+        free(ids);
+    }
+    cr_assert_eq(pid, 0, "the crawl did not end");
+    site_stop(&s2);
+    cr_assert_eq(n, db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 3"));
+}
