@@ -1,5 +1,6 @@
 #!/bin/sh
 # `make valgrind`: a full crawl of the local site, plus its error pages,
+# items and sitemaps, and scrape serve answering on the result,
 # under valgrind; fails on any invalid access or leak.
 set -eu
 cd "$(dirname "$0")/.."
@@ -66,3 +67,33 @@ items=$(sqlite3 "$tmp/s.db" 'SELECT count(*) FROM items')
 maps=$(sqlite3 "$tmp/s.db" 'SELECT count(*) FROM sitemaps')
 echo "valgrind: clean for items and sitemaps; $items items, $maps sitemaps"
 [ "$items" -eq 100 ]
+
+# scrape serve on that database: every endpoint, good and bad requests,
+# then SIGTERM; valgrind's verdict is the server's exit status.
+valgrind --quiet --error-exitcode=99 --leak-check=full \
+    --show-leak-kinds=definite,indirect,possible \
+    --errors-for-leak-kinds=definite,indirect,possible \
+    ./scrape serve --db "$tmp/s.db" --listen 127.0.0.1:0 \
+    >"$tmp/serve.out" 2>>"$tmp/err" &
+srv=$!
+port=
+for _ in $(seq 1 200); do
+    port=$(sed -n 's|^serving http://127.0.0.1:\([0-9]*\)/.*|\1|p' \
+        "$tmp/serve.out")
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+[ -n "$port" ] || { cat "$tmp/err" >&2; exit 1; }
+page=$(sqlite3 "$tmp/s.db" 'SELECT min(page_id) FROM items')
+codes=""
+for path in /api/runs /api/runs/1 "/api/runs/1/pages?limit=3&status=200" \
+    "/api/pages/$page" "/api/runs/1/items?field.tags=love&limit=2" \
+    "/api/runs/1/items?field.nope=1" "/api/runs/1/pages?limit=0" \
+    /api/runs/77 /nothing; do
+    codes="$codes $(curl -s -o /dev/null -w '%{http_code}' \
+        "http://127.0.0.1:$port$path")"
+done
+kill -TERM "$srv"
+wait "$srv" || { cat "$tmp/err" >&2; exit 1; }
+echo "valgrind: clean for scrape serve; answers:$codes"
+[ "$codes" = " 200 200 200 200 200 400 400 404 404" ]
