@@ -18,6 +18,7 @@
 
 #include "scrape/dupes.h"
 #include "scrape/query_db.h"
+#include "scrape/search.h"
 #include "scrape/store.h"
 
 const char *query_errmsg(const struct query *q)
@@ -111,6 +112,8 @@ void query_close(struct query *q)
     if (!q)
         return;
     sqlite3_close(q->db);
+    /* After the connection: FTS5 held a pointer into it until then. */
+    search_free(q->search);
     free(q);
 }
 

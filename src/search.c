@@ -1,8 +1,10 @@
 /*
- * search.c - scrape search: FTS5 over titles and visible text, with
- * phrases, NEAR and ^ confirmed on the stored text (see ftsq.h and
- * query_search in query.h).
+ * search.c - FTS5 search with phrases, NEAR and ^ confirmed on the stored
+ * text (see search.h, ftsq.h), and `scrape search` on top of it
+ * (query_search in query.h).
  */
+#include "scrape/search.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -158,111 +160,185 @@ static void fts_row_release(struct fts_row *r)
     }
 }
 
+struct search {
+    sqlite3 *db;
+    fts5_api *api;
+    struct fts_row row; /* the confirm function's state (row.q: the query
+                           being run) */
+};
+
+/* Frees the confirm function's state: FTS5 calls it when the
+ * connection closes (the function's destructor). */
+static void row_destroy(void *p)
+{
+    (void)p; /* the state lives in struct search, freed by search_free */
+}
+
+enum err search_new(sqlite3 *db, struct search **out, char *why, size_t n)
+{
+    struct search *s = calloc(1, sizeof(*s));
+
+    *out = NULL;
+    if (!s)
+        return ERR_NOMEM;
+    s->db = db;
+    buf_init(&s->row.bytes, SIZE_MAX / 2);
+    if (!(s->api = fts5_of(db))) {
+        snprintf(why, n, "this SQLite has no FTS5");
+        free(s);
+        return ERR_DB;
+    }
+    /* Once per connection: FTS5 keeps every function it is given until
+     * the connection closes. */
+    if (s->api->xCreateFunction(s->api, "scrape_confirm", &s->row, fts_confirm,
+                                row_destroy) != SQLITE_OK) {
+        snprintf(why, n, "cannot register scrape_confirm: %s",
+                 sqlite3_errmsg(db));
+        free(s);
+        return ERR_DB;
+    }
+    *out = s;
+    return ERR_OK;
+}
+
+void search_free(struct search *s)
+{
+    if (!s)
+        return;
+    fts_row_release(&s->row);
+    free(s);
+}
+
 /* Parses the user's query with the index's tokenizer. */
-static enum err parse_search(struct query *q, fts5_api *api, const char *match,
-                             struct ftsq **out)
+static enum err parse_search(struct search *s, const char *match,
+                             struct ftsq **out, char *why, size_t n)
 {
     struct fts_tok ft;
     void *ud = NULL;
-    char why[256];
+    char msg[256];
     enum err e;
 
-    if (api->xFindTokenizer(api, "unicode61", &ud, &ft.t) != SQLITE_OK ||
+    if (s->api->xFindTokenizer(s->api, "unicode61", &ud, &ft.t) != SQLITE_OK ||
         ft.t.xCreate(ud, (const char **)fts_tokenizer_args, 2, &ft.tok) !=
             SQLITE_OK) {
-        snprintf(q->msg, sizeof(q->msg), "the unicode61 tokenizer is missing");
+        snprintf(why, n, "the unicode61 tokenizer is missing");
         return ERR_DB;
     }
     e = ftsq_parse(match, fts_cols, sizeof(fts_cols) / sizeof(fts_cols[0]),
-                   fts_tokenize, &ft, out, why, sizeof(why));
+                   fts_tokenize, &ft, out, msg, sizeof(msg));
     ft.t.xDelete(ft.tok);
     if (e == ERR_INVALID)
-        snprintf(q->msg, sizeof(q->msg), "bad query '%.200s': %s", match, why);
+        snprintf(why, n, "bad query '%.200s': %s", match, msg);
     return e;
 }
 
-enum err query_search(struct query *q, int64_t run_id, const char *match,
-                      long limit, const char *mark_on, const char *mark_off,
-                      FILE *out)
+enum err search_run(struct search *s, int64_t run_id, const char *match,
+                    long limit, const char *mark_on, const char *mark_off,
+                    search_hit_fn fn, void *ctx, long *hits, char *why,
+                    size_t n)
 {
-    fts5_api *api = fts5_of(q->db);
-    struct fts_row row;
     struct ftsq *fq = NULL;
     sqlite3_stmt *st = NULL;
     struct buf relaxed;
     enum err e;
-    long n = 0;
-    int rc;
+    bool confirm;
+    int rc = SQLITE_DONE;
 
-    memset(&row, 0, sizeof(row));
-    buf_init(&row.bytes, SIZE_MAX / 2);
+    *hits = 0;
     buf_init(&relaxed, 1 << 20);
-    if (!api) {
-        snprintf(q->msg, sizeof(q->msg), "this SQLite has no FTS5");
-        return ERR_DB;
-    }
-    if ((e = parse_search(q, api, match, &fq)))
+    if ((e = parse_search(s, match, &fq, why, n)))
         goto done;
     /* Phrases, NEAR and ^ need word positions, which the index does not
      * keep (detail = column): it finds the rows with all the words, and
      * scrape_confirm keeps those where they stand as asked. */
-    row.q = fq;
+    confirm = ftsq_needs_positions(fq);
+    s->row.q = fq;
     if ((e = ftsq_relaxed(fq, &relaxed)))
         goto done;
-    if (ftsq_needs_positions(fq) &&
-        api->xCreateFunction(api, "scrape_confirm", &row, fts_confirm, NULL) !=
-            SQLITE_OK) {
-        e = query_fail(q, "cannot search");
+    if (sqlite3_prepare_v2(
+            s->db,
+            confirm ? "SELECT p.id, p.url, coalesce(p.title, ''),"
+                      " snippet(pages_fts, 1, ?4, ?5, '...', 16),"
+                      " -bm25(pages_fts, 10.0, 1.0)"
+                      " FROM pages_fts JOIN pages p ON p.id ="
+                      " pages_fts.rowid WHERE pages_fts MATCH ?1 AND"
+                      " p.run_id = ?2 AND scrape_confirm(pages_fts)"
+                      " ORDER BY bm25(pages_fts, 10.0, 1.0), p.id LIMIT ?3"
+                    : "SELECT p.id, p.url, coalesce(p.title, ''),"
+                      " snippet(pages_fts, 1, ?4, ?5, '...', 16),"
+                      " -bm25(pages_fts, 10.0, 1.0)"
+                      " FROM pages_fts JOIN pages p ON p.id ="
+                      " pages_fts.rowid WHERE pages_fts MATCH ?1 AND"
+                      " p.run_id = ?2"
+                      " ORDER BY bm25(pages_fts, 10.0, 1.0), p.id LIMIT ?3",
+            -1, &st, NULL) != SQLITE_OK) {
+        snprintf(why, n, "cannot search: %s", sqlite3_errmsg(s->db));
+        e = ERR_DB;
         goto done;
     }
-    if ((e = query_prep(
-             q,
-             ftsq_needs_positions(fq)
-                 ? "SELECT p.url, coalesce(p.title, ''),"
-                   " snippet(pages_fts, 1, ?4, ?5, '...', 16),"
-                   " printf('%.3g', -bm25(pages_fts, 10.0, 1.0))"
-                   " FROM pages_fts JOIN pages p ON p.id ="
-                   " pages_fts.rowid WHERE pages_fts MATCH ?1 AND"
-                   " p.run_id = ?2 AND scrape_confirm(pages_fts)"
-                   " ORDER BY bm25(pages_fts, 10.0, 1.0), p.id LIMIT ?3"
-                 : "SELECT p.url, coalesce(p.title, ''),"
-                   " snippet(pages_fts, 1, ?4, ?5, '...', 16),"
-                   " printf('%.3g', -bm25(pages_fts, 10.0, 1.0))"
-                   " FROM pages_fts JOIN pages p ON p.id ="
-                   " pages_fts.rowid WHERE pages_fts MATCH ?1 AND"
-                   " p.run_id = ?2"
-                   " ORDER BY bm25(pages_fts, 10.0, 1.0), p.id LIMIT ?3",
-             &st)))
-        goto done;
     sqlite3_bind_text(st, 1, relaxed.data, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, run_id);
     sqlite3_bind_int64(st, 3, limit);
     sqlite3_bind_text(st, 4, mark_on, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, mark_off, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *snip = (const char *)sqlite3_column_text(st, 2);
+        const char *snip = (const char *)sqlite3_column_text(st, 3);
         /* The index keeps the page's own whitespace: fold it here. */
         char *folded =
             utf8_clean(snip ? snip : "", snip ? strlen(snip) : 0, true);
-        n++;
-        fprintf(out, "%s  %s\n    %s\n    score %s\n",
-                (const char *)sqlite3_column_text(st, 0),
-                (const char *)sqlite3_column_text(st, 1), folded ? folded : "",
-                (const char *)sqlite3_column_text(st, 3));
+        struct search_hit h = {
+            .page_id = sqlite3_column_int64(st, 0),
+            .url = (const char *)sqlite3_column_text(st, 1),
+            .title = (const char *)sqlite3_column_text(st, 2),
+            .snippet = folded ? folded : "",
+            .score = sqlite3_column_double(st, 4),
+        };
+        bool more = fn(ctx, &h);
         free(folded);
+        (*hits)++;
+        if (!more)
+            break;
     }
-    if (rc != SQLITE_DONE) {
-        /* What FTS5 still refuses arrives here, as text. */
-        snprintf(q->msg, sizeof(q->msg), "bad query '%.200s': %s", match,
-                 sqlite3_errmsg(q->db));
-        e = ERR_INVALID;
-    } else {
-        fprintf(out, "%ld page%s\n", n, n == 1 ? "" : "s");
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        /* What FTS5 still refuses arrives here, as text; so does an
+         * interrupt (the caller's time limit). */
+        snprintf(why, n, "bad query '%.200s': %s", match,
+                 sqlite3_errmsg(s->db));
+        e = rc == SQLITE_INTERRUPT ? ERR_DB : ERR_INVALID;
     }
 done:
+    s->row.q = NULL;
     sqlite3_finalize(st);
     ftsq_free(fq);
     buf_release(&relaxed);
-    fts_row_release(&row);
+    return e;
+}
+
+/* ---- scrape search ---- */
+
+static bool print_hit(void *ctx, const struct search_hit *h)
+{
+    char score[32];
+
+    snprintf(score, sizeof(score), "%.3g", h->score);
+    fprintf(ctx, "%s  %s\n    %s\n    score %s\n", h->url, h->title, h->snippet,
+            score);
+    return true;
+}
+
+enum err query_search(struct query *q, int64_t run_id, const char *match,
+                      long limit, const char *mark_on, const char *mark_off,
+                      FILE *out)
+{
+    long n = 0;
+    enum err e;
+
+    if (!q->search &&
+        (e = search_new(q->db, &q->search, q->msg, sizeof(q->msg))))
+        return e;
+    e = search_run(q->search, run_id, match, limit, mark_on, mark_off,
+                   print_hit, out, &n, q->msg, sizeof(q->msg));
+    if (!e)
+        fprintf(out, "%ld page%s\n", n, n == 1 ? "" : "s");
     return e;
 }

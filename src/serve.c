@@ -24,6 +24,7 @@
 
 #include "scrape/clock.h"
 #include "scrape/query.h"
+#include "scrape/search.h"
 #include "scrape/serve_api.h"
 
 /* Bytes of request (line, headers) one connection may use. */
@@ -33,6 +34,7 @@ struct pool {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     sqlite3 **db;
+    struct search **search; /* one per connection */
     bool *busy;
     unsigned n;
 };
@@ -42,7 +44,7 @@ struct server {
     struct pool pool;
 };
 
-static sqlite3 *borrow(struct pool *p)
+static sqlite3 *borrow(struct pool *p, struct search **search)
 {
     sqlite3 *db = NULL;
     unsigned i;
@@ -53,6 +55,7 @@ static sqlite3 *borrow(struct pool *p)
             if (!p->busy[i]) {
                 p->busy[i] = true;
                 db = p->db[i];
+                *search = p->search[i];
             }
         if (!db)
             pthread_cond_wait(&p->cond, &p->lock);
@@ -79,6 +82,10 @@ static void pool_close(struct pool *p)
 
     for (i = 0; p->db && i < p->n; i++)
         sqlite3_close(p->db[i]);
+    /* After the connections: FTS5 points into them until then. */
+    for (i = 0; p->search && i < p->n; i++)
+        search_free(p->search[i]);
+    free(p->search);
     free(p->db);
     free(p->busy);
     pthread_mutex_destroy(&p->lock);
@@ -89,13 +96,15 @@ static enum err pool_open(struct pool *p, const char *path, unsigned n,
                           char *why, size_t wn)
 {
     unsigned i;
+    enum err e;
 
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->cond, NULL);
     p->n = n;
     p->db = calloc(n, sizeof(*p->db));
+    p->search = calloc(n, sizeof(*p->search));
     p->busy = calloc(n, sizeof(*p->busy));
-    if (!p->db || !p->busy)
+    if (!p->db || !p->search || !p->busy)
         return ERR_NOMEM;
     for (i = 0; i < n; i++) {
         if (sqlite3_open_v2(path, &p->db[i],
@@ -106,6 +115,8 @@ static enum err pool_open(struct pool *p, const char *path, unsigned n,
             return ERR_IO;
         }
         sqlite3_busy_timeout(p->db[i], 2000);
+        if ((e = search_new(p->db[i], &p->search[i], why, wn)))
+            return e;
     }
     return ERR_OK;
 }
@@ -208,7 +219,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     } else if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
         api_error(&r, 405, "only GET and HEAD");
     } else {
-        r.db = borrow(&s->pool);
+        r.db = borrow(&s->pool, &r.search);
         r.deadline = clock_ms() + s->o->time_limit_ms;
         sqlite3_progress_handler(r.db, 1000, past_deadline, &r);
         api_answer(&r);

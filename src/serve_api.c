@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scrape/dupes.h"
 #include "scrape/json.h"
+#include "scrape/search.h"
 #include "scrape/serve.h"
 
 /* Field filters one items request may carry. */
@@ -623,6 +625,227 @@ static void items_list(struct api_req *r, long long run)
     sqlite3_finalize(st);
 }
 
+/* Appends `s` with HTML's special characters escaped. */
+static enum err put_html(struct buf *b, const char *s, size_t n)
+{
+    enum err e = ERR_OK;
+    size_t i;
+
+    for (i = 0; i < n && !e; i++) {
+        switch (s[i]) {
+        case '&':
+            e = buf_adds(b, "&amp;");
+            break;
+        case '<':
+            e = buf_adds(b, "&lt;");
+            break;
+        case '>':
+            e = buf_adds(b, "&gt;");
+            break;
+        case '"':
+            e = buf_adds(b, "&quot;");
+            break;
+        case '\'':
+            e = buf_adds(b, "&#39;");
+            break;
+        default:
+            e = buf_add(b, s + i, 1);
+        }
+    }
+    return e;
+}
+
+/* Snippet marks: control characters no page text keeps (utf8_clean
+ * folds them away), so they cannot be confused with the text. */
+#define MARK_ON  "\x02"
+#define MARK_OFF "\x03"
+
+struct hits {
+    struct api_req *r;
+    struct buf plain, html;
+    enum err e;
+};
+
+/* One search result as a JSON object: the snippet as plain text and as
+ * HTML (escaped, matches in <mark>). */
+static bool put_hit(void *ctx, const struct search_hit *h)
+{
+    struct hits *hs = ctx;
+    struct buf *b = &hs->r->body;
+    const char *p;
+    enum err e;
+
+    buf_reset(&hs->plain);
+    buf_reset(&hs->html);
+    e = ERR_OK;
+    for (p = h->snippet; *p && !e; p++) {
+        if (*p == MARK_ON[0])
+            e = buf_adds(&hs->html, "<mark>");
+        else if (*p == MARK_OFF[0])
+            e = buf_adds(&hs->html, "</mark>");
+        else if (!(e = buf_add(&hs->plain, p, 1)))
+            e = put_html(&hs->html, p, 1);
+    }
+    if (!e && b->data[b->len - 1] != '[')
+        e = buf_adds(b, ", ");
+    if (!e)
+        e = buf_addf(b, "{\"page_id\": %lld, \"url\": ", h->page_id);
+    if (!e)
+        e = json_add_string(b, h->url);
+    if (!e)
+        e = buf_adds(b, ", \"title\": ");
+    if (!e)
+        e = json_add_string(b, h->title);
+    if (!e)
+        e = buf_adds(b, ", \"snippet\": ");
+    if (!e)
+        e = json_add_string(b, hs->plain.data);
+    if (!e)
+        e = buf_adds(b, ", \"snippet_html\": ");
+    if (!e)
+        e = json_add_string(b, hs->html.data);
+    if (!e)
+        e = buf_addf(b, ", \"score\": %.4g}", h->score);
+    hs->e = e;
+    return !e;
+}
+
+/* The latest run, or 0 when there is none (or the query failed). */
+static long long latest_run(struct api_req *r)
+{
+    sqlite3_stmt *st = prep(r, "SELECT coalesce(max(id), 0) FROM runs");
+    long long id = 0;
+
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return id;
+}
+
+/* GET /api/search?q=&run=&limit= */
+static void search(struct api_req *r)
+{
+    long long run = 0, limit = 20;
+    struct hits hs = {.r = r};
+    const char *q;
+    char why[400], stamp[128];
+    bool finished;
+    long n = 0;
+    enum err e;
+
+    if (!text_arg(r, "q", 2048, &q) || !int_arg(r, "run", 1, 1LL << 53, &run) ||
+        !int_arg(r, "limit", 1, SERVE_LIMIT_MAX, &limit))
+        return;
+    if (!q) {
+        api_error(r, 400, "q (the FTS5 query) is missing");
+        return;
+    }
+    if (!run && !(run = latest_run(r))) {
+        api_error(r, 404, "the database holds no runs");
+        return;
+    }
+    if (!find_run(r, run, &finished, stamp, sizeof(stamp)) ||
+        (finished && etag_matches(r, run, stamp)))
+        return;
+    buf_init(&hs.plain, 1 << 20);
+    buf_init(&hs.html, 1 << 22);
+    buf_addf(&r->body, "{\"run\": %lld, \"query\": ", run);
+    json_add_string(&r->body, q);
+    buf_adds(&r->body, ", \"results\": [");
+    e = search_run(r->search, run, q, (long)limit, MARK_ON, MARK_OFF, put_hit,
+                   &hs, &n, why, sizeof(why));
+    if (!e && hs.e)
+        e = hs.e;
+    if (r->timed_out)
+        db_error(r);
+    else if (e == ERR_INVALID)
+        api_error(r, 400, why);
+    else if (e)
+        api_error(r, 500, e == ERR_NOMEM ? "out of memory" : why);
+    else
+        buf_addf(&r->body, "], \"count\": %ld}\n", n);
+    buf_release(&hs.plain);
+    buf_release(&hs.html);
+}
+
+/* GET /api/runs/N/dupes?distance=K: clusters of near-duplicate pages. */
+static void dupes(struct api_req *r, long long run)
+{
+    long long distance = 3;
+    sqlite3_stmt *st;
+    uint64_t *hash = NULL;
+    long long *ids = NULL;
+    size_t n = 0, cap = 0, i, j, *root = NULL, clusters = 0;
+    bool *done = NULL;
+    int rc;
+
+    if (!int_arg(r, "distance", 0, DUPES_DISTANCE_MAX, &distance))
+        return;
+    if (!(st = prep(r, "SELECT id, simhash FROM pages WHERE run_id = ? AND"
+                       " simhash IS NOT NULL AND simhash != 0 ORDER BY id")))
+        return;
+    sqlite3_bind_int64(st, 1, run);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 256;
+            uint64_t *nh = realloc(hash, ncap * sizeof(*nh));
+            long long *ni = nh ? realloc(ids, ncap * sizeof(*ni)) : NULL;
+            if (nh)
+                hash = nh;
+            if (!ni)
+                break;
+            ids = ni;
+            cap = ncap;
+        }
+        ids[n] = sqlite3_column_int64(st, 0);
+        hash[n++] = (uint64_t)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        if (rc == SQLITE_ROW)
+            api_error(r, 500, "out of memory");
+        else
+            db_error(r);
+        goto out;
+    }
+    root = malloc((n + 1) * sizeof(*root));
+    done = calloc(n + 1, 1);
+    if (!root || !done || dupes_cluster(hash, n, (int)distance, root)) {
+        api_error(r, 500, "out of memory");
+        goto out;
+    }
+    /* Clusters in the order of their first page; each page's id and
+     * fingerprint.  (Sorting by size is the client's to do.) */
+    buf_addf(&r->body, "{\"run\": %lld, \"distance\": %lld, \"clusters\": [",
+             run, distance);
+    for (i = 0; i < n; i++) {
+        size_t members = 0;
+        if (done[i] || root[i] != i)
+            continue;
+        for (j = i; j < n; j++)
+            members += root[j] == i;
+        if (members < 2)
+            continue;
+        buf_addf(&r->body, "%s[", clusters++ ? ", " : "");
+        for (j = i, members = 0; j < n; j++)
+            if (root[j] == i) {
+                done[j] = true;
+                buf_addf(&r->body,
+                         "%s{\"page_id\": %lld, \"simhash\":"
+                         " \"%016llx\"}",
+                         members++ ? ", " : "", ids[j],
+                         (unsigned long long)hash[j]);
+            }
+        buf_adds(&r->body, "]");
+    }
+    buf_addf(&r->body, "], \"pages\": %zu}\n", n);
+out:
+    free(hash);
+    free(ids);
+    free(root);
+    free(done);
+}
+
 void api_answer(struct api_req *r)
 {
     const char *p = r->path, *rest;
@@ -634,6 +857,12 @@ void api_answer(struct api_req *r)
     r->status = 200;
     if (!strcmp(p, "/api/runs") || !strcmp(p, "/api/runs/")) {
         runs_list(r);
+        return;
+    }
+    if (!strcmp(p, "/api/search")) {
+        search(r);
+        if (r->status != 200)
+            r->etag[0] = '\0';
         return;
     }
     if (!strncmp(p, "/api/pages/", 11)) {
@@ -660,8 +889,9 @@ void api_answer(struct api_req *r)
         api_error(r, 404, "no such run: ids are whole numbers");
         return;
     }
-    if (strcmp(rest, "") && strcmp(rest, "/pages") && strcmp(rest, "/items")) {
-        api_error(r, 404, "no such path; a run has /pages and /items");
+    if (strcmp(rest, "") && strcmp(rest, "/pages") && strcmp(rest, "/items") &&
+        strcmp(rest, "/dupes")) {
+        api_error(r, 404, "no such path; a run has /pages, /items and /dupes");
         return;
     }
     if (!find_run(r, id, &finished, stamp, sizeof(stamp)) ||
@@ -671,6 +901,8 @@ void api_answer(struct api_req *r)
         run_detail(r, id);
     else if (!strcmp(rest, "/pages"))
         pages_list(r, id);
+    else if (!strcmp(rest, "/dupes"))
+        dupes(r, id);
     else
         items_list(r, id);
     /* An error answer carries no ETag. */

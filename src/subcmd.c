@@ -72,7 +72,8 @@ static const struct subcmd_def table[] = {
      true, false, NULL, run_search, false},
     {"serve", "[--db PATH] [--listen HOST:PORT] [--time-limit MS]",
      "the database over HTTP, read-only: a JSON API of runs,\n"
-     "          pages and items (default 127.0.0.1:8000)",
+     "          pages, items, search and near-duplicates (default\n"
+     "          127.0.0.1:8000)",
      false, false, NULL, NULL, true},
 };
 

@@ -13,9 +13,12 @@
 #include "scrape/err.h"
 #include "scrape/query.h"
 
+struct search;
+
 struct query {
-    sqlite3 *db;   /* read-only connection */
-    char msg[512]; /* the last error's detail */
+    sqlite3 *db;           /* read-only connection */
+    struct search *search; /* on db, made by the first search */
+    char msg[512];         /* the last error's detail */
 };
 
 /* Sets the error detail to "what: SQLite's message"; returns ERR_DB. */

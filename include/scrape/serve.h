@@ -17,6 +17,8 @@
  *   /api/pages/ID                 one page: record, fields, links, items
  *   /api/runs/N/items             its items: ?field.NAME=VALUE ?after=
  *                                 ?limit=
+ *   /api/search                   scrape search: ?q= ?run= ?limit=
+ *   /api/runs/N/dupes             scrape dupes: ?distance=
  * Lists are ordered by id and paged by keyset: `after` is the last id
  * seen; the body's "next" and a Link: rel="next" header give the next
  * page's URL while there may be more.  Answers about a finished run

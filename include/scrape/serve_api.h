@@ -12,6 +12,8 @@
 
 #include "scrape/buf.h"
 
+struct search;
+
 /* Called for each query argument; false stops. */
 typedef bool (*api_arg_fn)(void *ctx, const char *name, const char *value);
 
@@ -19,6 +21,7 @@ struct api_req {
     /* In: */
     const char *path;          /* decoded path, without the query */
     sqlite3 *db;               /* a read-only connection, borrowed */
+    struct search *search;     /* searches on db (search.h) */
     long deadline;             /* clock_ms() past which queries stop */
     const char *if_none_match; /* the header, or NULL */
     void *conn;                /* for arg and each_arg */

@@ -398,3 +398,58 @@ Test(serve, pagination_is_stable_while_a_crawl_writes)
     site_stop(&s2);
     cr_assert_eq(n, db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 3"));
 }
+
+/* Search: the CLI's results, as JSON, with escaped HTML snippets. */
+Test(serve, search_answers_like_scrape_search)
+{
+    const char *const cli[] = {"search",  "--run",        "2",
+                               "--limit", "1000",         "--db",
+                               sb.db,     "hidden under", NULL};
+    char *out, *last;
+    long want;
+
+    cr_assert_eq(run_scrape(&sb, cli, RUN_TIMEOUT_S, 0), 0);
+    out = read_file_text(&sb, "stdout.txt");
+    out[strlen(out) - 1] = '\0';
+    last = strrchr(out, '\n');
+    want = strtol(last ? last + 1 : out, NULL, 10);
+    free(out);
+    cr_assert_gt(want, 0);
+    cr_assert_eq(
+        jq_int("/api/search?q=hidden%20under&run=2&limit=1000", ".count"),
+        want);
+    cr_assert_lt(
+        jq_int("/api/search?q=%22hidden%20under%22&run=2&limit=1000", ".count"),
+        want, "a phrase finds fewer pages than its words");
+    cr_assert(jq("/api/search?q=hidden&run=2&limit=5",
+                 "[.results[].snippet_html | ascii_downcase |"
+                 " contains(\"<mark>hidden</mark>\")] | all"));
+    cr_assert(jq("/api/search?q=hidden&run=2&limit=5",
+                 "[.results[].snippet | contains(\"<mark>\") | not] | all"));
+    /* The latest run when none is named. */
+    cr_assert(jq("/api/search?q=hidden", ".run == 2"));
+    cr_assert_eq(status_of("/api/search?q=%22a%20b", NULL), 400);
+    cr_assert_eq(status_of("/api/search", NULL), 400);
+    cr_assert_eq(status_of("/api/search?q=x&run=99", NULL), 404);
+}
+
+/* Near-duplicates: the clusters scrape dupes prints. */
+Test(serve, dupes_give_the_clusters)
+{
+    const char *const cli[] = {"dupes", "--run", "2", "--db", sb.db, NULL};
+    char *out, *p;
+    long want;
+
+    cr_assert_eq(run_scrape(&sb, cli, RUN_TIMEOUT_S, 0), 0);
+    out = read_file_text(&sb, "stdout.txt");
+    p = strstr(out, " clusters of near-duplicates");
+    cr_assert_not_null(p, "%s", out);
+    while (p > out && p[-1] != '\n')
+        p--;
+    want = strtol(p, NULL, 10);
+    free(out);
+    cr_assert_gt(want, 0);
+    cr_assert_eq(jq_int("/api/runs/2/dupes", ".clusters | length"), want);
+    cr_assert(jq("/api/runs/2/dupes", "[.clusters[] | length >= 2] | all"));
+    cr_assert_eq(status_of("/api/runs/2/dupes?distance=64", NULL), 400);
+}
