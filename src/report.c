@@ -12,6 +12,11 @@
 
 #include "scrape/query.h"
 #include "scrape/query_db.h"
+#include "scrape/report.h"
+
+#define LATEST_OF_EACH_MODE                                                    \
+    " FROM runs WHERE id IN (SELECT max(id) FROM runs WHERE wall_ms IS NOT"    \
+    " NULL GROUP BY mode) ORDER BY mode"
 
 /* Bars for one chart, read from a query of (label, value) rows. */
 struct bars {
@@ -100,9 +105,8 @@ static void svg_chart(FILE *out, const char *id, const char *title,
     fputs("</svg></figure>\n", out);
 }
 
-static const char report_head[] =
-    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-    "<title>scrape report</title>\n<style>\n"
+/* The report's style sheet, shared with scrape serve's pages. */
+const char report_css[] =
     "body{font:15px/1.4 system-ui,sans-serif;margin:24px 40px;color:#222;"
     "background:#fafafa}\nh1{font-size:24px;margin:0 0 4px}"
     "h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd}\n"
@@ -113,7 +117,145 @@ static const char report_head[] =
     ".value{font-size:12px;fill:#444}\ntable{border-collapse:collapse;"
     "background:#fff}td,th{border:1px solid #ddd;padding:3px 8px;"
     "text-align:right}th{background:#f0f0f0}\n.meta{color:#666}\n"
-    "</style></head><body>\n";
+    ".line{fill:none;stroke-width:2}.m0{stroke:#3b7dd8;fill:#3b7dd8}"
+    ".m1{stroke:#d8743b;fill:#d8743b}.m2{stroke:#2e9e5b;fill:#2e9e5b}"
+    ".m3{stroke:#8a4bd8;fill:#8a4bd8}.axis{stroke:#999}\n";
+
+static const char report_head_a[] =
+    "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+    "<title>scrape report</title>\n<style>\n";
+static const char report_head_b[] = "</style></head><body>\n";
+
+/* Pages completed over time for the latest run of each mode (at most
+ * four), one line each: where a model stalls or saturates shows as a
+ * flat or a straight stretch.  At most TIMELINE_POINTS points a line. */
+#define TIMELINE_POINTS 120
+#define TIMELINE_MODES  4
+
+struct timeline {
+    char mode[TIMELINE_MODES][16];
+    double *t[TIMELINE_MODES];
+    size_t n[TIMELINE_MODES], cap[TIMELINE_MODES];
+    int nmodes;
+};
+
+static enum err load_timeline(struct query *q, struct timeline *tl)
+{
+    sqlite3_stmt *st = NULL;
+    enum err e;
+    int rc, m = -1;
+
+    if ((e = query_prep(q,
+                        "SELECT r.mode, (julianday(p.fetched_at) -"
+                        " julianday(r.started_at)) * 86400.0 FROM pages p"
+                        " JOIN runs r ON r.id = p.run_id WHERE r.id IN"
+                        " (SELECT max(id) FROM runs WHERE wall_ms IS NOT NULL"
+                        " GROUP BY mode) AND p.fetched_at IS NOT NULL ORDER"
+                        " BY r.mode, p.fetched_at, p.id",
+                        &st)))
+        return e;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *mode = (const char *)sqlite3_column_text(st, 0);
+        if (m < 0 || strcmp(tl->mode[m], mode ? mode : "")) {
+            if (m + 1 == TIMELINE_MODES)
+                break;
+            m++;
+            snprintf(tl->mode[m], sizeof(tl->mode[m]), "%s", mode ? mode : "");
+            tl->nmodes = m + 1;
+        }
+        if (tl->n[m] == tl->cap[m]) {
+            size_t ncap = tl->cap[m] ? tl->cap[m] * 2 : 256;
+            double *nt = realloc(tl->t[m], ncap * sizeof(*nt));
+            if (!nt) {
+                sqlite3_finalize(st);
+                return ERR_NOMEM;
+            }
+            tl->t[m] = nt;
+            tl->cap[m] = ncap;
+        }
+        tl->t[m][tl->n[m]++] = sqlite3_column_double(st, 1);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW
+               ? ERR_OK
+               : query_fail(q, "cannot read the pages' times");
+}
+
+static void timeline_chart(FILE *out, const struct timeline *tl)
+{
+    double tmax = 0.001, nmax = 1;
+    size_t i;
+    int m;
+
+    for (m = 0; m < tl->nmodes; m++) {
+        if (tl->n[m] && tl->t[m][tl->n[m] - 1] > tmax)
+            tmax = tl->t[m][tl->n[m] - 1];
+        if ((double)tl->n[m] > nmax)
+            nmax = (double)tl->n[m];
+    }
+    fputs("<figure id=\"timeline\"><figcaption>Pages completed over time"
+          " (latest run of each mode)</figcaption>\n<svg width=\"580\""
+          " height=\"230\" viewBox=\"0 0 580 230\" role=\"img\">\n"
+          "<line class=\"axis\" x1=\"40\" y1=\"190\" x2=\"570\""
+          " y2=\"190\"/><line class=\"axis\" x1=\"40\" y1=\"10\" x2=\"40\""
+          " y2=\"190\"/>\n",
+          out);
+    fprintf(out,
+            "<text x=\"0\" y=\"18\" class=\"value\">%.0f</text><text"
+            " x=\"540\" y=\"206\" class=\"value\">%.1f s</text>\n",
+            nmax, tmax);
+    for (m = 0; m < tl->nmodes; m++) {
+        size_t step = tl->n[m] / TIMELINE_POINTS + 1;
+        fprintf(out,
+                "<polyline class=\"line m%d\" data-mode=\"%s\""
+                " data-pages=\"%zu\" points=\"40,190",
+                m, tl->mode[m], tl->n[m]);
+        for (i = 0; i < tl->n[m]; i++)
+            if ((i + 1) % step == 0 || i + 1 == tl->n[m])
+                fprintf(out, " %.1f,%.1f", 40 + 530 * tl->t[m][i] / tmax,
+                        190 - 180 * (double)(i + 1) / nmax);
+        fputs("\"/>\n", out);
+        fprintf(out,
+                "<rect class=\"m%d\" x=\"%d\" y=\"214\" width=\"10\""
+                " height=\"10\"/><text x=\"%d\" y=\"224\""
+                " class=\"label\">%s</text>\n",
+                m, 50 + 120 * m, 64 + 120 * m, tl->mode[m]);
+    }
+    if (!tl->nmodes)
+        fputs("<text x=\"50\" y=\"100\" class=\"label\">no data</text>\n", out);
+    fputs("</svg></figure>\n", out);
+}
+
+enum err report_mode_charts(struct query *q, FILE *out)
+{
+    struct timeline tl;
+    struct bars b;
+    enum err e;
+    int m;
+
+    if ((e = load_bars(q, "SELECT mode, wall_ms / 1000.0" LATEST_OF_EACH_MODE,
+                       0, &b)))
+        return e;
+    svg_chart(out, "wall", "Wall time by mode", "s", 2, &b);
+    if ((e = load_bars(q,
+                       "SELECT mode, pages * 1000.0 / max(wall_ms, "
+                       "1)" LATEST_OF_EACH_MODE,
+                       0, &b)))
+        return e;
+    svg_chart(out, "rate", "Pages per second by mode", "pages/s", 0, &b);
+    if ((e = load_bars(q,
+                       "SELECT mode, peak_rss_kb / 1024.0" LATEST_OF_EACH_MODE,
+                       0, &b)))
+        return e;
+    svg_chart(out, "memory", "Peak memory by mode", "MB", 1, &b);
+    memset(&tl, 0, sizeof(tl));
+    e = load_timeline(q, &tl);
+    if (!e)
+        timeline_chart(out, &tl);
+    for (m = 0; m < TIMELINE_MODES; m++)
+        free(tl.t[m]);
+    return e;
+}
 
 static enum err report_runs(struct query *q, FILE *out)
 {
@@ -153,37 +295,22 @@ static enum err report_runs(struct query *q, FILE *out)
     return rc == SQLITE_DONE ? ERR_OK : query_fail(q, "cannot read runs");
 }
 
-#define LATEST_OF_EACH_MODE                                                    \
-    " FROM runs WHERE id IN (SELECT max(id) FROM runs WHERE wall_ms IS NOT"    \
-    " NULL GROUP BY mode) ORDER BY mode"
-
 enum err query_report(struct query *q, int64_t run_id, FILE *out)
 {
     struct bars b;
     enum err e;
 
-    fputs(report_head, out);
+    fputs(report_head_a, out);
+    fputs(report_css, out);
+    fputs(report_head_b, out);
     fprintf(out,
             "<h1>scrape report</h1>\n<p class=\"meta\">run %lld"
             " (latest unless --run); the comparison uses the latest run"
             " of each mode</p>\n<h2>Concurrency models</h2>\n"
             "<div class=\"grid\">\n",
             (long long)run_id);
-    if ((e = load_bars(q, "SELECT mode, wall_ms / 1000.0" LATEST_OF_EACH_MODE,
-                       0, &b)))
+    if ((e = report_mode_charts(q, out)))
         return e;
-    svg_chart(out, "wall", "Wall time by mode", "s", 2, &b);
-    if ((e = load_bars(q,
-                       "SELECT mode, pages * 1000.0 / max(wall_ms, "
-                       "1)" LATEST_OF_EACH_MODE,
-                       0, &b)))
-        return e;
-    svg_chart(out, "rate", "Pages per second by mode", "pages/s", 0, &b);
-    if ((e = load_bars(q,
-                       "SELECT mode, peak_rss_kb / 1024.0" LATEST_OF_EACH_MODE,
-                       0, &b)))
-        return e;
-    svg_chart(out, "memory", "Peak memory by mode", "MB", 1, &b);
     fputs("</div>\n<h2>This run</h2>\n<div class=\"grid\">\n", out);
     if ((e = load_bars(q,
                        "SELECT CASE WHEN status = 0 THEN 'no answer' ELSE"

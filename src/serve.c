@@ -26,6 +26,7 @@
 #include "scrape/query.h"
 #include "scrape/search.h"
 #include "scrape/serve_api.h"
+#include "scrape/serve_html.h"
 
 /* Bytes of request (line, headers) one connection may use. */
 #define SERVE_CONN_MEMORY (64 * 1024)
@@ -174,7 +175,14 @@ static enum MHD_Result send_answer(struct MHD_Connection *c,
     if (!resp)
         return MHD_NO;
     MHD_add_response_header(resp, "Content-Type",
-                            "application/json; charset=utf-8");
+                            r->ctype ? r->ctype
+                                     : "application/json; charset=utf-8");
+    /* No page may run a script, inline or fetched, nor be framed. */
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'none'; style-src 'self'; img-src"
+                            " 'self' data:; form-action 'self'; base-uri"
+                            " 'none'; frame-ancestors 'none'");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "Cache-Control", "no-cache");
     if (r->status == 405)
@@ -222,7 +230,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         r.db = borrow(&s->pool, &r.search);
         r.deadline = clock_ms() + s->o->time_limit_ms;
         sqlite3_progress_handler(r.db, 1000, past_deadline, &r);
-        api_answer(&r);
+        if (strncmp(url, "/api/", 5) && strcmp(url, "/api")) {
+            if (!html_answer(&r)) {
+                api_error(&r, 404, "no such path; try / or /api/runs");
+            }
+        } else {
+            api_answer(&r);
+        }
         sqlite3_progress_handler(r.db, 0, NULL, NULL);
         give_back(&s->pool, r.db);
     }

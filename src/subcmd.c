@@ -71,9 +71,9 @@ static const struct subcmd_def table[] = {
      "          NEAR(a b, N), ^first), best first",
      true, false, NULL, run_search, false},
     {"serve", "[--db PATH] [--listen HOST:PORT] [--time-limit MS]",
-     "the database over HTTP, read-only: a JSON API of runs,\n"
-     "          pages, items, search and near-duplicates (default\n"
-     "          127.0.0.1:8000)",
+     "the database over HTTP, read-only: pages for people and\n"
+     "          a JSON API of runs, pages, items, search and\n"
+     "          near-duplicates (default 127.0.0.1:8000)",
      false, false, NULL, NULL, true},
 };
 

@@ -1,6 +1,6 @@
 /*
  * serve.h - scrape serve: a database's runs, pages and items over HTTP,
- * as a JSON API (libmicrohttpd).
+ * as a JSON API and as pages for people (serve_html.h; libmicrohttpd).
  *
  * GET only, read-only: every request borrows one of the server's own
  * read-only SQLite connections (one per server thread), so a crawl may

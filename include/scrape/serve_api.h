@@ -29,6 +29,7 @@ struct api_req {
     void (*each_arg)(void *conn, api_arg_fn fn, void *ctx);
     /* Out: */
     int status;
+    const char *ctype; /* Content-Type; NULL: JSON */
     struct buf body;
     char link[1024]; /* Link header, or "" */
     char etag[80];   /* ETag header, or "" */

@@ -26,7 +26,7 @@ static void crawl(void)
 {
     static const char *const args[] = {"--pages", "300", "--quote-pages", "40",
                                        NULL};
-    char url[128];
+    char url[128], xss[128];
     FILE *f;
     int i;
 
@@ -54,10 +54,11 @@ static void crawl(void)
         cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
     }
     snprintf(url, sizeof(url), "http://127.0.0.1:%u/index.html", site.port);
+    snprintf(xss, sizeof(xss), "http://127.0.0.1:%u/xss", site.port);
     {
         const char *const run[] = {
             "-q",   "-d",  "5", "--field", "price=p.price",
-            "--db", sb.db, url, NULL};
+            "--db", sb.db, url, xss,       NULL};
         cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
     }
 }
@@ -452,4 +453,77 @@ Test(serve, dupes_give_the_clusters)
     cr_assert_eq(jq_int("/api/runs/2/dupes", ".clusters | length"), want);
     cr_assert(jq("/api/runs/2/dupes", "[.clusters[] | length >= 2] | all"));
     cr_assert_eq(status_of("/api/runs/2/dupes?distance=64", NULL), 400);
+}
+
+/* Runs headless Chromium on `url`, its DOM after load on stdout. */
+static char *dom_of(const char *url)
+{
+    char cmd[1200];
+
+    snprintf(cmd, sizeof(cmd),
+             "timeout 90 chromium --headless --no-sandbox --disable-gpu"
+             " --no-first-run --disable-background-networking"
+             " --disable-component-update --disable-sync"
+             " --user-data-dir=%s/chromium --window-size=1280,800"
+             " --dump-dom '%s' 2>/dev/null",
+             sb.dir, url);
+    return sh(cmd);
+}
+
+/* The pages for people: a search from the form's URL finds page 42, its
+ * link leads to its record; every answer forbids scripts. */
+Test(serve, html_pages_search_and_record_in_a_browser)
+{
+    char url[256], *dom, *a, *head;
+    long long id = db_int(&sb, "SELECT id FROM pages WHERE run_id = 2 AND"
+                               " url LIKE '%%/book/42.html'");
+    long long link;
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/search?q=zanzibar&run=2",
+             port);
+    dom = dom_of(url);
+    cr_assert_not_null(strstr(dom, "<ol id=\"results\">"), "%.2000s", dom);
+    cr_assert_not_null(strstr(dom, "<mark>zanzibar</mark>"), "%.2000s", dom);
+    a = strstr(dom, "class=\"result\" href=\"/pages/");
+    cr_assert_not_null(a, "%.2000s", dom);
+    link = strtoll(a + strlen("class=\"result\" href=\"/pages/"), NULL, 10);
+    cr_assert_eq(link, id);
+    free(dom);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/pages/%lld", port, link);
+    dom = dom_of(url);
+    cr_assert_not_null(strstr(dom, "Silent Harbour, volume 42"), "%.2000s",
+                       dom);
+    cr_assert_not_null(strstr(dom, "/book/42.html</a>"), "%.2000s", dom);
+    free(dom);
+    snprintf(url, sizeof(url), "curl -s -i 'http://127.0.0.1:%u/'", port);
+    head = sh(url);
+    cr_assert_not_null(strstr(head, "Content-Security-Policy: default-src"
+                                    " 'none'; style-src 'self'"));
+    cr_assert_not_null(strstr(head, "<table id=\"runs\">"));
+    cr_assert_not_null(strstr(head, "id=\"timeline\""), "the new chart");
+    free(head);
+}
+
+/* A page whose title, heading and link are scripts shows them as text
+ * and runs nothing. */
+Test(serve, scraped_scripts_show_as_text_and_never_run)
+{
+    long long id = db_int(&sb, "SELECT id FROM pages WHERE url LIKE '%%/xss'");
+    char url[256], *dom, *raw;
+
+    snprintf(url, sizeof(url), "curl -s 'http://127.0.0.1:%u/pages/%lld'", port,
+             id);
+    raw = sh(url);
+    cr_assert_null(strstr(raw, "<script"), "%s", raw);
+    cr_assert_null(strstr(raw, "<img"), "%s", raw);
+    cr_assert_null(strstr(raw, "href=\"javascript:"), "%s", raw);
+    cr_assert_not_null(strstr(raw, "&lt;script&gt;document.documentElement"));
+    free(raw);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/pages/%lld", port, id);
+    dom = dom_of(url);
+    cr_assert_not_null(strstr(dom, "<html"), "%.1000s", dom);
+    /* The text mentions data-pwned; only a script would set it. */
+    cr_assert_null(strstr(dom, "data-pwned=\""), "a script ran: %.1000s", dom);
+    cr_assert_not_null(strstr(dom, "&lt;script&gt;"), "%.1000s", dom);
+    free(dom);
 }

@@ -45,6 +45,8 @@
  *   /quotes/...           the quotes section, --quote-pages pages
  *                         (default 10; see quotes.h)
  *   /robots-count         how many times /robots.txt was asked for
+ *   /xss                  a title, heading and link that are scripts
+ *                         if a viewer of the records does not escape them
  *   /slow-report          with --slow-gate 1: "opened N timeouts M",
  *                         then closes the gate again for the next crawl
  *   /stall                headers and the first bytes, then nothing for a
@@ -775,6 +777,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                         "User-agent: scrape\nDisallow: /book/2\n"
                         "Allow: /book/2.html\n");
     }
+    if (!strcmp(url, "/xss"))
+        return send_str(
+            c, 200, "text/html",
+            "<html><head><title>&lt;script&gt;document.documentElement."
+            "setAttribute('data-pwned','1')&lt;/script&gt;</title></head>"
+            "<body><h1>&lt;img src=x onerror=alert(1)&gt;</h1>"
+            "<a href=\"javascript:document.documentElement.setAttribute("
+            "'data-pwned','2')\">click</a> <a href=\"/index.html\">home</a>"
+            "</body></html>");
     if (!strcmp(url, "/slow-report")) {
         char body[64];
         pthread_mutex_lock(&s->gate_lock);
