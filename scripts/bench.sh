@@ -38,13 +38,16 @@
 #          MB of HTML and peak memory (medians); then 40 generated pages
 #          of 2.5 MB each, --multi's peak memory at the default
 #          --per-host 8 and at --per-host 2.
-# SECTIONS="ceiling io cpu targets scale items slow corpus" selects which
-# run.
+# serve    scrape serve on a 2000-page crawl: wrk, 200 connections, 10 s,
+#          on /api/search and on a /pages/ID page: requests/s, p99
+#          latency, errors, the server's peak memory.
+# SECTIONS="ceiling io cpu targets scale items slow corpus serve" selects
+# which run.
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/nginx.sh
 
-SECTIONS=${SECTIONS:-ceiling io cpu targets scale items slow corpus}
+SECTIONS=${SECTIONS:-ceiling io cpu targets scale items slow corpus serve}
 PAGES=${PAGES:-2000}
 LATENCY=${LATENCY:-50}
 PAGE_SIZE=${PAGE_SIZE:-20000}
@@ -348,6 +351,46 @@ corpus() {
     rm -rf "$tmp/site"
 }
 
+serve_load() {
+    echo
+    echo "bench: serve: wrk -c 200 -d 10s against scrape serve on a" \
+        "2000-page crawl"
+    nginx_site "$tmp" 2000 20000
+    nginx_start "$tmp" 0
+    echo "http://127.0.0.1:$NGINX_PORT/index.html" >"$tmp/seeds.txt"
+    crawl --multi -d 1000 -c 100 --per-host 100 >/dev/null
+    nginx_stop
+    ./scrape serve --db "$tmp/s.db" --listen 127.0.0.1:0 >"$tmp/serve.out" &
+    _srv=$!
+    _port=
+    _k=0
+    while [ -z "$_port" ] && [ "$_k" -lt 50 ]; do
+        sleep 0.1
+        _port=$(sed -n 's|^serving http://127.0.0.1:\([0-9]*\)/.*|\1|p' \
+            "$tmp/serve.out")
+        _k=$((_k + 1))
+    done
+    _page=$(sqlite3 "$tmp/s.db" 'SELECT max(id) / 2 FROM pages')
+    printf '%-28s %10s %9s %8s\n' "" requests/s p99 errors
+    for _path in "/api/search?q=harbour" "/pages/$_page"; do
+        wrk -t 2 -c 200 -d 10s --latency "http://127.0.0.1:$_port$_path" \
+            >"$tmp/wrk.out" 2>&1
+        _rps=$(awk '/^Requests\/sec/ { print $2 }' "$tmp/wrk.out")
+        _p99=$(awk '$1 == "99%" { print $2 }' "$tmp/wrk.out")
+        # "Socket errors: connect 0, read 0, write 0, timeout 3" and
+        # "Non-2xx or 3xx responses: 5": their numbers summed.
+        _err=$(awk '/Socket errors/ { gsub(/[^0-9 ]/, " "); for (i = 1;
+            i <= NF; i++) n += $i } /Non-2xx/ { n += $NF }
+            END { print n + 0 }' "$tmp/wrk.out")
+        printf '%-28s %10s %9s %8s\n' "$_path" "$_rps" "$_p99" "$_err"
+    done
+    echo "server peak memory: $(awk '/VmHWM/ { printf "%.1f MB", $2 / 1024 }' \
+        "/proc/$_srv/status")"
+    kill "$_srv"
+    wait "$_srv" 2>/dev/null || true
+    rm -rf "$tmp/site"
+}
+
 for section in $SECTIONS; do
     case $section in
     ceiling) ceiling ;;
@@ -358,6 +401,7 @@ for section in $SECTIONS; do
     items) items ;;
     slow) slow ;;
     corpus) corpus ;;
+    serve) serve_load ;;
     *) echo "bench: unknown section '$section'" >&2; exit 2 ;;
     esac
 done

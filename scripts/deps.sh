@@ -14,7 +14,7 @@ man-db"
 # plus wrk (make bench-peers).
 case "${1:-}" in
 fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;
-bench) PKGS="$PKGS nginx libnginx-mod-http-echo python3 git-doc" ;;
+bench) PKGS="$PKGS nginx libnginx-mod-http-echo python3 git-doc wrk" ;;
 peers)
     PKGS="$PKGS nginx libnginx-mod-http-echo python3 git-doc wget wget2 \
 python3-scrapy wrk"

@@ -527,3 +527,39 @@ Test(serve, scraped_scripts_show_as_text_and_never_run)
     cr_assert_not_null(strstr(dom, "&lt;script&gt;"), "%.1000s", dom);
     free(dom);
 }
+
+/* Start-up errors are one line, before anything listens. */
+Test(serve, a_missing_database_or_a_bad_address_is_one_line)
+{
+    const char *const missing[] = {
+        "serve", "--db", "/nonexistent/x.db", "--listen", "127.0.0.1:0", NULL};
+    const char *const bad[] = {"serve",    "--db",      sb.db,
+                               "--listen", "localhost", NULL};
+    const char *const taken[] = {"serve",    "--db", sb.db,
+                                 "--listen", NULL,   NULL};
+    const char *const other[] = {"stats", "--listen", "127.0.0.1:0",
+                                 "--db",  sb.db,      NULL};
+    char addr[64], *err;
+
+    cr_assert_eq(run_scrape(&sb, missing, 30, 0), 1);
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, "scrape serve: cannot open"), "%s", err);
+    cr_assert_eq(strchr(err, '\n') - err + 1, (long)strlen(err), "%s", err);
+    free(err);
+    cr_assert_eq(run_scrape(&sb, bad, 30, 0), 1);
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, "--listen wants HOST:PORT"), "%s", err);
+    free(err);
+    /* The running server's own port is taken. */
+    snprintf(addr, sizeof(addr), "127.0.0.1:%u", port);
+    {
+        const char *args[6];
+        memcpy(args, taken, sizeof(args));
+        args[4] = addr;
+        cr_assert_eq(run_scrape(&sb, args, 30, 0), 1);
+    }
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, "cannot listen on"), "%s", err);
+    free(err);
+    cr_assert_eq(run_scrape(&sb, other, 30, 0), 2, "--listen is serve's");
+}
