@@ -117,9 +117,9 @@ const char report_css[] =
     ".value{font-size:12px;fill:#444}\ntable{border-collapse:collapse;"
     "background:#fff}td,th{border:1px solid #ddd;padding:3px 8px;"
     "text-align:right}th{background:#f0f0f0}\n.meta{color:#666}\n"
-    ".line{fill:none;stroke-width:2}.m0{stroke:#3b7dd8;fill:#3b7dd8}"
-    ".m1{stroke:#d8743b;fill:#d8743b}.m2{stroke:#2e9e5b;fill:#2e9e5b}"
-    ".m3{stroke:#8a4bd8;fill:#8a4bd8}.axis{stroke:#999}\n";
+    ".m0{stroke:#3b7dd8;fill:#3b7dd8}.m1{stroke:#d8743b;fill:#d8743b}"
+    ".m2{stroke:#2e9e5b;fill:#2e9e5b}.m3{stroke:#8a4bd8;fill:#8a4bd8}"
+    "polyline.line{fill:none;stroke-width:2}.axis{stroke:#999}\n";
 
 static const char report_head_a[] =
     "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
@@ -202,8 +202,8 @@ static void timeline_chart(FILE *out, const struct timeline *tl)
           out);
     fprintf(out,
             "<text x=\"0\" y=\"18\" class=\"value\">%.0f</text><text"
-            " x=\"540\" y=\"206\" class=\"value\">%.1f s</text>\n",
-            nmax, tmax);
+            " x=\"530\" y=\"206\" class=\"value\">%.*f s</text>\n",
+            nmax, tmax < 10 ? 2 : 1, tmax);
     for (m = 0; m < tl->nmodes; m++) {
         size_t step = tl->n[m] / TIMELINE_POINTS + 1;
         fprintf(out,

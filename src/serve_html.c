@@ -30,7 +30,8 @@ static const char style_extra[] =
     "dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}"
     "table{max-width:100%}td{overflow-wrap:anywhere}"
     "@media (max-width:700px){body{margin:10px}.grid{grid-template-columns"
-    ":1fr}svg{max-width:100%;height:auto}}\n";
+    ":1fr}svg{max-width:100%;height:auto}table{display:block;overflow-x:"
+    "auto}dl{grid-template-columns:1fr}}\n";
 
 /* Appends `s` escaped for element text and attribute values. */
 static void html(struct buf *b, const char *s)
