@@ -523,12 +523,14 @@ Test(crawl, delay_spaces_requests_to_one_host, .fini = finish)
                  8);
     /* 8 fetches 200 ms apart: at least 1.4 s; without --delay, 10 ms. */
     cr_assert_geq(db_int(&sb, "SELECT wall_ms FROM runs"), 1400);
-    /* And really spaced: consecutive fetched_at at least ~150 ms apart
-     * (fetched_at is when each finished). */
+    /* And really spaced: consecutive fetched_at at least 100 ms apart
+     * (fetched_at is when each finished: the starts are 200 ms apart, the
+     * ends move with how long each took on a loaded machine; without
+     * --delay they are ~1 ms apart). */
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM (SELECT"
                              " (julianday(fetched_at) - julianday(lag("
                              "fetched_at) OVER (ORDER BY fetched_at))) *"
-                             " 86400000 AS gap FROM pages) WHERE gap < 150"),
+                             " 86400000 AS gap FROM pages) WHERE gap < 100"),
                  0);
     /* The same politeness in the other two engines. */
     cr_assert_eq(run_scrape(&sb, threads, RUN_TIMEOUT_S, 0), 0);

@@ -69,12 +69,19 @@ static void start_server(const char *time_limit)
     const char *const args[] = {"serve",    "--db",        sb.db,
                                 "--listen", "127.0.0.1:0", "--time-limit",
                                 time_limit, NULL};
-    char *out = NULL, *p;
+    char *out = NULL, *p, path[300];
     int i;
 
+    /* Not the last server's line: the new one may not have opened (and
+     * emptied) the file yet when it is first read. */
+    snprintf(path, sizeof(path), "%s/stdout.txt", sb.dir);
+    unlink(path);
+    port = 0;
     server = start_scrape(&sb, args);
     for (i = 0; i < 100; i++) {
         usleep(50000);
+        if (access(path, F_OK))
+            continue;
         free(out);
         out = read_file_text(&sb, "stdout.txt");
         if ((p = strstr(out, "serving http://127.0.0.1:"))) {
