@@ -468,11 +468,12 @@ Test(docs, make_install_stages_binary_and_man_page)
     FILE *p;
 
     cr_assert_not_null(mkdtemp(dir));
-    /* Not the make that runs this test's variables (test-san's BUILD
-     * would install, and leave as ./scrape, the sanitizer build). */
+    /* A clean environment: the make running this test may have exported
+     * its variables (test-san's BUILD and SANFLAGS would install, and
+     * leave as ./scrape, the sanitizer build). */
     snprintf(cmd, sizeof(cmd),
-             "env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u MAKELEVEL"
-             " make -s install DESTDIR=%s PREFIX=/opt/scrape >/dev/null 2>&1",
+             "env -i PATH=\"$PATH\" make -s install BUILD=build DESTDIR=%s"
+             " PREFIX=/opt/scrape >/dev/null 2>&1",
              dir);
     cr_assert_eq(system(cmd), 0, "make install failed");
     snprintf(path, sizeof(path), "%s/opt/scrape/bin/scrape", dir);
@@ -507,9 +508,8 @@ Test(docs, make_install_stages_binary_and_man_page)
     cr_assert_not_null(strstr(man, "pages_fts"));
     free(man);
     snprintf(cmd, sizeof(cmd),
-             "env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u MAKELEVEL"
-             " make -s uninstall DESTDIR=%s PREFIX=/opt/scrape >/dev/null"
-             " 2>&1",
+             "env -i PATH=\"$PATH\" make -s uninstall BUILD=build DESTDIR=%s"
+             " PREFIX=/opt/scrape >/dev/null 2>&1",
              dir);
     cr_assert_eq(system(cmd), 0);
     cr_assert_neq(stat(path, &st), 0, "uninstall left %s", path);
