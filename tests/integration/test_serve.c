@@ -570,3 +570,24 @@ Test(serve, a_missing_database_or_a_bad_address_is_one_line)
     free(err);
     cr_assert_eq(run_scrape(&sb, other, 30, 0), 2, "--listen is serve's");
 }
+
+/* A person's way through the pages, in Chromium driven by WebDriver
+ * (tests/browser/serve_flow.py): type a search into the form, follow the
+ * first result to its record; a page of scripts shows as text and runs
+ * nothing; no page scrolls sideways at 1280x800 or on a phone. */
+Test(serve, a_person_searches_follows_and_reads_in_a_browser)
+{
+    long long id = db_int(&sb, "SELECT id FROM pages WHERE run_id = 2 AND"
+                               " url LIKE '%%/book/42.html'");
+    long long xss = db_int(&sb, "SELECT id FROM pages WHERE url LIKE"
+                                " '%%/xss'");
+    char cmd[512], *out;
+
+    snprintf(cmd, sizeof(cmd),
+             "timeout 180 /usr/bin/python3 tests/browser/serve_flow.py"
+             " http://127.0.0.1:%u %lld %lld 2>&1",
+             port, id, xss);
+    out = sh(cmd);
+    cr_assert_not_null(strstr(out, "ok\n"), "%s", out);
+    free(out);
+}
