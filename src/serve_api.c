@@ -38,6 +38,35 @@ void api_error(struct api_req *r, int status, const char *msg)
         r->status = 500;
 }
 
+enum err api_html(struct buf *b, const char *s, size_t n)
+{
+    enum err e = ERR_OK;
+    size_t i;
+
+    for (i = 0; i < n && !e; i++) {
+        switch (s[i]) {
+        case '&':
+            e = buf_adds(b, "&amp;");
+            break;
+        case '<':
+            e = buf_adds(b, "&lt;");
+            break;
+        case '>':
+            e = buf_adds(b, "&gt;");
+            break;
+        case '"':
+            e = buf_adds(b, "&quot;");
+            break;
+        case '\'':
+            e = buf_adds(b, "&#39;");
+            break;
+        default:
+            e = buf_add(b, s + i, 1);
+        }
+    }
+    return e;
+}
+
 /* The answer when a statement failed: the time limit, or the database. */
 static void db_error(struct api_req *r)
 {
@@ -64,8 +93,7 @@ static sqlite3_stmt *prep(struct api_req *r, const char *sql)
     return st;
 }
 
-/* Decimal digits only (at most 16), as a number. */
-static bool parse_uint(const char *s, long long *out)
+bool api_number(const char *s, long long *out)
 {
     long long v = 0;
 
@@ -83,7 +111,7 @@ static bool parse_uint(const char *s, long long *out)
 /* An id: 1 to 2^53. */
 static bool parse_id(const char *s, long long *out)
 {
-    return parse_uint(s, out) && *out >= 1 && *out <= (1LL << 53);
+    return api_number(s, out) && *out >= 1 && *out <= (1LL << 53);
 }
 
 /* Optional integer argument `name` in [lo, hi]; *out keeps its default
@@ -97,7 +125,7 @@ static bool int_arg(struct api_req *r, const char *name, long long lo,
 
     if (!v)
         return true;
-    if (!parse_uint(v, &x) || x < lo || x > hi) {
+    if (!api_number(v, &x) || x < lo || x > hi) {
         snprintf(msg, sizeof(msg),
                  "%s must be a whole number from %lld to %lld", name, lo, hi);
         api_error(r, 400, msg);
@@ -625,36 +653,6 @@ static void items_list(struct api_req *r, long long run)
     sqlite3_finalize(st);
 }
 
-/* Appends `s` with HTML's special characters escaped. */
-static enum err put_html(struct buf *b, const char *s, size_t n)
-{
-    enum err e = ERR_OK;
-    size_t i;
-
-    for (i = 0; i < n && !e; i++) {
-        switch (s[i]) {
-        case '&':
-            e = buf_adds(b, "&amp;");
-            break;
-        case '<':
-            e = buf_adds(b, "&lt;");
-            break;
-        case '>':
-            e = buf_adds(b, "&gt;");
-            break;
-        case '"':
-            e = buf_adds(b, "&quot;");
-            break;
-        case '\'':
-            e = buf_adds(b, "&#39;");
-            break;
-        default:
-            e = buf_add(b, s + i, 1);
-        }
-    }
-    return e;
-}
-
 /* Snippet marks: control characters no page text keeps (utf8_clean
  * folds them away), so they cannot be confused with the text. */
 #define MARK_ON  "\x02"
@@ -684,7 +682,7 @@ static bool put_hit(void *ctx, const struct search_hit *h)
         else if (*p == MARK_OFF[0])
             e = buf_adds(&hs->html, "</mark>");
         else if (!(e = buf_add(&hs->plain, p, 1)))
-            e = put_html(&hs->html, p, 1);
+            e = api_html(&hs->html, p, 1);
     }
     if (!e && b->data[b->len - 1] != '[')
         e = buf_adds(b, ", ");

@@ -36,27 +36,8 @@ static const char style_extra[] =
 /* Appends `s` escaped for element text and attribute values. */
 static void html(struct buf *b, const char *s)
 {
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&':
-            buf_adds(b, "&amp;");
-            break;
-        case '<':
-            buf_adds(b, "&lt;");
-            break;
-        case '>':
-            buf_adds(b, "&gt;");
-            break;
-        case '"':
-            buf_adds(b, "&quot;");
-            break;
-        case '\'':
-            buf_adds(b, "&#39;");
-            break;
-        default:
-            buf_add(b, s, 1);
-        }
-    }
+    if (s)
+        api_html(b, s, strlen(s));
 }
 
 /* A URL: a link when it is http(s), else text. */
@@ -121,27 +102,35 @@ static void db_failed(struct api_req *r)
                             : sqlite3_errmsg(r->db));
 }
 
+/* Prepares `sql` with `id` bound to its ?1 and steps to its one row.
+ * NULL (the answer set: 404 `missing`, or the database's failure) when
+ * there is none. */
+static sqlite3_stmt *one_row(struct api_req *r, const char *sql, long long id,
+                             const char *missing)
+{
+    sqlite3_stmt *st = prep(r, sql);
+    int rc;
+
+    if (!st) {
+        db_failed(r);
+        return NULL;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        return st;
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
+        page_error(r, 404, missing);
+    else
+        db_failed(r);
+    return NULL;
+}
+
 static const char *col(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
 
     return t ? (const char *)t : "";
-}
-
-/* Digits only (at most 16). */
-static bool number(const char *s, long long *out)
-{
-    long long v = 0;
-
-    if (!s || !*s || strlen(s) > 16)
-        return false;
-    for (; *s; s++) {
-        if (!isdigit((unsigned char)*s))
-            return false;
-        v = v * 10 + (*s - '0');
-    }
-    *out = v;
-    return true;
 }
 
 static void search_form(struct api_req *r, const char *q)
@@ -224,26 +213,17 @@ static void run_page(struct api_req *r, long long run)
     int rc;
 
     if ((r->arg(r->conn, "after") &&
-         !number(r->arg(r->conn, "after"), &after)) ||
-        (sv && *sv && (!number(sv, &status) || status > 999))) {
+         !api_number(r->arg(r->conn, "after"), &after)) ||
+        (sv && *sv && (!api_number(sv, &status) || status > 999))) {
         page_error(r, 400, "after and status are whole numbers");
         return;
     }
-    if (!(st = prep(r, "SELECT mode, status, pages, errors, printf('%.2f',"
+    if (!(st = one_row(r,
+                       "SELECT mode, status, pages, errors, printf('%.2f',"
                        " wall_ms / 1000.0), (SELECT count(*) FROM items WHERE"
-                       " run_id = ?1) FROM runs WHERE id = ?1"))) {
-        db_failed(r);
+                       " run_id = ?1) FROM runs WHERE id = ?1",
+                       run, "no such run")))
         return;
-    }
-    sqlite3_bind_int64(st, 1, run);
-    if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-        sqlite3_finalize(st);
-        if (rc == SQLITE_DONE)
-            page_error(r, 404, "no such run");
-        else
-            db_failed(r);
-        return;
-    }
     snprintf(title, sizeof(title), "run %lld", run);
     head(r, title);
     buf_addf(&r->body,
@@ -315,21 +295,11 @@ static void page_page(struct api_req *r, long long id)
 {
     sqlite3_stmt *st;
     char title[64];
-    int rc, i, cols;
+    int i, cols;
 
-    if (!(st = prep(r, "SELECT * FROM pages WHERE id = ?"))) {
-        db_failed(r);
+    if (!(st = one_row(r, "SELECT * FROM pages WHERE id = ?1", id,
+                       "no such page")))
         return;
-    }
-    sqlite3_bind_int64(st, 1, id);
-    if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-        sqlite3_finalize(st);
-        if (rc == SQLITE_DONE)
-            page_error(r, 404, "no such page");
-        else
-            db_failed(r);
-        return;
-    }
     snprintf(title, sizeof(title), "page %lld", id);
     head(r, title);
     buf_adds(&r->body, "<h1 id=\"title\">");
@@ -438,7 +408,7 @@ static void search_page(struct api_req *r)
     long n = 0;
     enum err e;
 
-    if (rv && *rv && !number(rv, &run)) {
+    if (rv && *rv && !api_number(rv, &run)) {
         page_error(r, 400, "run is a whole number");
         return;
     }
@@ -490,7 +460,8 @@ static void items_page(struct api_req *r, long long run)
     struct buf sql;
     sqlite3_stmt *st;
 
-    if (r->arg(r->conn, "after") && !number(r->arg(r->conn, "after"), &after)) {
+    if (r->arg(r->conn, "after") &&
+        !api_number(r->arg(r->conn, "after"), &after)) {
         page_error(r, 400, "after is a whole number");
         return;
     }
@@ -587,7 +558,7 @@ bool html_answer(struct api_req *r)
         return true;
     }
     if (!strncmp(p, "/pages/", 7)) {
-        if (number(p + 7, &id))
+        if (api_number(p + 7, &id))
             page_page(r, id);
         else
             page_error(r, 404, "no such page");
@@ -601,7 +572,7 @@ bool html_answer(struct api_req *r)
         }
         memcpy(num, p + 6, k);
         num[k] = '\0';
-        if (!number(num, &id))
+        if (!api_number(num, &id))
             page_error(r, 404, "no such run");
         else if (!p[6 + k])
             run_page(r, id);

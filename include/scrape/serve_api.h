@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "scrape/buf.h"
+#include "scrape/err.h"
 
 struct search;
 
@@ -41,5 +42,13 @@ void api_answer(struct api_req *r);
 
 /* Makes `r` the error answer {"error": msg} with `status`. */
 void api_error(struct api_req *r, int status, const char *msg);
+
+/* Decimal digits only (at most 16) as a number: what ids, limits and
+ * other numeric arguments must be. */
+bool api_number(const char *s, long long *out);
+
+/* Appends s[0..n) with HTML's special characters (& < > " ') escaped, for
+ * element text and attribute values.  ERR_NOMEM, ERR_TOO_LARGE. */
+enum err api_html(struct buf *b, const char *s, size_t n);
 
 #endif
