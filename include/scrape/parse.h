@@ -8,12 +8,15 @@
  * --item records and --field values (XPath; CSS was translated before).
  * The SimHash fingerprint of the text is a separate step
  * (page_fingerprint), so it can run on another thread.
- * The document is walked once, iteratively, so 200,000 nested elements
- * cannot overflow the stack.
+ * Without --item or --field the page is read in one SAX pass that builds
+ * no tree; with them the tree is built and walked once, iteratively (so
+ * 200,000 nested elements cannot overflow the stack), for the XPaths.
+ * Both give the same built-in fields.
  *
  * Charset: the Content-Type charset wins, then a <meta> charset in the
- * first bytes, then a UTF-8 check, else windows-1252 (the WHATWG default
- * for unlabelled Western pages).  Every string in a page is valid UTF-8.
+ * first bytes, then a byte-order mark, then a UTF-8 check, then
+ * uchardet's guess, else windows-1252 (the WHATWG default for unlabelled
+ * Western pages).  Every string in a page is valid UTF-8.
  *
  * A `struct parser` holds the compiled --item/--field XPaths; make one
  * per thread or worker process (libxml2 documents and XPath contexts are
