@@ -6,7 +6,8 @@
 #   make test       install missing packages, build with -Werror, run tests
 #   make test-san   the test suite under ASan + UBSan
 #   make valgrind   a full crawl of the local site under valgrind
-#   make tsan       --threads and --compare under ThreadSanitizer
+#   make tsan       --threads, --compare and --procs with workers killed at
+#                   random, under ThreadSanitizer
 #   make fuzz       libFuzzer on URLs, HTML, seeds, CSS, sitemaps and search
 #                   queries (FUZZ_SECONDS each)
 #   make bench      scrape's figures on an nginx-served site: ceiling vs

@@ -167,13 +167,6 @@ struct search {
                            being run) */
 };
 
-/* Frees the confirm function's state: FTS5 calls it when the
- * connection closes (the function's destructor). */
-static void row_destroy(void *p)
-{
-    (void)p; /* the state lives in struct search, freed by search_free */
-}
-
 enum err search_new(sqlite3 *db, struct search **out, char *why, size_t n)
 {
     struct search *s = calloc(1, sizeof(*s));
@@ -189,9 +182,10 @@ enum err search_new(sqlite3 *db, struct search **out, char *why, size_t n)
         return ERR_DB;
     }
     /* Once per connection: FTS5 keeps every function it is given until
-     * the connection closes. */
+     * the connection closes.  No destructor: the state lives in `s`,
+     * which search_free frees after the close. */
     if (s->api->xCreateFunction(s->api, "scrape_confirm", &s->row, fts_confirm,
-                                row_destroy) != SQLITE_OK) {
+                                NULL) != SQLITE_OK) {
         snprintf(why, n, "cannot register scrape_confirm: %s",
                  sqlite3_errmsg(db));
         free(s);

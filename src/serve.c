@@ -247,7 +247,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 
 /* Parses "HOST:PORT" or "[HOST6]:PORT" into `addr`. */
 static bool parse_listen(const char *spec, struct sockaddr_storage *addr,
-                         socklen_t *len, bool *loopback)
+                         bool *loopback)
 {
     char host[128];
     const char *colon, *h = spec;
@@ -284,7 +284,6 @@ static bool parse_listen(const char *spec, struct sockaddr_storage *addr,
             return false;
         a6->sin6_family = AF_INET6;
         a6->sin6_port = htons((uint16_t)port);
-        *len = sizeof(*a6);
         *loopback = IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr);
     } else {
         struct sockaddr_in *a4 = (struct sockaddr_in *)addr;
@@ -292,7 +291,6 @@ static bool parse_listen(const char *spec, struct sockaddr_storage *addr,
             return false;
         a4->sin_family = AF_INET;
         a4->sin_port = htons((uint16_t)port);
-        *len = sizeof(*a4);
         *loopback = (ntohl(a4->sin_addr.s_addr) >> 24) == 127;
     }
     return true;
@@ -310,7 +308,6 @@ enum err serve_run(const struct serve_opts *o,
 {
     struct server s = {.o = o};
     struct sockaddr_storage addr;
-    socklen_t alen = 0;
     struct MHD_Daemon *d = NULL;
     const union MHD_DaemonInfo *info;
     struct query *q = NULL;
@@ -318,7 +315,7 @@ enum err serve_run(const struct serve_opts *o,
     bool loopback = true;
     enum err e;
 
-    if (!parse_listen(o->listen, &addr, &alen, &loopback)) {
+    if (!parse_listen(o->listen, &addr, &loopback)) {
         snprintf(why, n,
                  "--listen wants HOST:PORT or [HOST6]:PORT, got '%.100s'",
                  o->listen);
@@ -333,7 +330,6 @@ enum err serve_run(const struct serve_opts *o,
     query_close(q);
     if ((e = pool_open(&s.pool, o->db_path, o->threads, why, n)))
         goto out;
-    (void)alen;
     d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
             (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),

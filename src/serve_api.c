@@ -492,13 +492,6 @@ static void pages_list(struct api_req *r, long long run)
     sqlite3_finalize(st);
 }
 
-/* Appends the rows of `sql` (?1 = id) as an array, or sets an error. */
-static bool id_section(struct api_req *r, const char *key, const char *sql,
-                       long long id)
-{
-    return section(r, key, sql, id);
-}
-
 /* GET /api/pages/ID: the record, its fields, links and items. */
 static void page_detail(struct api_req *r, long long id)
 {
@@ -532,23 +525,23 @@ static void page_detail(struct api_req *r, long long id)
         (finished && etag_matches(r, run, stamp)))
         return;
     /* List fields hold JSON arrays: passed on as arrays. */
-    if (id_section(r, "fields",
-                   "SELECT f.name, CASE WHEN s.list AND json_valid(f.value)"
-                   " THEN json(f.value) ELSE json_quote(f.value) END AS"
-                   " \"value$\", coalesce(s.list, 0) AS list FROM fields f"
-                   " JOIN pages p"
-                   " ON p.id = f.page_id LEFT JOIN selectors s ON s.run_id ="
-                   " p.run_id AND s.kind = 'field' AND s.name = f.name WHERE"
-                   " f.page_id = ?1 ORDER BY f.rowid",
-                   id) &&
-        id_section(r, "links",
-                   "SELECT url, followable FROM links WHERE page_id = ?1"
-                   " ORDER BY rowid LIMIT 10000",
-                   id) &&
-        id_section(r, "items",
-                   "SELECT id, idx, json(data) AS \"data$\" FROM items WHERE"
-                   " page_id = ?1 ORDER BY idx",
-                   id))
+    if (section(r, "fields",
+                "SELECT f.name, CASE WHEN s.list AND json_valid(f.value)"
+                " THEN json(f.value) ELSE json_quote(f.value) END AS"
+                " \"value$\", coalesce(s.list, 0) AS list FROM fields f"
+                " JOIN pages p"
+                " ON p.id = f.page_id LEFT JOIN selectors s ON s.run_id ="
+                " p.run_id AND s.kind = 'field' AND s.name = f.name WHERE"
+                " f.page_id = ?1 ORDER BY f.rowid",
+                id) &&
+        section(r, "links",
+                "SELECT url, followable FROM links WHERE page_id = ?1"
+                " ORDER BY rowid LIMIT 10000",
+                id) &&
+        section(r, "items",
+                "SELECT id, idx, json(data) AS \"data$\" FROM items WHERE"
+                " page_id = ?1 ORDER BY idx",
+                id))
         buf_adds(&r->body, "}\n");
 }
 
@@ -653,10 +646,21 @@ static void items_list(struct api_req *r, long long run)
     sqlite3_finalize(st);
 }
 
-/* Snippet marks: control characters no page text keeps (utf8_clean
- * folds them away), so they cannot be confused with the text. */
-#define MARK_ON  "\x02"
-#define MARK_OFF "\x03"
+enum err api_snippet_html(struct buf *b, const char *snippet)
+{
+    enum err e = ERR_OK;
+    const char *p;
+
+    for (p = snippet; *p && !e; p++) {
+        if (*p == API_MARK_ON[0])
+            e = buf_adds(b, "<mark>");
+        else if (*p == API_MARK_OFF[0])
+            e = buf_adds(b, "</mark>");
+        else
+            e = api_html(b, p, 1);
+    }
+    return e;
+}
 
 struct hits {
     struct api_req *r;
@@ -676,14 +680,11 @@ static bool put_hit(void *ctx, const struct search_hit *h)
     buf_reset(&hs->plain);
     buf_reset(&hs->html);
     e = ERR_OK;
-    for (p = h->snippet; *p && !e; p++) {
-        if (*p == MARK_ON[0])
-            e = buf_adds(&hs->html, "<mark>");
-        else if (*p == MARK_OFF[0])
-            e = buf_adds(&hs->html, "</mark>");
-        else if (!(e = buf_add(&hs->plain, p, 1)))
-            e = api_html(&hs->html, p, 1);
-    }
+    for (p = h->snippet; *p && !e; p++)
+        if (*p != API_MARK_ON[0] && *p != API_MARK_OFF[0])
+            e = buf_add(&hs->plain, p, 1);
+    if (!e)
+        e = api_snippet_html(&hs->html, h->snippet);
     if (!e && b->data[b->len - 1] != '[')
         e = buf_adds(b, ", ");
     if (!e)
@@ -750,8 +751,8 @@ static void search(struct api_req *r)
     buf_addf(&r->body, "{\"run\": %lld, \"query\": ", run);
     json_add_string(&r->body, q);
     buf_adds(&r->body, ", \"results\": [");
-    e = search_run(r->search, run, q, (long)limit, MARK_ON, MARK_OFF, put_hit,
-                   &hs, &n, why, sizeof(why));
+    e = search_run(r->search, run, q, (long)limit, API_MARK_ON, API_MARK_OFF,
+                   put_hit, &hs, &n, why, sizeof(why));
     if (!e && hs.e)
         e = hs.e;
     if (r->timed_out)

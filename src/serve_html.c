@@ -374,7 +374,6 @@ static bool put_hit(void *ctx, const struct search_hit *h)
 {
     struct hits_html *hh = ctx;
     struct buf *b = &hh->r->body;
-    const char *p;
 
     hh->n++;
     buf_addf(b, "<li><a class=\"result\" href=\"/pages/%lld\">", h->page_id);
@@ -382,17 +381,7 @@ static bool put_hit(void *ctx, const struct search_hit *h)
     buf_adds(b, "</a><br><small>");
     html(b, h->url);
     buf_adds(b, "</small><br><span class=\"snip\">");
-    /* The snippet's marks (\x02 \x03) become <mark>; the text is escaped. */
-    for (p = h->snippet; *p; p++) {
-        if (*p == '\x02')
-            buf_adds(b, "<mark>");
-        else if (*p == '\x03')
-            buf_adds(b, "</mark>");
-        else {
-            char c[2] = {*p, 0};
-            html(b, c);
-        }
-    }
+    api_snippet_html(b, h->snippet);
     buf_adds(b, "</span></li>\n");
     return true;
 }
@@ -430,8 +419,8 @@ static void search_page(struct api_req *r)
     }
     buf_addf(&r->body, "<p class=\"meta\">run %lld</p>\n<ol id=\"results\">\n",
              run);
-    e = search_run(r->search, run, q, HTML_ROWS, "\x02", "\x03", put_hit, &hh,
-                   &n, why, sizeof(why));
+    e = search_run(r->search, run, q, HTML_ROWS, API_MARK_ON, API_MARK_OFF,
+                   put_hit, &hh, &n, why, sizeof(why));
     if (r->timed_out) {
         db_failed(r);
         return;

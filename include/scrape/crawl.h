@@ -93,9 +93,9 @@ enum err crawl_parse(struct parser *p, const char *url,
  * links (not filtered out by --include/--exclude).  A page fetched before
  * its depth is final (frontier_exact) is held instead, its links within
  * --depth queued at once, and stored with its final depth when the level
- * reaches it (or dropped, to be fetched again by --resume, at a stop).  A robots.txt job
- * stores its host's rules (and, with --sitemaps, queues the host's
- * sitemaps); a sitemap job queues what the sitemap lists and stores one
+ * reaches it (or dropped, to be fetched again by --resume, at a stop).  A
+ * robots.txt job stores its host's rules (and, with --sitemaps, queues the
+ * host's sitemaps); a sitemap job queues what the sitemap lists and stores one
  * sitemaps row; neither is a page.  Returns a fatal error (the store failed);
  * the engine must then stop. */
 enum err crawl_complete(struct crawl *c, const struct frontier_job *job,

@@ -47,6 +47,16 @@ void api_error(struct api_req *r, int status, const char *msg);
  * other numeric arguments must be. */
 bool api_number(const char *s, long long *out);
 
+/* The marks search_run puts around matches in snippets: control
+ * characters, which are not XML characters and so never reach a page's
+ * text through libxml2; they cannot be confused with the text. */
+#define API_MARK_ON  "\x02"
+#define API_MARK_OFF "\x03"
+
+/* Appends a snippet marked with API_MARK_ON/OFF as HTML: the text
+ * escaped, the matches in <mark>.  ERR_NOMEM, ERR_TOO_LARGE. */
+enum err api_snippet_html(struct buf *b, const char *snippet);
+
 /* Appends s[0..n) with HTML's special characters (& < > " ') escaped, for
  * element text and attribute values.  ERR_NOMEM, ERR_TOO_LARGE. */
 enum err api_html(struct buf *b, const char *s, size_t n);

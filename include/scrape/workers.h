@@ -51,7 +51,8 @@ typedef enum err (*workers_done_fn)(void *ctx, const struct frontier_job *job,
                                     const struct page *pg,
                                     const char *parse_error);
 
-/* Forks `n` workers that parse and extract with `spec` (borrowed; must
+/* Starts the fork server and has it fork `n` workers that parse and
+ * extract with `spec` (borrowed; must
  * outlive the pool).  Returns ERR_IO (errno set) or ERR_NOMEM. */
 enum err workers_start(size_t n, const struct extract_spec *spec,
                        struct workers **out);
