@@ -543,14 +543,16 @@ static const unsigned char bits8[256] = {
 #undef B2
 };
 
-/* Counts words (runs of non-space).  This runs over every byte of visible
- * text, the largest cost outside libxml2, so 16 bytes go at a time: a
- * word starts at each non-space byte whose predecessor is a space. */
-static long count_words(const char *text)
+/* Counts words (runs of non-space) in text[0..n), text that follows a
+ * space when *prev_space (which it leaves set for the next piece).  This
+ * runs over every byte of visible text, the largest cost outside
+ * libxml2, so 16 bytes go at a time: a word starts at each non-space
+ * byte whose predecessor is a space. */
+static long count_words_n(const char *text, size_t n, unsigned *prev)
 {
     const unsigned char *s = (const unsigned char *)text;
-    size_t n = strlen(text), i = 0;
-    unsigned prev_space = 1;
+    unsigned prev_space = *prev;
+    size_t i = 0;
     long words = 0;
 
 #ifdef __SSE2__
@@ -566,7 +568,16 @@ static long count_words(const char *text)
         words += prev_space && !sp;
         prev_space = sp;
     }
+    *prev = prev_space;
     return words;
+}
+
+/* Words in a whole text node. */
+static long count_words(const char *text)
+{
+    unsigned prev_space = 1;
+
+    return count_words_n(text, strlen(text), &prev_space);
 }
 
 /* Handles one element; returns false when its subtree holds no visible
@@ -687,17 +698,24 @@ static char *find_base(xmlNode *root, const char *url)
 /* What the SAX callbacks collect (ctxt->_private during a parse). */
 struct sax {
     struct page *pg;
-    struct buf text;  /* visible text so far, capped as the walk caps it */
-    struct buf run;   /* the text node being reported (adjacent reports) */
-    bool run_open;    /* a text node is being reported */
-    bool run_cdata;   /* ... and it is a CDATA node (script, style) */
-    bool run_hidden;  /* ... inside script, style, head... */
-    int depth;        /* where the tree builder would be: 1 = in the root */
-    unsigned nstack;  /* its node stack (libxml2's nodeNr) */
-    int hidden;       /* depth of the outermost hidden element open, or 0 */
-    bool root_done;   /* the root element ended, and what follows is not in
-                         its subtree (see sax_start) */
-    bool before_root; /* a DOCTYPE, comment or PI came before the root */
+    struct buf text; /* visible text so far, capped as the walk caps it */
+    /* The text node being reported (adjacent reports), written straight
+     * into `text` from run_start while it fits, its words counted as its
+     * pieces come. */
+    size_t run_start;
+    size_t run_len;     /* its bytes so far, stored or not */
+    unsigned run_space; /* count_words_n's carry */
+    bool run_fits;      /* it is all in `text` so far */
+    bool run_cut;       /* a NUL came: the tree's string ends there */
+    bool run_open;      /* a text node is being reported */
+    bool run_cdata;     /* ... and it is a CDATA node (script, style) */
+    bool run_hidden;    /* ... inside script, style, head... */
+    int depth;          /* where the tree builder would be: 1 = in the root */
+    unsigned nstack;    /* its node stack (libxml2's nodeNr) */
+    int hidden;         /* depth of the outermost hidden element open, or 0 */
+    bool root_done;     /* the root element ended, and what follows is not in
+                           its subtree (see sax_start) */
+    bool before_root;   /* a DOCTYPE, comment or PI came before the root */
     bool root_seen;
     bool root_first;     /* the root is the document's first child */
     bool halted;         /* the tree builder would have stopped here */
@@ -754,24 +772,44 @@ static char *att_clean(struct sax *st, const xmlChar **atts, const char *name,
     return s;
 }
 
-/* Ends the text node being reported: its words count and its text joins
- * the page's (whole, while it fits; one space keeps nodes apart). */
+/* Ends the text node being reported: its text stays in the page's if
+ * it fit whole (one space keeps nodes apart), as the tree walk keeps it. */
 static void end_run(struct sax *st)
 {
-    size_t len;
-
     if (!st->run_open)
         return;
     st->run_open = false;
-    if (!st->run_hidden && st->run.len) {
-        len = strlen(st->run.data); /* the tree's strings end at a NUL */
-        st->pg->words += count_words(st->run.data);
-        if (st->text.len + len + 1 <= st->text.max &&
-            (buf_add(&st->text, st->run.data, len) ||
-             buf_add(&st->text, " ", 1)))
-            sax_fail(st, ERR_NOMEM);
+    if (!st->run_hidden && st->run_len && st->run_fits &&
+        buf_add(&st->text, " ", 1))
+        sax_fail(st, ERR_NOMEM);
+}
+
+/* A piece of the text node being reported: its words, and its bytes
+ * into the page's text while the whole node still fits there. */
+static void run_piece(struct sax *st, const char *p, size_t n)
+{
+    const char *nul = memchr(p, '\0', n);
+
+    if (st->run_cut)
+        return;
+    if (nul) {
+        n = (size_t)(nul - p);
+        st->run_cut = true;
     }
-    buf_reset(&st->run);
+    st->pg->words += count_words_n(p, n, &st->run_space);
+    st->run_len += n;
+    if (!st->run_fits)
+        return;
+    if (st->run_start + st->run_len + 1 > st->text.max) {
+        /* Too long for the rest of the text: none of it is kept. */
+        st->run_fits = false;
+        st->text.len = st->run_start;
+        if (st->text.cap)
+            st->text.data[st->run_start] = '\0';
+        return;
+    }
+    if (buf_add(&st->text, p, n))
+        sax_fail(st, ERR_NOMEM);
 }
 
 /* Copies `v` and a NUL to `b` (a list of raw strings). */
@@ -788,13 +826,23 @@ static void sax_start_document(void *ctx)
     sax_of(ctx)->started = true;
 }
 
+/* The name the tree builder gives element `qname`: it splits a prefix
+ * off at the first ':' (xmlSplitQName), unless the ':' is first or last
+ * ("<div:head>" is a head element, "<a:>" is "a:"). */
+static const char *local_name(const char *qname)
+{
+    const char *c = strchr(qname, ':');
+
+    return c && c != qname && c[1] ? c + 1 : qname;
+}
+
 /* What the tree walk does on entering element `name` (visit_element),
  * and find_base's look for <base>. */
 static void sax_start(void *ctx, const xmlChar *xname, const xmlChar **atts)
 {
     struct sax *st = sax_of(ctx);
     struct page *pg = st->pg;
-    const char *name = (const char *)xname, *v;
+    const char *name = local_name((const char *)xname), *v;
     char *s;
 
     end_run(st);
@@ -911,9 +959,15 @@ static void add_text(struct sax *st, const xmlChar *ch, int len, bool cdata)
         st->run_open = true;
         st->run_cdata = cdata;
         st->run_hidden = st->hidden != 0;
+        st->run_start = st->text.len;
+        st->run_len = 0;
+        st->run_space = 1;
+        st->run_fits = true;
+        st->run_cut = false;
     }
-    if ((!st->run_hidden && buf_add(&st->run, ch, (size_t)len)) ||
-        (st->title_at && buf_add(&st->title, ch, (size_t)len)) ||
+    if (!st->run_hidden)
+        run_piece(st, (const char *)ch, (size_t)len);
+    if ((st->title_at && buf_add(&st->title, ch, (size_t)len)) ||
         (st->h1_at && buf_add(&st->h1, ch, (size_t)len)))
         sax_fail(st, ERR_NOMEM);
 }
@@ -1007,7 +1061,6 @@ static enum err parse_sax(struct parser *p, const char *body, size_t len,
     enum err e = ERR_OK;
 
     buf_init(&st.text, PARSE_TEXT_MAX);
-    buf_init(&st.run, PARSE_MAX_BYTES);
     buf_init(&st.title, PARSE_MAX_BYTES);
     buf_init(&st.h1, PARSE_MAX_BYTES);
     buf_init(&st.hrefs, PARSE_MAX_BYTES);
@@ -1048,7 +1101,6 @@ static enum err parse_sax(struct parser *p, const char *body, size_t len,
     if (!e && !(out->text = buf_detach(&st.text, NULL)))
         e = ERR_NOMEM;
     buf_release(&st.text);
-    buf_release(&st.run);
     buf_release(&st.title);
     buf_release(&st.h1);
     buf_release(&st.hrefs);

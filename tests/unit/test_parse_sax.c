@@ -124,6 +124,10 @@ Test(parse_sax, corner_cases_match_the_tree_walk)
         "<!-- first --><body>a</body></html><p>after</p><title>late</title>",
         "<body>a</body></html><html lang=de><head><base href=/late/></head>"
         "<a href=x>x</a></html>",
+        /* Prefixed names are their local part in the tree. */
+        "<html lang=fr><div:head><title>t</title>hidden</div:head>"
+        "<x:title>second</x:title><p:a href=q>z</p:a><a:>kept</a:>"
+        "<b::c>colon</b::c></html>",
     };
     size_t i;
 
@@ -143,6 +147,25 @@ Test(parse_sax, deep_and_wide_documents_match)
     strcpy(p, "bottom <a href=deep>d</a>");
     both(deep);
     free(deep);
+}
+
+/* Text nodes larger than what is left of the text cap are left out whole
+ * and later small ones still go in; every node's words count either way.
+ * libxml2 reports a long node in many pieces. */
+Test(parse_sax, text_cap_drops_whole_nodes_the_same_way)
+{
+    size_t big = 200 * 1024, mid = 100 * 1024, i;
+    char *doc = malloc(big + mid + 256), *p = doc;
+
+    p += sprintf(p, "<p>");
+    for (i = 0; i + 6 <= big; i += 6)
+        p += sprintf(p, "word%c ", 'a' + (int)(i % 26));
+    p += sprintf(p, "</p><p>");
+    for (i = 0; i + 6 <= mid; i += 6)
+        p += sprintf(p, "more%c\n", 'a' + (int)(i % 26));
+    p += sprintf(p, "</p><p>tail words</p><!-- c -->end");
+    both(doc);
+    free(doc);
 }
 
 Test(parse_sax, fixtures_match)
