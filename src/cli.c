@@ -2,6 +2,7 @@
  * cli.c - getopt_long into `struct config` (see cli.h).
  */
 #include "scrape/cli.h"
+#include "scrape/pg.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -44,6 +45,8 @@ enum {
     OPT_EXCLUDE,
     OPT_SITEMAPS,
     OPT_DB,
+    OPT_JOIN,
+    OPT_LEASE,
 };
 
 static const struct option options[] = {
@@ -70,6 +73,8 @@ static const struct option options[] = {
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"sitemaps", no_argument, NULL, OPT_SITEMAPS},
     {"db", required_argument, NULL, OPT_DB},
+    {"join", required_argument, NULL, OPT_JOIN},
+    {"lease", required_argument, NULL, OPT_LEASE},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -149,12 +154,43 @@ static const char usage_text[] =
     "      --resume              continue the last unfinished run in --db"
     " (no SEEDS:\n"
     "                            its own options are used)\n"
+    "      --db postgresql://USER@HOST:PORT/DB\n"
+    "                            a shared run in PostgreSQL that other nodes"
+    " join\n"
+    "      --join N              crawl shared run N with its own options"
+    " (no SEEDS)\n"
+    "      --lease S             a shared run's claims expire after S seconds"
+    " unless\n"
+    "                            renewed (default 60)\n"
     "  -q, --quiet               no progress line, no summary\n"
     "  -h, --help                this text\n"
     "  -V, --version             version of scrape and its libraries\n"
     "\n"
     "Exit status: 0 crawl ran (failed pages are recorded), 1 fatal error,\n"
     "2 usage error, 130/143 interrupted.\n";
+
+/* What a PostgreSQL --db (a shared run) allows. */
+static bool check_shared(const struct config *cfg, bool seeds, FILE *err)
+{
+    const char *no = NULL;
+
+    if (!pg_is_uri(cfg->db_path)) {
+        if (cfg->join)
+            no = "--join needs --db postgresql://... (a shared run)";
+    } else if (cfg->resume) {
+        no = "--resume is for SQLite files; a node of a shared run starts"
+             " again with --join N";
+    } else if (cfg->compare) {
+        no = "--compare writes to a SQLite file, not to a shared run";
+    } else if (cfg->sitemaps) {
+        no = "--sitemaps is not available in a shared run (PostgreSQL)";
+    } else if (cfg->join && seeds) {
+        no = "--join takes no SEEDS: the run has its own";
+    }
+    if (no)
+        fprintf(err, "scrape: %s\n", no);
+    return no == NULL;
+}
 
 /* Parses a whole decimal number in [min, max] (strtol + range check). */
 static bool parse_long(const char *s, long min, long max, long *out)
@@ -390,6 +426,7 @@ static void defaults(struct config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->db_path = CLI_DEFAULT_DB;
+    cfg->lease_s = CLI_DEFAULT_LEASE;
     cfg->engine = "multi";
     cfg->concurrency = CLI_DEFAULT_CONCURRENCY;
     cfg->per_host = CLI_DEFAULT_PER_HOST;
@@ -492,6 +529,12 @@ static bool apply(struct config *cfg, int opt, const char *arg, FILE *err)
     case OPT_DB:
         cfg->db_path = arg;
         return true;
+    case OPT_JOIN:
+        NUM("--join", 1, LONG_MAX, cfg->join);
+        return true;
+    case OPT_LEASE:
+        NUM("--lease", 2, 86400, cfg->lease_s);
+        return true;
     case 'q':
         cfg->quiet = true;
         return true;
@@ -581,7 +624,9 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
         if (!apply(cfg, opt, optional_value(opt, argc, argv), err))
             return CLI_USAGE;
     }
-    if (cfg->resume && optind == argc)
+    if (!check_shared(cfg, optind < argc, err))
+        return CLI_USAGE;
+    if ((cfg->resume || cfg->join) && optind == argc)
         return CLI_RUN;
     if (optind == argc) {
         fprintf(err, "scrape: no SEEDS file or URL given (see --help)\n");

@@ -22,6 +22,8 @@
 #include "scrape/hmap.h"
 #include "scrape/policy.h"
 #include "scrape/robots.h"
+#include "scrape/frontier_pg.h"
+#include "scrape/pg.h"
 #include "scrape/sitemap.h"
 #include "scrape/url.h"
 #include "scrape/writer.h"
@@ -40,24 +42,29 @@
 /* Progress redraws per second at most (redrawing per page costs). */
 #define PROGRESS_INTERVAL_MS 250
 
+/* How often an idle engine looks for claims of a shared run. */
+#define CRAWL_CLAIMS_POLL_MS 10
+
 struct crawl {
     const struct config *cfg;
     struct store *store;
     struct writer *writer; /* owns the store from begin/resume to end */
     const volatile sig_atomic_t *stop;
     struct frontier *frontier;
-    struct hmap scope;         /* seed hosts (owned keys) */
-    struct hmap robots;        /* host:port -> struct robots (owned) */
-    struct hmap skipped_urls;  /* recorded in skipped (owned keys) */
-    struct url_filter *filter; /* --include/--exclude, NULL for none */
-    struct hmap sitemap_hosts; /* host:port whose sitemaps were queued */
-    long sitemaps;             /* sitemap jobs queued (cap above) */
-    long sitemap_urls;         /* URLs taken from sitemaps (cap above) */
-    long skipped;              /* URLs not fetched on purpose */
-    long abandoned;            /* in flight at a stop: left for --resume */
-    struct held_store *held;   /* pages fetched before their depth was
-                                  final (see hold_page) */
-    struct buf held_buf;       /* one held page being encoded or read */
+    struct frontier_pg *claims; /* a shared run: where work comes from */
+    bool shared;                /* --db postgresql://: a shared run */
+    struct hmap scope;          /* seed hosts (owned keys) */
+    struct hmap robots;         /* host:port -> struct robots (owned) */
+    struct hmap skipped_urls;   /* recorded in skipped (owned keys) */
+    struct url_filter *filter;  /* --include/--exclude, NULL for none */
+    struct hmap sitemap_hosts;  /* host:port whose sitemaps were queued */
+    long sitemaps;              /* sitemap jobs queued (cap above) */
+    long sitemap_urls;          /* URLs taken from sitemaps (cap above) */
+    long skipped;               /* URLs not fetched on purpose */
+    long abandoned;             /* in flight at a stop: left for --resume */
+    struct held_store *held;    /* pages fetched before their depth was
+                                   final (see hold_page) */
+    struct buf held_buf;        /* one held page being encoded or read */
     int64_t run_id;
     const char *mode;
     long started; /* jobs handed out */
@@ -132,6 +139,8 @@ enum err crawl_new(const struct config *cfg, struct store *store,
         return ERR_NOMEM;
     }
     frontier_set_delay(c->frontier, cfg->delay_ms);
+    if ((c->shared = pg_is_uri(cfg->db_path)))
+        frontier_set_shared(c->frontier);
     /* With --max-pages the first pages fetched are the ones kept: only
      * URLs whose depth is final may take their places. */
     frontier_set_lookahead(c->frontier, !cfg->max_pages);
@@ -148,7 +157,8 @@ void crawl_free(struct crawl *c)
 
     if (!c)
         return;
-    writer_stop(c->writer, NULL, 0); /* crawl_end was not reached */
+    frontier_pg_stop(c->claims); /* crawl_end was not reached */
+    writer_stop(c->writer, NULL, 0);
     drop_held(c);
     held_free(c->held);
     buf_release(&c->held_buf);
@@ -178,7 +188,9 @@ static enum err ensure_robots(struct crawl *c, const char *url, int depth)
     char robots_url[URL_MAX + 16];
     const char *path;
 
-    if (c->cfg->ignore_robots || frontier_knows_host(c->frontier, url))
+    /* A shared run's robots.txt jobs come with its claims. */
+    if (c->cfg->ignore_robots || c->shared ||
+        frontier_knows_host(c->frontier, url))
         return ERR_OK;
     path = url_path(url);
     snprintf(robots_url, sizeof(robots_url), "%.*s/robots.txt",
@@ -240,6 +252,13 @@ static bool in_scope(const struct crawl *c, const char *url)
     return hmap_get(&c->scope, host) != NULL;
 }
 
+/* A shared run: starts taking work from the shared frontier. */
+static enum err start_claims(struct crawl *c)
+{
+    return frontier_pg_start(c->cfg->db_path, c->run_id, store_node(c->store),
+                             &c->claims, c->fatal_msg, sizeof(c->fatal_msg));
+}
+
 enum err crawl_seed(struct crawl *c, const struct seeds *s)
 {
     enum err e;
@@ -256,7 +275,9 @@ enum err crawl_seed(struct crawl *c, const struct seeds *s)
             return e;
     }
     /* Durable at once: a crawl killed now still resumes from its seeds. */
-    return writer_flush(c->writer);
+    if ((e = writer_flush(c->writer)))
+        return e;
+    return c->shared ? start_claims(c) : ERR_OK;
 }
 
 /* Starts a new peak-RSS measurement for this process, so each run of a
@@ -413,6 +434,38 @@ static enum err skip_job(struct crawl *c, const struct frontier_job *job,
     return ERR_OK;
 }
 
+static enum err install_rules(struct crawl *c, const char *robots_url,
+                              long status, enum err err, const char *body,
+                              size_t len, struct hmap_slot **slot);
+
+/* A shared run: says how much room the local queue has and takes what
+ * the claims thread got (robots.txt answers before the pages they
+ * rule). */
+static enum err pull_claims(struct crawl *c)
+{
+    size_t queued = frontier_queued(c->frontier);
+    size_t room = (size_t)c->cfg->concurrency + (size_t)c->cfg->per_host;
+    struct frontier_claim cl;
+    enum err e = ERR_OK;
+
+    frontier_pg_want(c->claims, queued < room ? room - queued : 0);
+    while (!e && frontier_pg_take(c->claims, &cl)) {
+        if (cl.kind == CLAIM_RULES)
+            e = install_rules(c, cl.url, cl.status, (enum err)cl.err, cl.body,
+                              cl.len, NULL);
+        else
+            e = frontier_add_claimed(c->frontier, cl.url, cl.depth,
+                                     cl.kind == CLAIM_ROBOTS);
+        frontier_claim_release(&cl);
+    }
+    if (!e && (e = frontier_pg_status(c->claims, c->fatal_msg,
+                                      sizeof(c->fatal_msg)))) {
+        c->fatal = true;
+        return e;
+    }
+    return e;
+}
+
 enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job)
 {
     for (;;) {
@@ -421,6 +474,10 @@ enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job)
 
         if (c->fatal || (c->stop && *c->stop))
             return CRAWL_DONE;
+        if (c->claims && (e = pull_claims(c))) {
+            set_fatal(c, e);
+            return CRAWL_DONE;
+        }
         /* A page skipped below may have ended a level. */
         if ((e = record_ripe(c))) {
             set_fatal(c, e);
@@ -429,7 +486,10 @@ enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job)
         if (c->cfg->max_pages && c->started >= c->cfg->max_pages)
             return CRAWL_DONE;
         if (!frontier_next(c->frontier, job))
-            return frontier_queued(c->frontier) ? CRAWL_WAIT : CRAWL_DONE;
+            return frontier_queued(c->frontier) ||
+                           (c->claims && !frontier_pg_finished(c->claims))
+                       ? CRAWL_WAIT
+                       : CRAWL_DONE;
         /* Sitemaps are fetched as listed (a host names them on purpose);
          * with a robots.txt that forbids everything none is queued. */
         if (job->robots || job->sitemap)
@@ -520,6 +580,31 @@ static enum err follow_links(struct crawl *c, int depth, const struct page *pg,
             return e;
     }
     return ERR_OK;
+}
+
+/* A seed of the run being joined: its host is in scope. */
+static enum err join_seed(void *ctx, const char *url)
+{
+    return add_scope_host(ctx, url);
+}
+
+enum err crawl_join(struct crawl *c, int64_t run_id, const char *mode)
+{
+    enum err e;
+    long pages, errors;
+
+    c->run_id = run_id;
+    c->mode = mode;
+    if ((e = store_run_reopen(c->store, run_id, &pages, &errors)) ||
+        (e = store_seeds_load(c->store, run_id, join_seed, c)))
+        snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s",
+                 e == ERR_NOMEM ? err_str(e) : store_errmsg(c->store));
+    else if ((e = writer_start(c->store, page_fingerprint, &c->writer)))
+        snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s", err_str(e));
+    else
+        e = start_claims(c);
+    start_clocks(c);
+    return e;
 }
 
 static enum err set_fatal(struct crawl *c, enum err e)
@@ -727,32 +812,57 @@ static enum err read_sitemap(struct crawl *c, const struct frontier_job *job,
     return e ? set_fatal(c, e) : ERR_OK;
 }
 
-/* Stores the rules a robots.txt response gives (policy_robots says what
- * an answer that is not a file means) and opens the host.  A robots.txt
- * is not a page: no pages row. */
-static enum err read_robots(struct crawl *c, const struct frontier_job *job,
-                            const struct response *r)
+/* Makes the rules of a robots.txt answer (policy_robots says what an
+ * answer that is not a file means) the rules of its host; *slot (may be
+ * NULL) is the host's entry.  A host that has its rules keeps them. */
+static enum err install_rules(struct crawl *c, const char *robots_url,
+                              long status, enum err err, const char *body,
+                              size_t len, struct hmap_slot **slot)
 {
     struct robots *rules = NULL;
-    struct hmap_slot *slot = NULL;
+    struct hmap_slot *s = NULL;
     const char *hp;
-    size_t n = url_hostport(job->url, &hp);
+    size_t n = url_hostport(robots_url, &hp);
     char *key = strndup(hp, n);
-    enum policy_robots what = policy_robots(r->status, r->err);
+    enum policy_robots what = policy_robots(status, err);
     enum err e;
 
     if (what == POLICY_ROBOTS_PARSE)
-        e = robots_parse(r->body, r->len, c->cfg->user_agent, &rules);
+        e = robots_parse(body, len, c->cfg->user_agent, &rules);
     else
         e = robots_all(what == POLICY_ROBOTS_ALLOW_ALL, &rules);
     if (!e && !key)
         e = ERR_NOMEM;
     if (!e)
-        e = hmap_put(&c->robots, key, rules, &slot);
-    if (e || slot->value != rules) {
+        e = hmap_put(&c->robots, key, rules, &s);
+    if (e || s->value != rules) {
         free(key);
         robots_free(rules);
     }
+    if (slot)
+        *slot = s;
+    return e;
+}
+
+/* Stores the rules a robots.txt response gives and opens the host; a
+ * shared run keeps the answer for the other nodes.  A robots.txt is not
+ * a page: no pages row. */
+static enum err read_robots(struct crawl *c, const struct frontier_job *job,
+                            const struct response *r)
+{
+    struct hmap_slot *slot = NULL;
+    struct robots_row row = {
+        .url = job->url,
+        .status = r->status,
+        .err = (int)r->err,
+        .body = r->body,
+        .len = r->len > STORE_ROBOTS_MAX ? STORE_ROBOTS_MAX : r->len,
+    };
+    enum err e =
+        install_rules(c, job->url, r->status, r->err, r->body, r->len, &slot);
+
+    if (!e && c->shared)
+        e = writer_put_robots(c->writer, c->run_id, &row);
     if (!e && c->cfg->sitemaps && slot && !robots_denies_all(slot->value))
         e = queue_sitemaps(c, job->url, slot->value);
     /* After the sitemaps are queued: level 0 holds until they are read. */
@@ -1124,6 +1234,10 @@ enum err crawl_end(struct crawl *c, const char *status)
     struct rusage ru;
     enum err e, end_e;
 
+    /* No more claims: what this node holds and did not finish is given
+     * back by store_run_end. */
+    frontier_pg_stop(c->claims);
+    c->claims = NULL;
     /* Everything queued is stored before the run's figures are taken:
      * storing is part of the run's cost. */
     if ((e = writer_stop(c->writer, why, sizeof(why)))) {
@@ -1155,7 +1269,12 @@ enum err crawl_end(struct crawl *c, const char *status)
                 st.wall_ms / 1000.0,
                 st.wall_ms > 0 ? st.pages * 1000.0 / st.wall_ms : 0.0,
                 st.status, c->cfg->db_path);
-    if (!c->cfg->quiet && !strcmp(status, "interrupted"))
+    if (!c->cfg->quiet && !strcmp(status, "interrupted") && c->shared)
+        fprintf(stderr,
+                "scrape: what this node had claimed is given back; join"
+                " again with scrape --db URI --join %lld\n",
+                (long long)c->run_id);
+    else if (!c->cfg->quiet && !strcmp(status, "interrupted"))
         fprintf(stderr,
                 "scrape: %ld transfers were cut short; continue with"
                 " scrape --resume --db %s\n",
@@ -1170,7 +1289,12 @@ void crawl_stats(const struct crawl *c, struct run_stats *st)
 
 long crawl_wait_ms(const struct crawl *c)
 {
-    return frontier_wait_ms(c->frontier, clock_ms());
+    long ms = frontier_wait_ms(c->frontier, clock_ms());
+
+    /* A shared run's claims arrive on another thread: look again soon. */
+    if (c->claims && (ms < 0 || ms > CRAWL_CLAIMS_POLL_MS))
+        ms = CRAWL_CLAIMS_POLL_MS;
+    return ms;
 }
 
 int64_t crawl_run_id(const struct crawl *c)

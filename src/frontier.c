@@ -55,6 +55,7 @@ enum entry_state {
     QUEUED, /* in its host's queue */
     OUT,    /* handed out, not done (a ripe entry is out again) */
     HELD,   /* fetched at a depth that may shrink: on the held list */
+    SENT,   /* shared: passed on to the shared frontier, not claimed here */
 };
 
 struct frontier_entry {
@@ -104,6 +105,7 @@ struct frontier {
     struct frontier_entry *held; /* held entries (doubly linked) */
     struct frontier_entry *ripe_head, *ripe_tail; /* held entries now exact */
     size_t nheld;
+    bool shared; /* a shared frontier hands work out (frontier_set_shared) */
 };
 
 struct frontier *frontier_new(unsigned per_host)
@@ -168,6 +170,8 @@ static void purge_dead(struct frontier_host *h)
  * seeds may still arrive (a seed may be a URL queued deeper). */
 static int exact_limit(const struct frontier *f)
 {
+    if (f->shared)
+        return INT_MAX; /* claimed URLs come with their final depth */
     return f->late_seeds && f->level == 0 ? 0 : f->level + 1;
 }
 
@@ -476,11 +480,48 @@ fail:
     return e;
 }
 
+/* frontier_add on a shared frontier: the URL is only remembered, with
+ * the smallest depth passed on, so it is passed on again only shallower. */
+static enum err add_sent(struct frontier *f, const char *url, int depth,
+                         bool *added)
+{
+    struct hmap_slot *slot = hmap_get(&f->seen, url);
+    struct frontier_entry *ent;
+    char *copy;
+    enum err e;
+
+    *added = false;
+    if (slot) {
+        ent = slot->value;
+        if (ent && ent->state == SENT && depth < ent->depth) {
+            ent->depth = depth;
+            *added = true;
+        }
+        return ERR_OK;
+    }
+    copy = strdup(url);
+    ent = calloc(1, sizeof(*ent));
+    if (!copy || !ent || (e = hmap_put(&f->seen, copy, ent, NULL))) {
+        free(copy);
+        free(ent);
+        return ERR_NOMEM;
+    }
+    ent->url = copy;
+    ent->depth = depth;
+    ent->state = SENT;
+    *added = true;
+    return ERR_OK;
+}
+
 enum err frontier_add(struct frontier *f, const char *url, int depth,
                       bool *added)
 {
     struct frontier_entry *ent;
-    enum err e = add_entry(f, url, depth, &ent);
+    enum err e;
+
+    if (f->shared)
+        return add_sent(f, url, depth, added);
+    e = add_entry(f, url, depth, &ent);
 
     *added = ent != NULL;
     return e;
@@ -554,6 +595,48 @@ enum err frontier_mark_seen(struct frontier *f, const char *url)
     if ((e = hmap_put(&f->seen, copy, NULL, NULL)))
         free(copy);
     return e;
+}
+
+void frontier_set_shared(struct frontier *f)
+{
+    f->shared = true;
+}
+
+enum err frontier_add_claimed(struct frontier *f, const char *url, int depth,
+                              bool robots)
+{
+    struct hmap_slot *slot = hmap_get(&f->seen, url);
+    struct frontier_entry *ent = slot ? slot->value : NULL;
+    struct frontier_host *h;
+    char *copy = NULL;
+    enum err e;
+
+    /* Done here, or here already (a lease of ours renewed by a claim). */
+    if (slot && (!ent || ent->state != SENT))
+        return ERR_OK;
+    if ((e = host_for(f, url, &h)))
+        return e;
+    if (!ent) {
+        copy = strdup(url);
+        ent = calloc(1, sizeof(*ent));
+        if (!copy || !ent || hmap_put(&f->seen, copy, ent, NULL)) {
+            free(copy);
+            free(ent);
+            return ERR_NOMEM;
+        }
+        ent->url = copy;
+    }
+    if ((e = count_pending(f, depth)))
+        return e; /* stays SENT: the claim's lease runs out */
+    ent->depth = depth;
+    ent->state = QUEUED;
+    ent->robots = robots;
+    if (robots)
+        h->gated = true;
+    enqueue(f, h, ent);
+    f->queued++;
+    ready_push(f, h);
+    return ERR_OK;
 }
 
 bool frontier_seen(const struct frontier *f, const char *url)

@@ -228,7 +228,14 @@ static int find_resumable(const struct config *cfg, int64_t *run_id,
         free(why);
         return EXIT_FATAL;
     }
-    if (store_resumable(store, run_id, args, mode)) {
+    if (cfg->join) {
+        *run_id = cfg->join;
+        if (store_run_args(store, *run_id, args, mode)) {
+            fprintf(stderr, "scrape: cannot join run %ld: %s\n", cfg->join,
+                    store_errmsg(store));
+            status = EXIT_FATAL;
+        }
+    } else if (store_resumable(store, run_id, args, mode)) {
         fprintf(stderr, "scrape: cannot resume '%s': %s\n", cfg->db_path,
                 store_errmsg(store));
         status = EXIT_FATAL;
@@ -261,11 +268,13 @@ static int resume(const struct config *cfg)
         goto out;
     }
     rcfg.db_path = cfg->db_path;
+    rcfg.join = cfg->join;
     rcfg.quiet = rcfg.quiet || cfg->quiet;
     rcfg.compare = false;
     rcfg.engine = engine->name;
     if (!rcfg.quiet)
-        fprintf(stderr, "scrape: resuming run %lld (%s)\n", (long long)run_id,
+        fprintf(stderr, "scrape: %s run %lld (%s)\n",
+                cfg->join ? "joining" : "resuming", (long long)run_id,
                 engine->name);
     status = run(&rcfg, run_id);
 out:
@@ -367,7 +376,7 @@ int main(int argc, char **argv)
     }
     xmlInitParser();
     install_signals();
-    status = cfg.resume ? resume(&cfg) : run(&cfg, 0);
+    status = cfg.resume || cfg.join ? resume(&cfg) : run(&cfg, 0);
     xmlCleanupParser();
     curl_global_cleanup();
     cli_release(&cfg);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "scrape/crawl.h"
+#include "scrape/pg.h"
 
 /* Runs the engine on a started crawl, ends and frees it. */
 static enum err finish(struct crawl *c, const struct config *cfg,
@@ -51,6 +52,11 @@ enum err run_crawl(const struct config *cfg, const struct seeds *seeds,
         .seeds = cfg->seeds_desc,
         .args = cfg->args_json,
         .spec = &cfg->spec,
+        .per_host = cfg->per_host,
+        .delay_ms = cfg->delay_ms,
+        .max_pages = cfg->max_pages,
+        .lease_s = cfg->lease_s,
+        .ignore_robots = cfg->ignore_robots,
     };
     struct crawl *c = NULL;
     enum err e;
@@ -59,6 +65,11 @@ enum err run_crawl(const struct config *cfg, const struct seeds *seeds,
     if ((e = crawl_new(cfg, store, stop, &c)) || (e = crawl_begin(c, &info)) ||
         (e = crawl_seed(c, seeds)))
         return not_started(c, e, out);
+    /* A shared run: the id other nodes join with (--join N). */
+    if (pg_is_uri(cfg->db_path)) {
+        printf("%lld\n", (long long)crawl_run_id(c));
+        fflush(stdout);
+    }
     return finish(c, cfg, engine, pool, stop, out);
 }
 
@@ -72,7 +83,8 @@ enum err run_resume(const struct config *cfg, int64_t run_id,
 
     memset(out, 0, sizeof(*out));
     if ((e = crawl_new(cfg, store, stop, &c)) ||
-        (e = crawl_resume(c, run_id, engine->name)))
+        (e = cfg->join ? crawl_join(c, run_id, engine->name)
+                       : crawl_resume(c, run_id, engine->name)))
         return not_started(c, e, out);
     return finish(c, cfg, engine, pool, stop, out);
 }

@@ -22,6 +22,8 @@
 #include <sqlite3.h>
 
 #include "scrape/json.h"
+#include "scrape/pg.h"
+#include "scrape/store_pg.h"
 #include "scrape/utf8.h"
 
 #define STORE_BUSY_TIMEOUT_MS 5000
@@ -169,6 +171,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 };
 
 struct store {
+    struct store_pg *pg; /* a postgresql:// database: every call goes there */
     sqlite3 *db;
     sqlite3_stmt *st[ST__COUNT];
     bool in_batch;
@@ -180,7 +183,20 @@ struct store {
 
 const char *store_errmsg(const struct store *s)
 {
-    return s->msg;
+    return s->pg && !s->msg[0] ? store_pg_errmsg(s->pg) : s->msg;
+}
+
+/* A call a shared (PostgreSQL) run has no use for: the command line
+ * refuses --resume, --compare and --sitemaps with it. */
+static enum err not_shared(struct store *s, const char *what)
+{
+    snprintf(s->msg, sizeof(s->msg), "%s is not available on PostgreSQL", what);
+    return ERR_INVALID;
+}
+
+int64_t store_node(const struct store *s)
+{
+    return s->pg ? store_pg_node(s->pg) : 0;
 }
 
 /* Records sqlite's message for `what` and maps rc to an enum err. */
@@ -351,6 +367,14 @@ enum err store_open(const char *path, struct store **out, char **why)
     if (!s)
         return ERR_NOMEM;
     buf_init(&s->json, STORE_JSON_MAX);
+    if (pg_is_uri(path)) {
+        if ((e = store_pg_open(path, &s->pg, why))) {
+            free(s);
+            return e;
+        }
+        *out = s;
+        return ERR_OK;
+    }
     make_parent(path);
     rc = sqlite3_open_v2(path, &s->db,
                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
@@ -386,6 +410,8 @@ enum err store_flush(struct store *s)
 {
     enum err e;
 
+    if (s->pg)
+        return store_pg_flush(s->pg);
     if (!s->in_batch)
         return ERR_OK;
     e = exec(s, "COMMIT", "cannot commit");
@@ -405,6 +431,8 @@ enum err store_tick(struct store *s)
     struct timespec now;
     long ms;
 
+    if (s->pg)
+        return store_pg_tick(s->pg);
     if (!s->in_batch)
         return ERR_OK;
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -422,6 +450,8 @@ enum err store_close(struct store *s)
 
     if (!s)
         return ERR_OK;
+    if (s->pg)
+        e = store_pg_close(s->pg);
     if (s->db) {
         e = store_flush(s);
         for (i = 0; i < ST__COUNT; i++)
@@ -516,6 +546,8 @@ enum err store_run_begin(struct store *s, const struct run_info *info,
     int rc;
     enum err e;
 
+    if (s->pg)
+        return store_pg_run_begin(s->pg, info, run_id);
     if ((e = store_flush(s)))
         return e;
     /* Runs in one process (--compare) each start from an empty page
@@ -543,6 +575,8 @@ enum err store_run_end(struct store *s, int64_t run_id,
     enum err e;
     int rc;
 
+    if (s->pg)
+        return store_pg_run_end(s->pg, run_id, r);
     if ((e = store_flush(s)))
         return e;
     now_iso(now, sizeof(now));
@@ -620,7 +654,7 @@ static enum err put_fields(struct store *s, int64_t page_id,
         const char *value = n ? v[0] : NULL;
         if (row->spec->fields[f].list) {
             buf_reset(&s->json);
-            if ((e = json_add_array(&s->json, v, n)))
+            if ((e = store_field_json(&s->json, row, f)))
                 return e;
             value = s->json.data;
         } else if (!n) {
@@ -636,10 +670,10 @@ static enum err put_fields(struct store *s, int64_t page_id,
 
 /* Record r's fields as one JSON object, keys in the order given; a plain
  * field that matched nothing has no key. */
-static enum err item_json(struct store *s, const struct page_row *row, size_t r)
+enum err store_item_json(struct buf *b, const struct page_row *row, size_t r)
 {
     const struct page *pg = row->page;
-    enum err e = buf_add(&s->json, "{", 1);
+    enum err e = buf_add(b, "{", 1);
     bool first = true;
     size_t f, n;
 
@@ -649,17 +683,25 @@ static enum err item_json(struct store *s, const struct page_row *row, size_t r)
         if (!n && !fs->list)
             continue;
         if (!first)
-            e = buf_add(&s->json, ",", 1);
+            e = buf_add(b, ",", 1);
         first = false;
         if (!e)
-            e = json_add_string(&s->json, fs->name);
+            e = json_add_string(b, fs->name);
         if (!e)
-            e = buf_add(&s->json, ":", 1);
+            e = buf_add(b, ":", 1);
         if (!e)
-            e = fs->list ? json_add_array(&s->json, v, n)
-                         : json_add_string(&s->json, v[0]);
+            e = fs->list ? json_add_array(b, v, n) : json_add_string(b, v[0]);
     }
-    return e ? e : buf_add(&s->json, "}", 1);
+    return e ? e : buf_add(b, "}", 1);
+}
+
+/* Page-level list field f's values as a JSON array. */
+enum err store_field_json(struct buf *b, const struct page_row *row, size_t f)
+{
+    size_t n;
+    char *const *v = page_values(row->page, 0, f, &n);
+
+    return json_add_array(b, v, n);
 }
 
 /* One items row per --item match, `idx` its 0-based place on the page. */
@@ -673,7 +715,7 @@ static enum err put_items(struct store *s, int64_t run_id, int64_t page_id,
 
     for (r = 0; r < row->page->nrecords && !e; r++) {
         buf_reset(&s->json);
-        if ((e = item_json(s, row, r)))
+        if ((e = store_item_json(&s->json, row, r)))
             return e;
         rc = sqlite3_bind_int64(st, 1, run_id);
         rc = rc ? rc : sqlite3_bind_int64(st, 2, page_id);
@@ -717,6 +759,8 @@ enum err store_put_page(struct store *s, int64_t run_id,
     sqlite3_stmt *st = s->st[ST_PAGE];
     enum err e;
 
+    if (s->pg)
+        return store_pg_put_page(s->pg, run_id, row);
     if ((e = batch_begin(s)))
         return e;
     if ((e = run(s, st, bind_page(st, run_id, row), "cannot insert page")) ||
@@ -740,6 +784,8 @@ enum err store_diff_runs(struct store *s, int64_t a, int64_t b, long *differ,
     enum err e = ERR_OK;
     int rc;
 
+    if (s->pg)
+        return not_shared(s, "comparing runs");
     *differ = 0;
     example[0] = '\0';
     if ((e = store_flush(s)))
@@ -778,8 +824,11 @@ enum err store_put_sitemap(struct store *s, int64_t run_id,
     sqlite3_stmt *st = s->st[ST_SITEMAP];
     enum err e;
     char now[64];
-    int rc = begin_url_row(s, st, run_id, row->url, &e);
+    int rc;
 
+    if (s->pg)
+        return not_shared(s, "--sitemaps");
+    rc = begin_url_row(s, st, run_id, row->url, &e);
     if (e)
         return e;
     now_iso(now, sizeof(now));
@@ -796,8 +845,11 @@ enum err store_put_skipped(struct store *s, int64_t run_id, const char *url,
 {
     sqlite3_stmt *st = s->st[ST_SKIPPED];
     enum err e;
-    int rc = begin_url_row(s, st, run_id, url, &e);
+    int rc;
 
+    if (s->pg)
+        return store_pg_put_skipped(s->pg, run_id, url, reason);
+    rc = begin_url_row(s, st, run_id, url, &e);
     if (e)
         return e;
     rc = rc ? rc : bind_text(st, 3, reason);
@@ -809,8 +861,11 @@ enum err store_frontier_add(struct store *s, int64_t run_id, const char *url,
 {
     sqlite3_stmt *st = s->st[ST_FRONTIER_ADD];
     enum err e;
-    int rc = begin_url_row(s, st, run_id, url, &e);
+    int rc;
 
+    if (s->pg)
+        return store_pg_frontier_add(s->pg, run_id, url, depth);
+    rc = begin_url_row(s, st, run_id, url, &e);
     if (e)
         return e;
     rc = rc ? rc : sqlite3_bind_int(st, 3, depth);
@@ -821,8 +876,11 @@ enum err store_frontier_done(struct store *s, int64_t run_id, const char *url)
 {
     sqlite3_stmt *st = s->st[ST_FRONTIER_DONE];
     enum err e;
-    int rc = begin_url_row(s, st, run_id, url, &e);
+    int rc;
 
+    if (s->pg)
+        return store_pg_frontier_done(s->pg, run_id, url);
+    rc = begin_url_row(s, st, run_id, url, &e);
     if (e)
         return e;
     return run(s, st, rc, "cannot journal the frontier");
@@ -843,6 +901,8 @@ enum err store_frontier_load(struct store *s, int64_t run_id,
     enum err e;
     int rc;
 
+    if (s->pg)
+        return not_shared(s, "--resume");
     if ((e = store_flush(s)) ||
         (e = prepare(s,
                      "SELECT url, depth, done FROM frontier WHERE run_id = ?"
@@ -866,6 +926,8 @@ enum err store_resumable(struct store *s, int64_t *run_id, char **args,
     enum err e;
     int rc;
 
+    if (s->pg)
+        return not_shared(s, "--resume");
     *args = NULL;
     *mode = NULL;
     if ((e = prepare(s,
@@ -898,6 +960,10 @@ enum err store_run_reopen(struct store *s, int64_t run_id, long *pages,
     sqlite3_stmt *st = NULL;
     enum err e;
 
+    if (s->pg) {
+        *pages = *errors = 0;
+        return store_pg_run_reopen(s->pg, run_id);
+    }
     if ((e = prepare(s,
                      "SELECT count(*), count(error) FROM pages"
                      " WHERE run_id = ?",
@@ -926,6 +992,8 @@ enum err store_skipped_load(struct store *s, int64_t run_id,
     enum err e;
     int rc = SQLITE_DONE;
 
+    if (s->pg)
+        return not_shared(s, "--resume");
     if ((e = store_flush(s)) ||
         (e = prepare(s, "SELECT url FROM skipped WHERE run_id = ?", &st)))
         return e;
@@ -934,6 +1002,64 @@ enum err store_skipped_load(struct store *s, int64_t run_id,
         e = fn(ctx, (const char *)sqlite3_column_text(st, 0));
     if (!e && rc != SQLITE_DONE)
         e = fail(s, rc, "cannot read skipped URLs");
+    sqlite3_finalize(st);
+    return e;
+}
+
+enum err store_run_args(struct store *s, int64_t run_id, char **args,
+                        char **mode)
+{
+    sqlite3_stmt *st = NULL;
+    enum err e;
+    int rc;
+
+    *args = *mode = NULL;
+    if (s->pg)
+        return store_pg_run_args(s->pg, run_id, args, mode);
+    if ((e = prepare(s, "SELECT args, mode FROM runs WHERE id = ?", &st)))
+        return e;
+    sqlite3_bind_int64(st, 1, run_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+        *args = strdup((const char *)sqlite3_column_text(st, 0));
+        *mode = strdup((const char *)sqlite3_column_text(st, 1));
+        e = *args && *mode ? ERR_OK : ERR_NOMEM;
+    } else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+        snprintf(s->msg, sizeof(s->msg), "run %lld has no command line",
+                 (long long)run_id);
+        e = ERR_INVALID;
+    } else {
+        e = fail(s, rc, "cannot read the run");
+    }
+    sqlite3_finalize(st);
+    return e;
+}
+
+enum err store_put_robots(struct store *s, int64_t run_id,
+                          const struct robots_row *row)
+{
+    return s->pg ? store_pg_put_robots(s->pg, run_id, row) : ERR_OK;
+}
+
+enum err store_seeds_load(struct store *s, int64_t run_id,
+                          enum err (*fn)(void *ctx, const char *url), void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    enum err e;
+    int rc = SQLITE_DONE;
+
+    if (s->pg)
+        return store_pg_seeds_load(s->pg, run_id, fn, ctx);
+    if ((e = store_flush(s)) ||
+        (e = prepare(s,
+                     "SELECT url FROM frontier WHERE run_id = ? AND depth = 0",
+                     &st)))
+        return e;
+    sqlite3_bind_int64(st, 1, run_id);
+    while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        e = fn(ctx, (const char *)sqlite3_column_text(st, 0));
+    if (!e && rc != SQLITE_DONE)
+        e = fail(s, rc, "cannot read the seeds");
     sqlite3_finalize(st);
     return e;
 }

@@ -26,6 +26,7 @@ enum msg_kind {
     MSG_SITEMAP,
     MSG_FRONTIER_ADD,
     MSG_FRONTIER_DONE,
+    MSG_ROBOTS,
     MSG_FLUSH,
 };
 
@@ -39,6 +40,7 @@ struct msg {
     int depth;                  /* FRONTIER_ADD */
     unsigned long seq;          /* FLUSH */
     struct sitemap_row sitemap; /* SITEMAP */
+    struct robots_row robots;   /* ROBOTS */
     struct page_row row;        /* PAGE; row.page points at `page` or is NULL */
     struct page page;
     /* arrays and strings follow */
@@ -184,6 +186,22 @@ static void pack_sitemap(struct pack *k, const struct sitemap_row *row)
     m->sitemap.error = pack_str(k, row->error);
 }
 
+static void pack_robots(struct pack *k, const struct robots_row *row)
+{
+    struct msg scratch;
+    struct msg *m = pack_header(k, &scratch);
+    char *body = pack_raw(k, row->len + 1, 1);
+
+    m->robots = *row;
+    m->robots.url = pack_str(k, row->url);
+    if (body) {
+        if (row->len)
+            memcpy(body, row->body, row->len);
+        body[row->len] = '\0';
+    }
+    m->robots.body = body;
+}
+
 /* Runs `fill` twice: to size the message, then to copy into it.  Returns
  * a new message (caller frees) or NULL. */
 #define NEW_MSG(m, kind_, fill)                                                \
@@ -225,6 +243,8 @@ static enum err apply(struct writer *w, struct msg *m)
         return store_frontier_add(w->store, m->run_id, m->url, m->depth);
     case MSG_FRONTIER_DONE:
         return store_frontier_done(w->store, m->run_id, m->url);
+    case MSG_ROBOTS:
+        return store_put_robots(w->store, m->run_id, &m->robots);
     case MSG_FLUSH:
         return store_flush(w->store);
     }
@@ -275,7 +295,9 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&w->lock);
         /* After a failure the rest is dropped: the crawl is stopping. */
         if (!e && !(e = apply(w, m))) {
-            boundary = m->kind == MSG_FRONTIER_DONE || m->kind == MSG_FLUSH;
+            /* A robots.txt answer is a record of its own. */
+            boundary = m->kind == MSG_FRONTIER_DONE || m->kind == MSG_FLUSH ||
+                       m->kind == MSG_ROBOTS;
             if (boundary)
                 e = store_tick(w->store);
         }
@@ -430,6 +452,17 @@ enum err writer_frontier_done(struct writer *w, int64_t run_id, const char *url)
     struct msg *m;
 
     NEW_MSG(m, MSG_FRONTIER_DONE, pack_url(&k_, url, NULL));
+    if (m)
+        m->run_id = run_id;
+    return enqueue(w, m);
+}
+
+enum err writer_put_robots(struct writer *w, int64_t run_id,
+                           const struct robots_row *row)
+{
+    struct msg *m;
+
+    NEW_MSG(m, MSG_ROBOTS, pack_robots(&k_, row));
     if (m)
         m->run_id = run_id;
     return enqueue(w, m);

@@ -22,6 +22,7 @@
 #define CLI_DEFAULT_CONNECT       10
 #define CLI_DEFAULT_MAX_BYTES     (10L * 1024 * 1024)
 #define CLI_DEFAULT_DB            "out/scrape.db"
+#define CLI_DEFAULT_LEASE         60
 #define CLI_MAX_DEPTH             1000
 #define CLI_DEFAULT_THREADS       32
 #define CLI_DEFAULT_RETRIES       2
@@ -68,6 +69,8 @@ struct config {
     const char **exclude; /* --exclude REGEX, likewise */
     size_t nexclude;
     bool sitemaps; /* --sitemaps: seed from the hosts' sitemaps */
+    long join;     /* --join N: crawl shared run N (0: none) */
+    long lease_s;  /* --lease: a shared run's claims last this long */
 };
 
 /* A read-only subcommand as parsed: scrape NAME [OPTIONS] (the names

@@ -60,6 +60,11 @@ enum err crawl_begin(struct crawl *c, const struct run_info *info);
  * flight when it stopped are fetched now).  `mode` is static. */
 enum err crawl_resume(struct crawl *c, int64_t run_id, const char *mode);
 
+/* Joins shared run `run_id` (a --db postgresql:// run another node
+ * began): registers this node, takes the seeds' hosts as the scope and
+ * starts claiming work.  Replaces crawl_begin and crawl_seed. */
+enum err crawl_join(struct crawl *c, int64_t run_id, const char *mode);
+
 /* Hands out the next URL to fetch (see enum crawl_next). */
 enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job);
 

@@ -23,9 +23,14 @@
  * timing, while one slow page does not idle every fetch slot until its
  * level is done.  Each host's queue is sorted by depth.
  *
- * This is the in-memory backend; a shared (PostgreSQL) frontier would
- * implement the same calls.  Not thread-safe: the threads engine locks
- * around it.
+ * A shared frontier (frontier_set_shared: a run many nodes crawl through
+ * PostgreSQL, frontier_pg.h) keeps the same calls for the engines, but
+ * what is fetched here comes from the shared frontier's claims
+ * (frontier_add_claimed), each with its final depth, and frontier_add
+ * only remembers a URL so it is passed on (journaled) once, or again
+ * when found shallower.
+ *
+ * Not thread-safe: the threads engine locks around it.
  */
 #ifndef SCRAPE_FRONTIER_H
 #define SCRAPE_FRONTIER_H
@@ -88,6 +93,17 @@ enum err frontier_add_sitemap(struct frontier *f, const char *url, int depth,
 
 /* Adds `url` to the dedup set only (a resumed crawl's finished URLs). */
 enum err frontier_mark_seen(struct frontier *f, const char *url);
+
+/* Makes `f` the local part of a shared frontier (see the top): call
+ * before adding anything. */
+void frontier_set_shared(struct frontier *f);
+
+/* Shared frontier: queues `url`, claimed here at its final `depth`; with
+ * `robots` it is its host's robots.txt, ahead of everything else for the
+ * host.  A URL queued, out or done here already is left as it is.
+ * ERR_NOMEM, ERR_BAD_URL. */
+enum err frontier_add_claimed(struct frontier *f, const char *url, int depth,
+                              bool robots);
 
 /* True when `url` was ever added. */
 bool frontier_seen(const struct frontier *f, const char *url);

@@ -33,7 +33,8 @@ enum err run_crawl(const struct config *cfg, const struct seeds *seeds,
                    struct run_result *out);
 
 /* Continues unfinished run `run_id` (--resume) with `engine`, from the
- * frontier journal in `store`; same results as run_crawl. */
+ * frontier journal in `store`; same results as run_crawl.  With
+ * cfg->join, joins shared run `run_id` instead (crawl_join). */
 enum err run_resume(const struct config *cfg, int64_t run_id,
                     struct store *store, const struct engine_ops *engine,
                     struct workers *pool, const volatile sig_atomic_t *stop,

@@ -8,11 +8,10 @@
  * a crash loses at most the last open batch and never corrupts the file.
  *
  * This header is the backend interface: store.c implements it on SQLite
- * (WAL, prepared statements).  A shared PostgreSQL store for multi-machine
- * crawls would implement the same calls.  The tables use no SQLite-only
- * types (ISO-8601 text timestamps; items as JSON text); the statements
- * are SQLite's own (FTS5, and the journal's UPSERT takes the smaller
- * depth with the two-argument min(), LEAST() in PostgreSQL).
+ * (WAL, prepared statements) and hands a postgresql:// database to
+ * store_pg.c, the shared store of a run many nodes crawl (same tables and
+ * columns, plus the shared frontier's; see store_pg.h).  The tables use
+ * no SQLite-only types (ISO-8601 text timestamps; items as JSON text).
  *
  * Not thread-safe: one store, one thread.
  */
@@ -51,6 +50,12 @@ struct run_info {
     const char *seeds; /* the seeds: files and URLs, space-separated */
     const char *args;  /* the command line as a JSON array, for --resume */
     const struct extract_spec *spec; /* --item/--field, or NULL */
+    /* What the nodes of a shared run (PostgreSQL) apply together. */
+    long per_host;
+    long delay_ms;
+    long max_pages;
+    long lease_s;
+    bool ignore_robots;
 };
 
 /* What a run cost, written when it ends. */
@@ -89,7 +94,22 @@ struct sitemap_row {
     const char *error; /* NULL when it was read whole */
 };
 
-/* Opens (creating or migrating) the database at `path`.  On failure
+/* A host's robots.txt answer (shared runs keep it for every node).
+ * Borrowed. */
+struct robots_row {
+    const char *url; /* the robots.txt URL */
+    long status;
+    int err; /* enum err of the transfer */
+    const char *body;
+    size_t len;
+};
+
+/* Longest robots.txt body kept for the other nodes (Google reads 500
+ * KiB). */
+#define STORE_ROBOTS_MAX (512L * 1024)
+
+/* Opens (creating or migrating) the database at `path`, a file or a
+ * postgresql:// URI.  On failure
  * returns ERR_DB or ERR_IO with a readable reason in *why (new string,
  * caller frees) and *out NULL. */
 enum err store_open(const char *path, struct store **out, char **why);
@@ -126,6 +146,11 @@ typedef enum err (*store_frontier_fn)(void *ctx, const char *url, int depth,
 enum err store_frontier_load(struct store *s, int64_t run_id,
                              store_frontier_fn fn, void *ctx);
 
+/* Calls `fn` for every seed (depth-0 URL) of the run. */
+enum err store_seeds_load(struct store *s, int64_t run_id,
+                          enum err (*fn)(void *ctx, const char *url),
+                          void *ctx);
+
 /* Calls `fn` for every URL already in the run's skipped table (a
  * resumed crawl records each skipped URL once, across sessions). */
 enum err store_skipped_load(struct store *s, int64_t run_id,
@@ -139,8 +164,23 @@ enum err store_skipped_load(struct store *s, int64_t run_id,
 enum err store_resumable(struct store *s, int64_t *run_id, char **args,
                          char **mode);
 
+/* The command line and mode of run `run_id` (new strings, caller frees):
+ * what --join runs with.  ERR_INVALID (with a message) when there is no
+ * such run or it is done. */
+enum err store_run_args(struct store *s, int64_t run_id, char **args,
+                        char **mode);
+
+/* Records a host's robots.txt answer, inside the current batch.  Only a
+ * shared run keeps it (a resumed SQLite run reads robots.txt again). */
+enum err store_put_robots(struct store *s, int64_t run_id,
+                          const struct robots_row *row);
+
+/* This process's node id in a shared run, 0 on SQLite. */
+int64_t store_node(const struct store *s);
+
 /* Reopens run `run_id`: status 'running' again; *pages and *errors get
- * the rows it already has. */
+ * the rows it already has.  On PostgreSQL (--join) it registers this
+ * node instead, and both are 0. */
 enum err store_run_reopen(struct store *s, int64_t run_id, long *pages,
                           long *errors);
 

@@ -1,0 +1,623 @@
+/*
+ * frontier_pg.c - the shared frontier's claims thread (see
+ * frontier_pg.h).
+ */
+#include "scrape/frontier_pg.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "scrape/buf.h"
+#include "scrape/clock.h"
+#include "scrape/hmap.h"
+#include "scrape/pg.h"
+
+/* Most URLs one claim takes, and how long the thread waits before asking
+ * again when nothing could be claimed. */
+#define CLAIM_MAX     256
+#define CLAIM_IDLE_MS 10
+
+struct frontier_pg {
+    char *uri;
+    int64_t run_id, node;
+    PGconn *conn;
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    /* Under the lock. */
+    struct frontier_claim *inbox;
+    size_t head, count, cap;
+    size_t want;
+    bool finished;
+    volatile int quit;
+    enum err err;
+    char msg[256];
+    /* The thread's own. */
+    struct hmap told; /* hosts whose robots.txt answer was handed over */
+    long next_renew;
+    long lease_s;
+    bool ignore_robots;
+};
+
+void frontier_claim_release(struct frontier_claim *c)
+{
+    free(c->url);
+    free(c->body);
+    memset(c, 0, sizeof(*c));
+}
+
+/* ---- the inbox (locked) ------------------------------------------------ */
+
+static enum err push(struct frontier_pg *fp, struct frontier_claim *c)
+{
+    enum err e = ERR_OK;
+
+    pthread_mutex_lock(&fp->lock);
+    if (fp->count == fp->cap) {
+        size_t ncap = fp->cap ? fp->cap * 2 : 64, i;
+        struct frontier_claim *n = malloc(ncap * sizeof(*n));
+        if (!n) {
+            e = ERR_NOMEM;
+        } else {
+            for (i = 0; i < fp->count; i++)
+                n[i] = fp->inbox[(fp->head + i) % fp->cap];
+            free(fp->inbox);
+            fp->inbox = n;
+            fp->cap = ncap;
+            fp->head = 0;
+        }
+    }
+    if (!e) {
+        fp->inbox[(fp->head + fp->count) % fp->cap] = *c;
+        fp->count++;
+        memset(c, 0, sizeof(*c));
+    }
+    pthread_mutex_unlock(&fp->lock);
+    return e;
+}
+
+bool frontier_pg_take(struct frontier_pg *fp, struct frontier_claim *c)
+{
+    bool got = false;
+
+    pthread_mutex_lock(&fp->lock);
+    if (fp->count) {
+        *c = fp->inbox[fp->head];
+        fp->head = (fp->head + 1) % fp->cap;
+        fp->count--;
+        got = true;
+    }
+    pthread_mutex_unlock(&fp->lock);
+    return got;
+}
+
+void frontier_pg_want(struct frontier_pg *fp, size_t n)
+{
+    pthread_mutex_lock(&fp->lock);
+    if (n > fp->want + fp->count)
+        pthread_cond_signal(&fp->cond);
+    fp->want = n;
+    pthread_mutex_unlock(&fp->lock);
+}
+
+bool frontier_pg_finished(struct frontier_pg *fp)
+{
+    bool done;
+
+    pthread_mutex_lock(&fp->lock);
+    done = fp->finished && fp->count == 0;
+    pthread_mutex_unlock(&fp->lock);
+    return done;
+}
+
+enum err frontier_pg_status(struct frontier_pg *fp, char *why, size_t n)
+{
+    enum err e;
+
+    pthread_mutex_lock(&fp->lock);
+    e = fp->err;
+    snprintf(why, n, "%s", fp->msg);
+    pthread_mutex_unlock(&fp->lock);
+    return e;
+}
+
+static void fail(struct frontier_pg *fp, enum err e, const char *why)
+{
+    pthread_mutex_lock(&fp->lock);
+    if (!fp->err) {
+        fp->err = e;
+        snprintf(fp->msg, sizeof(fp->msg), "%s", why);
+    }
+    pthread_mutex_unlock(&fp->lock);
+}
+
+/* ---- SQL ---------------------------------------------------------------- */
+
+/* Runs a parameterised query; NULL on failure (the transaction, if any,
+ * is then aborted). */
+static PGresult *query(struct frontier_pg *fp, const char *sql, int n,
+                       const char *const *params)
+{
+    PGresult *res = PQexecParams(fp->conn, sql, n, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return res;
+    PQclear(res);
+    return NULL;
+}
+
+/* Appends `s` to a text[] literal being built ("{" ... "}"). */
+static enum err array_add(struct buf *b, const char *s)
+{
+    enum err e = buf_adds(b, b->len > 1 ? ",\"" : "\"");
+
+    for (; *s && !e; s++) {
+        if (*s == '"' || *s == '\\')
+            e = buf_add(b, "\\", 1);
+        e = e ? e : buf_add(b, s, 1);
+    }
+    return e ? e : buf_add(b, "\"", 1);
+}
+
+static bool renew(struct frontier_pg *fp, const char *run, const char *node,
+                  const char *lease)
+{
+    const char *params[3] = {run, node, lease};
+    PGresult *res =
+        query(fp,
+              "WITH f AS (UPDATE frontier SET lease_until = now() +"
+              " make_interval(secs => $3::int) WHERE run_id = $1 AND owner = $2"
+              " AND state = 1) UPDATE hosts SET robots_lease = now() +"
+              " make_interval(secs => $3::int) WHERE run_id = $1 AND"
+              " robots_owner = $2 AND robots = 1",
+              3, params);
+
+    PQclear(res);
+    return res != NULL;
+}
+
+/* Hands over the robots.txt answers of hosts not told yet among `hosts`
+ * (a text[] literal). */
+static enum err tell_rules(struct frontier_pg *fp, const char *run,
+                           const char *hosts)
+{
+    const char *params[2] = {run, hosts};
+    PGresult *res = query(fp,
+                          "SELECT host, robots_status, robots_err, robots_body"
+                          " FROM hosts WHERE run_id = $1 AND host = ANY($2)"
+                          " AND robots = 2",
+                          2, params);
+    enum err e = res ? ERR_OK : ERR_DB;
+    int i;
+
+    for (i = 0; res && i < PQntuples(res) && !e; i++) {
+        struct frontier_claim c = {.kind = CLAIM_RULES};
+        const char *host = PQgetvalue(res, i, 0);
+        size_t len = 0;
+        unsigned char *body = NULL;
+        char *key;
+        struct hmap_slot *slot;
+
+        if (hmap_get(&fp->told, host))
+            continue;
+        if (!PQgetisnull(res, i, 3))
+            body = PQunescapeBytea((const unsigned char *)PQgetvalue(res, i, 3),
+                                   &len);
+        c.url = malloc(strlen(host) + 12);
+        c.body = body ? malloc(len + 1) : NULL;
+        key = strdup(host);
+        if (!c.url || (body && !c.body) || !key ||
+            hmap_put(&fp->told, key, NULL, &slot)) {
+            free(key);
+            PQfreemem(body);
+            frontier_claim_release(&c);
+            e = ERR_NOMEM;
+            break;
+        }
+        sprintf(c.url, "%s/robots.txt", host);
+        if (body) {
+            memcpy(c.body, body, len);
+            c.body[len] = '\0';
+            c.len = len;
+        }
+        PQfreemem(body);
+        c.status = atol(PQgetvalue(res, i, 1));
+        c.err = atoi(PQgetvalue(res, i, 2));
+        e = push(fp, &c);
+        frontier_claim_release(&c);
+    }
+    PQclear(res);
+    return e;
+}
+
+static enum err push_url(struct frontier_pg *fp, enum claim_kind kind,
+                         const char *url, int depth)
+{
+    struct frontier_claim c = {.kind = kind, .depth = depth};
+    enum err e;
+
+    if (!(c.url = strdup(url)))
+        return ERR_NOMEM;
+    e = push(fp, &c);
+    frontier_claim_release(&c);
+    return e;
+}
+
+/* Claims robots.txt jobs of hosts nobody has read yet. */
+static enum err claim_robots(struct frontier_pg *fp, const char *run,
+                             const char *node, const char *lease, size_t *got)
+{
+    const char *params[3] = {run, node, lease};
+    PGresult *res = query(
+        fp,
+        "UPDATE hosts SET robots = 1, robots_owner = $2, robots_lease ="
+        " now() + make_interval(secs => $3::int) WHERE (run_id, host) IN"
+        " (SELECT run_id, host FROM hosts WHERE run_id = $1 AND (robots = 0"
+        " OR (robots = 1 AND robots_lease < now())) LIMIT 16 FOR UPDATE SKIP"
+        " LOCKED) RETURNING host",
+        3, params);
+    char url[4096];
+    enum err e = res ? ERR_OK : ERR_DB;
+    int i;
+
+    for (i = 0; res && i < PQntuples(res) && !e; i++) {
+        snprintf(url, sizeof(url), "%s/robots.txt", PQgetvalue(res, i, 0));
+        e = push_url(fp, CLAIM_ROBOTS, url, 0);
+        (*got)++;
+    }
+    PQclear(res);
+    return e;
+}
+
+/* Per host in a claim: how many fresh URLs it may still take. */
+struct host_budget {
+    char host[1024];
+    long left;
+    long took;
+};
+
+static struct host_budget *budget_for(struct host_budget *b, size_t *n,
+                                      size_t cap, const char *host, long left)
+{
+    size_t i;
+
+    for (i = 0; i < *n; i++)
+        if (strcmp(b[i].host, host) == 0)
+            return &b[i];
+    if (*n == cap || strlen(host) >= sizeof(b->host))
+        return NULL;
+    snprintf(b[*n].host, sizeof(b->host), "%s", host);
+    b[*n].left = left;
+    b[*n].took = 0;
+    return &b[(*n)++];
+}
+
+/* Picks, from candidate rows (id, url, depth, state, host, out), those
+ * the hosts' budgets allow, into `ids`, `hosts`/`counts` (the fresh
+ * claims per host) and the claims to hand over. */
+static enum err choose(struct frontier_pg *fp, PGresult *rows, long per_host,
+                       long delay_ms, long fresh_left, struct buf *ids,
+                       struct buf *hosts, struct buf *counts, struct buf *told,
+                       long *fresh, size_t *got)
+{
+    struct host_budget budgets[CLAIM_MAX];
+    size_t nb = 0, i;
+    enum err e = ERR_OK;
+
+    for (i = 0; i < (size_t)PQntuples(rows) && !e; i++) {
+        const char *host = PQgetvalue(rows, (int)i, 4);
+        bool again = PQgetvalue(rows, (int)i, 3)[0] == '1';
+        long out = atol(PQgetvalue(rows, (int)i, 5));
+        struct host_budget *hb =
+            budget_for(budgets, &nb, CLAIM_MAX, host,
+                       delay_ms > 0 ? (out < per_host) : per_host - out);
+        if (!hb)
+            continue;
+        /* A lapsed claim moves its slot to us; a fresh one takes one. */
+        if (!again) {
+            if (hb->left <= 0 || *fresh >= fresh_left)
+                continue;
+            hb->left--;
+            hb->took++;
+            (*fresh)++;
+        }
+        e = buf_addf(ids, "%s%s", ids->len > 1 ? "," : "",
+                     PQgetvalue(rows, (int)i, 0));
+        if (!e && !fp->ignore_robots && !hmap_get(&fp->told, host))
+            e = array_add(told, host);
+        (*got)++;
+    }
+    for (i = 0; i < nb && !e; i++) {
+        if (!budgets[i].took)
+            continue;
+        e = array_add(hosts, budgets[i].host);
+        e = e ? e
+              : buf_addf(counts, "%s%ld", counts->len > 1 ? "," : "",
+                         budgets[i].took);
+    }
+    return e;
+}
+
+/* One claim transaction.  *got counts what was claimed. */
+static enum err claim(struct frontier_pg *fp, size_t want, size_t *got,
+                      char *why, size_t nwhy)
+{
+    char run[32], node[32], lease[16], level[16], lim[16], nfresh[32];
+    char delay[32];
+    const char *p1[1] = {run};
+    PGresult *opts = NULL, *rows = NULL;
+    struct buf ids, hosts, counts, told;
+    long per_host, delay_ms, max_pages, claimed, fresh = 0, fresh_left;
+    bool has_rows, any_out, open_level;
+    enum err e = ERR_DB;
+    int i;
+
+    *got = 0;
+    buf_init(&ids, 1L << 24);
+    buf_init(&hosts, 1L << 24);
+    buf_init(&counts, 1L << 20);
+    buf_init(&told, 1L << 24);
+    snprintf(run, sizeof(run), "%lld", (long long)fp->run_id);
+    snprintf(node, sizeof(node), "%lld", (long long)fp->node);
+    snprintf(lease, sizeof(lease), "%ld", fp->lease_s);
+    if (!query(fp, "BEGIN", 0, NULL) ||
+        !(opts = query(fp,
+                       "SELECT per_host, delay_ms, max_pages, claimed,"
+                       " (SELECT min(depth) FROM frontier WHERE run_id = $1"
+                       " AND state < 2), EXISTS (SELECT 1 FROM frontier"
+                       " WHERE run_id = $1), EXISTS (SELECT 1 FROM frontier"
+                       " WHERE run_id = $1 AND state = 1) FROM cluster_runs"
+                       " WHERE run_id = $1 FOR UPDATE",
+                       1, p1)) ||
+        PQntuples(opts) != 1)
+        goto out;
+    per_host = atol(PQgetvalue(opts, 0, 0));
+    delay_ms = atol(PQgetvalue(opts, 0, 1));
+    max_pages = atol(PQgetvalue(opts, 0, 2));
+    claimed = atol(PQgetvalue(opts, 0, 3));
+    open_level = !PQgetisnull(opts, 0, 4);
+    has_rows = PQgetvalue(opts, 0, 5)[0] == 't';
+    any_out = PQgetvalue(opts, 0, 6)[0] == 't';
+    if (has_rows &&
+        (!open_level || (max_pages && claimed >= max_pages && !any_out))) {
+        pthread_mutex_lock(&fp->lock);
+        fp->finished = true;
+        pthread_mutex_unlock(&fp->lock);
+        e = query(fp, "COMMIT", 0, NULL) ? ERR_OK : ERR_DB;
+        goto out;
+    }
+    if (!fp->ignore_robots && (e = claim_robots(fp, run, node, lease, got)))
+        goto out;
+    e = ERR_DB;
+    fresh_left = max_pages ? max_pages - claimed : CLAIM_MAX;
+    if (open_level) {
+        const char *p4[4] = {run, level, NULL, lim};
+        char ph[16];
+        snprintf(level, sizeof(level), "%d", atoi(PQgetvalue(opts, 0, 4)) + 1);
+        snprintf(ph, sizeof(ph), "%ld", per_host);
+        snprintf(lim, sizeof(lim), "%zu",
+                 want * 2 < CLAIM_MAX ? want * 2 : CLAIM_MAX);
+        p4[2] = ph;
+        if (!(rows = query(
+                  fp,
+                  "SELECT f.id, f.url, f.depth, f.state, f.host, h.out"
+                  " FROM frontier f JOIN hosts h ON h.run_id = f.run_id"
+                  " AND h.host = f.host WHERE f.run_id = $1 AND f.state < 2"
+                  " AND f.depth <= $2 AND h.robots = 2 AND ((f.state = 1 AND"
+                  " f.lease_until < now()) OR (f.state = 0 AND h.out < $3"
+                  " AND h.next_at <= now())) ORDER BY f.depth, f.id"
+                  " LIMIT $4 FOR UPDATE OF f SKIP LOCKED",
+                  4, p4)))
+            goto out;
+        buf_adds(&ids, "{");
+        buf_adds(&hosts, "{");
+        buf_adds(&counts, "{");
+        buf_adds(&told, "{");
+        if ((e = choose(fp, rows, per_host, delay_ms, fresh_left, &ids, &hosts,
+                        &counts, &told, &fresh, got)))
+            goto out;
+        buf_adds(&ids, "}");
+        buf_adds(&hosts, "}");
+        buf_adds(&counts, "}");
+        buf_adds(&told, "}");
+        e = ERR_DB;
+        snprintf(nfresh, sizeof(nfresh), "%ld", fresh);
+        snprintf(delay, sizeof(delay), "%ld", delay_ms);
+        {
+            const char *pu[4] = {ids.data, node, lease, NULL};
+            const char *ph2[4] = {run, hosts.data, counts.data, delay};
+            const char *pc[2] = {run, nfresh};
+            PGresult *r1 = NULL, *r2 = NULL, *r3 = NULL;
+            bool ok = (r1 = query(fp,
+                                  "UPDATE frontier SET state = 1, owner = $2,"
+                                  " lease_until = now() + make_interval(secs"
+                                  " => $3::int) WHERE id = ANY($1::bigint[])",
+                                  3, pu)) &&
+                      (r2 = query(fp,
+                                  "UPDATE hosts h SET out = h.out + v.k,"
+                                  " next_at = CASE WHEN $4::bigint > 0 THEN"
+                                  " now() + $4::bigint * interval '1 ms'"
+                                  " ELSE h.next_at END FROM unnest($2::text[],"
+                                  " $3::int[]) v(host, k) WHERE h.run_id = $1"
+                                  " AND h.host = v.host",
+                                  4, ph2)) &&
+                      (r3 = query(fp,
+                                  "UPDATE cluster_runs SET claimed = claimed +"
+                                  " $2 WHERE run_id = $1",
+                                  2, pc));
+            PQclear(r1);
+            PQclear(r2);
+            PQclear(r3);
+            if (!ok)
+                goto out;
+        }
+    }
+    if (!query(fp, "COMMIT", 0, NULL))
+        goto out;
+    /* The answers first: a page of a host is checked against them. */
+    e = told.len > 2 ? tell_rules(fp, run, told.data) : ERR_OK;
+    for (i = 0; rows && i < PQntuples(rows) && !e; i++) {
+        char needle[48];
+        snprintf(needle, sizeof(needle), ",%s,", PQgetvalue(rows, i, 0));
+        /* ids is "{a,b,c}": look for ",id," in ",a,b,c,". */
+        ids.data[0] = ',';
+        ids.data[ids.len - 1] = ',';
+        if (strstr(ids.data, needle))
+            e = push_url(fp, CLAIM_PAGE, PQgetvalue(rows, i, 1),
+                         atoi(PQgetvalue(rows, i, 2)));
+    }
+out:
+    if (e == ERR_DB)
+        pg_why(fp->conn, "cannot claim work", why, nwhy);
+    if (e && fp->conn && PQtransactionStatus(fp->conn) != PQTRANS_IDLE)
+        PQclear(PQexec(fp->conn, "ROLLBACK"));
+    PQclear(opts);
+    PQclear(rows);
+    buf_release(&ids);
+    buf_release(&hosts);
+    buf_release(&counts);
+    buf_release(&told);
+    return e;
+}
+
+/* ---- the thread --------------------------------------------------------- */
+
+static void wait_ms(struct frontier_pg *fp, long ms)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += ms * 1000000L;
+    ts.tv_sec += ts.tv_nsec / 1000000000L;
+    ts.tv_nsec %= 1000000000L;
+    pthread_mutex_lock(&fp->lock);
+    if (!fp->quit)
+        pthread_cond_timedwait(&fp->cond, &fp->lock, &ts);
+    pthread_mutex_unlock(&fp->lock);
+}
+
+/* Claims while the crawl has room, renews the leases every third of
+ * their time, and reconnects when the server goes away. */
+static void *claims_main(void *arg)
+{
+    struct frontier_pg *fp = arg;
+    char run[32], node[32], lease[16], why[256];
+    size_t want, got;
+    bool finished;
+    enum err e;
+
+    snprintf(run, sizeof(run), "%lld", (long long)fp->run_id);
+    snprintf(node, sizeof(node), "%lld", (long long)fp->node);
+    snprintf(lease, sizeof(lease), "%ld", fp->lease_s);
+    while (!fp->quit) {
+        pthread_mutex_lock(&fp->lock);
+        want = fp->want > fp->count ? fp->want - fp->count : 0;
+        finished = fp->finished;
+        pthread_mutex_unlock(&fp->lock);
+        e = ERR_OK;
+        got = 0;
+        if (clock_ms() >= fp->next_renew) {
+            if (renew(fp, run, node, lease))
+                fp->next_renew = clock_ms() + fp->lease_s * 1000 / 3;
+            else
+                e = ERR_DB;
+        }
+        if (!e && want && !finished)
+            e = claim(fp, want, &got, why, sizeof(why));
+        else if (e)
+            pg_why(fp->conn, "cannot renew leases", why, sizeof(why));
+        if (e == ERR_DB && pg_recover(fp->uri, &fp->conn, "claims", &fp->quit))
+            continue;
+        if (e) {
+            fail(fp, e, why);
+            break;
+        }
+        if (!got)
+            wait_ms(fp, CLAIM_IDLE_MS);
+    }
+    return NULL;
+}
+
+enum err frontier_pg_start(const char *uri, int64_t run_id, int64_t node,
+                           struct frontier_pg **out, char *why, size_t n)
+{
+    struct frontier_pg *fp = calloc(1, sizeof(*fp));
+    char run[32];
+    const char *params[1] = {run};
+    PGresult *res = NULL;
+    enum err e = ERR_NOMEM;
+
+    *out = NULL;
+    if (!fp || !(fp->uri = strdup(uri))) {
+        snprintf(why, n, "out of memory");
+        goto fail;
+    }
+    fp->run_id = run_id;
+    fp->node = node;
+    hmap_init(&fp->told);
+    pthread_mutex_init(&fp->lock, NULL);
+    pthread_cond_init(&fp->cond, NULL);
+    e = ERR_DB;
+    if (!(fp->conn = pg_connect(uri, why, n)))
+        goto fail;
+    snprintf(run, sizeof(run), "%lld", (long long)run_id);
+    if (!(res = query(fp,
+                      "SELECT lease_s, ignore_robots FROM cluster_runs"
+                      " WHERE run_id = $1",
+                      1, params))) {
+        pg_why(fp->conn, "cannot read the run", why, n);
+        goto fail;
+    }
+    if (PQntuples(res) != 1) {
+        snprintf(why, n, "run %lld is not a shared run", (long long)run_id);
+        goto fail;
+    }
+    fp->lease_s = atol(PQgetvalue(res, 0, 0));
+    fp->ignore_robots = PQgetvalue(res, 0, 1)[0] == 't';
+    PQclear(res);
+    res = NULL;
+    if (pthread_create(&fp->thread, NULL, claims_main, fp)) {
+        snprintf(why, n, "cannot start the claims thread");
+        e = ERR_NOMEM;
+        goto fail;
+    }
+    fp->started = true;
+    *out = fp;
+    return ERR_OK;
+fail:
+    PQclear(res);
+    frontier_pg_stop(fp);
+    return e;
+}
+
+void frontier_pg_stop(struct frontier_pg *fp)
+{
+    struct frontier_claim c;
+    size_t i;
+
+    if (!fp)
+        return;
+    if (fp->started) {
+        pthread_mutex_lock(&fp->lock);
+        fp->quit = 1;
+        pthread_cond_signal(&fp->cond);
+        pthread_mutex_unlock(&fp->lock);
+        pthread_join(fp->thread, NULL);
+    }
+    while (frontier_pg_take(fp, &c))
+        frontier_claim_release(&c);
+    free(fp->inbox);
+    for (i = 0; i < fp->told.cap; i++)
+        free((char *)fp->told.slots[i].key);
+    hmap_release(&fp->told);
+    pthread_mutex_destroy(&fp->lock);
+    pthread_cond_destroy(&fp->cond);
+    PQfinish(fp->conn);
+    free(fp->uri);
+    free(fp);
+}

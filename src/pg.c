@@ -1,0 +1,289 @@
+/*
+ * pg.c - connections, schema and literals for the PostgreSQL backend
+ * (see pg.h).
+ */
+#include "scrape/pg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "scrape/clock.h"
+#include "scrape/utf8.h"
+
+/* The scrape schema version of the PostgreSQL tables. */
+#define PG_SCHEMA_VERSION 1
+
+/* The same tables and columns as the SQLite store's (store.c), so the
+ * same queries work, plus what a shared crawl needs: the frontier with
+ * its leases, one row per host (robots.txt, politeness), the run's crawl
+ * options (cluster_runs) and one row per node.  pages_text holds what
+ * the SQLite file's full-text index holds (export rebuilds the index
+ * from it).  A page is one row per URL (unique), so a node whose lease
+ * was taken over cannot add a second. */
+static const char schema_sql[] =
+    "CREATE TABLE runs("
+    " id bigserial PRIMARY KEY, mode text NOT NULL, workers integer,"
+    " concurrency integer, depth integer, seeds text, started_at text,"
+    " finished_at text, wall_ms bigint, pages bigint, errors bigint,"
+    " cpu_user_ms bigint, cpu_sys_ms bigint, peak_rss_kb bigint,"
+    " status text, args text);"
+    "CREATE TABLE pages("
+    " id bigserial PRIMARY KEY, run_id bigint NOT NULL REFERENCES runs(id),"
+    " url text NOT NULL, final_url text, depth integer, status integer,"
+    " content_type text, charset text, bytes bigint, fetch_ms bigint,"
+    " title text, description text, lang text, canonical text, h1 text,"
+    " words bigint, outlinks bigint, error text, fetched_at text,"
+    " simhash bigint, attempts integer, UNIQUE(run_id, url));"
+    "CREATE TABLE links(page_id bigint NOT NULL REFERENCES pages(id),"
+    " url text NOT NULL, followable integer NOT NULL);"
+    "CREATE INDEX links_page ON links(page_id);"
+    "CREATE TABLE fields(page_id bigint NOT NULL REFERENCES pages(id),"
+    " name text NOT NULL, value text);"
+    "CREATE INDEX fields_page ON fields(page_id);"
+    "CREATE TABLE pages_text(page_id bigint PRIMARY KEY REFERENCES pages(id),"
+    " title text, body text);"
+    "CREATE TABLE skipped(run_id bigint NOT NULL REFERENCES runs(id),"
+    " url text NOT NULL, reason text NOT NULL, UNIQUE(run_id, url));"
+    "CREATE TABLE items("
+    " id bigserial PRIMARY KEY, run_id bigint NOT NULL REFERENCES runs(id),"
+    " page_id bigint NOT NULL REFERENCES pages(id), idx integer NOT NULL,"
+    " data text NOT NULL);"
+    "CREATE INDEX items_page ON items(page_id);"
+    "CREATE INDEX items_run ON items(run_id);"
+    "CREATE TABLE selectors(run_id bigint NOT NULL REFERENCES runs(id),"
+    " pos integer NOT NULL, kind text NOT NULL, name text,"
+    " selector text NOT NULL, xpath text NOT NULL, list integer NOT NULL);"
+    "CREATE TABLE sitemaps(run_id bigint NOT NULL REFERENCES runs(id),"
+    " url text NOT NULL, status integer, kind text,"
+    " urls integer NOT NULL DEFAULT 0, error text, fetched_at text);"
+    /* state: 0 queued, 1 claimed by `owner` until lease_until, 2 done. */
+    "CREATE TABLE frontier("
+    " id bigserial PRIMARY KEY, run_id bigint NOT NULL REFERENCES runs(id),"
+    " url text NOT NULL, host text NOT NULL, depth integer NOT NULL,"
+    " state smallint NOT NULL DEFAULT 0, owner bigint,"
+    " lease_until timestamptz, UNIQUE(run_id, url));"
+    "CREATE INDEX frontier_open ON frontier(run_id, depth, id)"
+    " WHERE state < 2;"
+    /* robots: 0 not fetched, 1 claimed, 2 known (robots_* hold the
+     * answer every node applies); out: URLs claimed and not committed,
+     * the host's share of --per-host; next_at: --delay. */
+    "CREATE TABLE hosts("
+    " run_id bigint NOT NULL REFERENCES runs(id), host text NOT NULL,"
+    " robots smallint NOT NULL DEFAULT 0, robots_owner bigint,"
+    " robots_lease timestamptz, robots_status integer, robots_err integer,"
+    " robots_body bytea, out integer NOT NULL DEFAULT 0,"
+    " next_at timestamptz NOT NULL DEFAULT '-infinity',"
+    " PRIMARY KEY(run_id, host));"
+    "CREATE TABLE cluster_runs("
+    " run_id bigint PRIMARY KEY REFERENCES runs(id),"
+    " per_host integer NOT NULL, delay_ms bigint NOT NULL,"
+    " max_pages bigint NOT NULL, lease_s integer NOT NULL,"
+    " ignore_robots boolean NOT NULL, claimed bigint NOT NULL DEFAULT 0);"
+    "CREATE TABLE nodes("
+    " run_id bigint NOT NULL REFERENCES runs(id), node bigint NOT NULL,"
+    " hostname text, pid integer, started_at text, finished_at text,"
+    " pages bigint, errors bigint, refused bigint, wall_ms bigint,"
+    " cpu_user_ms bigint, cpu_sys_ms bigint, peak_rss_kb bigint,"
+    " status text, PRIMARY KEY(run_id, node));"
+    "CREATE TABLE scrape_schema(version integer NOT NULL);"
+    "INSERT INTO scrape_schema VALUES(1);";
+
+bool pg_is_uri(const char *db)
+{
+    return db && (strncmp(db, "postgresql://", 13) == 0 ||
+                  strncmp(db, "postgres://", 11) == 0);
+}
+
+void pg_why(PGconn *conn, const char *what, char *why, size_t n)
+{
+    const char *m = conn ? PQerrorMessage(conn) : "out of memory";
+    size_t len = strcspn(m, "\n");
+
+    snprintf(why, n, "%s: %.*s", what, (int)len, *m ? m : "unknown error");
+}
+
+PGconn *pg_connect(const char *uri, char *why, size_t n)
+{
+    PGconn *conn = PQconnectdb(uri);
+
+    if (!conn || PQstatus(conn) != CONNECTION_OK) {
+        pg_why(conn, "cannot connect to PostgreSQL", why, n);
+        PQfinish(conn);
+        return NULL;
+    }
+    if (pg_exec(conn,
+                "SET client_encoding = 'UTF8';"
+                " SET standard_conforming_strings = on;"
+                " SET application_name = 'scrape';"
+                " SET client_min_messages = warning",
+                why, n)) {
+        PQfinish(conn);
+        return NULL;
+    }
+    return conn;
+}
+
+enum err pg_exec(PGconn *conn, const char *sql, char *why, size_t n)
+{
+    PGresult *res = PQexec(conn, sql);
+    ExecStatusType st = PQresultStatus(res);
+    enum err e = ERR_OK;
+
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        pg_why(conn, "PostgreSQL", why, n);
+        e = ERR_DB;
+    }
+    PQclear(res);
+    return e;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    nanosleep(&ts, NULL);
+}
+
+bool pg_recover(const char *uri, PGconn **conn, const char *who,
+                const volatile int *stop)
+{
+    long start = clock_ms(), wait = PG_RETRY_MIN_MS;
+    char why[256];
+    PGconn *fresh;
+
+    if (*conn && PQstatus(*conn) == CONNECTION_OK)
+        return false;
+    pg_why(*conn, "lost", why, sizeof(why));
+    fprintf(stderr, "scrape: %s: connection to PostgreSQL %s; reconnecting\n",
+            who, why);
+    PQfinish(*conn);
+    *conn = NULL;
+    while (!(stop && *stop) && clock_ms() - start < PG_RETRY_TOTAL_MS) {
+        sleep_ms(wait);
+        if ((fresh = pg_connect(uri, why, sizeof(why)))) {
+            fprintf(stderr,
+                    "scrape: %s: reconnected to PostgreSQL after %.1f s\n", who,
+                    (double)(clock_ms() - start) / 1000.0);
+            *conn = fresh;
+            return true;
+        }
+        fprintf(stderr, "scrape: %s: %s; retrying in %.1f s\n", who, why,
+                (double)wait / 1000.0);
+        wait = wait * 2 > PG_RETRY_MAX_MS ? PG_RETRY_MAX_MS : wait * 2;
+    }
+    return false;
+}
+
+static int schema_version(PGconn *conn)
+{
+    PGresult *res = PQexec(conn, "SELECT version FROM scrape_schema");
+    int v = -1;
+
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+        v = atoi(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return v;
+}
+
+static bool has_table(PGconn *conn, const char *name)
+{
+    const char *params[1] = {name};
+    PGresult *res = PQexecParams(conn, "SELECT to_regclass($1) IS NOT NULL", 1,
+                                 NULL, params, NULL, NULL, 0);
+    bool yes = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+               PQgetvalue(res, 0, 0)[0] == 't';
+
+    PQclear(res);
+    return yes;
+}
+
+enum err pg_schema(PGconn *conn, char *why, size_t n)
+{
+    enum err e;
+    int v;
+
+    /* One creator at a time: a transaction-scoped advisory lock. */
+    if ((e = pg_exec(conn, "BEGIN; SELECT pg_advisory_xact_lock(7324516)", why,
+                     n)))
+        return e;
+    if (!has_table(conn, "scrape_schema")) {
+        if (has_table(conn, "runs") || has_table(conn, "pages")) {
+            snprintf(why, n,
+                     "the database has a 'runs' or 'pages' table that scrape"
+                     " did not create; use an empty database");
+            e = ERR_INVALID;
+        } else {
+            e = pg_exec(conn, schema_sql, why, n);
+        }
+    } else if ((v = schema_version(conn)) != PG_SCHEMA_VERSION) {
+        snprintf(why, n,
+                 "the database has scrape schema version %d; this scrape"
+                 " writes version %d",
+                 v, PG_SCHEMA_VERSION);
+        e = ERR_INVALID;
+    }
+    if (e) {
+        PQclear(PQexec(conn, "ROLLBACK"));
+        return e;
+    }
+    return pg_exec(conn, "COMMIT", why, n);
+}
+
+enum err pg_lit(struct buf *b, const char *s)
+{
+    char *clean = NULL;
+    const char *p, *q;
+    enum err e;
+
+    if (!s)
+        return buf_adds(b, "NULL");
+    if (!utf8_valid(s, strlen(s))) {
+        if (!(clean = utf8_clean(s, strlen(s), false)))
+            return ERR_NOMEM;
+        s = clean;
+    }
+    e = buf_add(b, "'", 1);
+    for (p = s; !e && (q = strchr(p, '\'')); p = q + 1) {
+        e = buf_add(b, p, (size_t)(q - p + 1)); /* up to the quote */
+        if (!e)
+            e = buf_add(b, "'", 1); /* and its double */
+    }
+    if (!e)
+        e = buf_adds(b, p);
+    if (!e)
+        e = buf_add(b, "'", 1);
+    free(clean);
+    return e;
+}
+
+enum err pg_bytea(struct buf *b, const void *data, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *d = data;
+    enum err e = buf_adds(b, "'\\x");
+    size_t i;
+
+    if (!e)
+        e = buf_grow(b, n * 2 + 2);
+    for (i = 0; i < n && !e; i++) {
+        char two[2] = {hex[d[i] >> 4], hex[d[i] & 15]};
+        e = buf_add(b, two, 2);
+    }
+    return e ? e : buf_add(b, "'", 1);
+}
+
+int64_t pg_node_id(void)
+{
+    uint64_t v = 0;
+
+    while (v == 0) {
+        if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+            v = (uint64_t)clock_ms() ^ ((uint64_t)getpid() << 32);
+        v &= INT64_MAX;
+    }
+    return (int64_t)v;
+}
