@@ -6,6 +6,9 @@
 #   make test       install missing packages, build with -Werror, run tests
 #   make test-san   the test suite under ASan + UBSan
 #   make valgrind   a full crawl of the local site under valgrind
+#   make test-pg    a shared run on a throwaway PostgreSQL server, crawled
+#                   by nodes in network namespaces (tests/cluster/run.sh)
+#   make bench-cluster  1, 2 and 4 nodes on PostgreSQL vs one on SQLite
 #   make tsan       --threads, --compare and --procs with workers killed at
 #                   random, under ThreadSanitizer
 #   make fuzz       libFuzzer on URLs, HTML, seeds, CSS, sitemaps and search
@@ -49,7 +52,7 @@ INT_SRC  = $(wildcard tests/integration/*.c)
 SITE_SRC = tests/server/site.c
 SITESRV  = $(BUILD)/sitesrv
 
-.PHONY: all deps demo test test-san test-asan unit integration valgrind tsan fuzz bench bench-peers \
+.PHONY: all deps demo test test-pg bench-cluster test-san test-asan unit integration valgrind tsan fuzz bench bench-peers \
         install uninstall \
         format check-format lint check-headers clean
 
@@ -124,6 +127,16 @@ unit: $(BUILD)/unit-tests
 
 integration: $(BUILD)/integration-tests $(BUILD)/scrape $(SITESRV_RUN) $(RAWPEER_RUN)
 	$(TEST_ENV) $(BUILD)/integration-tests $(CRITERION_FLAGS)
+
+test-pg:
+	@./scripts/deps.sh pg
+	@$(MAKE) --no-print-directory all
+	SCRAPE_BIN=$(BUILD)/scrape SITESRV_BIN=$(SITESRV) tests/cluster/run.sh
+
+bench-cluster:
+	@./scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	SCRAPE_BIN=$(BUILD)/scrape SITESRV_BIN=$(SITESRV) tests/bench/cluster.sh
 
 test-san:
 	@./scripts/deps.sh

@@ -12,9 +12,12 @@ man-db chromium-driver python3-selenium libpq-dev"
 # site, and git-doc, the real documentation corpus it also serves (make
 # bench); `deps.sh peers`: those and the crawlers scrape is compared with,
 # plus wrk (make bench-peers).
+# `deps.sh pg`: a PostgreSQL server and iproute2 (make test-pg,
+# make bench-cluster).
 case "${1:-}" in
+pg) PKGS="$PKGS postgresql postgresql-client iproute2" ;;
 fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;
-bench) PKGS="$PKGS nginx libnginx-mod-http-echo python3 git-doc wrk" ;;
+bench) PKGS="$PKGS nginx libnginx-mod-http-echo python3 git-doc wrk postgresql postgresql-client iproute2" ;;
 peers)
     PKGS="$PKGS nginx libnginx-mod-http-echo python3 git-doc wget wget2 \
 python3-scrapy wrk"

@@ -8,6 +8,8 @@
 #                                            'scrape', trust auth
 #   scripts/pg.sh stop DIR                   stop it and remove DIR
 #
+# Tests run it without fsync (throwaway data); PG_OPTS adds or overrides
+# server settings (make bench-cluster turns fsync back on).
 # initdb refuses to run as root: as root, the server runs as 'postgres'.
 set -eu
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -29,8 +31,10 @@ start)
     as_owner "$PGBIN/initdb" -D "$dir/data" -A trust -U scrape -E UTF8 \
         --no-sync >"$dir/initdb.log" 2>&1 ||
         { cat "$dir/initdb.log" >&2; exit 1; }
+    # Nodes in the test's own network namespaces connect from its bridge.
+    echo "host all all samenet trust" >>"$dir/data/pg_hba.conf"
     as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-        -o "-p $port -k $dir -c listen_addresses=$addr -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        -o "-p $port -k $dir -c listen_addresses='$addr' -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${PG_OPTS:-}" \
         start >/dev/null ||
         { cat "$dir/server.log" >&2; exit 1; }
     as_owner "$PGBIN/createdb" -h "$dir" -p "$port" -U scrape scrape

@@ -905,8 +905,17 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
         sub->output = sub->def->default_output;
     if (sub->def->wants_format &&
         (!sub->format ||
-         (strcmp(sub->format, "jsonl") && strcmp(sub->format, "csv")))) {
-        fprintf(err, "scrape export: --format jsonl or --format csv\n");
+         (strcmp(sub->format, "jsonl") && strcmp(sub->format, "csv") &&
+          strcmp(sub->format, "sqlite")))) {
+        fprintf(err, "scrape export: --format jsonl, --format csv or --format"
+                     " sqlite\n");
+        return CLI_USAGE;
+    }
+    /* A SQLite copy is a run out of a shared (PostgreSQL) database. */
+    if (sub->format && !strcmp(sub->format, "sqlite") &&
+        (!pg_is_uri(sub->db_path) || !sub->output)) {
+        fprintf(err, "scrape export: --format sqlite copies a run out of a"
+                     " --db postgresql://... database into -o FILE\n");
         return CLI_USAGE;
     }
     return CLI_RUN;

@@ -448,7 +448,9 @@ static enum err pull_claims(struct crawl *c)
     struct frontier_claim cl;
     enum err e = ERR_OK;
 
-    frontier_pg_want(c->claims, queued < room ? room - queued : 0);
+    /* Claims are transactions serialised across the nodes: ask for a
+     * batch when a quarter of the room is free, not for every page. */
+    frontier_pg_want(c->claims, queued <= room - room / 4 ? room - queued : 0);
     while (!e && frontier_pg_take(c->claims, &cl)) {
         if (cl.kind == CLAIM_RULES)
             e = install_rules(c, cl.url, cl.status, (enum err)cl.err, cl.body,

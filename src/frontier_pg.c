@@ -16,9 +16,12 @@
 #include "scrape/pg.h"
 
 /* Most URLs one claim takes, and how long the thread waits before asking
- * again when nothing could be claimed. */
-#define CLAIM_MAX     256
-#define CLAIM_IDLE_MS 10
+ * again when nothing could be claimed: from CLAIM_IDLE_MS, doubling up to
+ * CLAIM_IDLE_MAX_MS while claims come back empty (a level whose last
+ * pages are still out, a host at its --per-host share). */
+#define CLAIM_MAX         256
+#define CLAIM_IDLE_MS     10
+#define CLAIM_IDLE_MAX_MS 80
 
 struct frontier_pg {
     char *uri;
@@ -297,50 +300,110 @@ static struct host_budget *budget_for(struct host_budget *b, size_t *n,
     return &b[(*n)++];
 }
 
-/* Picks, from candidate rows (id, url, depth, state, host, out), those
- * the hosts' budgets allow, into `ids`, `hosts`/`counts` (the fresh
- * claims per host) and the claims to hand over. */
-static enum err choose(struct frontier_pg *fp, PGresult *rows, long per_host,
-                       long delay_ms, long fresh_left, struct buf *ids,
-                       struct buf *hosts, struct buf *counts, struct buf *told,
-                       long *fresh, size_t *got)
-{
+/* What one claim has picked so far. */
+struct picked {
     struct host_budget budgets[CLAIM_MAX];
-    size_t nb = 0, i;
+    size_t nb;
+    struct buf ids;  /* "{id,...}" */
+    struct buf told; /* hosts whose robots.txt answers to hand over */
+    long fresh;      /* URLs never claimed before */
+    size_t got;
+};
+
+/* Picks, from candidate rows (id, url, depth, state, host, out), those
+ * the hosts' budgets allow: a lapsed claim (state 1) moves its slot to
+ * us, a fresh one takes one of the host's free slots. */
+static enum err choose(struct frontier_pg *fp, PGresult *rows, long per_host,
+                       long delay_ms, long fresh_left, struct picked *pk)
+{
     enum err e = ERR_OK;
+    size_t i;
 
     for (i = 0; i < (size_t)PQntuples(rows) && !e; i++) {
         const char *host = PQgetvalue(rows, (int)i, 4);
         bool again = PQgetvalue(rows, (int)i, 3)[0] == '1';
         long out = atol(PQgetvalue(rows, (int)i, 5));
         struct host_budget *hb =
-            budget_for(budgets, &nb, CLAIM_MAX, host,
+            budget_for(pk->budgets, &pk->nb, CLAIM_MAX, host,
                        delay_ms > 0 ? (out < per_host) : per_host - out);
         if (!hb)
             continue;
-        /* A lapsed claim moves its slot to us; a fresh one takes one. */
         if (!again) {
-            if (hb->left <= 0 || *fresh >= fresh_left)
+            if (hb->left <= 0 || pk->fresh >= fresh_left)
                 continue;
             hb->left--;
             hb->took++;
-            (*fresh)++;
+            pk->fresh++;
         }
-        e = buf_addf(ids, "%s%s", ids->len > 1 ? "," : "",
+        e = buf_addf(&pk->ids, "%s%s", pk->ids.len > 1 ? "," : "",
                      PQgetvalue(rows, (int)i, 0));
         if (!e && !fp->ignore_robots && !hmap_get(&fp->told, host))
-            e = array_add(told, host);
-        (*got)++;
-    }
-    for (i = 0; i < nb && !e; i++) {
-        if (!budgets[i].took)
-            continue;
-        e = array_add(hosts, budgets[i].host);
-        e = e ? e
-              : buf_addf(counts, "%s%ld", counts->len > 1 ? "," : "",
-                         budgets[i].took);
+            e = array_add(&pk->told, host);
+        pk->got++;
     }
     return e;
+}
+
+/* The hosts (a text[] literal) that took fresh URLs: their next fetch
+ * waits --delay. */
+static enum err delayed_hosts(const struct picked *pk, struct buf *hosts)
+{
+    enum err e = buf_adds(hosts, "{");
+    size_t i;
+
+    for (i = 0; i < pk->nb && !e; i++)
+        if (pk->budgets[i].took)
+            e = array_add(hosts, pk->budgets[i].host);
+    return e ? e : buf_adds(hosts, "}");
+}
+
+/* Hands over the claimed rows of `rows` (those in pk->ids). */
+static enum err hand_over(struct frontier_pg *fp, PGresult *rows,
+                          struct picked *pk)
+{
+    enum err e = ERR_OK;
+    int i;
+
+    /* ids is "{a,b,c}": look for ",id," in ",a,b,c,". */
+    pk->ids.data[0] = ',';
+    pk->ids.data[pk->ids.len - 1] = ',';
+    for (i = 0; rows && i < PQntuples(rows) && !e; i++) {
+        char needle[48];
+        snprintf(needle, sizeof(needle), ",%s,", PQgetvalue(rows, i, 0));
+        if (strstr(pk->ids.data, needle))
+            e = push_url(fp, CLAIM_PAGE, PQgetvalue(rows, i, 1),
+                         atoi(PQgetvalue(rows, i, 2)));
+    }
+    pk->ids.data[0] = '{';
+    pk->ids.data[pk->ids.len - 1] = '}';
+    return e;
+}
+
+/* Hosts with a free slot now (robots.txt known, --delay passed): two
+ * parallel array literals, host names and their claims out. */
+static PGresult *open_hosts(struct frontier_pg *fp, const char *run,
+                            const char *per_host, struct buf *names,
+                            struct buf *outs)
+{
+    const char *params[2] = {run, per_host};
+    PGresult *res = query(
+        fp,
+        "SELECT h.host, coalesce(o.n, 0) FROM hosts h LEFT JOIN (SELECT"
+        " host, count(*) AS n FROM frontier WHERE run_id = $1 AND state = 1"
+        " GROUP BY host) o ON o.host = h.host WHERE h.run_id = $1 AND"
+        " h.robots = 2 AND h.next_at <= now() AND coalesce(o.n, 0) < $2",
+        2, params);
+    int i;
+
+    buf_adds(names, "{");
+    buf_adds(outs, "{");
+    for (i = 0; res && i < PQntuples(res); i++) {
+        array_add(names, PQgetvalue(res, i, 0));
+        buf_addf(outs, "%s%s", i ? "," : "", PQgetvalue(res, i, 1));
+    }
+    buf_adds(names, "}");
+    buf_adds(outs, "}");
+    return res;
 }
 
 /* One claim transaction.  *got counts what was claimed. */
@@ -348,20 +411,27 @@ static enum err claim(struct frontier_pg *fp, size_t want, size_t *got,
                       char *why, size_t nwhy)
 {
     char run[32], node[32], lease[16], level[16], lim[16], nfresh[32];
-    char delay[32];
+    char delay[32], ph[16];
     const char *p1[1] = {run};
-    PGresult *opts = NULL, *rows = NULL;
-    struct buf ids, hosts, counts, told;
-    long per_host, delay_ms, max_pages, claimed, fresh = 0, fresh_left;
+    PGresult *opts = NULL, *lapsed = NULL, *fresh = NULL, *open = NULL;
+    struct picked *pk = calloc(1, sizeof(*pk));
+    struct buf names, outs, hosts;
+    long per_host, delay_ms, max_pages, claimed, fresh_left;
     bool has_rows, any_out, open_level;
     enum err e = ERR_DB;
-    int i;
 
     *got = 0;
-    buf_init(&ids, 1L << 24);
+    buf_init(&names, 1L << 24);
+    buf_init(&outs, 1L << 20);
     buf_init(&hosts, 1L << 24);
-    buf_init(&counts, 1L << 20);
-    buf_init(&told, 1L << 24);
+    if (!pk) {
+        snprintf(why, nwhy, "out of memory");
+        return ERR_NOMEM;
+    }
+    buf_init(&pk->ids, 1L << 24);
+    buf_init(&pk->told, 1L << 24);
+    buf_adds(&pk->ids, "{");
+    buf_adds(&pk->told, "{");
     snprintf(run, sizeof(run), "%lld", (long long)fp->run_id);
     snprintf(node, sizeof(node), "%lld", (long long)fp->node);
     snprintf(lease, sizeof(lease), "%ld", fp->lease_s);
@@ -391,97 +461,101 @@ static enum err claim(struct frontier_pg *fp, size_t want, size_t *got,
         e = query(fp, "COMMIT", 0, NULL) ? ERR_OK : ERR_DB;
         goto out;
     }
-    if (!fp->ignore_robots && (e = claim_robots(fp, run, node, lease, got)))
+    if (!fp->ignore_robots &&
+        (e = claim_robots(fp, run, node, lease, &pk->got)))
         goto out;
     e = ERR_DB;
     fresh_left = max_pages ? max_pages - claimed : CLAIM_MAX;
+    snprintf(ph, sizeof(ph), "%ld", per_host);
+    snprintf(lim, sizeof(lim), "%zu",
+             want * 2 < CLAIM_MAX ? want * 2 : CLAIM_MAX);
     if (open_level) {
-        const char *p4[4] = {run, level, NULL, lim};
-        char ph[16];
+        const char *pl[3] = {run, level, lim};
         snprintf(level, sizeof(level), "%d", atoi(PQgetvalue(opts, 0, 4)) + 1);
-        snprintf(ph, sizeof(ph), "%ld", per_host);
-        snprintf(lim, sizeof(lim), "%zu",
-                 want * 2 < CLAIM_MAX ? want * 2 : CLAIM_MAX);
-        p4[2] = ph;
-        if (!(rows = query(
-                  fp,
-                  "SELECT f.id, f.url, f.depth, f.state, f.host, h.out"
-                  " FROM frontier f JOIN hosts h ON h.run_id = f.run_id"
-                  " AND h.host = f.host WHERE f.run_id = $1 AND f.state < 2"
-                  " AND f.depth <= $2 AND h.robots = 2 AND ((f.state = 1 AND"
-                  " f.lease_until < now()) OR (f.state = 0 AND h.out < $3"
-                  " AND h.next_at <= now())) ORDER BY f.depth, f.id"
-                  " LIMIT $4 FOR UPDATE OF f SKIP LOCKED",
-                  4, p4)))
+        /* Claims whose node stopped renewing them: taken over. */
+        if (!(lapsed = query(fp,
+                             "SELECT id, url, depth, state, host, 0 FROM"
+                             " frontier WHERE run_id = $1 AND state = 1 AND"
+                             " lease_until < now() AND depth <= $2 ORDER BY"
+                             " depth, id LIMIT $3 FOR UPDATE SKIP LOCKED",
+                             3, pl)) ||
+            (e = choose(fp, lapsed, per_host, delay_ms, fresh_left, pk)))
             goto out;
-        buf_adds(&ids, "{");
-        buf_adds(&hosts, "{");
-        buf_adds(&counts, "{");
-        buf_adds(&told, "{");
-        if ((e = choose(fp, rows, per_host, delay_ms, fresh_left, &ids, &hosts,
-                        &counts, &told, &fresh, got)))
-            goto out;
-        buf_adds(&ids, "}");
-        buf_adds(&hosts, "}");
-        buf_adds(&counts, "}");
-        buf_adds(&told, "}");
         e = ERR_DB;
-        snprintf(nfresh, sizeof(nfresh), "%ld", fresh);
-        snprintf(delay, sizeof(delay), "%ld", delay_ms);
-        {
-            const char *pu[4] = {ids.data, node, lease, NULL};
-            const char *ph2[4] = {run, hosts.data, counts.data, delay};
-            const char *pc[2] = {run, nfresh};
-            PGresult *r1 = NULL, *r2 = NULL, *r3 = NULL;
-            bool ok = (r1 = query(fp,
-                                  "UPDATE frontier SET state = 1, owner = $2,"
-                                  " lease_until = now() + make_interval(secs"
-                                  " => $3::int) WHERE id = ANY($1::bigint[])",
-                                  3, pu)) &&
-                      (r2 = query(fp,
-                                  "UPDATE hosts h SET out = h.out + v.k,"
-                                  " next_at = CASE WHEN $4::bigint > 0 THEN"
-                                  " now() + $4::bigint * interval '1 ms'"
-                                  " ELSE h.next_at END FROM unnest($2::text[],"
-                                  " $3::int[]) v(host, k) WHERE h.run_id = $1"
-                                  " AND h.host = v.host",
-                                  4, ph2)) &&
-                      (r3 = query(fp,
-                                  "UPDATE cluster_runs SET claimed = claimed +"
-                                  " $2 WHERE run_id = $1",
-                                  2, pc));
-            PQclear(r1);
-            PQclear(r2);
-            PQclear(r3);
-            if (!ok)
+        if (!(open = open_hosts(fp, run, ph, &names, &outs)))
+            goto out;
+        if (PQntuples(open) > 0) {
+            const char *pf[5] = {run, level, names.data, outs.data, lim};
+            if (!(fresh = query(
+                      fp,
+                      "SELECT f.id, f.url, f.depth, f.state, f.host, o.n FROM"
+                      " frontier f JOIN unnest($3::text[], $4::int[]) o(host,"
+                      " n) ON o.host = f.host WHERE f.run_id = $1 AND"
+                      " f.state = 0 AND f.depth <= $2 ORDER BY f.depth, f.id"
+                      " LIMIT $5 FOR UPDATE OF f SKIP LOCKED",
+                      5, pf)) ||
+                (e = choose(fp, fresh, per_host, delay_ms, fresh_left, pk)))
                 goto out;
         }
+        e = ERR_DB;
+    }
+    buf_adds(&pk->ids, "}");
+    buf_adds(&pk->told, "}");
+    if (pk->ids.len > 2) {
+        const char *pu[3] = {pk->ids.data, node, lease};
+        const char *pd[3] = {run, hosts.data, delay};
+        const char *pc[2] = {run, nfresh};
+        PGresult *r1 = NULL, *r2 = NULL, *r3 = NULL;
+        bool ok;
+        snprintf(nfresh, sizeof(nfresh), "%ld", pk->fresh);
+        snprintf(delay, sizeof(delay), "%ld", delay_ms);
+        if (delayed_hosts(pk, &hosts))
+            goto out;
+        ok = (r1 = query(fp,
+                         "UPDATE frontier SET state = 1, owner = $2,"
+                         " lease_until = now() + make_interval(secs =>"
+                         " $3::int) WHERE id = ANY($1::bigint[])",
+                         3, pu)) &&
+             (delay_ms <= 0 ||
+              (r2 = query(fp,
+                          "UPDATE hosts SET next_at = now() + $3::bigint *"
+                          " interval '1 ms' WHERE run_id = $1 AND host ="
+                          " ANY($2::text[])",
+                          3, pd))) &&
+             (r3 = query(fp,
+                         "UPDATE cluster_runs SET claimed = claimed + $2"
+                         " WHERE run_id = $1",
+                         2, pc));
+        PQclear(r1);
+        PQclear(r2);
+        PQclear(r3);
+        if (!ok)
+            goto out;
     }
     if (!query(fp, "COMMIT", 0, NULL))
         goto out;
     /* The answers first: a page of a host is checked against them. */
-    e = told.len > 2 ? tell_rules(fp, run, told.data) : ERR_OK;
-    for (i = 0; rows && i < PQntuples(rows) && !e; i++) {
-        char needle[48];
-        snprintf(needle, sizeof(needle), ",%s,", PQgetvalue(rows, i, 0));
-        /* ids is "{a,b,c}": look for ",id," in ",a,b,c,". */
-        ids.data[0] = ',';
-        ids.data[ids.len - 1] = ',';
-        if (strstr(ids.data, needle))
-            e = push_url(fp, CLAIM_PAGE, PQgetvalue(rows, i, 1),
-                         atoi(PQgetvalue(rows, i, 2)));
-    }
+    e = pk->told.len > 2 ? tell_rules(fp, run, pk->told.data) : ERR_OK;
+    if (!e && pk->ids.len > 2)
+        e = hand_over(fp, lapsed, pk);
+    if (!e && pk->ids.len > 2)
+        e = hand_over(fp, fresh, pk);
+    *got = pk->got;
 out:
     if (e == ERR_DB)
         pg_why(fp->conn, "cannot claim work", why, nwhy);
     if (e && fp->conn && PQtransactionStatus(fp->conn) != PQTRANS_IDLE)
         PQclear(PQexec(fp->conn, "ROLLBACK"));
     PQclear(opts);
-    PQclear(rows);
-    buf_release(&ids);
+    PQclear(lapsed);
+    PQclear(fresh);
+    PQclear(open);
+    buf_release(&names);
+    buf_release(&outs);
     buf_release(&hosts);
-    buf_release(&counts);
-    buf_release(&told);
+    buf_release(&pk->ids);
+    buf_release(&pk->told);
+    free(pk);
     return e;
 }
 
@@ -508,6 +582,7 @@ static void *claims_main(void *arg)
     struct frontier_pg *fp = arg;
     char run[32], node[32], lease[16], why[256];
     size_t want, got;
+    long idle = CLAIM_IDLE_MS;
     bool finished;
     enum err e;
 
@@ -531,14 +606,19 @@ static void *claims_main(void *arg)
             e = claim(fp, want, &got, why, sizeof(why));
         else if (e)
             pg_why(fp->conn, "cannot renew leases", why, sizeof(why));
-        if (e == ERR_DB && pg_recover(fp->uri, &fp->conn, "claims", &fp->quit))
+        if (e == ERR_DB &&
+            pg_recover(fp->uri, true, &fp->conn, "claims", &fp->quit))
             continue;
         if (e) {
             fail(fp, e, why);
             break;
         }
-        if (!got)
-            wait_ms(fp, CLAIM_IDLE_MS);
+        if (got) {
+            idle = CLAIM_IDLE_MS;
+        } else {
+            wait_ms(fp, idle);
+            idle = idle * 2 > CLAIM_IDLE_MAX_MS ? CLAIM_IDLE_MAX_MS : idle * 2;
+        }
     }
     return NULL;
 }
@@ -563,7 +643,7 @@ enum err frontier_pg_start(const char *uri, int64_t run_id, int64_t node,
     pthread_mutex_init(&fp->lock, NULL);
     pthread_cond_init(&fp->cond, NULL);
     e = ERR_DB;
-    if (!(fp->conn = pg_connect(uri, why, n)))
+    if (!(fp->conn = pg_connect(uri, true, why, n)))
         goto fail;
     snprintf(run, sizeof(run), "%lld", (long long)run_id);
     if (!(res = query(fp,

@@ -7,6 +7,7 @@
  * 1 fatal (database, no valid seeds), 2 usage, 128+signal when stopped.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,8 @@
 #include "scrape/engine.h"
 #include "scrape/filter.h"
 #include "scrape/parse.h"
+#include "scrape/pg.h"
+#include "scrape/pg_export.h"
 #include "scrape/query.h"
 #include "scrape/serve.h"
 #include "scrape/subcmd.h"
@@ -304,9 +307,70 @@ static int serve(const struct subcommand *sub)
     return 0;
 }
 
-/* scrape stats|dupes|export|report|search|serve: read-only on a
- * database (subcmd.h). */
-static int subcommand(int argc, char **argv)
+/* A subcommand on a shared run (PostgreSQL): export --format sqlite
+ * writes the run's file; the others run on such a file made for them in
+ * a temporary directory, which *tmpdir names (caller removes it). */
+static int shared_subcommand(struct subcommand *sub, char *tmpdir, size_t n,
+                             char *path, size_t pn)
+{
+    const char *base = getenv("TMPDIR");
+    int64_t run_id = 0;
+    char why[512];
+
+    if (sub->def->serves) {
+        fprintf(stderr,
+                "scrape serve: serves a SQLite file; write one with scrape"
+                " export --db %s --run N --format sqlite -o FILE\n",
+                sub->db_path);
+        return EXIT_USAGE;
+    }
+    if (sub->format && !strcmp(sub->format, "sqlite")) {
+        if (pg_export_run(sub->db_path, sub->run, sub->output, &run_id, why,
+                          sizeof(why))) {
+            fprintf(stderr, "scrape export: %s\n", why);
+            return EXIT_FATAL;
+        }
+        fprintf(stderr, "scrape export: run %lld -> %s\n", (long long)run_id,
+                sub->output);
+        return -1;
+    }
+    snprintf(tmpdir, n, "%s/scrape-XXXXXX", base && *base ? base : "/tmp");
+    if (!mkdtemp(tmpdir)) {
+        fprintf(stderr, "scrape %s: cannot make a directory in %s: %s\n",
+                sub->name, base && *base ? base : "/tmp", strerror(errno));
+        tmpdir[0] = '\0';
+        return EXIT_FATAL;
+    }
+    snprintf(path, pn, "%s/run.db", tmpdir);
+    if (pg_export_run(sub->db_path, sub->run, path, &run_id, why,
+                      sizeof(why))) {
+        fprintf(stderr, "scrape %s: %s\n", sub->name, why);
+        return EXIT_FATAL;
+    }
+    sub->db_path = path;
+    sub->run = (long)run_id;
+    return 0;
+}
+
+/* Removes what shared_subcommand made. */
+static void remove_tmp(const char *tmpdir)
+{
+    const char *suffix[] = {"/run.db", "/run.db-wal", "/run.db-shm"};
+    char p[PATH_MAX + 16];
+    size_t i;
+
+    if (!*tmpdir)
+        return;
+    for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+        snprintf(p, sizeof(p), "%s%s", tmpdir, suffix[i]);
+        remove(p);
+    }
+    rmdir(tmpdir);
+}
+
+/* subcommand(), on a database that is ready to read. */
+static int subcommand_on(int argc, char **argv, char *tmpdir, size_t n,
+                         char *tmp, size_t tn)
 {
     struct subcommand sub;
     struct query *q = NULL;
@@ -324,6 +388,9 @@ static int subcommand(int argc, char **argv)
     default:
         return 0;
     }
+    if (pg_is_uri(sub.db_path) &&
+        (status = shared_subcommand(&sub, tmpdir, n, tmp, tn)))
+        return status < 0 ? 0 : status;
     if (sub.def->serves)
         return serve(&sub);
     if (query_open(sub.db_path, &q, &why)) {
@@ -349,6 +416,19 @@ static int subcommand(int argc, char **argv)
         status = EXIT_FATAL;
     }
     query_close(q);
+    return status;
+}
+
+/* scrape stats|dupes|export|report|search|serve: read-only on a
+ * database (subcmd.h). */
+static int subcommand(int argc, char **argv)
+{
+    char tmpdir[PATH_MAX] = "", tmp[PATH_MAX + 16];
+    int status;
+
+    status =
+        subcommand_on(argc, argv, tmpdir, sizeof(tmpdir), tmp, sizeof(tmp));
+    remove_tmp(tmpdir);
     return status;
 }
 

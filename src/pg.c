@@ -18,7 +18,10 @@
 #define PG_SCHEMA_VERSION 1
 
 /* The same tables and columns as the SQLite store's (store.c), so the
- * same queries work, plus what a shared crawl needs: the frontier with
+ * same queries work, without foreign keys: as in the SQLite file (where
+ * they are declared but not enforced) a page's rows are written with it,
+ * from its RETURNING id, and a check per link would cost more than the
+ * link.  Plus what a shared crawl needs: the frontier with
  * its leases, one row per host (robots.txt, politeness), the run's crawl
  * options (cluster_runs) and one row per node.  pages_text holds what
  * the SQLite file's full-text index holds (export rebuilds the index
@@ -32,59 +35,61 @@ static const char schema_sql[] =
     " cpu_user_ms bigint, cpu_sys_ms bigint, peak_rss_kb bigint,"
     " status text, args text);"
     "CREATE TABLE pages("
-    " id bigserial PRIMARY KEY, run_id bigint NOT NULL REFERENCES runs(id),"
+    " id bigserial PRIMARY KEY, run_id bigint NOT NULL,"
     " url text NOT NULL, final_url text, depth integer, status integer,"
     " content_type text, charset text, bytes bigint, fetch_ms bigint,"
     " title text, description text, lang text, canonical text, h1 text,"
     " words bigint, outlinks bigint, error text, fetched_at text,"
     " simhash bigint, attempts integer, UNIQUE(run_id, url));"
-    "CREATE TABLE links(page_id bigint NOT NULL REFERENCES pages(id),"
+    "CREATE TABLE links(page_id bigint NOT NULL,"
     " url text NOT NULL, followable integer NOT NULL);"
     "CREATE INDEX links_page ON links(page_id);"
-    "CREATE TABLE fields(page_id bigint NOT NULL REFERENCES pages(id),"
+    "CREATE TABLE fields(page_id bigint NOT NULL,"
     " name text NOT NULL, value text);"
     "CREATE INDEX fields_page ON fields(page_id);"
-    "CREATE TABLE pages_text(page_id bigint PRIMARY KEY REFERENCES pages(id),"
-    " title text, body text);"
-    "CREATE TABLE skipped(run_id bigint NOT NULL REFERENCES runs(id),"
+    "CREATE TABLE pages_text(page_id bigint PRIMARY KEY,"
+    " title text, body text COMPRESSION lz4);"
+    "CREATE TABLE skipped(run_id bigint NOT NULL,"
     " url text NOT NULL, reason text NOT NULL, UNIQUE(run_id, url));"
     "CREATE TABLE items("
-    " id bigserial PRIMARY KEY, run_id bigint NOT NULL REFERENCES runs(id),"
-    " page_id bigint NOT NULL REFERENCES pages(id), idx integer NOT NULL,"
+    " id bigserial PRIMARY KEY, run_id bigint NOT NULL,"
+    " page_id bigint NOT NULL, idx integer NOT NULL,"
     " data text NOT NULL);"
     "CREATE INDEX items_page ON items(page_id);"
     "CREATE INDEX items_run ON items(run_id);"
-    "CREATE TABLE selectors(run_id bigint NOT NULL REFERENCES runs(id),"
+    "CREATE TABLE selectors(run_id bigint NOT NULL,"
     " pos integer NOT NULL, kind text NOT NULL, name text,"
     " selector text NOT NULL, xpath text NOT NULL, list integer NOT NULL);"
-    "CREATE TABLE sitemaps(run_id bigint NOT NULL REFERENCES runs(id),"
+    "CREATE TABLE sitemaps(run_id bigint NOT NULL,"
     " url text NOT NULL, status integer, kind text,"
     " urls integer NOT NULL DEFAULT 0, error text, fetched_at text);"
     /* state: 0 queued, 1 claimed by `owner` until lease_until, 2 done. */
     "CREATE TABLE frontier("
-    " id bigserial PRIMARY KEY, run_id bigint NOT NULL REFERENCES runs(id),"
+    " id bigserial PRIMARY KEY, run_id bigint NOT NULL,"
     " url text NOT NULL, host text NOT NULL, depth integer NOT NULL,"
     " state smallint NOT NULL DEFAULT 0, owner bigint,"
     " lease_until timestamptz, UNIQUE(run_id, url));"
     "CREATE INDEX frontier_open ON frontier(run_id, depth, id)"
     " WHERE state < 2;"
+    "CREATE INDEX frontier_out ON frontier(run_id, host) WHERE state = 1;"
     /* robots: 0 not fetched, 1 claimed, 2 known (robots_* hold the
-     * answer every node applies); out: URLs claimed and not committed,
-     * the host's share of --per-host; next_at: --delay. */
+     * answer every node applies); next_at: --delay.  A host's share of
+     * --per-host is its frontier rows claimed and not done (frontier_out),
+     * counted when claiming: no row every node's commit must update. */
     "CREATE TABLE hosts("
-    " run_id bigint NOT NULL REFERENCES runs(id), host text NOT NULL,"
+    " run_id bigint NOT NULL, host text NOT NULL,"
     " robots smallint NOT NULL DEFAULT 0, robots_owner bigint,"
     " robots_lease timestamptz, robots_status integer, robots_err integer,"
-    " robots_body bytea, out integer NOT NULL DEFAULT 0,"
+    " robots_body bytea,"
     " next_at timestamptz NOT NULL DEFAULT '-infinity',"
     " PRIMARY KEY(run_id, host));"
     "CREATE TABLE cluster_runs("
-    " run_id bigint PRIMARY KEY REFERENCES runs(id),"
+    " run_id bigint PRIMARY KEY,"
     " per_host integer NOT NULL, delay_ms bigint NOT NULL,"
     " max_pages bigint NOT NULL, lease_s integer NOT NULL,"
     " ignore_robots boolean NOT NULL, claimed bigint NOT NULL DEFAULT 0);"
     "CREATE TABLE nodes("
-    " run_id bigint NOT NULL REFERENCES runs(id), node bigint NOT NULL,"
+    " run_id bigint NOT NULL, node bigint NOT NULL,"
     " hostname text, pid integer, started_at text, finished_at text,"
     " pages bigint, errors bigint, refused bigint, wall_ms bigint,"
     " cpu_user_ms bigint, cpu_sys_ms bigint, peak_rss_kb bigint,"
@@ -106,9 +111,20 @@ void pg_why(PGconn *conn, const char *what, char *why, size_t n)
     snprintf(why, n, "%s: %.*s", what, (int)len, *m ? m : "unknown error");
 }
 
-PGconn *pg_connect(const char *uri, char *why, size_t n)
+PGconn *pg_connect(const char *uri, bool oltp, char *why, size_t n)
 {
-    PGconn *conn = PQconnectdb(uri);
+    /* A crawl's statements touch a few rows each through unique indexes;
+     * a generic plan that hashes a whole run's frontier to relax the
+     * depth of ten links is what the planner picks without this.  Its
+     * commits do not wait for the disk: a server crash may lose the last
+     * fraction of a second of them, and with them the done marks of the
+     * same pages, which are then fetched again (nothing half-written). */
+    const char *keys[] = {"dbname", "options", NULL};
+    const char *vals[] = {uri,
+                          "-c enable_hashjoin=off -c enable_mergejoin=off"
+                          " -c synchronous_commit=off",
+                          NULL};
+    PGconn *conn = oltp ? PQconnectdbParams(keys, vals, 1) : PQconnectdb(uri);
 
     if (!conn || PQstatus(conn) != CONNECTION_OK) {
         pg_why(conn, "cannot connect to PostgreSQL", why, n);
@@ -148,7 +164,7 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-bool pg_recover(const char *uri, PGconn **conn, const char *who,
+bool pg_recover(const char *uri, bool oltp, PGconn **conn, const char *who,
                 const volatile int *stop)
 {
     long start = clock_ms(), wait = PG_RETRY_MIN_MS;
@@ -164,7 +180,7 @@ bool pg_recover(const char *uri, PGconn **conn, const char *who,
     *conn = NULL;
     while (!(stop && *stop) && clock_ms() - start < PG_RETRY_TOTAL_MS) {
         sleep_ms(wait);
-        if ((fresh = pg_connect(uri, why, sizeof(why)))) {
+        if ((fresh = pg_connect(uri, oltp, why, sizeof(why)))) {
             fprintf(stderr,
                     "scrape: %s: reconnected to PostgreSQL after %.1f s\n", who,
                     (double)(clock_ms() - start) / 1000.0);

@@ -3,18 +3,22 @@
  *
  * A record is assembled from the writer's calls (store_pg_put_page, the
  * frontier adds and skipped rows of its links) and closed by its
- * store_pg_frontier_done, which turns it into one statement:
+ * store_pg_frontier_done, which turns it into one execution of the
+ * prepared statement ST_RECORD:
  *
- *   WITH g AS (UPDATE frontier SET state = 2 WHERE <url claimed by us>
- *              RETURNING host),
- *        h AS (UPDATE hosts SET out = out - 1 ... FROM g),
+ *   WITH g AS (UPDATE frontier SET state = 2 WHERE <url claimed by us>),
  *        p AS (INSERT INTO pages ... SELECT ... FROM g ... RETURNING id),
  *        ... links, fields, items, text FROM p; skipped, queued FROM g ...
  *   SELECT <1 when refused>
  *
  * so nothing of it lands unless the claim is still ours, and running it
- * again after it committed changes nothing.  Calls outside a record (the
- * seeds, robots.txt answers) become statements of their own.
+ * again after it committed changes nothing.  Lists (links, fields,
+ * items, skipped and queued URLs) travel as arrays, so the statement is
+ * planned once per connection, not once per page (planning a statement
+ * with the lists written out cost 1.6 ms, three times its execution).
+ * Calls outside a record (the seeds, robots.txt answers) are statements
+ * of their own.  A batch is sent as one pipeline: one round trip, one
+ * implicit transaction.
  */
 #include "scrape/store_pg.h"
 
@@ -27,21 +31,157 @@
 #include "scrape/json.h"
 #include "scrape/pg.h"
 #include "scrape/url.h"
+#include "scrape/utf8.h"
 
-/* Largest batch of statements (a page's text may be megabytes). */
-#define STORE_PG_SQL_MAX (1024L * 1024 * 1024)
+/* Times a batch that lost a deadlock is sent before giving up. */
+#define STORE_PG_TRIES 20
+
+/* Largest array parameter (a page's links, or its text). */
+#define STORE_PG_PARAM_MAX (1024L * 1024 * 1024)
+
+enum pg_stmt { ST_RECORD, ST_LOOSE, ST_ROBOTS, ST__COUNT };
+
+/* The parameters of ST_RECORD, in order. */
+enum rec_param {
+    R_RUN,
+    R_URL,
+    R_NODE,
+    R_HAS_PAGE,
+    R_FINAL_URL,
+    R_DEPTH,
+    R_STATUS,
+    R_TYPE,
+    R_CHARSET,
+    R_BYTES,
+    R_FETCH_MS,
+    R_TITLE,
+    R_DESCRIPTION,
+    R_LANG,
+    R_CANONICAL,
+    R_H1,
+    R_WORDS,
+    R_OUTLINKS,
+    R_ERROR,
+    R_FETCHED_AT,
+    R_SIMHASH,
+    R_ATTEMPTS,
+    R_TEXT_TITLE,
+    R_TEXT_BODY,
+    R_HAS_TEXT,
+    R_LINK_URLS,
+    R_LINK_FOLLOW,
+    R_FIELD_NAMES,
+    R_FIELD_VALUES,
+    R_ITEM_IDX,
+    R_ITEM_DATA,
+    R_SKIP_URLS,
+    R_SKIP_REASONS,
+    R_ADD_URLS,
+    R_ADD_HOSTS,
+    R_ADD_DEPTHS,
+    R__COUNT
+};
+
+/* The queued URLs' part, shared by ST_RECORD (gated by g) and ST_LOOSE.
+ * New URLs are inserted without touching known ones (DO NOTHING takes no
+ * row lock, so records of several nodes that link to the same pages do
+ * not wait for each other); only a URL found shallower than it is queued
+ * is updated.  A new host gets its hosts row. */
+#define QUEUED_SQL(gate, run, s_urls, s_reasons, urls, hosts, depths)          \
+    "s AS (INSERT INTO skipped(run_id, url, reason) SELECT " run ", v.u, v.r"  \
+    " FROM " gate "unnest(" s_urls "::text[], " s_reasons "::text[]) v(u, r)"  \
+    " ON CONFLICT DO NOTHING),"                                                \
+    "v AS (SELECT DISTINCT ON (v.u) v.u, v.h, v.d FROM " gate "unnest(" urls   \
+    "::text[], " hosts "::text[], " depths "::int[]) v(u, h, d)"               \
+    " ORDER BY v.u, v.d),"                                                     \
+    "a AS (INSERT INTO frontier(run_id, url, host, depth) SELECT " run ", u,"  \
+    " h, d FROM v ORDER BY u ON CONFLICT (run_id, url) DO NOTHING"             \
+    " RETURNING host),"                                                        \
+    "ad AS (UPDATE frontier SET depth = v.d FROM v WHERE frontier.run_id "     \
+    "= " run " AND frontier.url = v.u AND frontier.state = 0"                  \
+    " AND v.d < frontier.depth),"                                              \
+    "ah AS (INSERT INTO hosts(run_id, host, robots) SELECT DISTINCT " run      \
+    ", host, CASE WHEN (SELECT ignore_robots FROM cluster_runs WHERE run_id =" \
+    " " run ") THEN 2 ELSE 0 END FROM a ON CONFLICT DO NOTHING)"
+
+static const char *const stmt_sql[ST__COUNT] = {
+    [ST_RECORD] =
+        "WITH g AS (UPDATE frontier SET state = 2 WHERE run_id = $1::bigint"
+        " AND url = $2::text AND state = 1 AND owner = $3::bigint"
+        " RETURNING host),"
+        "p AS (INSERT INTO pages(run_id, url, final_url, depth, status,"
+        " content_type, charset, bytes, fetch_ms, title, description, lang,"
+        " canonical, h1, words, outlinks, error, fetched_at, simhash,"
+        " attempts) SELECT $1, $2, $5::text, $6::int, $7::int, $8::text,"
+        " $9::text, $10::bigint, $11::bigint, $12::text, $13::text,"
+        " $14::text, $15::text, $16::text, $17::bigint, $18::bigint,"
+        " $19::text, $20::text, $21::bigint, $22::int FROM g"
+        " WHERE $4::boolean ON CONFLICT (run_id, url) DO NOTHING"
+        " RETURNING id),"
+        "t AS (INSERT INTO pages_text(page_id, title, body)"
+        " SELECT p.id, $23::text, $24::text FROM p WHERE $25::boolean),"
+        "l AS (INSERT INTO links(page_id, url, followable) SELECT p.id, v.u,"
+        " v.f FROM p, unnest($26::text[], $27::int[]) v(u, f)),"
+        "f AS (INSERT INTO fields(page_id, name, value) SELECT p.id, v.n, v.v"
+        " FROM p, unnest($28::text[], $29::text[]) v(n, v)),"
+        "i AS (INSERT INTO items(run_id, page_id, idx, data) SELECT $1, p.id,"
+        " v.i, v.d FROM p, unnest($30::int[], $31::text[]) v(i, d)),"
+        /* A URL robots.txt forbids (no page) does not count for
+         * --max-pages: a single-node run does not count it either. */
+        "m AS (UPDATE cluster_runs SET claimed = greatest(claimed - 1, 0)"
+        " FROM g WHERE cluster_runs.run_id = $1 AND NOT $4)," QUEUED_SQL(
+            "g, ", "$1", "$32", "$33", "$34", "$35", "$36")
+    /* Refused unless the claim was ours now or the record is already
+     * in (a batch sent again after a lost connection). */
+    " SELECT CASE WHEN EXISTS (SELECT 1 FROM g) OR EXISTS (SELECT 1 FROM"
+    " frontier WHERE run_id = $1 AND state = 2 AND owner = $3"
+    " AND url = $2) THEN 0 ELSE 1 END",
+    [ST_LOOSE] = "WITH " QUEUED_SQL("", "$1::bigint", "$2", "$3", "$4", "$5",
+                                    "$6") " SELECT 0",
+    [ST_ROBOTS] = "UPDATE hosts SET robots = 2, robots_status = $3::int,"
+                  " robots_err = $4::int, robots_owner = NULL,"
+                  " robots_body = $5::bytea WHERE run_id = $1::bigint"
+                  " AND host = $2::text AND robots < 2",
+};
+
+static const int stmt_params[ST__COUNT] = {
+    [ST_RECORD] = R__COUNT, [ST_LOOSE] = 6, [ST_ROBOTS] = 5};
+
+/* One statement of a batch: its parameters (owned; NULL is SQL NULL). */
+struct pg_exec {
+    enum pg_stmt stmt;
+    char *v[R__COUNT];
+};
+
+/* Array parameters being built ("{...}" text literals). */
+struct arrays {
+    struct buf link_urls, link_follow, field_names, field_values, item_idx,
+        item_data, skip_urls, skip_reasons, add_urls, add_hosts, add_depths;
+};
+
+#define ARRAYS(a)                                                              \
+    {                                                                          \
+        &(a)->link_urls, &(a)->link_follow, &(a)->field_names,                 \
+            &(a)->field_values, &(a)->item_idx, &(a)->item_data,               \
+            &(a)->skip_urls, &(a)->skip_reasons, &(a)->add_urls,               \
+            &(a)->add_hosts, &(a)->add_depths                                  \
+    }
+#define NARRAYS 11
 
 struct store_pg {
     char *uri;
     PGconn *conn;
+    bool prepared; /* on this connection */
     int64_t node;
-    struct buf batch; /* statements not sent yet, ';'-separated */
-    /* The record being assembled (VALUES lists, "" when empty). */
+    struct pg_exec *batch; /* statements not sent yet */
+    size_t nbatch, capbatch;
+    /* The record being assembled. */
+    int64_t run_id;
+    struct pg_exec cur;
     bool has_page;
-    struct buf page, text, links, fields, items, skipped, adds;
+    struct arrays arr;
     struct buf json;
-    long refused;   /* records refused: their claim was taken over */
-    int64_t run_id; /* of the rows being assembled */
+    long refused; /* records refused: their claim was taken over */
     char msg[512];
 };
 
@@ -60,25 +200,39 @@ const char *store_pg_uri(const struct store_pg *p)
     return p->uri;
 }
 
-static struct buf *record_bufs(struct store_pg *p, size_t i)
+static void exec_release(struct pg_exec *x)
 {
-    struct buf *all[] = {&p->page,  &p->text,    &p->links, &p->fields,
-                         &p->items, &p->skipped, &p->adds,  NULL};
-    return all[i];
+    size_t i;
+
+    for (i = 0; i < R__COUNT; i++)
+        free(x->v[i]);
+    memset(x, 0, sizeof(*x));
 }
 
 static void record_reset(struct store_pg *p)
 {
+    struct buf *all[NARRAYS] = ARRAYS(&p->arr);
     size_t i;
 
-    for (i = 0; record_bufs(p, i); i++)
-        buf_reset(record_bufs(p, i));
+    exec_release(&p->cur);
+    for (i = 0; i < NARRAYS; i++)
+        buf_reset(all[i]);
     p->has_page = false;
+}
+
+static void batch_clear(struct store_pg *p)
+{
+    size_t i;
+
+    for (i = 0; i < p->nbatch; i++)
+        exec_release(&p->batch[i]);
+    p->nbatch = 0;
 }
 
 enum err store_pg_open(const char *uri, struct store_pg **out, char **why)
 {
     struct store_pg *p = calloc(1, sizeof(*p));
+    struct buf *all[NARRAYS];
     enum err e = ERR_NOMEM;
     size_t i;
 
@@ -86,13 +240,16 @@ enum err store_pg_open(const char *uri, struct store_pg **out, char **why)
     *why = NULL;
     if (!p || !(p->uri = strdup(uri)))
         goto fail;
-    buf_init(&p->batch, STORE_PG_SQL_MAX);
+    {
+        struct buf *a[NARRAYS] = ARRAYS(&p->arr);
+        memcpy(all, a, sizeof(all));
+    }
+    for (i = 0; i < NARRAYS; i++)
+        buf_init(all[i], STORE_PG_PARAM_MAX);
     buf_init(&p->json, STORE_JSON_MAX);
-    for (i = 0; record_bufs(p, i); i++)
-        buf_init(record_bufs(p, i), STORE_PG_SQL_MAX);
     p->node = pg_node_id();
     e = ERR_DB;
-    if (!(p->conn = pg_connect(uri, p->msg, sizeof(p->msg))) ||
+    if (!(p->conn = pg_connect(uri, true, p->msg, sizeof(p->msg))) ||
         (e = pg_schema(p->conn, p->msg, sizeof(p->msg))))
         goto fail;
     *out = p;
@@ -105,6 +262,7 @@ fail:
 
 enum err store_pg_close(struct store_pg *p)
 {
+    struct buf *all[NARRAYS];
     enum err e;
     size_t i;
 
@@ -112,54 +270,143 @@ enum err store_pg_close(struct store_pg *p)
         return ERR_OK;
     e = p->conn ? store_pg_flush(p) : ERR_OK;
     PQfinish(p->conn);
-    buf_release(&p->batch);
+    record_reset(p);
+    batch_clear(p);
+    free(p->batch);
+    {
+        struct buf *a[NARRAYS] = ARRAYS(&p->arr);
+        memcpy(all, a, sizeof(all));
+    }
+    for (i = 0; i < NARRAYS; i++)
+        buf_release(all[i]);
     buf_release(&p->json);
-    for (i = 0; record_bufs(p, i); i++)
-        buf_release(record_bufs(p, i));
     free(p->uri);
     free(p);
     return e;
 }
 
-/* Sends the batch as one transaction; counts refused records.  A lost
- * connection is re-established and the batch sent again. */
+/* ---- sending ---------------------------------------------------------- */
+
+/* Prepares the statements on a (new) connection. */
+static bool prepare_all(struct store_pg *p)
+{
+    int i;
+
+    for (i = 0; i < ST__COUNT && !p->prepared; i++) {
+        char name[16];
+        PGresult *res;
+        snprintf(name, sizeof(name), "scrape_%d", i);
+        res = PQprepare(p->conn, name, stmt_sql[i], stmt_params[i], NULL);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            pg_why(p->conn, "cannot prepare a statement", p->msg,
+                   sizeof(p->msg));
+            PQclear(res);
+            return false;
+        }
+        PQclear(res);
+    }
+    p->prepared = true;
+    return true;
+}
+
+/* True when `res` failed only because of other transactions (a deadlock
+ * or a serialisation failure): the batch rolled back and may be sent
+ * again. */
+static bool transient(const PGresult *res)
+{
+    const char *code = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+    return code && (!strcmp(code, "40P01") || !strcmp(code, "40001"));
+}
+
+/* Sends every statement of the batch in one pipeline (one implicit
+ * transaction, up to the sync) and reads the answers: *refused counts
+ * records refused, *again says the failure was transient. */
+static bool send_pipeline(struct store_pg *p, long *refused, bool *again)
+{
+    bool ok = PQenterPipelineMode(p->conn) != 0;
+    size_t i, answered = 0;
+    PGresult *res;
+
+    *refused = 0;
+    *again = false;
+    for (i = 0; ok && i < p->nbatch; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "scrape_%d", (int)p->batch[i].stmt);
+        ok = PQsendQueryPrepared(p->conn, name, stmt_params[p->batch[i].stmt],
+                                 (const char *const *)p->batch[i].v, NULL, NULL,
+                                 0) != 0;
+    }
+    ok = ok && PQpipelineSync(p->conn);
+    /* Each statement's results end with a NULL; then the sync's. */
+    while (ok && answered <= p->nbatch) {
+        if (!(res = PQgetResult(p->conn))) {
+            answered++;
+            continue;
+        }
+        switch (PQresultStatus(res)) {
+        case PGRES_PIPELINE_SYNC:
+            answered = p->nbatch + 1;
+            break;
+        case PGRES_TUPLES_OK:
+            if (PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == '1')
+                (*refused)++;
+            break;
+        case PGRES_COMMAND_OK:
+            break;
+        case PGRES_PIPELINE_ABORTED:
+            ok = false;
+            break;
+        default:
+            *again = transient(res);
+            pg_why(p->conn, "cannot write to PostgreSQL", p->msg,
+                   sizeof(p->msg));
+            ok = false;
+        }
+        PQclear(res);
+    }
+    /* After a failure: read up to the sync, then leave pipeline mode. */
+    while (!ok && PQpipelineStatus(p->conn) != PQ_PIPELINE_OFF &&
+           PQstatus(p->conn) == CONNECTION_OK) {
+        if ((res = PQgetResult(p->conn))) {
+            ExecStatusType st = PQresultStatus(res);
+            PQclear(res);
+            if (st == PGRES_PIPELINE_SYNC)
+                break;
+        } else if (PQisBusy(p->conn) == 0 && !PQgetResult(p->conn)) {
+            break;
+        }
+    }
+    if (PQpipelineStatus(p->conn) != PQ_PIPELINE_OFF)
+        PQexitPipelineMode(p->conn);
+    return ok;
+}
+
+/* Sends the batch; a lost connection is re-established and the batch
+ * sent again, and so is a batch that lost a deadlock against another
+ * node's (every statement in it may run twice). */
 static enum err send_batch(struct store_pg *p)
 {
-    enum err e;
+    int tries = 0;
+    long refused = 0;
+    bool again = false;
 
     do {
-        PGresult *res;
-        bool failed = false;
-        long refused = 0;
-
-        e = ERR_OK;
-        if (!PQsendQuery(p->conn, p->batch.data))
-            failed = true;
-        while (!failed && (res = PQgetResult(p->conn))) {
-            ExecStatusType st = PQresultStatus(res);
-            if (st == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
-                PQgetvalue(res, 0, 0)[0] == '1')
-                refused++;
-            else if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
-                failed = true;
-            PQclear(res);
-        }
-        if (!failed) {
+        if (prepare_all(p) && send_pipeline(p, &refused, &again)) {
             if (refused)
                 fprintf(stderr,
                         "scrape: %ld page(s) not recorded: their claim had"
                         " run out and another node took them over\n",
                         refused);
             p->refused += refused;
-            break;
+            return ERR_OK;
         }
-        /* Drain what is left of a failed exchange. */
-        while ((res = PQgetResult(p->conn)))
-            PQclear(res);
-        pg_why(p->conn, "cannot write to PostgreSQL", p->msg, sizeof(p->msg));
-        e = ERR_DB;
-    } while (pg_recover(p->uri, &p->conn, "writer", NULL));
-    return e;
+        if (again && ++tries < STORE_PG_TRIES)
+            continue;
+        if (PQstatus(p->conn) != CONNECTION_OK)
+            p->prepared = false;
+    } while (pg_recover(p->uri, true, &p->conn, "writer", NULL));
+    return ERR_DB;
 }
 
 static enum err close_record(struct store_pg *p, int64_t run_id,
@@ -171,9 +418,9 @@ enum err store_pg_flush(struct store_pg *p)
 {
     enum err e = p->has_page ? ERR_OK : close_record(p, p->run_id, NULL);
 
-    if (!e && p->batch.len)
+    if (!e && p->nbatch)
         e = send_batch(p);
-    buf_reset(&p->batch);
+    batch_clear(p);
     return e;
 }
 
@@ -186,107 +433,174 @@ enum err store_pg_tick(struct store_pg *p)
     return store_pg_flush(p);
 }
 
-/* Appends one statement (built in `sql`) to the batch. */
-static enum err batch_add(struct store_pg *p, const struct buf *sql)
+/* Moves `x` into the batch. */
+static enum err batch_add(struct store_pg *p, struct pg_exec *x)
 {
-    enum err e;
-
-    if (p->batch.len && (e = buf_add(&p->batch, ";\n", 2)))
-        return e;
-    return buf_add(&p->batch, sql->data, sql->len);
+    if (p->nbatch == p->capbatch) {
+        size_t ncap = p->capbatch ? p->capbatch * 2 : 16;
+        struct pg_exec *nb = realloc(p->batch, ncap * sizeof(*nb));
+        if (!nb)
+            return ERR_NOMEM;
+        p->batch = nb;
+        p->capbatch = ncap;
+    }
+    p->batch[p->nbatch++] = *x;
+    memset(x, 0, sizeof(*x));
+    return ERR_OK;
 }
 
-/* The host key of canonical `url`: its scheme://host:port. */
-static enum err add_host(struct buf *b, const char *url)
+/* ---- parameters ------------------------------------------------------- */
+
+/* A copy of text `s` (NULL stays NULL), invalid UTF-8 repaired as the
+ * SQLite store does.  *e is set when out of memory. */
+static char *text(const char *s, enum err *e)
+{
+    char *c;
+
+    if (!s)
+        return NULL;
+    c = utf8_valid(s, strlen(s)) ? strdup(s) : utf8_clean(s, strlen(s), false);
+    if (!c)
+        *e = ERR_NOMEM;
+    return c;
+}
+
+static char *num(long long v, enum err *e)
+{
+    char *c = malloc(24);
+
+    if (c)
+        snprintf(c, 24, "%lld", v);
+    else
+        *e = ERR_NOMEM;
+    return c;
+}
+
+/* Appends `s` (or NULL) to array literal `b` (opened by the first). */
+static enum err arr_text(struct buf *b, const char *s)
+{
+    char *clean = NULL;
+    enum err e = buf_add(b, b->len ? "," : "{", 1);
+    const char *q;
+
+    if (e)
+        return e;
+    if (!s)
+        return buf_adds(b, "NULL");
+    if (!utf8_valid(s, strlen(s))) {
+        if (!(clean = utf8_clean(s, strlen(s), false)))
+            return ERR_NOMEM;
+        s = clean;
+    }
+    e = buf_add(b, "\"", 1);
+    while (!e && *s) {
+        q = s + strcspn(s, "\"\\");
+        e = buf_add(b, s, (size_t)(q - s));
+        if (!e && *q)
+            e = buf_add(b, "\\", 1);
+        if (!e && *q)
+            e = buf_add(b, q, 1);
+        s = *q ? q + 1 : q;
+    }
+    free(clean);
+    return e ? e : buf_add(b, "\"", 1);
+}
+
+static enum err arr_num(struct buf *b, long long v)
+{
+    return buf_addf(b, "%s%lld", b->len ? "," : "{", v);
+}
+
+/* The array literal of `b` ("{}" when empty), as a new string. */
+static char *arr_done(struct buf *b, enum err *e)
+{
+    char *c;
+
+    if (!b->len && (*e = buf_add(b, "{", 1)))
+        return NULL;
+    if ((*e = buf_add(b, "}", 1)))
+        return NULL;
+    if (!(c = strdup(b->data)))
+        *e = ERR_NOMEM;
+    buf_reset(b);
+    return c;
+}
+
+/* scheme://host:port of canonical `url`. */
+static void host_of(const char *url, char *host, size_t n)
 {
     const char *path = url_path(url);
-    char host[URL_MAX];
 
-    snprintf(host, sizeof(host), "%.*s", (int)(path - url), url);
-    return pg_lit(b, host);
-}
-
-/* A VALUES row separator: "," unless `b` is empty. */
-static enum err comma(struct buf *b)
-{
-    return b->len ? buf_add(b, ",", 1) : ERR_OK;
+    snprintf(host, n, "%.*s", (int)(path - url), url);
 }
 
 /* ---- the record ------------------------------------------------------- */
 
-static enum err page_values_sql(struct store_pg *p, int64_t run_id,
-                                const struct page_row *row)
+static void iso_now(char *out, size_t n)
 {
-    const struct page *pg = row->page;
-    struct buf *b = &p->page;
     struct timespec ts;
     struct tm tm;
-    char now[64], day[32];
-    enum err e;
+    char day[32];
 
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(now, sizeof(now), "%.20s.%03dZ", day,
-             (int)(ts.tv_nsec / 1000000) % 1000);
-    e = buf_addf(b, "%lld,", (long long)run_id);
-    e = e ? e : pg_lit(b, row->url);
-    e = e ? e : buf_add(b, ",", 1);
-    e = e ? e : pg_lit(b, row->final_url);
-    e = e ? e : buf_addf(b, ",%d,%ld,", row->depth, row->status);
-    e = e ? e : pg_lit(b, row->content_type);
-    e = e ? e : buf_add(b, ",", 1);
-    e = e ? e : pg_lit(b, pg ? pg->charset : NULL);
-    e = e ? e : buf_addf(b, ",%lld,%ld,", row->bytes, row->fetch_ms);
-    e = e ? e : pg_lit(b, pg ? pg->title : NULL);
-    e = e ? e : buf_add(b, ",", 1);
-    e = e ? e : pg_lit(b, pg ? pg->description : NULL);
-    e = e ? e : buf_add(b, ",", 1);
-    e = e ? e : pg_lit(b, pg ? pg->lang : NULL);
-    e = e ? e : buf_add(b, ",", 1);
-    e = e ? e : pg_lit(b, pg ? pg->canonical : NULL);
-    e = e ? e : buf_add(b, ",", 1);
-    e = e ? e : pg_lit(b, pg ? pg->h1 : NULL);
-    if (pg)
-        e = e ? e
-              : buf_addf(b, ",%lld,%lld,", (long long)pg->words,
-                         (long long)pg->nlinks);
-    else
-        e = e ? e : buf_adds(b, ",NULL::bigint,NULL::bigint,");
-    e = e ? e : pg_lit(b, row->error);
-    e = e ? e : buf_add(b, ",", 1);
-    e = e ? e : pg_lit(b, now);
-    if (pg && pg->simhash)
-        e = e ? e : buf_addf(b, ",%lld", (long long)(int64_t)pg->simhash);
-    else
-        e = e ? e : buf_adds(b, ",NULL::bigint");
-    return e ? e : buf_addf(b, ",%d", row->attempts);
+    snprintf(out, n, "%.20s.%03dZ", day, (int)(ts.tv_nsec / 1000000) % 1000);
 }
 
-static enum err children_sql(struct store_pg *p, const struct page_row *row)
+static enum err page_params(struct store_pg *p, const struct page_row *row)
 {
     const struct page *pg = row->page;
+    char **v = p->cur.v;
+    char now[64];
+    enum err e = ERR_OK;
+
+    iso_now(now, sizeof(now));
+    v[R_FINAL_URL] = text(row->final_url, &e);
+    v[R_DEPTH] = num(row->depth, &e);
+    v[R_STATUS] = num(row->status, &e);
+    v[R_TYPE] = text(row->content_type, &e);
+    v[R_BYTES] = num(row->bytes, &e);
+    v[R_FETCH_MS] = num(row->fetch_ms, &e);
+    v[R_ERROR] = text(row->error, &e);
+    v[R_FETCHED_AT] = text(now, &e);
+    v[R_ATTEMPTS] = num(row->attempts, &e);
+    if (!pg)
+        return e;
+    v[R_CHARSET] = text(pg->charset, &e);
+    v[R_TITLE] = text(pg->title, &e);
+    v[R_DESCRIPTION] = text(pg->description, &e);
+    v[R_LANG] = text(pg->lang, &e);
+    v[R_CANONICAL] = text(pg->canonical, &e);
+    v[R_H1] = text(pg->h1, &e);
+    v[R_WORDS] = num((long long)pg->words, &e);
+    v[R_OUTLINKS] = num((long long)pg->nlinks, &e);
+    if (pg->simhash)
+        v[R_SIMHASH] = num((long long)(int64_t)pg->simhash, &e);
+    if (pg->title || pg->text) {
+        v[R_TEXT_TITLE] = text(pg->title, &e);
+        v[R_TEXT_BODY] = text(pg->text, &e);
+        v[R_HAS_TEXT] = text("t", &e);
+    }
+    return e;
+}
+
+static enum err children_params(struct store_pg *p, const struct page_row *row)
+{
+    const struct page *pg = row->page;
+    struct arrays *a = &p->arr;
     enum err e = ERR_OK;
     size_t i, n;
 
-    if (pg->title || pg->text) {
-        e = pg_lit(&p->text, pg->title);
-        e = e ? e : buf_add(&p->text, ",", 1);
-        e = e ? e : pg_lit(&p->text, pg->text);
-    }
     for (i = 0; i < pg->nlinks && !e; i++) {
-        e = comma(&p->links);
-        e = e ? e : buf_add(&p->links, "(", 1);
-        e = e ? e : pg_lit(&p->links, pg->links[i].url);
-        e = e ? e : buf_addf(&p->links, ",%d)", pg->links[i].followable);
+        e = arr_text(&a->link_urls, pg->links[i].url);
+        e = e ? e : arr_num(&a->link_follow, pg->links[i].followable);
     }
     for (i = 0; pg->items && i < pg->nrecords && !e; i++) {
         buf_reset(&p->json);
         e = store_item_json(&p->json, row, i);
-        e = e ? e : comma(&p->items);
-        e = e ? e : buf_addf(&p->items, "(%zu,", i);
-        e = e ? e : pg_lit(&p->items, p->json.data);
-        e = e ? e : buf_add(&p->items, ")", 1);
+        e = e ? e : arr_num(&a->item_idx, (long long)i);
+        e = e ? e : arr_text(&a->item_data, p->json.data);
     }
     for (i = 0; !pg->items && pg->nrecords && i < pg->nfields &&
                 i < row->spec->nfields && !e;
@@ -301,12 +615,8 @@ static enum err children_sql(struct store_pg *p, const struct page_row *row)
         } else if (!n) {
             continue;
         }
-        e = comma(&p->fields);
-        e = e ? e : buf_add(&p->fields, "(", 1);
-        e = e ? e : pg_lit(&p->fields, row->spec->fields[i].name);
-        e = e ? e : buf_add(&p->fields, ",", 1);
-        e = e ? e : pg_lit(&p->fields, value);
-        e = e ? e : buf_add(&p->fields, ")", 1);
+        e = arr_text(&a->field_names, row->spec->fields[i].name);
+        e = e ? e : arr_text(&a->field_values, value);
     }
     return e;
 }
@@ -319,8 +629,9 @@ enum err store_pg_put_page(struct store_pg *p, int64_t run_id,
     if (p->has_page) /* a record has one page; never here in a crawl */
         record_reset(p);
     p->has_page = true;
-    if ((e = page_values_sql(p, run_id, row)) ||
-        (row->page && (e = children_sql(p, row))))
+    p->run_id = run_id;
+    if ((e = page_params(p, row)) ||
+        (row->page && (e = children_params(p, row))))
         record_reset(p);
     return e;
 }
@@ -328,142 +639,65 @@ enum err store_pg_put_page(struct store_pg *p, int64_t run_id,
 enum err store_pg_put_skipped(struct store_pg *p, int64_t run_id,
                               const char *url, const char *reason)
 {
-    enum err e = comma(&p->skipped);
+    enum err e = arr_text(&p->arr.skip_urls, url);
 
     p->run_id = run_id;
-    e = e ? e : buf_add(&p->skipped, "(", 1);
-    e = e ? e : pg_lit(&p->skipped, url);
-    e = e ? e : buf_add(&p->skipped, ",", 1);
-    e = e ? e : pg_lit(&p->skipped, reason);
-    return e ? e : buf_add(&p->skipped, ")", 1);
+    return e ? e : arr_text(&p->arr.skip_reasons, reason);
 }
 
 enum err store_pg_frontier_add(struct store_pg *p, int64_t run_id,
                                const char *url, int depth)
 {
-    enum err e = comma(&p->adds);
+    char host[URL_MAX];
+    enum err e = arr_text(&p->arr.add_urls, url);
 
     p->run_id = run_id;
-    e = e ? e : buf_add(&p->adds, "(", 1);
-    e = e ? e : pg_lit(&p->adds, url);
-    e = e ? e : buf_add(&p->adds, ",", 1);
-    e = e ? e : add_host(&p->adds, url);
-    return e ? e : buf_addf(&p->adds, ",%d)", depth);
+    host_of(url, host, sizeof(host));
+    e = e ? e : arr_text(&p->arr.add_hosts, host);
+    return e ? e : arr_num(&p->arr.add_depths, depth);
 }
 
-/* The parts every record and the seeds share: `src` is "g, " when gated
- * by the claim, "" when not. */
-static enum err queued_sql(struct store_pg *p, struct buf *b, int64_t run_id,
-                           const char *src)
-{
-    long long r = (long long)run_id;
-    enum err e = ERR_OK;
-
-    if (p->skipped.len)
-        e = buf_addf(b,
-                     "s AS (INSERT INTO skipped(run_id, url, reason)"
-                     " SELECT %lld, v.u, v.r FROM %s(VALUES %s) v(u, r)"
-                     " ON CONFLICT DO NOTHING),",
-                     r, src, p->skipped.data);
-    if (!e && p->adds.len)
-        e = buf_addf(
-            b,
-            "a AS (INSERT INTO frontier(run_id, url, host, depth)"
-            " SELECT DISTINCT ON (v.u) %lld, v.u, v.h, v.d"
-            " FROM %s(VALUES %s) v(u, h, d) ORDER BY v.u, v.d"
-            " ON CONFLICT (run_id, url) DO UPDATE SET depth = excluded.depth"
-            " WHERE frontier.state = 0 AND excluded.depth < frontier.depth"
-            " RETURNING host),"
-            "ah AS (INSERT INTO hosts(run_id, host, robots)"
-            " SELECT DISTINCT %lld, host, CASE WHEN (SELECT ignore_robots"
-            " FROM cluster_runs WHERE run_id = %lld) THEN 2 ELSE 0 END"
-            " FROM a ON CONFLICT DO NOTHING),",
-            r, src, p->adds.data, r, r);
-    return e;
-}
-
-static enum err record_sql(struct store_pg *p, struct buf *b, int64_t run_id,
-                           const char *url)
-{
-    long long r = (long long)run_id, n = (long long)p->node;
-    enum err e;
-
-    e = buf_addf(b,
-                 "WITH g AS (UPDATE frontier SET state = 2"
-                 " WHERE run_id = %lld AND url = ",
-                 r);
-    e = e ? e : pg_lit(b, url);
-    e = e ? e
-          : buf_addf(b,
-                     " AND state = 1 AND owner = %lld RETURNING host),"
-                     "h AS (UPDATE hosts SET out = greatest(out - 1, 0)"
-                     " FROM g WHERE hosts.run_id = %lld"
-                     " AND hosts.host = g.host),",
-                     n, r);
-    if (!e && p->has_page)
-        e = buf_addf(
-            b,
-            "p AS (INSERT INTO pages(run_id, url, final_url, depth, status,"
-            " content_type, charset, bytes, fetch_ms, title, description,"
-            " lang, canonical, h1, words, outlinks, error, fetched_at,"
-            " simhash, attempts) SELECT v.* FROM g, (VALUES (%s)) v"
-            " ON CONFLICT (run_id, url) DO NOTHING RETURNING id),",
-            p->page.data);
-    if (!e && p->has_page && p->text.len)
-        e = buf_addf(b,
-                     "t AS (INSERT INTO pages_text(page_id, title, body)"
-                     " SELECT p.id, v.t, v.b FROM p, (VALUES (%s)) v(t, b)),",
-                     p->text.data);
-    if (!e && p->has_page && p->links.len)
-        e = buf_addf(b,
-                     "l AS (INSERT INTO links(page_id, url, followable)"
-                     " SELECT p.id, v.u, v.f FROM p, (VALUES %s) v(u, f)),",
-                     p->links.data);
-    if (!e && p->has_page && p->fields.len)
-        e = buf_addf(b,
-                     "f AS (INSERT INTO fields(page_id, name, value)"
-                     " SELECT p.id, v.n, v.v FROM p, (VALUES %s) v(n, v)),",
-                     p->fields.data);
-    if (!e && p->has_page && p->items.len)
-        e = buf_addf(b,
-                     "i AS (INSERT INTO items(run_id, page_id, idx, data)"
-                     " SELECT %lld, p.id, v.i, v.d FROM p,"
-                     " (VALUES %s) v(i, d)),",
-                     r, p->items.data);
-    e = e ? e : queued_sql(p, b, run_id, "g, ");
-    /* Refused unless the claim was ours now or the record is already in
-     * (a batch sent again after a lost connection). */
-    e = e ? e
-          : buf_addf(b,
-                     "z AS (SELECT 1) SELECT CASE WHEN EXISTS (SELECT 1 FROM"
-                     " g) OR EXISTS (SELECT 1 FROM frontier WHERE run_id ="
-                     " %lld AND state = 2 AND owner = %lld AND url = ",
-                     r, n);
-    e = e ? e : pg_lit(b, url);
-    return e ? e : buf_adds(b, ") THEN 0 ELSE 1 END");
-}
-
-/* The seeds (and any row written outside a page's record). */
-static enum err loose_sql(struct store_pg *p, struct buf *b, int64_t run_id)
-{
-    enum err e = buf_adds(b, "WITH ");
-
-    e = e ? e : queued_sql(p, b, run_id, "");
-    return e ? e : buf_adds(b, "z AS (SELECT 1) SELECT 0");
-}
-
+/* Closes the record of `url` (or, NULL, the rows written outside one)
+ * into the batch. */
 static enum err close_record(struct store_pg *p, int64_t run_id,
                              const char *url)
 {
-    struct buf sql;
-    enum err e;
+    struct pg_exec *x = &p->cur;
+    struct arrays *a = &p->arr;
+    char **v = x->v;
+    enum err e = ERR_OK;
 
-    if (!url && !p->skipped.len && !p->adds.len)
+    if (!url && !a->skip_urls.len && !a->add_urls.len)
         return ERR_OK;
-    buf_init(&sql, STORE_PG_SQL_MAX);
-    e = url ? record_sql(p, &sql, run_id, url) : loose_sql(p, &sql, run_id);
-    e = e ? e : batch_add(p, &sql);
-    buf_release(&sql);
+    v[R_RUN] = num(run_id, &e);
+    if (url) {
+        x->stmt = ST_RECORD;
+        v[R_URL] = text(url, &e);
+        v[R_NODE] = num(p->node, &e);
+        v[R_HAS_PAGE] = text(p->has_page ? "t" : "f", &e);
+        if (!v[R_HAS_TEXT])
+            v[R_HAS_TEXT] = text("f", &e);
+        v[R_LINK_URLS] = arr_done(&a->link_urls, &e);
+        v[R_LINK_FOLLOW] = arr_done(&a->link_follow, &e);
+        v[R_FIELD_NAMES] = arr_done(&a->field_names, &e);
+        v[R_FIELD_VALUES] = arr_done(&a->field_values, &e);
+        v[R_ITEM_IDX] = arr_done(&a->item_idx, &e);
+        v[R_ITEM_DATA] = arr_done(&a->item_data, &e);
+        v[R_SKIP_URLS] = arr_done(&a->skip_urls, &e);
+        v[R_SKIP_REASONS] = arr_done(&a->skip_reasons, &e);
+        v[R_ADD_URLS] = arr_done(&a->add_urls, &e);
+        v[R_ADD_HOSTS] = arr_done(&a->add_hosts, &e);
+        v[R_ADD_DEPTHS] = arr_done(&a->add_depths, &e);
+    } else {
+        /* ST_LOOSE: $1 run, $2..$3 skipped, $4..$6 queued. */
+        x->stmt = ST_LOOSE;
+        v[1] = arr_done(&a->skip_urls, &e);
+        v[2] = arr_done(&a->skip_reasons, &e);
+        v[3] = arr_done(&a->add_urls, &e);
+        v[4] = arr_done(&a->add_hosts, &e);
+        v[5] = arr_done(&a->add_depths, &e);
+    }
+    e = e ? e : batch_add(p, x);
     record_reset(p);
     return e;
 }
@@ -477,23 +711,32 @@ enum err store_pg_frontier_done(struct store_pg *p, int64_t run_id,
 enum err store_pg_put_robots(struct store_pg *p, int64_t run_id,
                              const struct robots_row *row)
 {
-    struct buf sql;
-    size_t len = row->len > STORE_ROBOTS_MAX ? STORE_ROBOTS_MAX : row->len;
-    enum err e;
+    static const char hex[] = "0123456789abcdef";
+    size_t len = row->len > STORE_ROBOTS_MAX ? STORE_ROBOTS_MAX : row->len, i;
+    const unsigned char *body = (const unsigned char *)row->body;
+    struct pg_exec x = {.stmt = ST_ROBOTS};
+    char host[URL_MAX];
+    enum err e = ERR_OK;
 
-    buf_init(&sql, STORE_PG_SQL_MAX);
-    e = buf_addf(&sql,
-                 "UPDATE hosts SET robots = 2, robots_status = %ld,"
-                 " robots_err = %d, robots_owner = NULL, robots_body = ",
-                 row->status, row->err);
-    e = e ? e : pg_bytea(&sql, row->body ? row->body : "", len);
-    e = e ? e
-          : buf_addf(&sql,
-                     " WHERE run_id = %lld AND host = ", (long long)run_id);
-    e = e ? e : add_host(&sql, row->url);
-    e = e ? e : buf_adds(&sql, " AND robots < 2");
-    e = e ? e : batch_add(p, &sql);
-    buf_release(&sql);
+    host_of(row->url, host, sizeof(host));
+    x.v[0] = num(run_id, &e);
+    x.v[1] = text(host, &e);
+    x.v[2] = num(row->status, &e);
+    x.v[3] = num(row->err, &e);
+    /* bytea's text form: \x and two hex digits a byte. */
+    if ((x.v[4] = malloc(len * 2 + 3))) {
+        x.v[4][0] = '\\';
+        x.v[4][1] = 'x';
+        for (i = 0; i < len; i++) {
+            x.v[4][2 + 2 * i] = hex[body[i] >> 4];
+            x.v[4][3 + 2 * i] = hex[body[i] & 15];
+        }
+        x.v[4][2 + 2 * len] = '\0';
+    } else {
+        e = ERR_NOMEM;
+    }
+    e = e ? e : batch_add(p, &x);
+    exec_release(&x);
     return e;
 }
 
@@ -521,7 +764,7 @@ static enum err run_params(struct store_pg *p, const char *sql, int n,
             break;
         pg_why(p->conn, "PostgreSQL", p->msg, sizeof(p->msg));
         PQclear(res);
-        if (!pg_recover(p->uri, &p->conn, "writer", NULL))
+        if (!pg_recover(p->uri, true, &p->conn, "writer", NULL))
             return ERR_DB;
     }
     if (rows)
@@ -529,18 +772,6 @@ static enum err run_params(struct store_pg *p, const char *sql, int n,
     else
         PQclear(res);
     return ERR_OK;
-}
-
-static void iso_now(char *out, size_t n)
-{
-    struct timespec ts;
-    struct tm tm;
-    char day[32];
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, n, "%.20s.%03dZ", day, (int)(ts.tv_nsec / 1000000) % 1000);
 }
 
 /* This node's nodes row. */
@@ -691,10 +922,7 @@ static enum err release_claims(struct store_pg *p, const char *run,
         p,
         "WITH r AS (UPDATE frontier SET state = 0, owner = NULL,"
         " lease_until = NULL WHERE run_id = $1 AND owner = $2 AND state = 1"
-        " RETURNING host), c AS (SELECT host, count(*) AS n FROM r GROUP BY"
-        " host), h AS (UPDATE hosts SET out = greatest(out - c.n, 0) FROM c"
-        " WHERE hosts.run_id = $1 AND hosts.host = c.host),"
-        " b AS (UPDATE hosts SET robots = 0, robots_owner = NULL"
+        " RETURNING 1), b AS (UPDATE hosts SET robots = 0, robots_owner = NULL"
         " WHERE run_id = $1 AND robots = 1 AND robots_owner = $2)"
         " UPDATE cluster_runs SET claimed = greatest(claimed -"
         " (SELECT count(*) FROM r), 0) WHERE run_id = $1",

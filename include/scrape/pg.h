@@ -30,16 +30,18 @@
 bool pg_is_uri(const char *db);
 
 /* Connects to `uri` and sets the session up (UTF-8, a name that shows in
- * pg_stat_activity).  On failure returns NULL with the reason in `why`. */
-PGconn *pg_connect(const char *uri, char *why, size_t n);
+ * pg_stat_activity); `oltp` for a crawl's connections, whose statements
+ * touch few rows (the planner is kept to index lookups).  On failure
+ * returns NULL with the reason in `why`. */
+PGconn *pg_connect(const char *uri, bool oltp, char *why, size_t n);
 
 /* After a failed command on `*conn`: when the connection itself is gone,
- * reconnects, retrying with back-off (reported on stderr as `who`) for
- * at most PG_RETRY_TOTAL_MS or until *stop is set (may be NULL).
- * Returns true when the caller should run its command again, false when
+ * reconnects (pg_connect with `oltp`), retrying with back-off (reported on
+ * stderr as `who`) for at most PG_RETRY_TOTAL_MS or until *stop is set (may be
+ * NULL). Returns true when the caller should run its command again, false when
  * the failure was not a lost connection or the server did not come
  * back. */
-bool pg_recover(const char *uri, PGconn **conn, const char *who,
+bool pg_recover(const char *uri, bool oltp, PGconn **conn, const char *who,
                 const volatile int *stop);
 
 /* Runs `sql` (no parameters, no rows wanted).  ERR_DB with the server's

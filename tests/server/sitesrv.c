@@ -18,7 +18,11 @@
  * says "opened N timeouts M" (gates opened by that request, gates that
  * gave up) and closes the gate for the next crawl.
  *
- * Listens on 127.0.0.1 only (port 0 = a free one), prints the port on
+ * /conn-report says "peak N": the most requests answered at once since
+ * the last report (a crawler's politeness, seen from the server).
+ *
+ * Listens on 127.0.0.1 (or --bind, an address of a test network; port 0
+ * = a free one), prints the port on
  * stdout, and serves until SIGTERM/SIGINT or --lifetime seconds (default
  * 900) pass, so a forgotten server never outlives a test run for long.
  * One thread per connection: --latency sleeps in the handler without
@@ -68,6 +72,7 @@
 #include <stdbool.h>
 #include <limits.h>
 #include <microhttpd.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -112,6 +117,8 @@ struct server {
     unsigned gate_timeouts; /* under gate_lock */
     struct cached *cache;   /* one slot per page, filled on first request */
     size_t cached_bytes;    /* updated atomically */
+    unsigned active;        /* requests being answered (atomic) */
+    unsigned peak;          /* most at once (/conn-report; atomic) */
 };
 
 static void sleep_ms(unsigned ms)
@@ -725,9 +732,23 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     (void)upload;
     (void)upload_size;
     if (!*state) {
-        /* First call per request: headers only, answer on the next. */
+        /* First call per request: headers only, answer on the next.  The
+         * request counts as in flight until MHD says it completed. */
+        unsigned now = __atomic_add_fetch(&s->active, 1, __ATOMIC_SEQ_CST);
+        unsigned peak = __atomic_load_n(&s->peak, __ATOMIC_SEQ_CST);
+        while (now > peak &&
+               !__atomic_compare_exchange_n(&s->peak, &peak, now, false,
+                                            __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+            ;
         *state = (void *)1;
         return MHD_YES;
+    }
+    if (!strcmp(url, "/conn-report")) {
+        char body[64];
+        /* Not counting this request itself. */
+        snprintf(body, sizeof(body), "peak %u\n",
+                 __atomic_exchange_n(&s->peak, 0, __ATOMIC_SEQ_CST));
+        return send_str(c, 200, "text/plain", body);
     }
     if (strcmp(method, "GET") && strcmp(method, "HEAD"))
         return send_str(c, 405, "text/plain", "GET only\n");
@@ -827,14 +848,32 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     return site_page(s, c, url);
 }
 
+/* MHD_OPTION_NOTIFY_COMPLETED: the request is no longer in flight. */
+static void completed(void *cls, struct MHD_Connection *c, void **state,
+                      enum MHD_RequestTerminationCode why)
+{
+    struct server *s = cls;
+
+    (void)c;
+    (void)why;
+    if (*state)
+        __atomic_sub_fetch(&s->active, 1, __ATOMIC_SEQ_CST);
+    *state = NULL;
+}
+
 static int parse_args(int argc, char **argv, struct server *s, long *port,
-                      long *lifetime)
+                      long *lifetime, struct in_addr *bind)
 {
     int i;
 
     for (i = 1; i + 1 < argc; i += 2) {
         char *end;
         long v = strtol(argv[i + 1], &end, 10);
+        if (!strcmp(argv[i], "--bind")) {
+            if (inet_pton(AF_INET, argv[i + 1], bind) != 1)
+                return -1;
+            continue;
+        }
         if (*end || v < 0)
             return -1;
         if (!strcmp(argv[i], "--port") && v <= 65535)
@@ -884,11 +923,13 @@ int main(int argc, char **argv)
     unsigned i;
     int sig;
 
-    if (parse_args(argc, argv, &s, &port, &lifetime)) {
+    struct in_addr bind = {htonl(INADDR_LOOPBACK)};
+
+    if (parse_args(argc, argv, &s, &port, &lifetime, &bind)) {
         fprintf(stderr, "usage: sitesrv [--port P] [--pages N] [--fanout K]"
                         " [--latency MS] [--page-size B] [--nested 0|1]"
                         " [--slow MS] [--slow-levels N] [--slow-gate 0|1]"
-                        " [--lifetime S]\n");
+                        " [--lifetime S] [--bind IPV4]\n");
         return 2;
     }
     s.cache = calloc(s.site.pages, sizeof(*s.cache));
@@ -901,7 +942,7 @@ int main(int argc, char **argv)
     memset(&addr, 0, sizeof(addr));
     addr.sin_family = AF_INET;
     addr.sin_port = htons((uint16_t)port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_addr = bind;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
@@ -916,7 +957,8 @@ int main(int argc, char **argv)
                          MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
                          /* Room for /bigheader's 200 KB header. */
                          MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                         (size_t)(512 * 1024), MHD_OPTION_END);
+                         (size_t)(512 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+                         completed, &s, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "sitesrv: cannot listen on 127.0.0.1:%ld\n", port);
         return 1;

@@ -339,3 +339,57 @@ Test(frontier, late_seeds_keep_levels_exact)
     cr_assert_eq(frontier_queued(f), 0);
     frontier_free(f);
 }
+
+/* A shared frontier (a run many nodes crawl): links are only remembered
+ * (passed on once, again only shallower), work comes from claims with
+ * its final depth, robots.txt first for its host. */
+Test(frontier, shared_passes_links_on_and_fetches_only_claims)
+{
+    struct frontier *f = frontier_new(4);
+    struct frontier_job j;
+    bool added;
+
+    frontier_set_shared(f);
+    cr_assert_eq(frontier_add(f, "http://a/x", 3, &added), ERR_OK);
+    cr_assert(added, "a new URL is passed on");
+    cr_assert_eq(frontier_queued(f), 0, "but not queued here");
+    cr_assert_not(frontier_next(f, &j));
+    frontier_add(f, "http://a/x", 3, &added);
+    cr_assert_not(added, "the same depth is not passed on again");
+    frontier_add(f, "http://a/x", 2, &added);
+    cr_assert(added, "a shorter path is passed on");
+    frontier_add(f, "http://a/x", 4, &added);
+    cr_assert_not(added);
+
+    /* Claims: robots.txt gates its host. */
+    cr_assert_eq(frontier_add_claimed(f, "http://a/x", 2, false), ERR_OK);
+    cr_assert_eq(frontier_add_claimed(f, "http://a/robots.txt", 0, true),
+                 ERR_OK);
+    cr_assert_eq(frontier_queued(f), 2);
+    cr_assert(frontier_next(f, &j));
+    cr_assert(j.robots, "robots.txt goes out first");
+    cr_assert_not(frontier_next(f, &j), "the page waits for robots.txt");
+    frontier_release(f, &j);
+    frontier_done(f, &j);
+    cr_assert(frontier_next(f, &j));
+    cr_assert_str_eq(j.url, "http://a/x");
+    cr_assert_eq(j.depth, 2);
+    /* A claimed depth is final whatever the local levels say. */
+    cr_assert(frontier_exact(f, &j));
+    /* Claimed again while out here (a lease we renewed): ignored. */
+    frontier_add_claimed(f, "http://a/x", 2, false);
+    cr_assert_eq(frontier_queued(f), 0);
+    frontier_release(f, &j);
+    frontier_done(f, &j);
+    /* Done here: neither passed on nor claimed again. */
+    frontier_add(f, "http://a/x", 0, &added);
+    cr_assert_not(added);
+    frontier_add_claimed(f, "http://a/x", 2, false);
+    cr_assert_eq(frontier_queued(f), 0);
+    /* A URL claimed that this node never saw. */
+    frontier_add_claimed(f, "http://a/y", 5, false);
+    cr_assert(frontier_next(f, &j));
+    cr_assert_str_eq(j.url, "http://a/y");
+    cr_assert_eq(j.depth, 5);
+    frontier_free(f);
+}
