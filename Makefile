@@ -8,6 +8,7 @@
 #   make valgrind   a full crawl of the local site under valgrind
 #   make test-pg    a shared run on a throwaway PostgreSQL server, crawled
 #                   by nodes in network namespaces (tests/cluster/run.sh)
+#   make test-pg-san    the same under ASan + UBSan
 #   make bench-cluster  1, 2 and 4 nodes on PostgreSQL vs one on SQLite
 #   make tsan       --threads, --compare and --procs with workers killed at
 #                   random, under ThreadSanitizer
@@ -52,7 +53,7 @@ INT_SRC  = $(wildcard tests/integration/*.c)
 SITE_SRC = tests/server/site.c
 SITESRV  = $(BUILD)/sitesrv
 
-.PHONY: all deps demo test test-pg bench-cluster test-san test-asan unit integration valgrind tsan fuzz bench bench-peers \
+.PHONY: all deps demo test test-pg test-pg-san bench-cluster test-san test-asan unit integration valgrind tsan fuzz bench bench-peers \
         install uninstall \
         format check-format lint check-headers clean
 
@@ -133,6 +134,16 @@ test-pg:
 	@$(MAKE) --no-print-directory all
 	SCRAPE_BIN=$(BUILD)/scrape SITESRV_BIN=$(SITESRV) tests/cluster/run.sh
 
+# The same under ASan + UBSan (leaks included).
+test-pg-san:
+	@./scripts/deps.sh pg
+	@$(MAKE) --no-print-directory $(SITESRV)
+	@$(MAKE) --no-print-directory BUILD=build/san \
+	    CFLAGS="-g -O1 -fno-omit-frame-pointer" \
+	    SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	    build/san/scrape
+	SCRAPE_BIN=build/san/scrape SITESRV_BIN=$(SITESRV) tests/cluster/run.sh
+
 bench-cluster:
 	@./scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all
@@ -172,7 +183,7 @@ $(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
 
 tsan:
-	@./scripts/deps.sh
+	@./scripts/deps.sh pg
 	@$(MAKE) --no-print-directory $(SITESRV)
 	@$(MAKE) --no-print-directory BUILD=build/tsan CFLAGS="-g -O1" \
 	    SANFLAGS="-fsanitize=thread" build/tsan/scrape

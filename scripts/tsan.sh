@@ -55,3 +55,22 @@ wait "$_pid"
 rows=$(sqlite3 "$tmp/k.db" 'SELECT count(DISTINCT url) || "/" || count(*) FROM pages')
 echo "tsan: no data races with $_kills workers killed; $rows pages"
 [ "$rows" = "800/800" ]
+# A shared run (PostgreSQL): the claims thread, the writer's pipelines and
+# the engines' threads, two nodes (--threads and --multi) on one run.
+site_stop
+site_start 0 --pages 300 --latency 5
+chmod 755 "$tmp" # the server runs as postgres when we are root
+_port=$((40000 + $$ % 20000))
+scripts/pg.sh start "$tmp/pg" "$_port"
+trap 'site_stop; scripts/pg.sh stop "$tmp/pg"; rm -rf "$tmp"' EXIT INT TERM
+_uri=postgresql://scrape@127.0.0.1:$_port/scrape
+"$BIN" -q --db "$_uri" --threads 8 -d 3 --per-host 6 \
+    "http://127.0.0.1:$SITE_PORT/" >"$tmp/run" &
+_pid=$!
+_i=0
+while [ ! -s "$tmp/run" ] && [ "$_i" -lt 200 ]; do sleep 0.05; _i=$((_i + 1)); done
+"$BIN" -q --db "$_uri" --join "$(head -1 "$tmp/run")"
+wait "$_pid"
+rows=$(psql -X -qAt "$_uri" -c 'SELECT count(DISTINCT url) || '"'/'"' || count(*) FROM pages')
+echo "tsan: no data races in a shared run of two nodes; $rows pages"
+[ "$rows" = "301/301" ]

@@ -36,7 +36,7 @@ struct frontier_pg {
     size_t head, count, cap;
     size_t want;
     bool finished;
-    volatile int quit;
+    int quit; /* atomic: set by frontier_pg_stop */
     enum err err;
     char msg[256];
     /* The thread's own. */
@@ -154,17 +154,13 @@ static PGresult *query(struct frontier_pg *fp, const char *sql, int n,
     return NULL;
 }
 
-/* Appends `s` to a text[] literal being built ("{" ... "}"). */
-static enum err array_add(struct buf *b, const char *s)
+/* Runs a statement without parameters or rows. */
+static bool command(struct frontier_pg *fp, const char *sql)
 {
-    enum err e = buf_adds(b, b->len > 1 ? ",\"" : "\"");
+    PGresult *res = query(fp, sql, 0, NULL);
 
-    for (; *s && !e; s++) {
-        if (*s == '"' || *s == '\\')
-            e = buf_add(b, "\\", 1);
-        e = e ? e : buf_add(b, s, 1);
-    }
-    return e ? e : buf_add(b, "\"", 1);
+    PQclear(res);
+    return res != NULL;
 }
 
 static bool renew(struct frontier_pg *fp, const char *run, const char *node,
@@ -338,7 +334,7 @@ static enum err choose(struct frontier_pg *fp, PGresult *rows, long per_host,
         e = buf_addf(&pk->ids, "%s%s", pk->ids.len > 1 ? "," : "",
                      PQgetvalue(rows, (int)i, 0));
         if (!e && !fp->ignore_robots && !hmap_get(&fp->told, host))
-            e = array_add(&pk->told, host);
+            e = pg_array_add(&pk->told, host);
         pk->got++;
     }
     return e;
@@ -348,13 +344,13 @@ static enum err choose(struct frontier_pg *fp, PGresult *rows, long per_host,
  * waits --delay. */
 static enum err delayed_hosts(const struct picked *pk, struct buf *hosts)
 {
-    enum err e = buf_adds(hosts, "{");
+    enum err e = ERR_OK;
     size_t i;
 
     for (i = 0; i < pk->nb && !e; i++)
         if (pk->budgets[i].took)
-            e = array_add(hosts, pk->budgets[i].host);
-    return e ? e : buf_adds(hosts, "}");
+            e = pg_array_add(hosts, pk->budgets[i].host);
+    return e ? e : pg_array_end(hosts);
 }
 
 /* Hands over the claimed rows of `rows` (those in pk->ids). */
@@ -395,13 +391,12 @@ static PGresult *open_hosts(struct frontier_pg *fp, const char *run,
         2, params);
     int i;
 
-    buf_adds(names, "{");
     buf_adds(outs, "{");
     for (i = 0; res && i < PQntuples(res); i++) {
-        array_add(names, PQgetvalue(res, i, 0));
+        pg_array_add(names, PQgetvalue(res, i, 0));
         buf_addf(outs, "%s%s", i ? "," : "", PQgetvalue(res, i, 1));
     }
-    buf_adds(names, "}");
+    pg_array_end(names);
     buf_adds(outs, "}");
     return res;
 }
@@ -431,11 +426,10 @@ static enum err claim(struct frontier_pg *fp, size_t want, size_t *got,
     buf_init(&pk->ids, 1L << 24);
     buf_init(&pk->told, 1L << 24);
     buf_adds(&pk->ids, "{");
-    buf_adds(&pk->told, "{");
     snprintf(run, sizeof(run), "%lld", (long long)fp->run_id);
     snprintf(node, sizeof(node), "%lld", (long long)fp->node);
     snprintf(lease, sizeof(lease), "%ld", fp->lease_s);
-    if (!query(fp, "BEGIN", 0, NULL) ||
+    if (!command(fp, "BEGIN") ||
         !(opts = query(fp,
                        "SELECT per_host, delay_ms, max_pages, claimed,"
                        " (SELECT min(depth) FROM frontier WHERE run_id = $1"
@@ -458,7 +452,7 @@ static enum err claim(struct frontier_pg *fp, size_t want, size_t *got,
         pthread_mutex_lock(&fp->lock);
         fp->finished = true;
         pthread_mutex_unlock(&fp->lock);
-        e = query(fp, "COMMIT", 0, NULL) ? ERR_OK : ERR_DB;
+        e = command(fp, "COMMIT") ? ERR_OK : ERR_DB;
         goto out;
     }
     if (!fp->ignore_robots &&
@@ -500,7 +494,7 @@ static enum err claim(struct frontier_pg *fp, size_t want, size_t *got,
         e = ERR_DB;
     }
     buf_adds(&pk->ids, "}");
-    buf_adds(&pk->told, "}");
+    pg_array_end(&pk->told);
     if (pk->ids.len > 2) {
         const char *pu[3] = {pk->ids.data, node, lease};
         const char *pd[3] = {run, hosts.data, delay};
@@ -532,7 +526,7 @@ static enum err claim(struct frontier_pg *fp, size_t want, size_t *got,
         if (!ok)
             goto out;
     }
-    if (!query(fp, "COMMIT", 0, NULL))
+    if (!command(fp, "COMMIT"))
         goto out;
     /* The answers first: a page of a host is checked against them. */
     e = pk->told.len > 2 ? tell_rules(fp, run, pk->told.data) : ERR_OK;
@@ -570,7 +564,7 @@ static void wait_ms(struct frontier_pg *fp, long ms)
     ts.tv_sec += ts.tv_nsec / 1000000000L;
     ts.tv_nsec %= 1000000000L;
     pthread_mutex_lock(&fp->lock);
-    if (!fp->quit)
+    if (!__atomic_load_n(&fp->quit, __ATOMIC_ACQUIRE))
         pthread_cond_timedwait(&fp->cond, &fp->lock, &ts);
     pthread_mutex_unlock(&fp->lock);
 }
@@ -589,7 +583,7 @@ static void *claims_main(void *arg)
     snprintf(run, sizeof(run), "%lld", (long long)fp->run_id);
     snprintf(node, sizeof(node), "%lld", (long long)fp->node);
     snprintf(lease, sizeof(lease), "%ld", fp->lease_s);
-    while (!fp->quit) {
+    while (!__atomic_load_n(&fp->quit, __ATOMIC_ACQUIRE)) {
         pthread_mutex_lock(&fp->lock);
         want = fp->want > fp->count ? fp->want - fp->count : 0;
         finished = fp->finished;
@@ -684,7 +678,7 @@ void frontier_pg_stop(struct frontier_pg *fp)
         return;
     if (fp->started) {
         pthread_mutex_lock(&fp->lock);
-        fp->quit = 1;
+        __atomic_store_n(&fp->quit, 1, __ATOMIC_RELEASE);
         pthread_cond_signal(&fp->cond);
         pthread_mutex_unlock(&fp->lock);
         pthread_join(fp->thread, NULL);

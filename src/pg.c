@@ -165,7 +165,7 @@ static void sleep_ms(long ms)
 }
 
 bool pg_recover(const char *uri, bool oltp, PGconn **conn, const char *who,
-                const volatile int *stop)
+                const int *stop)
 {
     long start = clock_ms(), wait = PG_RETRY_MIN_MS;
     char why[256];
@@ -178,7 +178,8 @@ bool pg_recover(const char *uri, bool oltp, PGconn **conn, const char *who,
             who, why);
     PQfinish(*conn);
     *conn = NULL;
-    while (!(stop && *stop) && clock_ms() - start < PG_RETRY_TOTAL_MS) {
+    while (!(stop && __atomic_load_n(stop, __ATOMIC_ACQUIRE)) &&
+           clock_ms() - start < PG_RETRY_TOTAL_MS) {
         sleep_ms(wait);
         if ((fresh = pg_connect(uri, oltp, why, sizeof(why)))) {
             fprintf(stderr,
@@ -249,47 +250,40 @@ enum err pg_schema(PGconn *conn, char *why, size_t n)
     return pg_exec(conn, "COMMIT", why, n);
 }
 
-enum err pg_lit(struct buf *b, const char *s)
+enum err pg_array_add(struct buf *b, const char *s)
 {
+    enum err e = b->len ? ERR_OK : buf_add(b, "{", 1);
     char *clean = NULL;
-    const char *p, *q;
-    enum err e;
+    const char *q;
 
-    if (!s)
-        return buf_adds(b, "NULL");
+    if (!e && b->len > 1)
+        e = buf_add(b, ",", 1);
+    if (e || !s)
+        return e ? e : buf_adds(b, "NULL");
     if (!utf8_valid(s, strlen(s))) {
         if (!(clean = utf8_clean(s, strlen(s), false)))
             return ERR_NOMEM;
         s = clean;
     }
-    e = buf_add(b, "'", 1);
-    for (p = s; !e && (q = strchr(p, '\'')); p = q + 1) {
-        e = buf_add(b, p, (size_t)(q - p + 1)); /* up to the quote */
-        if (!e)
-            e = buf_add(b, "'", 1); /* and its double */
+    e = buf_add(b, "\"", 1);
+    while (!e && *s) {
+        q = s + strcspn(s, "\"\\");
+        e = buf_add(b, s, (size_t)(q - s));
+        if (!e && *q)
+            e = buf_add(b, "\\", 1);
+        if (!e && *q)
+            e = buf_add(b, q, 1);
+        s = *q ? q + 1 : q;
     }
-    if (!e)
-        e = buf_adds(b, p);
-    if (!e)
-        e = buf_add(b, "'", 1);
     free(clean);
-    return e;
+    return e ? e : buf_add(b, "\"", 1);
 }
 
-enum err pg_bytea(struct buf *b, const void *data, size_t n)
+enum err pg_array_end(struct buf *b)
 {
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *d = data;
-    enum err e = buf_adds(b, "'\\x");
-    size_t i;
+    enum err e = b->len ? ERR_OK : buf_add(b, "{", 1);
 
-    if (!e)
-        e = buf_grow(b, n * 2 + 2);
-    for (i = 0; i < n && !e; i++) {
-        char two[2] = {hex[d[i] >> 4], hex[d[i] & 15]};
-        e = buf_add(b, two, 2);
-    }
-    return e ? e : buf_add(b, "'", 1);
+    return e ? e : buf_add(b, "}", 1);
 }
 
 int64_t pg_node_id(void)

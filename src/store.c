@@ -21,6 +21,7 @@
 
 #include <sqlite3.h>
 
+#include "scrape/clock.h"
 #include "scrape/json.h"
 #include "scrape/pg.h"
 #include "scrape/store_pg.h"
@@ -223,19 +224,6 @@ static enum err exec(struct store *s, const char *sql, const char *what)
     int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 
     return rc == SQLITE_OK ? ERR_OK : fail(s, rc, what);
-}
-
-/* ISO-8601 UTC with milliseconds, e.g. 2026-11-25T12:00:00.123Z. */
-static void now_iso(char *out, size_t n)
-{
-    struct timespec ts;
-    struct tm tm;
-    char day[32];
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, n, "%.20s.%03dZ", day, (int)(ts.tv_nsec / 1000000) % 1000);
 }
 
 static int user_version(struct store *s)
@@ -553,7 +541,7 @@ enum err store_run_begin(struct store *s, const struct run_info *info,
     /* Runs in one process (--compare) each start from an empty page
      * cache, so their memory figures are comparable. */
     sqlite3_db_release_memory(s->db);
-    now_iso(now, sizeof(now));
+    clock_iso(now, sizeof(now));
     rc = bind_text(st, 1, info->mode);
     rc = rc ? rc : sqlite3_bind_int(st, 2, info->workers);
     rc = rc ? rc : sqlite3_bind_int(st, 3, info->concurrency);
@@ -579,7 +567,7 @@ enum err store_run_end(struct store *s, int64_t run_id,
         return store_pg_run_end(s->pg, run_id, r);
     if ((e = store_flush(s)))
         return e;
-    now_iso(now, sizeof(now));
+    clock_iso(now, sizeof(now));
     rc = bind_text(st, 1, now);
     rc = rc ? rc : sqlite3_bind_int64(st, 2, r->wall_ms);
     rc = rc ? rc : sqlite3_bind_int64(st, 3, r->pages);
@@ -599,7 +587,7 @@ static int bind_page(sqlite3_stmt *st, int64_t run_id,
     char now[64];
     int rc;
 
-    now_iso(now, sizeof(now));
+    clock_iso(now, sizeof(now));
     rc = sqlite3_bind_int64(st, 1, run_id);
     rc = rc ? rc : bind_text(st, 2, row->url);
     rc = rc ? rc : bind_text(st, 3, row->final_url);
@@ -831,7 +819,7 @@ enum err store_put_sitemap(struct store *s, int64_t run_id,
     rc = begin_url_row(s, st, run_id, row->url, &e);
     if (e)
         return e;
-    now_iso(now, sizeof(now));
+    clock_iso(now, sizeof(now));
     rc = rc ? rc : sqlite3_bind_int64(st, 3, row->status);
     rc = rc ? rc : bind_text(st, 4, row->kind);
     rc = rc ? rc : sqlite3_bind_int64(st, 5, row->urls);

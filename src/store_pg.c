@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "scrape/clock.h"
 #include "scrape/json.h"
 #include "scrape/pg.h"
 #include "scrape/url.h"
@@ -293,7 +294,7 @@ static bool prepare_all(struct store_pg *p)
     int i;
 
     for (i = 0; i < ST__COUNT && !p->prepared; i++) {
-        char name[16];
+        char name[32];
         PGresult *res;
         snprintf(name, sizeof(name), "scrape_%d", i);
         res = PQprepare(p->conn, name, stmt_sql[i], stmt_params[i], NULL);
@@ -331,7 +332,7 @@ static bool send_pipeline(struct store_pg *p, long *refused, bool *again)
     *refused = 0;
     *again = false;
     for (i = 0; ok && i < p->nbatch; i++) {
-        char name[16];
+        char name[32];
         snprintf(name, sizeof(name), "scrape_%d", (int)p->batch[i].stmt);
         ok = PQsendQueryPrepared(p->conn, name, stmt_params[p->batch[i].stmt],
                                  (const char *const *)p->batch[i].v, NULL, NULL,
@@ -476,36 +477,6 @@ static char *num(long long v, enum err *e)
     return c;
 }
 
-/* Appends `s` (or NULL) to array literal `b` (opened by the first). */
-static enum err arr_text(struct buf *b, const char *s)
-{
-    char *clean = NULL;
-    enum err e = buf_add(b, b->len ? "," : "{", 1);
-    const char *q;
-
-    if (e)
-        return e;
-    if (!s)
-        return buf_adds(b, "NULL");
-    if (!utf8_valid(s, strlen(s))) {
-        if (!(clean = utf8_clean(s, strlen(s), false)))
-            return ERR_NOMEM;
-        s = clean;
-    }
-    e = buf_add(b, "\"", 1);
-    while (!e && *s) {
-        q = s + strcspn(s, "\"\\");
-        e = buf_add(b, s, (size_t)(q - s));
-        if (!e && *q)
-            e = buf_add(b, "\\", 1);
-        if (!e && *q)
-            e = buf_add(b, q, 1);
-        s = *q ? q + 1 : q;
-    }
-    free(clean);
-    return e ? e : buf_add(b, "\"", 1);
-}
-
 static enum err arr_num(struct buf *b, long long v)
 {
     return buf_addf(b, "%s%lld", b->len ? "," : "{", v);
@@ -516,9 +487,7 @@ static char *arr_done(struct buf *b, enum err *e)
 {
     char *c;
 
-    if (!b->len && (*e = buf_add(b, "{", 1)))
-        return NULL;
-    if ((*e = buf_add(b, "}", 1)))
+    if ((*e = pg_array_end(b)))
         return NULL;
     if (!(c = strdup(b->data)))
         *e = ERR_NOMEM;
@@ -536,18 +505,6 @@ static void host_of(const char *url, char *host, size_t n)
 
 /* ---- the record ------------------------------------------------------- */
 
-static void iso_now(char *out, size_t n)
-{
-    struct timespec ts;
-    struct tm tm;
-    char day[32];
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, n, "%.20s.%03dZ", day, (int)(ts.tv_nsec / 1000000) % 1000);
-}
-
 static enum err page_params(struct store_pg *p, const struct page_row *row)
 {
     const struct page *pg = row->page;
@@ -555,7 +512,7 @@ static enum err page_params(struct store_pg *p, const struct page_row *row)
     char now[64];
     enum err e = ERR_OK;
 
-    iso_now(now, sizeof(now));
+    clock_iso(now, sizeof(now));
     v[R_FINAL_URL] = text(row->final_url, &e);
     v[R_DEPTH] = num(row->depth, &e);
     v[R_STATUS] = num(row->status, &e);
@@ -593,14 +550,14 @@ static enum err children_params(struct store_pg *p, const struct page_row *row)
     size_t i, n;
 
     for (i = 0; i < pg->nlinks && !e; i++) {
-        e = arr_text(&a->link_urls, pg->links[i].url);
+        e = pg_array_add(&a->link_urls, pg->links[i].url);
         e = e ? e : arr_num(&a->link_follow, pg->links[i].followable);
     }
     for (i = 0; pg->items && i < pg->nrecords && !e; i++) {
         buf_reset(&p->json);
         e = store_item_json(&p->json, row, i);
         e = e ? e : arr_num(&a->item_idx, (long long)i);
-        e = e ? e : arr_text(&a->item_data, p->json.data);
+        e = e ? e : pg_array_add(&a->item_data, p->json.data);
     }
     for (i = 0; !pg->items && pg->nrecords && i < pg->nfields &&
                 i < row->spec->nfields && !e;
@@ -615,8 +572,8 @@ static enum err children_params(struct store_pg *p, const struct page_row *row)
         } else if (!n) {
             continue;
         }
-        e = arr_text(&a->field_names, row->spec->fields[i].name);
-        e = e ? e : arr_text(&a->field_values, value);
+        e = pg_array_add(&a->field_names, row->spec->fields[i].name);
+        e = e ? e : pg_array_add(&a->field_values, value);
     }
     return e;
 }
@@ -639,21 +596,21 @@ enum err store_pg_put_page(struct store_pg *p, int64_t run_id,
 enum err store_pg_put_skipped(struct store_pg *p, int64_t run_id,
                               const char *url, const char *reason)
 {
-    enum err e = arr_text(&p->arr.skip_urls, url);
+    enum err e = pg_array_add(&p->arr.skip_urls, url);
 
     p->run_id = run_id;
-    return e ? e : arr_text(&p->arr.skip_reasons, reason);
+    return e ? e : pg_array_add(&p->arr.skip_reasons, reason);
 }
 
 enum err store_pg_frontier_add(struct store_pg *p, int64_t run_id,
                                const char *url, int depth)
 {
     char host[URL_MAX];
-    enum err e = arr_text(&p->arr.add_urls, url);
+    enum err e = pg_array_add(&p->arr.add_urls, url);
 
     p->run_id = run_id;
     host_of(url, host, sizeof(host));
-    e = e ? e : arr_text(&p->arr.add_hosts, host);
+    e = e ? e : pg_array_add(&p->arr.add_hosts, host);
     return e ? e : arr_num(&p->arr.add_depths, depth);
 }
 
@@ -784,7 +741,7 @@ static enum err node_begin(struct store_pg *p, int64_t run_id)
     snprintf(node, sizeof(node), "%lld", (long long)p->node);
     snprintf(pid, sizeof(pid), "%d", (int)getpid());
     gethostname(host, sizeof(host) - 1);
-    iso_now(now, sizeof(now));
+    clock_iso(now, sizeof(now));
     return run_params(p,
                       "INSERT INTO nodes(run_id, node, hostname, pid,"
                       " started_at, status) VALUES($1, $2, $3, $4, $5,"
@@ -841,7 +798,7 @@ enum err store_pg_run_begin(struct store_pg *p, const struct run_info *info,
     snprintf(workers, sizeof(workers), "%d", info->workers);
     snprintf(conc, sizeof(conc), "%d", info->concurrency);
     snprintf(depth, sizeof(depth), "%d", info->depth);
-    iso_now(now, sizeof(now));
+    clock_iso(now, sizeof(now));
     if ((e = settle(p)) ||
         (e = pg_exec(p->conn, "BEGIN", p->msg, sizeof(p->msg))) ||
         (e = run_params(p,
@@ -945,7 +902,7 @@ enum err store_pg_run_end(struct store_pg *p, int64_t run_id,
     snprintf(run, sizeof(run), "%lld", (long long)run_id);
     snprintf(node, sizeof(node), "%lld", (long long)p->node);
     snprintf(refused, sizeof(refused), "%ld", p->refused);
-    iso_now(now, sizeof(now));
+    clock_iso(now, sizeof(now));
     if ((e = settle(p)))
         return e;
     if (strcmp(r->status, "done") != 0 && (e = release_claims(p, run, node)))

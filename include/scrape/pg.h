@@ -42,7 +42,7 @@ PGconn *pg_connect(const char *uri, bool oltp, char *why, size_t n);
  * the failure was not a lost connection or the server did not come
  * back. */
 bool pg_recover(const char *uri, bool oltp, PGconn **conn, const char *who,
-                const volatile int *stop);
+                const int *stop);
 
 /* Runs `sql` (no parameters, no rows wanted).  ERR_DB with the server's
  * message in `why` on failure. */
@@ -53,12 +53,12 @@ enum err pg_exec(PGconn *conn, const char *sql, char *why, size_t n);
  * schema is another version. */
 enum err pg_schema(PGconn *conn, char *why, size_t n);
 
-/* Appends `s` as an SQL string literal ('...', quotes doubled; invalid
- * UTF-8 repaired, as the SQLite store does), or NULL. */
-enum err pg_lit(struct buf *b, const char *s);
-
-/* Appends `n` bytes as a bytea literal ('\x..'). */
-enum err pg_bytea(struct buf *b, const void *data, size_t n);
+/* Appends `s` (NULL: an SQL NULL) to the text[] literal being built in
+ * `b` ("{" before the first element, "," between; quotes and
+ * backslashes escaped; invalid UTF-8 repaired as the SQLite store does).
+ * pg_array_end closes it ("{}" when nothing was added). */
+enum err pg_array_add(struct buf *b, const char *s);
+enum err pg_array_end(struct buf *b);
 
 /* A random non-zero node id (claims and commits are checked against
  * it). */
