@@ -6,6 +6,7 @@
 #                                            ADDRESS:PORT (127.0.0.1),
 #                                            database 'scrape', user
 #                                            'scrape', trust auth
+#   scripts/pg.sh restart DIR                stop it (fast) and start it again
 #   scripts/pg.sh stop DIR                   stop it and remove DIR
 #
 # Tests run it without fsync (throwaway data); PG_OPTS adds or overrides
@@ -39,6 +40,11 @@ start)
         { cat "$dir/server.log" >&2; exit 1; }
     as_owner "$PGBIN/createdb" -h "$dir" -p "$port" -U scrape scrape
     ;;
+restart)
+    dir=$2
+    as_owner "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w -t 30 restart \
+        >/dev/null
+    ;;
 stop)
     dir=$2
     if [ -d "$dir/data" ]; then
@@ -48,7 +54,7 @@ stop)
     rm -rf "$dir"
     ;;
 *)
-    echo "usage: pg.sh start DIR PORT [ADDRESS] | stop DIR" >&2
+    echo "usage: pg.sh start DIR PORT [ADDRESS] | restart DIR | stop DIR" >&2
     exit 2
     ;;
 esac

@@ -72,6 +72,7 @@ struct crawl {
     long errors;  /* rows with an error */
     long items;   /* --item records stored */
     bool fatal;
+    enum err fatal_err; /* what made it fatal */
     struct timespec t0, last_draw;
     struct rusage ru0;
     long extra_user_ms, extra_sys_ms, extra_rss_kb; /* worker processes */
@@ -462,7 +463,8 @@ static enum err pull_claims(struct crawl *c)
     }
     if (!e && (e = frontier_pg_status(c->claims, c->fatal_msg,
                                       sizeof(c->fatal_msg)))) {
-        c->fatal = true;
+        c->fatal = true; /* with the claims thread's detail */
+        c->fatal_err = e;
         return e;
     }
     return e;
@@ -477,7 +479,8 @@ enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job)
         if (c->fatal || (c->stop && *c->stop))
             return CRAWL_DONE;
         if (c->claims && (e = pull_claims(c))) {
-            set_fatal(c, e);
+            if (!c->fatal)
+                set_fatal(c, e);
             return CRAWL_DONE;
         }
         /* A page skipped below may have ended a level. */
@@ -612,6 +615,7 @@ enum err crawl_join(struct crawl *c, int64_t run_id, const char *mode)
 static enum err set_fatal(struct crawl *c, enum err e)
 {
     c->fatal = true;
+    c->fatal_err = e;
     /* While the writer runs, store failures happen on its thread, which
      * keeps their detail, and the store is not ours to read. */
     if (c->writer && writer_status(c->writer))
@@ -1245,6 +1249,11 @@ enum err crawl_end(struct crawl *c, const char *status)
     if ((e = writer_stop(c->writer, why, sizeof(why)))) {
         c->fatal = true;
         snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s", why);
+        st.status = "failed";
+    } else if (c->fatal && !strcmp(status, "done")) {
+        /* The engine ran out of work because the crawl could not go on
+         * (crawl_next said done): that is a failure, not the end. */
+        e = c->fatal_err ? c->fatal_err : ERR_DB;
         st.status = "failed";
     }
     c->writer = NULL;

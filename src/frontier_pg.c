@@ -495,7 +495,13 @@ static enum err claim(struct frontier_pg *fp, size_t want, size_t *got,
     }
     buf_adds(&pk->ids, "}");
     pg_array_end(&pk->told);
+    if (pk->ids.len > 2 && delayed_hosts(pk, &hosts)) {
+        snprintf(why, nwhy, "out of memory");
+        e = ERR_NOMEM;
+        goto out;
+    }
     if (pk->ids.len > 2) {
+        /* (The arrays are complete: their buffers do not move any more.) */
         const char *pu[3] = {pk->ids.data, node, lease};
         const char *pd[3] = {run, hosts.data, delay};
         const char *pc[2] = {run, nfresh};
@@ -503,8 +509,6 @@ static enum err claim(struct frontier_pg *fp, size_t want, size_t *got,
         bool ok;
         snprintf(nfresh, sizeof(nfresh), "%ld", pk->fresh);
         snprintf(delay, sizeof(delay), "%ld", delay_ms);
-        if (delayed_hosts(pk, &hosts))
-            goto out;
         ok = (r1 = query(fp,
                          "UPDATE frontier SET state = 1, owner = $2,"
                          " lease_until = now() + make_interval(secs =>"

@@ -118,11 +118,16 @@ PGconn *pg_connect(const char *uri, bool oltp, char *why, size_t n)
      * depth of ten links is what the planner picks without this.  Its
      * commits do not wait for the disk: a server crash may lose the last
      * fraction of a second of them, and with them the done marks of the
-     * same pages, which are then fetched again (nothing half-written). */
+     * same pages, which are then fetched again (nothing half-written).
+     * A node that stops inside a transaction (frozen, cut off) would hold
+     * its locks - a claim's lock on the run's row stops every node - so
+     * the server ends such a session after 2 s; the node reconnects and
+     * sends its batch again when it wakes. */
     const char *keys[] = {"dbname", "options", NULL};
     const char *vals[] = {uri,
                           "-c enable_hashjoin=off -c enable_mergejoin=off"
-                          " -c synchronous_commit=off",
+                          " -c synchronous_commit=off"
+                          " -c idle_in_transaction_session_timeout=2000",
                           NULL};
     PGconn *conn = oltp ? PQconnectdbParams(keys, vals, 1) : PQconnectdb(uri);
 

@@ -14,11 +14,14 @@
 #      leases run out, nothing lost or duplicated; one frozen (SIGSTOP)
 #      past its lease: its claims are taken over and its late records
 #      refused
-#   3. every connection to PostgreSQL cut mid-crawl (twice): the nodes
-#      reconnect and finish, nothing lost or duplicated
+#   2c. a node stopped with Ctrl-C gives its claims back at once
+#   3. every connection to PostgreSQL cut mid-crawl (twice), then the
+#      server restarted: the nodes reconnect and finish, nothing lost or
+#      duplicated
 #   4. --max-pages across nodes: exactly that many pages
-#   5. --join of an unknown run, and --resume with PostgreSQL: a clear
-#      error
+#   5. --join of an unknown run, --resume with PostgreSQL, a dead server,
+#      a database with tables scrape did not make: a clear error
+#   6. --delay holds for the run, not per node
 #
 # Needs root for the namespaces; without them (no CAP_NET_ADMIN) the
 # nodes run on loopback and the script says so.
@@ -238,15 +241,39 @@ check "frozen run: every URL done has its row" \
     "$(sql "SELECT count(*) FROM frontier WHERE run_id = $RUN AND state = 2 AND url NOT IN (SELECT url FROM skipped WHERE run_id = $RUN)")" \
     "$(sql "SELECT count(*) FROM pages WHERE run_id = $RUN")"
 refused=$(sql "SELECT coalesce(sum(refused), 0) FROM nodes WHERE run_id = $RUN AND pid = ${victim:-0}")
-if [ "$refused" -ge 1 ]; then ok "the thawed node's late record was refused ($refused), not duplicated"; else fail "no refused record after a freeze past the lease (victim '${victim}')"; fi
+if [ "$refused" -ge 1 ]; then ok "the thawed node's late record was refused ($refused), not duplicated"; else
+    fail "no refused record after a freeze past the lease (victim '${victim}')"
+    sql "SELECT pid, pages, refused, status FROM nodes WHERE run_id = $RUN"
+    sql "SELECT f.url, f.state, n.pid FROM frontier f LEFT JOIN nodes n ON n.run_id = f.run_id AND n.node = f.owner WHERE f.run_id = $RUN AND f.url = '$SLOW/book/1.html'"
+    cat "$T"/frozen.*.err
+fi
 
-# ---- 3. connections to PostgreSQL cut mid-crawl ---------------------------
+# ---- 2c. Ctrl-C gives the claims back ---------------------------------------
+start_run intr
+join intr "$RUN" 2
+victim=$(cat "$T/intr.pid2")
+held_sql="SELECT count(*) FROM frontier f JOIN nodes n ON n.run_id = f.run_id AND n.node = f.owner WHERE f.run_id = $RUN AND f.state = 1 AND n.pid = $victim"
+i=0
+while [ "$(sql "$held_sql")" -lt 1 ] && [ $i -lt 400 ]; do sleep 0.01; i=$((i + 1)); done
+kill -INT "$victim"
+wait "$victim" 2>/dev/null && st=0 || st=$?
+check "the interrupted node exits 130" 130 "$st"
+check "its claims were given back" 0 "$(sql "$held_sql")"
+check "its nodes row says interrupted" interrupted "$(sql "SELECT status FROM nodes WHERE run_id = $RUN AND pid = $victim")"
+wait_for intr 1 && ok "the other node finishes" || fail "node 1 failed after node 2's Ctrl-C"
+exactly_once "$RUN" "$N"
+
+# ---- 3. connections to PostgreSQL cut mid-crawl, then a restart --------------
 start_run cut
 join cut "$RUN" 2
-for k in 1 2; do
+for k in 1 2 3; do
     i=0
-    while [ "$(sql "SELECT count(*) FROM pages WHERE run_id = $RUN")" -lt $((k * 100)) ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-    sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'scrape'" >/dev/null
+    while [ "$(sql "SELECT count(*) FROM pages WHERE run_id = $RUN")" -lt $((k * 80)) ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+    if [ $k -lt 3 ]; then
+        sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'scrape'" >/dev/null
+    else
+        scripts/pg.sh restart "$T/pg"
+    fi
 done
 wait_for cut 1 2 && ok "nodes survive lost connections" || fail "a node failed after lost connections: $(cat "$T"/cut.*.err)"
 if grep -q "reconnect" "$T/cut.1.err" "$T/cut.2.err"; then ok "the lost connection is reported"; else fail "no reconnect message"; fi
@@ -266,6 +293,19 @@ if "$SCRAPE" --db "$LOCAL" --resume 2>"$T/err" >/dev/null; then fail "--resume w
     ok "--resume with PostgreSQL: $(cat "$T/err")"; fi
 if "$SCRAPE" --db "postgresql://scrape@127.0.0.1:1/none" "$SITE/" 2>"$T/err" >/dev/null; then fail "a dead server succeeded"; else
     grep -q "cannot connect" "$T/err" && ok "dead server: $(head -1 "$T/err")" || fail "unclear: $(cat "$T/err")"; fi
+psql -X -q "$LOCAL" -c "CREATE DATABASE other" && psql -X -q "postgresql://scrape@127.0.0.1:$PGPORT/other" -c "CREATE TABLE runs(x int)"
+if "$SCRAPE" --db "postgresql://scrape@127.0.0.1:$PGPORT/other" "$SITE/" 2>"$T/err" >/dev/null; then fail "a foreign database was written to"; else
+    grep -q "did not create" "$T/err" && ok "foreign database: $(head -1 "$T/err")" || fail "unclear: $(cat "$T/err")"; fi
+
+# ---- 6. --delay for the whole run --------------------------------------------
+# 16 pages, 200 ms apart on the site whichever node fetches them: at least
+# 3 s (each node keeping its own delay would take half that).
+start_run delay --max-pages 16 --delay 200
+join delay "$RUN" 2
+wait_for delay 1 2 || fail "--delay nodes failed"
+ms=$(sql "SELECT wall_ms FROM runs WHERE id = $RUN")
+check "--delay: pages" 16 "$(sql "SELECT count(*) FROM pages WHERE run_id = $RUN")"
+if [ "$ms" -ge 2900 ]; then ok "--delay 200 held across two nodes (16 pages in $ms ms)"; else fail "--delay 200 across two nodes: 16 pages in $ms ms"; fi
 
 echo "# $fails failure(s)"
 [ "$fails" -eq 0 ]
