@@ -190,6 +190,27 @@ if grep -q "pages $N:" "$T/stats.pg" && cmp -s "$T/stats.file" "$T/stats.pg"; th
 "$SCRAPE" search --db "$T/three.db" --run "$RUN" book >"$T/search" && [ -s "$T/search" ] &&
     ok "search works on the exported file" || fail "search on the exported file"
 
+# ---- 1b. items (--item, list fields) through two nodes ---------------------
+IOPTS="-q -d 20 --item div.quote --field text=span.text::text --field tags[]=a.tag::text --include /quotes/page/"
+# shellcheck disable=SC2086
+$(in_ns 1) "$SCRAPE" --db "$T/items1.db" $IOPTS "$SITE/quotes/page/1/"
+# shellcheck disable=SC2086
+$(in_ns 1) "$SCRAPE" --db "$URI" $IOPTS "$SITE/quotes/page/1/" >"$T/items.1" 2>"$T/items.1.err" &
+echo $! >"$T/items.pid1"
+PIDS="$PIDS $!"
+i=0
+while [ ! -s "$T/items.1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+RUN=$(head -1 "$T/items.1")
+join items "$RUN" 2
+wait_for items 1 2 || fail "items nodes failed"
+"$SCRAPE" export --db "$LOCAL" --run "$RUN" --format sqlite -o "$T/items.db" 2>/dev/null
+ITEMS="SELECT p.url, i.idx, i.data FROM X.items i JOIN X.pages p ON p.id = i.page_id"
+idiff=$(sqlite3 "$T/items.db" "ATTACH '$T/items1.db' AS s;
+  SELECT (SELECT count(*) FROM ($(echo "$ITEMS" | sed s/X/main/g) EXCEPT $(echo "$ITEMS" | sed s/X/s/g)))
+       + (SELECT count(*) FROM ($(echo "$ITEMS" | sed s/X/s/g) EXCEPT $(echo "$ITEMS" | sed s/X/main/g)));" | tail -1)
+check "items through two nodes" "$(sqlite3 "$T/items1.db" "SELECT count(*) FROM items")" "$(sqlite3 "$T/items.db" "SELECT count(*) FROM items")"
+check "the same items, field by field" 0 "$idiff"
+
 # ---- 2. a node killed with SIGKILL ----------------------------------------
 start_run killed
 join killed "$RUN" 2
