@@ -24,7 +24,7 @@
 CC      ?= cc
 WERROR  ?= 1
 BUILD   ?= build
-PKGS     = libcurl libxml-2.0 sqlite3 uchardet libpcre2-8 zlib libmicrohttpd libpq
+PKGS     = libcurl libxml-2.0 sqlite3 uchardet libpcre2-8 zlib libmicrohttpd libpq libzstd libcrypto
 TESTPKGS = criterion libmicrohttpd zlib
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wvla -Wwrite-strings \

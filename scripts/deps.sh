@@ -6,7 +6,7 @@ set -eu
 
 PKGS="pkg-config libcurl4-openssl-dev libxml2-dev libsqlite3-dev \
 libcriterion-dev libmicrohttpd-dev libuchardet-dev libpcre2-dev zlib1g-dev sqlite3 curl time jq chromium \
-man-db chromium-driver python3-selenium libpq-dev"
+man-db chromium-driver python3-selenium libpq-dev libzstd-dev libssl-dev"
 # `deps.sh fuzz`: clang with libFuzzer as well (make fuzz only).
 # `deps.sh bench`: nginx with the echo module, which serves the benchmark
 # site, and git-doc, the real documentation corpus it also serves (make

@@ -47,6 +47,8 @@ enum {
     OPT_DB,
     OPT_JOIN,
     OPT_LEASE,
+    OPT_KEEP_BODIES,
+    OPT_RUN,
 };
 
 static const struct option options[] = {
@@ -75,6 +77,8 @@ static const struct option options[] = {
     {"db", required_argument, NULL, OPT_DB},
     {"join", required_argument, NULL, OPT_JOIN},
     {"lease", required_argument, NULL, OPT_LEASE},
+    {"keep-bodies", no_argument, NULL, OPT_KEEP_BODIES},
+    {"run", required_argument, NULL, OPT_RUN},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -85,6 +89,8 @@ static const char usage_text[] =
     "usage: scrape [OPTIONS] SEEDS...\n"
     "       scrape --resume [--db PATH]\n"
     "       scrape --db postgresql://... --join N\n"
+    "       scrape extract [--db PATH] [--run N] [--item SEL] [--field ...]"
+    " [--procs N]\n"
     "       scrape stats|dupes|export|report|search|serve ..."
     " (scrape stats --help)\n"
     "\n"
@@ -151,6 +157,12 @@ static const char usage_text[] =
     "         (normalize-space(...)), and CSS otherwise.  CSS adds ::text and"
     "\n"
     "         ::attr(NAME), as in Scrapy.\n"
+    "      --keep-bodies         store every response body (zstd, one copy per"
+    " distinct\n"
+    "                            body) and its headers, for scrape extract\n"
+    "      --run N               scrape extract: the run whose bodies to parse"
+    "\n"
+    "                            again (default: the latest that kept them)\n"
     "      --db PATH             database (default out/scrape.db); runs"
     " append\n"
     "      --resume              continue the last unfinished run in --db"
@@ -170,6 +182,31 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 crawl ran (failed pages are recorded), 1 fatal error,\n"
     "2 usage error, 130/143 interrupted.\n";
+
+/* scrape extract: no SEEDS, a SQLite file; its command line kept. */
+static enum cli_result check_extract(struct config *cfg, int argc, char **argv,
+                                     FILE *err)
+{
+    int rest = argc - optind;
+    const char *no = rest ? "scrape extract takes no SEEDS (--run N says"
+                            " which run)"
+                     : pg_is_uri(cfg->db_path)
+                         ? "scrape extract reads a SQLite file; export the run"
+                           " first (scrape export --format sqlite)"
+                     : cfg->resume || cfg->compare || cfg->join
+                         ? "scrape extract does not fetch: no --resume,"
+                           " --compare or --join"
+                         : NULL;
+    if (no) {
+        fprintf(err, "scrape: %s\n", no);
+        return CLI_USAGE;
+    }
+    cfg->engine = "procs";
+    /* argv[0] is "extract": what follows is the command line kept. */
+    if (!(cfg->args_json = cli_args_to_json(argc - 1, argv + 1)))
+        return CLI_USAGE;
+    return CLI_RUN;
+}
 
 /* What a PostgreSQL --db (a shared run) allows. */
 static bool check_shared(const struct config *cfg, bool seeds, FILE *err)
@@ -537,6 +574,16 @@ static bool apply(struct config *cfg, int opt, const char *arg, FILE *err)
     case OPT_LEASE:
         NUM("--lease", 2, 86400, cfg->lease_s);
         return true;
+    case OPT_KEEP_BODIES:
+        cfg->keep_bodies = true;
+        return true;
+    case OPT_RUN:
+        if (!cfg->extract) {
+            fprintf(err, "scrape: --run is for scrape extract\n");
+            return false;
+        }
+        NUM("--run", 1, LONG_MAX, cfg->extract_run);
+        return true;
     case 'q':
         cfg->quiet = true;
         return true;
@@ -604,6 +651,12 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
     int opt;
 
     defaults(cfg);
+    /* scrape extract [OPTIONS]: the crawl's options, no SEEDS. */
+    if (argc > 1 && !strcmp(argv[1], "extract")) {
+        cfg->extract = true;
+        argc--;
+        argv++;
+    }
     optind = 1;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":c:d:qhV", options, NULL)) != -1) {
@@ -628,6 +681,8 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
     }
     if (!check_shared(cfg, optind < argc, err))
         return CLI_USAGE;
+    if (cfg->extract)
+        return check_extract(cfg, argc, argv, err);
     if ((cfg->resume || cfg->join) && optind == argc)
         return CLI_RUN;
     if (optind == argc) {

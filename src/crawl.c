@@ -22,6 +22,7 @@
 #include "scrape/hmap.h"
 #include "scrape/policy.h"
 #include "scrape/robots.h"
+#include "scrape/body.h"
 #include "scrape/frontier_pg.h"
 #include "scrape/pg.h"
 #include "scrape/sitemap.h"
@@ -884,14 +885,12 @@ static bool should_retry(const struct crawl *c, const struct frontier_job *job,
            !(c->stop && *c->stop);
 }
 
-/* Stores page `job`'s row at its final `depth` and queues its links;
- * only then may its level end (frontier_done). */
-static enum err record_page(struct crawl *c, const struct frontier_job *job,
-                            int depth, const struct response *r,
-                            const struct page *pg, const char *parse_error)
+void crawl_page_row(const struct config *cfg, const struct frontier_job *job,
+                    int depth, const struct response *r, const struct page *pg,
+                    const char *parse_error, struct page_row *row, char *why,
+                    size_t n)
 {
-    char why[HTTP_ERROR_MAX + 64];
-    struct page_row row = {
+    *row = (struct page_row){
         .url = job->url,
         .final_url = r->final_url,
         .depth = depth,
@@ -902,20 +901,42 @@ static enum err record_page(struct crawl *c, const struct frontier_job *job,
         .attempts = job->attempts + 1,
         .error = r->err ? r->error : NULL,
         .page = pg,
-        .spec = &c->cfg->spec,
+        .spec = &cfg->spec,
+        .etag = r->etag,
+        .last_modified = r->last_modified,
+        .body_hash = r->body_hash,
+        .keep_body = cfg->keep_bodies,
+        .headers = r->headers,
     };
-    enum err e;
-
+    /* A body as the server sent it: a success, or an HTTP error page (not
+     * a transfer cut short or over --max-bytes). */
+    if (response_has_body(r) && (!r->body_hash || cfg->keep_bodies)) {
+        row->body = r->body;
+        row->body_len = r->len;
+    }
     if (!r->err && parse_error) {
-        snprintf(why, sizeof(why), "cannot parse HTML: %s", parse_error);
-        row.error = why;
+        snprintf(why, n, "%s%s", CRAWL_PARSE_ERROR, parse_error);
+        row->error = why;
     } else if (!r->err && pg && pg->extract_error) {
         /* The page is kept, and its links followed: only some of its
          * values are missing, and the row says so. */
-        snprintf(why, sizeof(why), "extraction cut short: %s",
-                 pg->extract_error);
-        row.error = why;
+        snprintf(why, n, "%s%s", CRAWL_EXTRACT_ERROR, pg->extract_error);
+        row->error = why;
     }
+}
+
+/* Stores page `job`'s row at its final `depth` and queues its links;
+ * only then may its level end (frontier_done). */
+static enum err record_page(struct crawl *c, const struct frontier_job *job,
+                            int depth, const struct response *r,
+                            const struct page *pg, const char *parse_error)
+{
+    char why[HTTP_ERROR_MAX + 64];
+    struct page_row row;
+    enum err e;
+
+    crawl_page_row(c->cfg, job, depth, r, pg, parse_error, &row, why,
+                   sizeof(why));
     if ((e = writer_put_page(c->writer, c->run_id, &row)))
         return e;
     c->pages++;
@@ -977,10 +998,21 @@ static enum err hold_page(struct crawl *c, const struct frontier_job *job,
     struct held_rec *rec;
     enum err e;
 
+    char hash[BODY_HASH_LEN] = "";
+    bool body = response_has_body(r);
+    uint64_t kept = body && c->cfg->keep_bodies ? r->len : UINT64_MAX;
+
+    /* The body's hash now, so that only a body to keep is held. */
+    if (body)
+        body_hash(r->body, r->len, hash);
     buf_reset(b);
     if ((e = buf_add(b, &head, sizeof(head))) ||
         (e = put_str(b, r->err ? r->error : NULL)) ||
         (e = put_str(b, r->final_url)) || (e = put_str(b, r->content_type)) ||
+        (e = put_str(b, r->etag)) || (e = put_str(b, r->last_modified)) ||
+        (e = put_str(b, r->headers)) || (e = put_str(b, body ? hash : NULL)) ||
+        (e = buf_add(b, &kept, sizeof(kept))) ||
+        (kept != UINT64_MAX && (e = buf_add(b, r->body, r->len))) ||
         (e = frame_put_page(b, pg, parse_error)))
         return e == ERR_TOO_LARGE ? ERR_NOMEM : e;
     if (pg && (e = follow_links(c, frontier_depth(job), pg, false)))
@@ -989,6 +1021,28 @@ static enum err hold_page(struct crawl *c, const struct frontier_job *job,
         return e;
     frontier_hold(c->frontier, job, rec);
     steer_lookahead(c);
+    return ERR_OK;
+}
+
+/* A held page's kept body (UINT64_MAX: none kept). */
+static enum err get_body(const char **p, const char *end, struct response *r)
+{
+    uint64_t n;
+
+    if ((size_t)(end - *p) < sizeof(n))
+        return ERR_INVALID;
+    memcpy(&n, *p, sizeof(n));
+    *p += sizeof(n);
+    if (n == UINT64_MAX)
+        return ERR_OK;
+    if (n > (uint64_t)(end - *p))
+        return ERR_INVALID;
+    if (!(r->owned_body = malloc(n + 1)))
+        return ERR_NOMEM;
+    memcpy(r->owned_body, *p, n);
+    r->owned_body[n] = '\0';
+    r->body = r->owned_body;
+    *p += n;
     return ERR_OK;
 }
 
@@ -1021,7 +1075,11 @@ static enum err record_held(struct crawl *c, const struct frontier_job *job,
     r.err = (enum err)head.err;
     if (!(e = get_str(&p, end, &error)) &&
         !(e = get_str(&p, end, &r.final_url)) &&
-        !(e = get_str(&p, end, &r.content_type)))
+        !(e = get_str(&p, end, &r.content_type)) &&
+        !(e = get_str(&p, end, &r.etag)) &&
+        !(e = get_str(&p, end, &r.last_modified)) &&
+        !(e = get_str(&p, end, &r.headers)) &&
+        !(e = get_str(&p, end, &r.body_hash)) && !(e = get_body(&p, end, &r)))
         e = frame_get_page(p, (size_t)(end - p), &pg, &parsed, &perr);
     if (!e) {
         snprintf(r.error, sizeof(r.error), "%s", error ? error : "");

@@ -35,4 +35,5 @@ void engine_http_opts(const struct config *cfg, const struct crawl *c,
     o->user_agent = cfg->user_agent;
     o->stop = crawl_stop_flag(c);
     o->stop_grace_ms = ENGINE_STOP_GRACE_MS;
+    o->keep_headers = cfg->keep_bodies;
 }

@@ -133,6 +133,30 @@ enum err http_transfer_prepare(struct transfer *t, const char *url)
 static const char *reason_phrase(long status)
 {
     switch (status) {
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 203:
+        return "Non-Authoritative Information";
+    case 204:
+        return "No Content";
+    case 206:
+        return "Partial Content";
+    case 300:
+        return "Multiple Choices";
+    case 301:
+        return "Moved Permanently";
+    case 302:
+        return "Found";
+    case 303:
+        return "See Other";
+    case 304:
+        return "Not Modified";
+    case 307:
+        return "Temporary Redirect";
+    case 308:
+        return "Permanent Redirect";
     case 400:
         return "Bad Request";
     case 401:
@@ -243,6 +267,44 @@ static void curl_reason(struct transfer *t, CURLcode rc, struct response *r)
     snprintf(sz, n, "%s", detail);
 }
 
+/* The last response's header `name` (a copy), or NULL. */
+static char *dup_header(CURL *e, const char *name)
+{
+    struct curl_header *h = NULL;
+
+    if (curl_easy_header(e, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK || !h ||
+        !h->value)
+        return NULL;
+    return strdup(h->value);
+}
+
+/* The last response's status line and headers as received (names and
+ * values; libcurl keeps no reason phrase, the usual one is written),
+ * CRLF-terminated lines and the empty line.  NULL when out of memory. */
+static char *header_block(CURL *e, long status)
+{
+    struct curl_header *h, *prev = NULL;
+    struct buf b;
+    long version = 0;
+    const char *phrase = reason_phrase(status);
+
+    buf_init(&b, HTTP_HEADERS_MAX);
+    curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version);
+    buf_addf(&b, "HTTP/%s %ld%s%s\r\n",
+             version == CURL_HTTP_VERSION_1_0   ? "1.0"
+             : version == CURL_HTTP_VERSION_2_0 ? "2"
+             : version == CURL_HTTP_VERSION_3   ? "3"
+                                                : "1.1",
+             status, *phrase ? " " : "", phrase);
+    while ((h = curl_easy_nextheader(e, CURLH_HEADER, -1, prev))) {
+        buf_addf(&b, "%s: %s\r\n", h->name, h->value ? h->value : "");
+        prev = h;
+    }
+    if (buf_adds(&b, "\r\n"))
+        return NULL; /* too large or out of memory: released */
+    return buf_detach(&b, NULL);
+}
+
 static char *dup_info(CURL *e, CURLINFO what)
 {
     char *s = NULL;
@@ -273,6 +335,10 @@ void http_transfer_result(struct transfer *t, CURLcode rc, struct response *r)
         return;
     }
     r->final_url = dup_info(t->easy, CURLINFO_EFFECTIVE_URL);
+    r->etag = dup_header(t->easy, "ETag");
+    r->last_modified = dup_header(t->easy, "Last-Modified");
+    if (t->opts->keep_headers)
+        r->headers = header_block(t->easy, r->status);
     if (r->status >= 400) {
         const char *phrase = reason_phrase(r->status);
         r->err = ERR_NETWORK;
@@ -312,9 +378,20 @@ void response_release(struct response *r)
     free(r->final_url);
     free(r->content_type);
     free(r->owned_body);
+    free(r->etag);
+    free(r->last_modified);
+    free(r->headers);
+    free(r->body_hash);
+    r->body_hash = NULL;
     r->final_url = NULL;
     r->content_type = NULL;
     r->owned_body = NULL;
+    r->etag = r->last_modified = r->headers = NULL;
     r->body = "";
     r->len = 0;
+}
+
+bool response_has_body(const struct response *r)
+{
+    return r->status > 0 && (r->err == ERR_OK || r->status >= 400);
 }

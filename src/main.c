@@ -21,6 +21,7 @@
 #include "scrape/compare.h"
 #include "scrape/crawl.h"
 #include "scrape/engine.h"
+#include "scrape/extract.h"
 #include "scrape/filter.h"
 #include "scrape/parse.h"
 #include "scrape/pg.h"
@@ -171,6 +172,46 @@ static int crawl(const struct config *cfg, const struct seeds *seeds,
         return EXIT_FATAL;
     }
     return stop_signal ? 128 + stop_signal : 0;
+}
+
+/* scrape extract: the pool first (before any thread or connection),
+ * then the store, then the run. */
+static int extract(const struct config *cfg)
+{
+    struct workers *pool = NULL;
+    struct store *store = NULL;
+    struct run_result res;
+    char *why = NULL;
+    int status = 0;
+
+    if ((status = check_selectors(cfg)))
+        return status;
+    if (workers_start((size_t)cfg->procs, &cfg->spec, &pool)) {
+        fprintf(stderr, "scrape extract: cannot start %ld parse workers: %s\n",
+                cfg->procs, strerror(errno));
+        return EXIT_FATAL;
+    }
+    install_signals();
+    if (store_open(cfg->db_path, &store, &why)) {
+        fprintf(stderr, "scrape extract: %s\n", why ? why : "cannot open");
+        status = EXIT_FATAL;
+    } else if (extract_run(cfg, store, pool, &stop_signal, &res)) {
+        fprintf(stderr, "scrape extract: %s\n", res.why);
+        status = EXIT_FATAL;
+    } else if (!cfg->quiet) {
+        fprintf(stderr,
+                "scrape extract: run %lld: %ld pages, %ld errors, %ld items in"
+                " %.2f s (%.1f s CPU), %s -> %s\n",
+                (long long)res.run_id, res.stats.pages, res.stats.errors,
+                res.stats.items, res.stats.wall_ms / 1000.0,
+                (res.stats.cpu_user_ms + res.stats.cpu_sys_ms) / 1000.0,
+                res.stats.status, cfg->db_path);
+    }
+    if (store_close(store) && !status)
+        status = EXIT_FATAL;
+    workers_stop(pool);
+    free(why);
+    return status ? status : stop_signal ? 128 + stop_signal : 0;
 }
 
 /* Runs the crawl `cfg` describes, or continues run `resume_run`. */
@@ -456,7 +497,9 @@ int main(int argc, char **argv)
     }
     xmlInitParser();
     install_signals();
-    status = cfg.resume || cfg.join ? resume(&cfg) : run(&cfg, 0);
+    status = cfg.extract              ? extract(&cfg)
+             : cfg.resume || cfg.join ? resume(&cfg)
+                                      : run(&cfg, 0);
     xmlCleanupParser();
     curl_global_cleanup();
     cli_release(&cfg);

@@ -15,7 +15,7 @@
 #include "scrape/utf8.h"
 
 /* The scrape schema version of the PostgreSQL tables. */
-#define PG_SCHEMA_VERSION 1
+#define PG_SCHEMA_VERSION 2
 
 /* The same tables and columns as the SQLite store's (store.c), so the
  * same queries work, without foreign keys: as in the SQLite file (where
@@ -96,6 +96,16 @@ static const char schema_sql[] =
     " status text, PRIMARY KEY(run_id, node));"
     "CREATE TABLE scrape_schema(version integer NOT NULL);"
     "INSERT INTO scrape_schema VALUES(1);";
+
+/* Version 2, as the SQLite store's version 8: validators, body hash and
+ * headers on pages, the bodies (zstd) in a table of their own. */
+static const char schema_v2[] =
+    "ALTER TABLE pages ADD COLUMN etag text,"
+    " ADD COLUMN last_modified text, ADD COLUMN body_hash text,"
+    " ADD COLUMN headers text;"
+    "CREATE TABLE bodies(hash text PRIMARY KEY, size bigint NOT NULL,"
+    " codec text NOT NULL, data bytea NOT NULL);"
+    "UPDATE scrape_schema SET version = 2;";
 
 bool pg_is_uri(const char *db)
 {
@@ -238,10 +248,12 @@ enum err pg_schema(PGconn *conn, char *why, size_t n)
                      "the database has a 'runs' or 'pages' table that scrape"
                      " did not create; use an empty database");
             e = ERR_INVALID;
-        } else {
-            e = pg_exec(conn, schema_sql, why, n);
+        } else if (!(e = pg_exec(conn, schema_sql, why, n))) {
+            e = pg_exec(conn, schema_v2, why, n);
         }
-    } else if ((v = schema_version(conn)) != PG_SCHEMA_VERSION) {
+    } else if ((v = schema_version(conn)) == 1) {
+        e = pg_exec(conn, schema_v2, why, n);
+    } else if (v != PG_SCHEMA_VERSION) {
         snprintf(why, n,
                  "the database has scrape schema version %d; this scrape"
                  " writes version %d",

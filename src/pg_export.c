@@ -24,6 +24,7 @@ static const struct copy {
     const char *what;
     const char *select;
     const char *insert;
+    int blob; /* the column that is bytea (binary in SQLite), or -1 */
 } copies[] = {
     {"runs",
      "SELECT id, mode, workers, concurrency, depth, seeds, started_at,"
@@ -32,48 +33,59 @@ static const struct copy {
      "INSERT INTO runs(id, mode, workers, concurrency, depth, seeds,"
      " started_at, finished_at, wall_ms, pages, errors, cpu_user_ms,"
      " cpu_sys_ms, peak_rss_kb, status, args) VALUES(?,?,?,?,?,?,?,?,?,?,?,"
-     "?,?,?,?,?)"},
+     "?,?,?,?,?)",
+     -1},
     {"pages",
      "SELECT id, run_id, url, final_url, depth, status, content_type,"
      " charset, bytes, fetch_ms, title, description, lang, canonical, h1,"
-     " words, outlinks, error, fetched_at, simhash, attempts FROM pages"
+     " words, outlinks, error, fetched_at, simhash, attempts, etag,"
+     " last_modified, body_hash, headers FROM pages"
      " WHERE run_id = $1 ORDER BY id",
      "INSERT INTO pages(id, run_id, url, final_url, depth, status,"
      " content_type, charset, bytes, fetch_ms, title, description, lang,"
-     " canonical, h1, words, outlinks, error, fetched_at, simhash, attempts)"
-     " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
+     " canonical, h1, words, outlinks, error, fetched_at, simhash, attempts,"
+     " etag, last_modified, body_hash, headers)"
+     " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+     -1},
+    {"bodies",
+     "SELECT hash, size, codec, data FROM bodies WHERE hash IN (SELECT"
+     " body_hash FROM pages WHERE run_id = $1)",
+     "INSERT OR IGNORE INTO bodies(hash, size, codec, data) VALUES(?,?,?,?)",
+     3},
     {"links",
      "SELECT l.page_id, l.url, l.followable FROM links l JOIN pages p ON"
      " p.id = l.page_id WHERE p.run_id = $1",
-     "INSERT INTO links(page_id, url, followable) VALUES(?,?,?)"},
+     "INSERT INTO links(page_id, url, followable) VALUES(?,?,?)", -1},
     {"fields",
      "SELECT f.page_id, f.name, f.value FROM fields f JOIN pages p ON"
      " p.id = f.page_id WHERE p.run_id = $1",
-     "INSERT INTO fields(page_id, name, value) VALUES(?,?,?)"},
+     "INSERT INTO fields(page_id, name, value) VALUES(?,?,?)", -1},
     {"search text",
      "SELECT t.page_id, t.title, t.body FROM pages_text t JOIN pages p ON"
      " p.id = t.page_id WHERE p.run_id = $1",
-     "INSERT INTO pages_fts(rowid, title, body) VALUES(?,?,?)"},
+     "INSERT INTO pages_fts(rowid, title, body) VALUES(?,?,?)", -1},
     {"items",
      "SELECT id, run_id, page_id, idx, data FROM items WHERE run_id = $1"
      " ORDER BY id",
-     "INSERT INTO items(id, run_id, page_id, idx, data) VALUES(?,?,?,?,?)"},
+     "INSERT INTO items(id, run_id, page_id, idx, data) VALUES(?,?,?,?,?)", -1},
     {"selectors",
      "SELECT run_id, pos, kind, name, selector, xpath, list FROM selectors"
      " WHERE run_id = $1 ORDER BY pos",
      "INSERT INTO selectors(run_id, pos, kind, name, selector, xpath, list)"
-     " VALUES(?,?,?,?,?,?,?)"},
+     " VALUES(?,?,?,?,?,?,?)",
+     -1},
     {"sitemaps",
      "SELECT run_id, url, status, kind, urls, error, fetched_at FROM"
      " sitemaps WHERE run_id = $1",
      "INSERT INTO sitemaps(run_id, url, status, kind, urls, error,"
-     " fetched_at) VALUES(?,?,?,?,?,?,?)"},
+     " fetched_at) VALUES(?,?,?,?,?,?,?)",
+     -1},
     {"skipped", "SELECT run_id, url, reason FROM skipped WHERE run_id = $1",
-     "INSERT INTO skipped(run_id, url, reason) VALUES(?,?,?)"},
+     "INSERT INTO skipped(run_id, url, reason) VALUES(?,?,?)", -1},
     {"frontier",
      "SELECT run_id, url, depth, (state = 2)::int FROM frontier"
      " WHERE run_id = $1 ORDER BY id",
-     "INSERT INTO frontier(run_id, url, depth, done) VALUES(?,?,?,?)"},
+     "INSERT INTO frontier(run_id, url, depth, done) VALUES(?,?,?,?)", -1},
 };
 
 /* Streams one table.  false with the reason in `why`. */
@@ -99,9 +111,16 @@ static bool copy_table(PGconn *pg, sqlite3 *db, const struct copy *c,
     while ((res = PQgetResult(pg))) {
         ExecStatusType s = PQresultStatus(res);
         if (s == PGRES_SINGLE_TUPLE && ok) {
+            unsigned char *blob = NULL;
+            size_t bn = 0;
             for (i = 0; i < PQnfields(res); i++) {
                 if (PQgetisnull(res, 0, i))
                     sqlite3_bind_null(st, i + 1);
+                else if (i == c->blob &&
+                         (blob = PQunescapeBytea(
+                              (const unsigned char *)PQgetvalue(res, 0, i),
+                              &bn)))
+                    sqlite3_bind_blob64(st, i + 1, blob, bn, SQLITE_STATIC);
                 else
                     sqlite3_bind_text(st, i + 1, PQgetvalue(res, 0, i),
                                       PQgetlength(res, 0, i), SQLITE_STATIC);
@@ -112,6 +131,7 @@ static bool copy_table(PGconn *pg, sqlite3 *db, const struct copy *c,
                 ok = false;
             }
             sqlite3_reset(st);
+            PQfreemem(blob);
         } else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && ok) {
             pg_why(pg, "cannot read the run", why, n);
             ok = false;

@@ -21,6 +21,7 @@
 
 #include <sqlite3.h>
 
+#include "scrape/body.h"
 #include "scrape/clock.h"
 #include "scrape/json.h"
 #include "scrape/pg.h"
@@ -103,10 +104,22 @@ static const char schema_v7[] =
     " error TEXT, fetched_at TEXT);"
     "CREATE INDEX sitemaps_run ON sitemaps(run_id);";
 
+/* Version 8: each response's validators and body hash (SHA-256 hex of
+ * the body as received, decompressed) on its pages row, its status line
+ * and headers with --keep-bodies, and the bodies themselves, one row per
+ * distinct body (zstd). */
+static const char schema_v8[] =
+    "ALTER TABLE pages ADD COLUMN etag TEXT;"
+    "ALTER TABLE pages ADD COLUMN last_modified TEXT;"
+    "ALTER TABLE pages ADD COLUMN body_hash TEXT;"
+    "ALTER TABLE pages ADD COLUMN headers TEXT;"
+    "CREATE TABLE bodies(hash TEXT PRIMARY KEY, size INTEGER NOT NULL,"
+    " codec TEXT NOT NULL, data BLOB NOT NULL) WITHOUT ROWID;";
+
 /* Migration steps, index i takes the schema from version i to i + 1. */
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
     schema_v1, schema_v2, schema_v3, schema_v4,
-    schema_v5, schema_v6, schema_v7};
+    schema_v5, schema_v6, schema_v7, schema_v8};
 
 /* What two runs must agree on, per page (see store_diff_runs). */
 #define RECORD_COLUMNS                                                         \
@@ -131,6 +144,8 @@ enum stmt_id {
     ST_ITEM,
     ST_SELECTOR,
     ST_SITEMAP,
+    ST_BODY_HAS,
+    ST_BODY,
     ST__COUNT
 };
 
@@ -150,8 +165,8 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_PAGE] = "INSERT INTO pages(run_id, url, final_url, depth, status,"
                 " content_type, charset, bytes, fetch_ms, title, description,"
                 " lang, canonical, h1, words, outlinks, error, fetched_at,"
-                " simhash, attempts)"
-                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " simhash, attempts, etag, last_modified, body_hash, headers)"
+                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_LINK] = "INSERT INTO links(page_id, url, followable) VALUES(?, ?, ?)",
     [ST_FIELD] = "INSERT INTO fields(page_id, name, value) VALUES(?, ?, ?)",
     [ST_SKIPPED] = "INSERT INTO skipped(run_id, url, reason) VALUES(?, ?, ?)",
@@ -169,6 +184,9 @@ static const char *const stmt_sql[ST__COUNT] = {
                     " xpath, list) VALUES(?, ?, ?, ?, ?, ?, ?)",
     [ST_SITEMAP] = "INSERT INTO sitemaps(run_id, url, status, kind, urls,"
                    " error, fetched_at) VALUES(?, ?, ?, ?, ?, ?, ?)",
+    [ST_BODY_HAS] = "SELECT 1 FROM bodies WHERE hash = ?",
+    [ST_BODY] = "INSERT INTO bodies(hash, size, codec, data)"
+                " VALUES(?, ?, 'zstd', ?)",
 };
 
 struct store {
@@ -612,7 +630,41 @@ static int bind_page(sqlite3_stmt *st, int64_t run_id,
     rc = rc ? rc : bind_text(st, 17, row->error);
     rc = rc ? rc : bind_text(st, 18, now);
     rc = rc ? rc : sqlite3_bind_int(st, 20, row->attempts);
+    rc = rc ? rc : bind_text(st, 21, row->etag);
+    rc = rc ? rc : bind_text(st, 22, row->last_modified);
+    rc = rc ? rc : bind_text(st, 23, row->body_hash);
+    rc = rc ? rc : bind_text(st, 24, row->keep_body ? row->headers : NULL);
     return rc;
+}
+
+/* Stores body `row->body` under `hash` unless a body with that hash is
+ * stored already (the same page twice, a mirror, an error page). */
+static enum err put_body(struct store *s, const struct page_row *row,
+                         const char *hash)
+{
+    sqlite3_stmt *st = s->st[ST_BODY_HAS];
+    void *z = NULL;
+    size_t zn = 0;
+    enum err e;
+    int rc = bind_text(st, 1, hash);
+
+    rc = rc ? rc : sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc == SQLITE_ROW)
+        return ERR_OK;
+    if (rc != SQLITE_DONE)
+        return fail(s, rc, "cannot look up a body");
+    if ((e = body_pack(row->body, row->body_len, &z, &zn)))
+        return e;
+    st = s->st[ST_BODY];
+    rc = bind_text(st, 1, hash);
+    rc = rc ? rc : sqlite3_bind_int64(st, 2, (sqlite3_int64)row->body_len);
+    if (rc)
+        free(z);
+    else /* takes z: frees it when done, or at once on failure */
+        rc = sqlite3_bind_blob64(st, 3, z, zn, free);
+    return run(s, st, rc, "cannot store a body");
 }
 
 /* Adds the page's title and visible text to the search index. */
@@ -745,14 +797,24 @@ enum err store_put_page(struct store *s, int64_t run_id,
                         const struct page_row *row)
 {
     sqlite3_stmt *st = s->st[ST_PAGE];
+    char hash[BODY_HASH_LEN];
+    struct page_row hashed;
     enum err e;
 
     if (s->pg)
         return store_pg_put_page(s->pg, run_id, row);
     if ((e = batch_begin(s)))
         return e;
+    if (row->body && !row->body_hash) {
+        body_hash(row->body, row->body_len, hash);
+        hashed = *row;
+        hashed.body_hash = hash;
+        row = &hashed;
+    }
     if ((e = run(s, st, bind_page(st, run_id, row), "cannot insert page")) ||
-        (e = put_children(s, run_id, sqlite3_last_insert_rowid(s->db), row))) {
+        (e = put_children(s, run_id, sqlite3_last_insert_rowid(s->db), row)) ||
+        (row->keep_body && row->body &&
+         (e = put_body(s, row, row->body_hash)))) {
         /* Never commit half a page: drop the whole batch.  Its URLs are
          * still queued in the committed frontier journal, so --resume
          * fetches them again. */

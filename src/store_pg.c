@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "scrape/body.h"
 #include "scrape/clock.h"
 #include "scrape/json.h"
 #include "scrape/pg.h"
@@ -80,6 +81,12 @@ enum rec_param {
     R_ADD_URLS,
     R_ADD_HOSTS,
     R_ADD_DEPTHS,
+    R_ETAG,
+    R_LAST_MODIFIED,
+    R_BODY_HASH,
+    R_HEADERS,
+    R_BODY_SIZE,
+    R_BODY_DATA,
     R__COUNT
 };
 
@@ -113,12 +120,18 @@ static const char *const stmt_sql[ST__COUNT] = {
         "p AS (INSERT INTO pages(run_id, url, final_url, depth, status,"
         " content_type, charset, bytes, fetch_ms, title, description, lang,"
         " canonical, h1, words, outlinks, error, fetched_at, simhash,"
-        " attempts) SELECT $1, $2, $5::text, $6::int, $7::int, $8::text,"
+        " attempts, etag, last_modified, body_hash, headers)"
+        " SELECT $1, $2, $5::text, $6::int, $7::int, $8::text,"
         " $9::text, $10::bigint, $11::bigint, $12::text, $13::text,"
         " $14::text, $15::text, $16::text, $17::bigint, $18::bigint,"
-        " $19::text, $20::text, $21::bigint, $22::int FROM g"
+        " $19::text, $20::text, $21::bigint, $22::int, $37::text, $38::text,"
+        " $39::text, $40::text FROM g"
         " WHERE $4::boolean ON CONFLICT (run_id, url) DO NOTHING"
         " RETURNING id),"
+        /* The body, once per distinct body (--keep-bodies). */
+        "b AS (INSERT INTO bodies(hash, size, codec, data) SELECT $39,"
+        " $41::bigint, 'zstd', $42::bytea FROM p WHERE $42 IS NOT NULL"
+        " ON CONFLICT DO NOTHING),"
         "t AS (INSERT INTO pages_text(page_id, title, body)"
         " SELECT p.id, $23::text, $24::text FROM p WHERE $25::boolean),"
         "l AS (INSERT INTO links(page_id, url, followable) SELECT p.id, v.u,"
@@ -505,6 +518,57 @@ static void host_of(const char *url, char *host, size_t n)
 
 /* ---- the record ------------------------------------------------------- */
 
+/* bytea's text form of `n` bytes: \\x and two hex digits a byte (a new
+ * string), or NULL with *e set. */
+static char *bytea_hex(const void *data, size_t n, enum err *e)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *d = data;
+    char *out = malloc(n * 2 + 3);
+    size_t i;
+
+    if (!out) {
+        *e = ERR_NOMEM;
+        return NULL;
+    }
+    out[0] = '\\';
+    out[1] = 'x';
+    for (i = 0; i < n; i++) {
+        out[2 + 2 * i] = hex[d[i] >> 4];
+        out[3 + 2 * i] = hex[d[i] & 15];
+    }
+    out[2 + 2 * n] = '\0';
+    return out;
+}
+
+/* The response's validators, the body's hash and, with --keep-bodies,
+ * its headers and compressed body. */
+static enum err body_params(struct store_pg *p, const struct page_row *row)
+{
+    char **v = p->cur.v, hash[BODY_HASH_LEN];
+    const char *h = row->body_hash;
+    enum err e = ERR_OK;
+    void *z = NULL;
+    size_t zn = 0;
+
+    v[R_ETAG] = text(row->etag, &e);
+    v[R_LAST_MODIFIED] = text(row->last_modified, &e);
+    if (row->body && !h) {
+        body_hash(row->body, row->body_len, hash);
+        h = hash;
+    }
+    v[R_BODY_HASH] = text(h, &e);
+    if (!row->keep_body)
+        return e;
+    v[R_HEADERS] = text(row->headers, &e);
+    if (!row->body || e || (e = body_pack(row->body, row->body_len, &z, &zn)))
+        return e;
+    v[R_BODY_SIZE] = num((long long)row->body_len, &e);
+    v[R_BODY_DATA] = bytea_hex(z, zn, &e);
+    free(z);
+    return e;
+}
+
 static enum err page_params(struct store_pg *p, const struct page_row *row)
 {
     const struct page *pg = row->page;
@@ -522,6 +586,8 @@ static enum err page_params(struct store_pg *p, const struct page_row *row)
     v[R_ERROR] = text(row->error, &e);
     v[R_FETCHED_AT] = text(now, &e);
     v[R_ATTEMPTS] = num(row->attempts, &e);
+    if (!e)
+        e = body_params(p, row);
     if (!pg)
         return e;
     v[R_CHARSET] = text(pg->charset, &e);
@@ -668,9 +734,7 @@ enum err store_pg_frontier_done(struct store_pg *p, int64_t run_id,
 enum err store_pg_put_robots(struct store_pg *p, int64_t run_id,
                              const struct robots_row *row)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t len = row->len > STORE_ROBOTS_MAX ? STORE_ROBOTS_MAX : row->len, i;
-    const unsigned char *body = (const unsigned char *)row->body;
+    size_t len = row->len > STORE_ROBOTS_MAX ? STORE_ROBOTS_MAX : row->len;
     struct pg_exec x = {.stmt = ST_ROBOTS};
     char host[URL_MAX];
     enum err e = ERR_OK;
@@ -680,18 +744,7 @@ enum err store_pg_put_robots(struct store_pg *p, int64_t run_id,
     x.v[1] = text(host, &e);
     x.v[2] = num(row->status, &e);
     x.v[3] = num(row->err, &e);
-    /* bytea's text form: \x and two hex digits a byte. */
-    if ((x.v[4] = malloc(len * 2 + 3))) {
-        x.v[4][0] = '\\';
-        x.v[4][1] = 'x';
-        for (i = 0; i < len; i++) {
-            x.v[4][2 + 2 * i] = hex[body[i] >> 4];
-            x.v[4][3 + 2 * i] = hex[body[i] & 15];
-        }
-        x.v[4][2 + 2 * len] = '\0';
-    } else {
-        e = ERR_NOMEM;
-    }
+    x.v[4] = bytea_hex(row->body ? row->body : "", len, &e);
     e = e ? e : batch_add(p, &x);
     exec_release(&x);
     return e;

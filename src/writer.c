@@ -159,6 +159,18 @@ static void pack_row(struct pack *k, const struct page_row *row)
     m->row.final_url = pack_str(k, row->final_url);
     m->row.content_type = pack_str(k, row->content_type);
     m->row.error = pack_str(k, row->error);
+    m->row.etag = pack_str(k, row->etag);
+    m->row.last_modified = pack_str(k, row->last_modified);
+    m->row.headers = pack_str(k, row->headers);
+    m->row.body_hash = pack_str(k, row->body_hash);
+    if (row->body) {
+        /* The body, for its hash (and its stored copy): hashed and
+         * compressed on the writer's thread, not the engine's. */
+        char *body = pack_raw(k, row->body_len, 1);
+        if (body && row->body_len)
+            memcpy(body, row->body, row->body_len);
+        m->row.body = body;
+    }
     m->row.page = NULL;
     if (row->page) {
         pack_page(k, &m->page, row->page);

@@ -68,9 +68,12 @@ struct config {
     size_t ninclude;
     const char **exclude; /* --exclude REGEX, likewise */
     size_t nexclude;
-    bool sitemaps; /* --sitemaps: seed from the hosts' sitemaps */
-    long join;     /* --join N: crawl shared run N (0: none) */
-    long lease_s;  /* --lease: a shared run's claims last this long */
+    bool sitemaps;    /* --sitemaps: seed from the hosts' sitemaps */
+    long join;        /* --join N: crawl shared run N (0: none) */
+    bool keep_bodies; /* --keep-bodies: store bodies and headers */
+    bool extract;     /* scrape extract: parse stored bodies again */
+    long extract_run; /* --run N of scrape extract (0: the latest) */
+    long lease_s;     /* --lease: a shared run's claims last this long */
 };
 
 /* A read-only subcommand as parsed: scrape NAME [OPTIONS] (the names

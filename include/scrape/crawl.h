@@ -65,6 +65,19 @@ enum err crawl_resume(struct crawl *c, int64_t run_id, const char *mode);
  * starts claiming work.  Replaces crawl_begin and crawl_seed. */
 enum err crawl_join(struct crawl *c, int64_t run_id, const char *mode);
 
+/* How a row's error starts when parsing failed, or when extraction was
+ * cut short (scrape extract tells these from the transfer's errors). */
+#define CRAWL_PARSE_ERROR   "cannot parse HTML: "
+#define CRAWL_EXTRACT_ERROR "extraction cut short: "
+
+/* The pages row a crawl with `cfg` stores for `job` fetched as `r` (and
+ * parsed into `pg`, or not: `parse_error`), at `depth`; `why` (n bytes)
+ * holds an error text it composes.  Everything is borrowed. */
+void crawl_page_row(const struct config *cfg, const struct frontier_job *job,
+                    int depth, const struct response *r, const struct page *pg,
+                    const char *parse_error, struct page_row *row, char *why,
+                    size_t n);
+
 /* Hands out the next URL to fetch (see enum crawl_next). */
 enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job);
 

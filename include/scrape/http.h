@@ -29,6 +29,9 @@
 /* Room for the readable error text of one fetch. */
 #define HTTP_ERROR_MAX 256
 
+/* Largest header block kept (--keep-bodies); larger ones are not kept. */
+#define HTTP_HEADERS_MAX (256L * 1024)
+
 struct http_opts {
     long timeout_s;         /* whole transfer */
     long connect_timeout_s; /* TCP (and TLS) connect */
@@ -39,6 +42,7 @@ struct http_opts {
     const volatile sig_atomic_t *stop;
     long stop_grace_ms;
     CURLSH *share; /* DNS/TLS-session cache shared across threads, or NULL */
+    bool keep_headers; /* fill response.headers (--keep-bodies) */
 };
 
 struct transfer {
@@ -62,8 +66,12 @@ struct response {
     char *owned_body;   /* the body when taken from the transfer, or NULL */
     size_t len;
     long fetch_ms;
-    long retry_after_s; /* the server's Retry-After, 0 when none */
-    enum err err;       /* ERR_OK only for a 2xx/3xx response with body */
+    long retry_after_s;  /* the server's Retry-After, 0 when none */
+    char *etag;          /* the ETag header, NULL when absent */
+    char *last_modified; /* the Last-Modified header, NULL when absent */
+    char *headers;       /* status line and headers (keep_headers), or NULL */
+    char *body_hash;     /* the body's hash when computed already, or NULL */
+    enum err err;        /* ERR_OK only for a 2xx/3xx response with body */
     char error[HTTP_ERROR_MAX]; /* readable reason when err != ERR_OK */
 };
 
@@ -88,6 +96,10 @@ enum err http_response_take_body(struct transfer *t, struct response *r);
 
 /* Frees the strings a response owns.  Twice is a no-op. */
 void response_release(struct response *r);
+
+/* True when `r` carries a body as the server sent it: a success or an
+ * HTTP error page, not a transfer that failed or went over --max-bytes. */
+bool response_has_body(const struct response *r);
 
 /* Fills `r` as the outcome of a fetch that never got an answer: no
  * status, no body, error `e` with the formatted reason. */

@@ -33,7 +33,7 @@
 #define STORE_PAGE_SIZE "16384"
 
 /* Schema version this scrape writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /* Largest JSON text of one item or list field (parse.c caps a page's
  * values at PARSE_MAX_VALUE_BYTES, so this is never reached in a crawl). */
@@ -83,6 +83,16 @@ struct page_row {
     const char *error;       /* NULL on success */
     const struct page *page; /* the record when HTML was parsed, or NULL */
     const struct extract_spec *spec; /* names and kinds of page's values */
+    const char *etag;                /* the response's validators, or NULL */
+    const char *last_modified;
+    /* The body as received (decompressed), hashed into pages.body_hash;
+     * NULL when there was none.  body_hash, when set, is that hash
+     * already computed (the body is then not needed for it). */
+    const char *body;
+    size_t body_len;
+    const char *body_hash;
+    bool keep_body;      /* --keep-bodies: store the body and headers */
+    const char *headers; /* status line and headers (keep_body), or NULL */
 };
 
 /* One sitemap read (--sitemaps).  Borrowed. */

@@ -324,3 +324,16 @@ long long db_int_or(const struct sandbox *sb, long long def, const char *sql)
     sqlite3_close(db);
     return v;
 }
+
+void db_exec(const struct sandbox *sb, const char *sql)
+{
+    sqlite3 *db = NULL;
+    char *msg = NULL;
+    int rc = sqlite3_open_v2(sb->db, &db, SQLITE_OPEN_READWRITE, NULL);
+
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    cr_assert_eq(rc, SQLITE_OK, "%s: %s", sql, msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    sqlite3_close(db);
+}

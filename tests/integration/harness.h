@@ -72,6 +72,10 @@ char *read_file_text(const struct sandbox *sb, const char *name);
 char *read_stderr(const struct sandbox *sb);
 
 /* First column of the first row of `sql` on sb->db. */
+/* Runs `sql` on the sandbox's database read-write (to damage it on
+ * purpose); fails the test when it cannot. */
+void db_exec(const struct sandbox *sb, const char *sql);
+
 long long db_int(const struct sandbox *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Like db_int, but `def` when the database or table is not there yet
