@@ -171,7 +171,7 @@ check "robots.txt fetched once for the run" 1 $(($(curl -s "$SITE/robots-count")
 "$SCRAPE" export --db "$LOCAL" --run "$RUN" --format sqlite -o "$T/three.db" 2>/dev/null
 # cols SCHEMA: a page's record in the file attached as SCHEMA.
 cols() {
-    echo "url, depth, status, title, h1, words, outlinks, simhash, error IS NULL,
+    echo "url, depth, status, title, h1, words, outlinks, simhash, body_hash, error IS NULL,
  (SELECT group_concat(name || '=' || coalesce(value, ''), ';') FROM $1.fields f WHERE f.page_id = p.id)"
 }
 diff=$(sqlite3 "$T/three.db" "ATTACH '$T/single.db' AS s;
