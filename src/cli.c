@@ -49,6 +49,7 @@ enum {
     OPT_LEASE,
     OPT_KEEP_BODIES,
     OPT_RUN,
+    OPT_RECRAWL,
 };
 
 static const struct option options[] = {
@@ -79,6 +80,7 @@ static const struct option options[] = {
     {"lease", required_argument, NULL, OPT_LEASE},
     {"keep-bodies", no_argument, NULL, OPT_KEEP_BODIES},
     {"run", required_argument, NULL, OPT_RUN},
+    {"recrawl", required_argument, NULL, OPT_RECRAWL},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -160,6 +162,10 @@ static const char usage_text[] =
     "      --keep-bodies         store every response body (zstd, one copy per"
     " distinct\n"
     "                            body) and its headers, for scrape extract\n"
+    "      --recrawl N           crawl run N's URLs again with its options,"
+    " sending its\n"
+    "                            validators; unchanged pages carry their"
+    " record over\n"
     "      --run N               scrape extract: the run whose bodies to parse"
     "\n"
     "                            again (default: the latest that kept them)\n"
@@ -223,6 +229,8 @@ static bool check_shared(const struct config *cfg, bool seeds, FILE *err)
         no = "--compare writes to a SQLite file, not to a shared run";
     } else if (cfg->sitemaps) {
         no = "--sitemaps is not available in a shared run (PostgreSQL)";
+    } else if (cfg->recrawl) {
+        no = "--recrawl is not available in a shared run (PostgreSQL) yet";
     } else if (cfg->join && seeds) {
         no = "--join takes no SEEDS: the run has its own";
     }
@@ -577,6 +585,9 @@ static bool apply(struct config *cfg, int opt, const char *arg, FILE *err)
     case OPT_KEEP_BODIES:
         cfg->keep_bodies = true;
         return true;
+    case OPT_RECRAWL:
+        NUM("--recrawl", 1, LONG_MAX, cfg->recrawl);
+        return true;
     case OPT_RUN:
         if (!cfg->extract) {
             fprintf(err, "scrape: --run is for scrape extract\n");
@@ -683,7 +694,13 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
         return CLI_USAGE;
     if (cfg->extract)
         return check_extract(cfg, argc, argv, err);
-    if ((cfg->resume || cfg->join) && optind == argc)
+    if (cfg->recrawl &&
+        (optind < argc || cfg->resume || cfg->join || cfg->compare)) {
+        fprintf(err, "scrape: --recrawl N takes no SEEDS (run N's URLs are"
+                     " the seeds) and no --resume, --join or --compare\n");
+        return CLI_USAGE;
+    }
+    if ((cfg->resume || cfg->join || cfg->recrawl) && optind == argc)
         return CLI_RUN;
     if (optind == argc) {
         fprintf(err, "scrape: no SEEDS file or URL given (see --help)\n");
@@ -868,6 +885,7 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
         {"limit", required_argument, NULL, 'l'},
         {"listen", required_argument, NULL, 'L'},
         {"time-limit", required_argument, NULL, 'T'},
+        {"changed", no_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -890,6 +908,14 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
         switch (opt) {
         case 'D':
             sub->db_path = optarg;
+            break;
+        case 'C':
+            if (!sub->def->wants_format) {
+                fprintf(err, "scrape %s: --changed is for scrape export\n",
+                        sub->name);
+                return CLI_USAGE;
+            }
+            sub->changed = true;
             break;
         case 'f':
             sub->format = optarg;

@@ -57,6 +57,7 @@ struct crawl {
     struct hmap scope;          /* seed hosts (owned keys) */
     struct hmap robots;         /* host:port -> struct robots (owned) */
     struct hmap skipped_urls;   /* recorded in skipped (owned keys) */
+    struct hmap prev;           /* --recrawl: URL -> struct prev_page */
     struct url_filter *filter;  /* --include/--exclude, NULL for none */
     struct hmap sitemap_hosts;  /* host:port whose sitemaps were queued */
     long sitemaps;              /* sitemap jobs queued (cap above) */
@@ -96,6 +97,23 @@ static enum err record_ripe(struct crawl *c);
  * one byte string: this head, the response's error text, final URL and
  * Content-Type (u32 length, 0xFFFFFFFF for none, bytes), then the record
  * as a frame payload (frame_put_page, the format --procs uses). */
+/* What the run being recrawled knew of a URL (--recrawl). */
+struct prev_page {
+    int64_t id; /* its pages row */
+    char *etag, *last_modified;
+    char hash[BODY_HASH_LEN]; /* "" when it had no body */
+    int depth;
+};
+
+static void prev_free(struct prev_page *p)
+{
+    if (!p)
+        return;
+    free(p->etag);
+    free(p->last_modified);
+    free(p);
+}
+
 struct held_head {
     int64_t status, len, fetch_ms, err;
 };
@@ -119,6 +137,7 @@ enum err crawl_new(const struct config *cfg, struct store *store,
     hmap_init(&c->scope);
     hmap_init(&c->robots);
     hmap_init(&c->skipped_urls);
+    hmap_init(&c->prev);
     hmap_init(&c->sitemap_hosts);
     c->frontier = frontier_new((unsigned)cfg->per_host);
     if (!c->frontier) {
@@ -175,6 +194,11 @@ void crawl_free(struct crawl *c)
     for (i = 0; i < c->skipped_urls.cap; i++)
         free((char *)c->skipped_urls.slots[i].key);
     hmap_release(&c->skipped_urls);
+    for (i = 0; i < c->prev.cap; i++) {
+        free((char *)c->prev.slots[i].key);
+        prev_free(c->prev.slots[i].value);
+    }
+    hmap_release(&c->prev);
     for (i = 0; i < c->sitemap_hosts.cap; i++)
         free((char *)c->sitemap_hosts.slots[i].key);
     hmap_release(&c->sitemap_hosts);
@@ -259,6 +283,105 @@ static enum err start_claims(struct crawl *c)
 {
     return frontier_pg_start(c->cfg->db_path, c->run_id, store_node(c->store),
                              &c->claims, c->fatal_msg, sizeof(c->fatal_msg));
+}
+
+/* One pages row of the run being recrawled. */
+static enum err load_prev(void *ctx, int64_t id, const char *url, int depth,
+                          const char *etag, const char *last_modified,
+                          const char *hash)
+{
+    struct crawl *c = ctx;
+    struct prev_page *p;
+    struct hmap_slot *slot;
+    char *key;
+    enum err e;
+
+    if (hmap_get(&c->prev, url))
+        return ERR_OK;
+    if (!(p = calloc(1, sizeof(*p))) || !(key = strdup(url))) {
+        free(p);
+        return ERR_NOMEM;
+    }
+    p->id = id;
+    p->depth = depth;
+    p->etag = etag ? strdup(etag) : NULL;
+    p->last_modified = last_modified ? strdup(last_modified) : NULL;
+    snprintf(p->hash, sizeof(p->hash), "%s", hash ? hash : "");
+    if ((etag && !p->etag) || (last_modified && !p->last_modified) ||
+        (e = hmap_put(&c->prev, key, p, &slot))) {
+        free(key);
+        prev_free(p);
+        return ERR_NOMEM;
+    }
+    return depth == 0 ? add_scope_host(c, url) : ERR_OK;
+}
+
+enum err crawl_recrawl_load(struct crawl *c, int64_t of)
+{
+    enum err e = store_recrawl_load(c->store, of, load_prev, c);
+
+    if (e)
+        snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s",
+                 e == ERR_NOMEM ? err_str(e) : store_errmsg(c->store));
+    else if (!c->prev.len) {
+        snprintf(c->fatal_msg, sizeof(c->fatal_msg),
+                 "run %lld has no pages to recrawl", (long long)of);
+        e = ERR_INVALID;
+    }
+    return e;
+}
+
+enum err crawl_recrawl_seed(struct crawl *c)
+{
+    enum err e = ERR_OK;
+    bool added;
+    size_t i;
+
+    /* Every URL of the run, at the depth it had, whether or not anything
+     * links to it now. */
+    for (i = 0; i < c->prev.cap && !e; i++) {
+        const struct prev_page *p = c->prev.slots[i].value;
+        /* A host's robots.txt counts at depth 0, ahead of its URLs
+         * whatever their depths (as when resuming). */
+        if (p && !(e = ensure_robots(c, c->prev.slots[i].key, 0)))
+            e = add_url(c, c->prev.slots[i].key, p->depth, &added);
+    }
+    return e ? e : writer_flush(c->writer);
+}
+
+/* Run N's knowledge of `url` when recrawling, else NULL. */
+static const struct prev_page *prev_of(const struct crawl *c, const char *url)
+{
+    struct hmap_slot *slot = c->prev.len ? hmap_get(&c->prev, url) : NULL;
+
+    return slot ? slot->value : NULL;
+}
+
+void crawl_validators(const struct crawl *c, const char *url, const char **etag,
+                      const char **last_modified)
+{
+    const struct prev_page *p = prev_of(c, url);
+
+    *etag = p ? p->etag : NULL;
+    *last_modified = p ? p->last_modified : NULL;
+}
+
+bool crawl_unchanged(const struct crawl *c, const struct frontier_job *job,
+                     const struct response *r)
+{
+    const struct prev_page *p = prev_of(c, job->url);
+    char hash[BODY_HASH_LEN];
+
+    if (!p || job->robots || job->sitemap)
+        return false;
+    if (r->status == 304)
+        return true;
+    if (r->status != 200 || !response_has_body(r) || !p->hash[0])
+        return false;
+    if (r->body_hash) /* a held page: hashed when it was held */
+        return !strcmp(r->body_hash, p->hash);
+    body_hash(r->body, r->len, hash);
+    return !strcmp(hash, p->hash);
 }
 
 enum err crawl_seed(struct crawl *c, const struct seeds *s)
@@ -925,6 +1048,30 @@ void crawl_page_row(const struct config *cfg, const struct frontier_job *job,
     }
 }
 
+/* --recrawl: what changed since the run recrawled, and an unchanged
+ * page's record carried forward from it (no links to follow: every URL
+ * the old page linked to within scope is a URL of that run, queued). */
+static void recrawl_row(const struct crawl *c, const struct frontier_job *job,
+                        const struct response *r, struct page_row *row)
+{
+    const struct prev_page *p = prev_of(c, job->url);
+
+    if (!p) {
+        row->change = "new";
+    } else if (crawl_unchanged(c, job, r)) {
+        row->change = "unchanged";
+        row->carry_from = p->id;
+        row->page = NULL;
+        row->body = NULL; /* the body (or its twin) is stored already */
+    } else if (r->status == 404 || r->status == 410) {
+        row->change = "gone";
+    } else if (r->err && !response_has_body(r)) {
+        row->change = "failed";
+    } else {
+        row->change = "changed";
+    }
+}
+
 /* Stores page `job`'s row at its final `depth` and queues its links;
  * only then may its level end (frontier_done). */
 static enum err record_page(struct crawl *c, const struct frontier_job *job,
@@ -937,6 +1084,8 @@ static enum err record_page(struct crawl *c, const struct frontier_job *job,
 
     crawl_page_row(c->cfg, job, depth, r, pg, parse_error, &row, why,
                    sizeof(why));
+    if (c->prev.len)
+        recrawl_row(c, job, r, &row);
     if ((e = writer_put_page(c->writer, c->run_id, &row)))
         return e;
     c->pages++;
@@ -1177,9 +1326,11 @@ static bool response_is_html(const struct response *r)
            parse_is_html(r->content_type, r->body, r->len);
 }
 
-bool crawl_wants_parse(const struct frontier_job *job, const struct response *r)
+bool crawl_wants_parse(const struct crawl *c, const struct frontier_job *job,
+                       const struct response *r)
 {
-    return !job->robots && !job->sitemap && response_is_html(r);
+    return !job->robots && !job->sitemap && response_is_html(r) &&
+           !(c && crawl_unchanged(c, job, r));
 }
 
 enum err crawl_parse(struct parser *p, const char *url,
@@ -1218,8 +1369,9 @@ enum err crawl_complete(struct crawl *c, const struct frontier_job *job,
     bool parsed = false;
     enum err e;
 
-    /* robots.txt and sitemaps are read by crawl_record, never parsed. */
-    if (!job->robots && !job->sitemap &&
+    /* robots.txt and sitemaps are read by crawl_record, never parsed; nor
+     * is a page a recrawl finds unchanged. */
+    if (crawl_wants_parse(c, job, r) &&
         (e = crawl_parse(p, job->url, r, &pg, &parsed, &perr)))
         return set_fatal(c, e);
     e = crawl_record(c, job, r, parsed ? &pg : NULL, perr);

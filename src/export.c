@@ -22,6 +22,16 @@ static const char *const export_cols[] = {
     "attempts",  "error",     "fetched_at"};
 #define NCOLS (sizeof(export_cols) / sizeof(export_cols[0]))
 
+/* What export reads of a page (export_cols, then its id). */
+#define PAGE_COLS                                                              \
+    "url, final_url, depth, status, content_type, bytes, fetch_ms, title,"     \
+    " description, lang, canonical, h1, words, outlinks,"                      \
+    " printf('%016x', simhash), attempts, error, fetched_at, id"
+
+/* export --changed: what a recrawl found changed (and pages it found
+ * gone: their rows say how). */
+#define EXPORT_CHANGES "('new', 'changed', 'gone')"
+
 static void csv_value(FILE *out, const char *v)
 {
     /* RFC 4180: quote when needed, double the quotes inside. */
@@ -189,7 +199,8 @@ static int write_record(FILE *out, enum query_format f, sqlite3_stmt *pst,
 /* SELECT url, idx and one column per field from the run's items: the
  * field's JSON (JSON lines, and CSV lists) or its text (CSV plain). */
 static enum err prep_items(struct query *q, const struct field_names *f,
-                           enum query_format format, sqlite3_stmt **st)
+                           enum query_format format, bool changed,
+                           sqlite3_stmt **st)
 {
     struct buf sql, path;
     enum err e;
@@ -202,8 +213,10 @@ static enum err prep_items(struct query *q, const struct field_names *f,
         e = buf_addf(&sql, ", i.data %s ?%zu",
                      format == QUERY_CSV && !f->json[i] ? "->>" : "->", i + 2);
     if (!e)
-        e = buf_adds(&sql, " FROM items i JOIN pages p ON p.id = i.page_id"
-                           " WHERE i.run_id = ?1 ORDER BY i.id");
+        e = buf_addf(&sql,
+                     " FROM items i JOIN pages p ON p.id = i.page_id"
+                     " WHERE i.run_id = ?1%s ORDER BY i.id",
+                     changed ? " AND p.change IN " EXPORT_CHANGES : "");
     if (!e)
         e = query_prep(q, sql.data, st);
     for (i = 0; i < f->n && !e; i++) {
@@ -249,7 +262,7 @@ static void write_item(FILE *out, enum query_format f, sqlite3_stmt *st,
 
 /* One record per item: url, idx, then the fields in the order given. */
 static enum err export_items(struct query *q, int64_t run_id,
-                             enum query_format format, FILE *out)
+                             enum query_format format, bool changed, FILE *out)
 {
     struct field_names fn, *f = &fn;
     sqlite3_stmt *st = NULL;
@@ -261,7 +274,7 @@ static enum err export_items(struct query *q, int64_t run_id,
                         "SELECT name, list FROM selectors WHERE run_id = ?1"
                         " AND kind = 'field' ORDER BY pos",
                         run_id, &fn)) ||
-        (e = prep_items(q, f, format, &st))) {
+        (e = prep_items(q, f, format, changed, &st))) {
         field_names_release(&fn);
         return e;
     }
@@ -284,10 +297,10 @@ static enum err export_items(struct query *q, int64_t run_id,
 }
 
 static enum err export_pages(struct query *q, int64_t run_id,
-                             enum query_format format, FILE *out);
+                             enum query_format format, bool changed, FILE *out);
 
 enum err query_export(struct query *q, int64_t run_id, enum query_format format,
-                      FILE *out)
+                      bool changed, FILE *out)
 {
     long long items =
         query_scalar(q,
@@ -297,14 +310,14 @@ enum err query_export(struct query *q, int64_t run_id, enum query_format format,
 
     if (items < 0)
         return query_fail(q, "cannot read the run's selectors");
-    return items ? export_items(q, run_id, format, out)
-                 : export_pages(q, run_id, format, out);
+    return items ? export_items(q, run_id, format, changed, out)
+                 : export_pages(q, run_id, format, changed, out);
 }
 
 /* One record per page, the page-level --field values as keys or columns
  * (lists as JSON arrays). */
 static enum err export_pages(struct query *q, int64_t run_id,
-                             enum query_format format, FILE *out)
+                             enum query_format format, bool changed, FILE *out)
 {
     sqlite3_stmt *pst = NULL, *fst = NULL;
     struct field_names fn;
@@ -321,13 +334,13 @@ static enum err export_pages(struct query *q, int64_t run_id,
                         " GROUP BY f.name ORDER BY f.name",
                         run_id, &fn)))
         goto out;
-    if ((e = query_prep(
-             q,
-             "SELECT url, final_url, depth, status, content_type, bytes,"
-             " fetch_ms, title, description, lang, canonical, h1, words,"
-             " outlinks, printf('%016x', simhash), attempts, error,"
-             " fetched_at, id FROM pages WHERE run_id = ? ORDER BY id",
-             &pst)) ||
+    if ((e = query_prep(q,
+                        changed
+                            ? "SELECT " PAGE_COLS " FROM pages WHERE run_id = ?"
+                              " AND change IN " EXPORT_CHANGES " ORDER BY id"
+                            : "SELECT " PAGE_COLS " FROM pages WHERE run_id = ?"
+                              " ORDER BY id",
+                        &pst)) ||
         (e = query_prep(q,
                         "SELECT f.page_id, f.name, f.value FROM fields f JOIN"
                         " pages p ON p.id = f.page_id WHERE p.run_id = ?"

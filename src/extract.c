@@ -209,7 +209,7 @@ static enum err one_row(struct extract *x, sqlite3_stmt *st)
         response_release(&r);
         return ERR_NOMEM;
     }
-    if (!crawl_wants_parse(&job, &r)) {
+    if (!crawl_wants_parse(NULL, &job, &r)) {
         e = record(x, &job, &r, NULL, NULL);
     } else {
         while (workers_busy(x->pool) >= workers_size(x->pool))

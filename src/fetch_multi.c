@@ -86,6 +86,17 @@ static size_t parsing(const struct multi *m)
     return m->pool ? m->ndone + m->qlen + workers_busy(m->pool) : 0;
 }
 
+/* A recrawl sends what the recrawled run got back (a 304 saves the
+ * body). */
+static enum err ask_validators(const struct crawl *c, struct transfer *t,
+                               const struct frontier_job *job)
+{
+    const char *etag, *last_modified;
+
+    crawl_validators(c, job->url, &etag, &last_modified);
+    return http_transfer_validators(t, etag, last_modified);
+}
+
 static enum err start(struct multi *m, const struct frontier_job *job)
 {
     struct slot *s = m->free_list;
@@ -99,7 +110,8 @@ static enum err start(struct multi *m, const struct frontier_job *job)
         s->t.data = s;
         s->ready = true;
     }
-    if ((e = http_transfer_prepare(&s->t, job->url)))
+    if ((e = http_transfer_prepare(&s->t, job->url)) ||
+        (e = ask_validators(m->crawl, &s->t, job)))
         return e;
     if (curl_multi_add_handle(m->multi, s->t.easy) != CURLM_OK)
         return ERR_NOMEM;
@@ -145,7 +157,7 @@ static enum err record_done(struct multi *m)
 
     for (i = 0; i < m->ndone; i++) {
         struct done *d = &m->done[i];
-        if (m->pool && crawl_wants_parse(&d->job, &d->r)) {
+        if (m->pool && crawl_wants_parse(m->crawl, &d->job, &d->r)) {
             /* Moves d (and its response) into the ring; parsing() kept
              * in_flight + ndone + qlen + busy <= nslots. */
             m->queue[(m->qhead + m->qlen++) % m->nslots] = *d;

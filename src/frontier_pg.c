@@ -171,7 +171,9 @@ static bool renew(struct frontier_pg *fp, const char *run, const char *node,
         query(fp,
               "WITH f AS (UPDATE frontier SET lease_until = now() +"
               " make_interval(secs => $3::int) WHERE run_id = $1 AND owner = $2"
-              " AND state = 1) UPDATE hosts SET robots_lease = now() +"
+              " AND state = 1), n AS (UPDATE nodes SET seen_at = now() WHERE"
+              " run_id = $1 AND node = $2) UPDATE hosts SET robots_lease ="
+              " now() +"
               " make_interval(secs => $3::int) WHERE run_id = $1 AND"
               " robots_owner = $2 AND robots = 1",
               3, params);
@@ -375,20 +377,27 @@ static enum err hand_over(struct frontier_pg *fp, PGresult *rows,
     return e;
 }
 
-/* Hosts with a free slot now (robots.txt known, --delay passed): two
- * parallel array literals, host names and their claims out. */
+/* Hosts with a slot this node may take now (robots.txt known, --delay
+ * passed): two parallel array literals, host names and their claims out
+ * as choose() counts them.  A host's --per-host slots are shared by the
+ * live nodes: a node may hold `share` of them, so one that claims less
+ * often (or just joined) is not starved by the others. */
 static PGresult *open_hosts(struct frontier_pg *fp, const char *run,
-                            const char *per_host, struct buf *names,
+                            const char *per_host, const char *node,
+                            const char *share, struct buf *names,
                             struct buf *outs)
 {
-    const char *params[2] = {run, per_host};
+    const char *params[4] = {run, per_host, node, share};
     PGresult *res = query(
         fp,
-        "SELECT h.host, coalesce(o.n, 0) FROM hosts h LEFT JOIN (SELECT"
-        " host, count(*) AS n FROM frontier WHERE run_id = $1 AND state = 1"
-        " GROUP BY host) o ON o.host = h.host WHERE h.run_id = $1 AND"
-        " h.robots = 2 AND h.next_at <= now() AND coalesce(o.n, 0) < $2",
-        2, params);
+        "SELECT h.host, greatest(coalesce(o.n, 0), $2::int - $4::int +"
+        " coalesce(o.mine, 0)) FROM hosts h LEFT JOIN (SELECT host,"
+        " count(*) AS n, count(*) FILTER (WHERE owner = $3::bigint) AS mine"
+        " FROM frontier WHERE run_id = $1 AND state = 1 GROUP BY host) o"
+        " ON o.host = h.host WHERE h.run_id = $1 AND h.robots = 2 AND"
+        " h.next_at <= now() AND coalesce(o.n, 0) < $2::int AND"
+        " coalesce(o.mine, 0) < $4::int",
+        4, params);
     int i;
 
     buf_adds(outs, "{");
@@ -406,12 +415,12 @@ static enum err claim(struct frontier_pg *fp, size_t want, size_t *got,
                       char *why, size_t nwhy)
 {
     char run[32], node[32], lease[16], level[16], lim[16], nfresh[32];
-    char delay[32], ph[16];
+    char delay[32], ph[16], share[32];
     const char *p1[1] = {run};
     PGresult *opts = NULL, *lapsed = NULL, *fresh = NULL, *open = NULL;
     struct picked *pk = calloc(1, sizeof(*pk));
     struct buf names, outs, hosts;
-    long per_host, delay_ms, max_pages, claimed, fresh_left;
+    long per_host, delay_ms, max_pages, claimed, fresh_left, live;
     bool has_rows, any_out, open_level;
     enum err e = ERR_DB;
 
@@ -435,8 +444,11 @@ static enum err claim(struct frontier_pg *fp, size_t want, size_t *got,
                        " (SELECT min(depth) FROM frontier WHERE run_id = $1"
                        " AND state < 2), EXISTS (SELECT 1 FROM frontier"
                        " WHERE run_id = $1), EXISTS (SELECT 1 FROM frontier"
-                       " WHERE run_id = $1 AND state = 1) FROM cluster_runs"
-                       " WHERE run_id = $1 FOR UPDATE",
+                       " WHERE run_id = $1 AND state = 1), (SELECT"
+                       " greatest(count(*), 1) FROM nodes WHERE run_id = $1"
+                       " AND status = 'running' AND seen_at > now() -"
+                       " make_interval(secs => c.lease_s)) FROM cluster_runs"
+                       " c WHERE run_id = $1 FOR UPDATE",
                        1, p1)) ||
         PQntuples(opts) != 1)
         goto out;
@@ -447,6 +459,9 @@ static enum err claim(struct frontier_pg *fp, size_t want, size_t *got,
     open_level = !PQgetisnull(opts, 0, 4);
     has_rows = PQgetvalue(opts, 0, 5)[0] == 't';
     any_out = PQgetvalue(opts, 0, 6)[0] == 't';
+    live = atol(PQgetvalue(opts, 0, 7));
+    snprintf(share, sizeof(share), "%ld",
+             (per_host + live - 1) / (live > 0 ? live : 1));
     if (has_rows &&
         (!open_level || (max_pages && claimed >= max_pages && !any_out))) {
         pthread_mutex_lock(&fp->lock);
@@ -476,7 +491,7 @@ static enum err claim(struct frontier_pg *fp, size_t want, size_t *got,
             (e = choose(fp, lapsed, per_host, delay_ms, fresh_left, pk)))
             goto out;
         e = ERR_DB;
-        if (!(open = open_hosts(fp, run, ph, &names, &outs)))
+        if (!(open = open_hosts(fp, run, ph, node, share, &names, &outs)))
             goto out;
         if (PQntuples(open) > 0) {
             const char *pf[5] = {run, level, names.data, outs.data, lim};

@@ -114,6 +114,8 @@ void http_transfer_release(struct transfer *t)
     if (t->easy)
         curl_easy_cleanup(t->easy);
     t->easy = NULL;
+    curl_slist_free_all(t->headers);
+    t->headers = NULL;
     buf_release(&t->body);
 }
 
@@ -123,11 +125,45 @@ enum err http_transfer_prepare(struct transfer *t, const char *url)
     if (t->body.cap > 1024 * 1024)
         buf_release(&t->body);
     buf_reset(&t->body);
+    if (t->headers) {
+        curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
+        curl_slist_free_all(t->headers);
+        t->headers = NULL;
+    }
     t->over_cap = false;
     t->stop_seen_ms = 0;
     t->errbuf[0] = '\0';
     return curl_easy_setopt(t->easy, CURLOPT_URL, url) == CURLE_OK ? ERR_OK
                                                                    : ERR_NOMEM;
+}
+
+enum err http_transfer_validators(struct transfer *t, const char *etag,
+                                  const char *last_modified)
+{
+    char line[HTTP_VALIDATOR_MAX + 32];
+    struct curl_slist *l = NULL, *n;
+
+    if (etag && strlen(etag) < HTTP_VALIDATOR_MAX) {
+        snprintf(line, sizeof(line), "If-None-Match: %s", etag);
+        if (!(n = curl_slist_append(l, line)))
+            goto nomem;
+        l = n;
+    }
+    if (last_modified && strlen(last_modified) < HTTP_VALIDATOR_MAX) {
+        snprintf(line, sizeof(line), "If-Modified-Since: %s", last_modified);
+        if (!(n = curl_slist_append(l, line)))
+            goto nomem;
+        l = n;
+    }
+    if (!l)
+        return ERR_OK;
+    t->headers = l;
+    return curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, l) == CURLE_OK
+               ? ERR_OK
+               : ERR_NOMEM;
+nomem:
+    curl_slist_free_all(l);
+    return ERR_NOMEM;
 }
 
 static const char *reason_phrase(long status)
@@ -393,5 +429,6 @@ void response_release(struct response *r)
 
 bool response_has_body(const struct response *r)
 {
-    return r->status > 0 && (r->err == ERR_OK || r->status >= 400);
+    return r->status > 0 && r->status != 304 &&
+           (r->err == ERR_OK || r->status >= 400);
 }

@@ -228,7 +228,7 @@ static int run(const struct config *cfg, int64_t resume_run)
     /* Selectors first: a typo in one is a usage error before anything
      * is fetched or written. */
     if ((status = check_selectors(cfg)) ||
-        (!resume_run && (status = load_seeds(cfg, &seeds))))
+        (!resume_run && !cfg->recrawl && (status = load_seeds(cfg, &seeds))))
         goto out;
     /* Workers are forked first: no thread and no database connection
      * may exist yet: a process with threads may not fork a child that
@@ -272,10 +272,11 @@ static int find_resumable(const struct config *cfg, int64_t *run_id,
         free(why);
         return EXIT_FATAL;
     }
-    if (cfg->join) {
-        *run_id = cfg->join;
+    if (cfg->join || cfg->recrawl) {
+        *run_id = cfg->join ? cfg->join : cfg->recrawl;
         if (store_run_args(store, *run_id, args, mode)) {
-            fprintf(stderr, "scrape: cannot join run %ld: %s\n", cfg->join,
+            fprintf(stderr, "scrape: cannot %s run %lld: %s\n",
+                    cfg->join ? "join" : "recrawl", (long long)*run_id,
                     store_errmsg(store));
             status = EXIT_FATAL;
         }
@@ -313,14 +314,17 @@ static int resume(const struct config *cfg)
     }
     rcfg.db_path = cfg->db_path;
     rcfg.join = cfg->join;
+    rcfg.recrawl = cfg->recrawl;
     rcfg.quiet = rcfg.quiet || cfg->quiet;
     rcfg.compare = false;
     rcfg.engine = engine->name;
     if (!rcfg.quiet)
         fprintf(stderr, "scrape: %s run %lld (%s)\n",
-                cfg->join ? "joining" : "resuming", (long long)run_id,
-                engine->name);
-    status = run(&rcfg, run_id);
+                cfg->join      ? "joining"
+                : cfg->recrawl ? "recrawling"
+                               : "resuming",
+                (long long)run_id, engine->name);
+    status = run(&rcfg, cfg->recrawl ? 0 : run_id);
 out:
     cli_release(&rcfg);
     cli_args_free(argc, argv);
@@ -497,9 +501,9 @@ int main(int argc, char **argv)
     }
     xmlInitParser();
     install_signals();
-    status = cfg.extract              ? extract(&cfg)
-             : cfg.resume || cfg.join ? resume(&cfg)
-                                      : run(&cfg, 0);
+    status = cfg.extract                             ? extract(&cfg)
+             : cfg.resume || cfg.join || cfg.recrawl ? resume(&cfg)
+                                                     : run(&cfg, 0);
     xmlCleanupParser();
     curl_global_cleanup();
     cli_release(&cfg);

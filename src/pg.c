@@ -98,13 +98,17 @@ static const char schema_sql[] =
     "INSERT INTO scrape_schema VALUES(1);";
 
 /* Version 2, as the SQLite store's version 8: validators, body hash and
- * headers on pages, the bodies (zstd) in a table of their own. */
+ * headers on pages, the bodies (zstd) in a table of their own; and when
+ * each node was last seen. */
 static const char schema_v2[] =
     "ALTER TABLE pages ADD COLUMN etag text,"
     " ADD COLUMN last_modified text, ADD COLUMN body_hash text,"
     " ADD COLUMN headers text;"
     "CREATE TABLE bodies(hash text PRIMARY KEY, size bigint NOT NULL,"
     " codec text NOT NULL, data bytea NOT NULL);"
+    /* When each node last renewed its claims: the live ones share each
+     * host's --per-host slots. */
+    "ALTER TABLE nodes ADD COLUMN seen_at timestamptz DEFAULT now();"
     "UPDATE scrape_schema SET version = 2;";
 
 bool pg_is_uri(const char *db)

@@ -225,6 +225,19 @@ static enum err run_summary(struct query *q, int64_t run_id, FILE *out)
                  " (SELECT count(*) FROM selectors WHERE run_id = ?1"
                  " AND kind = 'field')",
                  run_id, "  items {} (on {} pages), {} fields\n");
+    /* Only for recrawls (--recrawl): what changed since the run recrawled,
+     * and that run's URLs this one did not reach again. */
+    if (!e && query_scalar(q,
+                           "SELECT count(*) FROM pages WHERE run_id = ?"
+                           " AND change IS NOT NULL",
+                           run_id) > 0)
+        e = rows(q, out,
+                 "SELECT sum(change = 'unchanged'), sum(change = 'changed'),"
+                 " sum(change = 'new'), sum(change = 'gone'),"
+                 " sum(change = 'failed') FROM pages WHERE run_id = ?",
+                 run_id,
+                 "  changes: unchanged {}, changed {}, new {}, gone {},"
+                 " failed {}\n");
     if (!e && query_scalar(q, "SELECT count(*) FROM sitemaps WHERE run_id = ?",
                            run_id) > 0)
         e = rows(q, out,

@@ -59,11 +59,18 @@ enum err run_crawl(const struct config *cfg, const struct seeds *seeds,
         .ignore_robots = cfg->ignore_robots,
     };
     struct crawl *c = NULL;
+    char recrawl[64];
     enum err e;
 
     memset(out, 0, sizeof(*out));
-    if ((e = crawl_new(cfg, store, stop, &c)) || (e = crawl_begin(c, &info)) ||
-        (e = crawl_seed(c, seeds)))
+    if (cfg->recrawl) {
+        snprintf(recrawl, sizeof(recrawl), "recrawl of run %ld", cfg->recrawl);
+        info.seeds = recrawl;
+    }
+    if ((e = crawl_new(cfg, store, stop, &c)) ||
+        (cfg->recrawl && (e = crawl_recrawl_load(c, cfg->recrawl))) ||
+        (e = crawl_begin(c, &info)) ||
+        (e = cfg->recrawl ? crawl_recrawl_seed(c) : crawl_seed(c, seeds)))
         return not_started(c, e, out);
     /* A shared run: the id other nodes join with (--join N). */
     if (pg_is_uri(cfg->db_path)) {

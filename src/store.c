@@ -116,10 +116,14 @@ static const char schema_v8[] =
     "CREATE TABLE bodies(hash TEXT PRIMARY KEY, size INTEGER NOT NULL,"
     " codec TEXT NOT NULL, data BLOB NOT NULL) WITHOUT ROWID;";
 
+/* Version 9: what a recrawl found for each page ('new', 'changed',
+ * 'unchanged', 'gone', 'failed'; NULL outside recrawls). */
+static const char schema_v9[] = "ALTER TABLE pages ADD COLUMN change TEXT;";
+
 /* Migration steps, index i takes the schema from version i to i + 1. */
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
-    schema_v1, schema_v2, schema_v3, schema_v4,
-    schema_v5, schema_v6, schema_v7, schema_v8};
+    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
+    schema_v6, schema_v7, schema_v8, schema_v9};
 
 /* What two runs must agree on, per page (see store_diff_runs). */
 #define RECORD_COLUMNS                                                         \
@@ -146,6 +150,11 @@ enum stmt_id {
     ST_SITEMAP,
     ST_BODY_HAS,
     ST_BODY,
+    ST_CARRY,
+    ST_CARRY_LINKS,
+    ST_CARRY_FIELDS,
+    ST_CARRY_ITEMS,
+    ST_CARRY_FTS,
     ST__COUNT
 };
 
@@ -165,8 +174,9 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_PAGE] = "INSERT INTO pages(run_id, url, final_url, depth, status,"
                 " content_type, charset, bytes, fetch_ms, title, description,"
                 " lang, canonical, h1, words, outlinks, error, fetched_at,"
-                " simhash, attempts, etag, last_modified, body_hash, headers)"
-                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " simhash, attempts, etag, last_modified, body_hash, headers,"
+                " change)"
+                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_LINK] = "INSERT INTO links(page_id, url, followable) VALUES(?, ?, ?)",
     [ST_FIELD] = "INSERT INTO fields(page_id, name, value) VALUES(?, ?, ?)",
     [ST_SKIPPED] = "INSERT INTO skipped(run_id, url, reason) VALUES(?, ?, ?)",
@@ -187,6 +197,28 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_BODY_HAS] = "SELECT 1 FROM bodies WHERE hash = ?",
     [ST_BODY] = "INSERT INTO bodies(hash, size, codec, data)"
                 " VALUES(?, ?, 'zstd', ?)",
+    /* --recrawl: an unchanged page's record carried forward (?1 run,
+     * ?2 the old row, then this fetch's depth, time, validators). */
+    [ST_CARRY] = "INSERT INTO pages(run_id, url, final_url, depth, status,"
+                 " content_type, charset, bytes, fetch_ms, title, description,"
+                 " lang, canonical, h1, words, outlinks, error, fetched_at,"
+                 " simhash, attempts, etag, last_modified, body_hash, headers,"
+                 " change) SELECT ?1, url, final_url, ?3, status,"
+                 " content_type, charset, bytes, ?4, title, description, lang,"
+                 " canonical, h1, words, outlinks, error, ?5, simhash, ?6,"
+                 " coalesce(?7, etag), coalesce(?8, last_modified), body_hash,"
+                 " headers, 'unchanged' FROM pages WHERE id = ?2",
+    [ST_CARRY_LINKS] = "INSERT INTO links(page_id, url, followable)"
+                       " SELECT ?1, url, followable FROM links"
+                       " WHERE page_id = ?2",
+    [ST_CARRY_FIELDS] =
+        "INSERT INTO fields(page_id, name, value)"
+        " SELECT ?1, name, value FROM fields WHERE page_id = ?2",
+    [ST_CARRY_ITEMS] = "INSERT INTO items(run_id, page_id, idx, data)"
+                       " SELECT ?3, ?1, idx, data FROM items WHERE page_id = ?2"
+                       " ORDER BY idx",
+    [ST_CARRY_FTS] = "INSERT INTO pages_fts(rowid, title, body)"
+                     " SELECT ?1, title, body FROM pages_fts WHERE rowid = ?2",
 };
 
 struct store {
@@ -634,7 +666,56 @@ static int bind_page(sqlite3_stmt *st, int64_t run_id,
     rc = rc ? rc : bind_text(st, 22, row->last_modified);
     rc = rc ? rc : bind_text(st, 23, row->body_hash);
     rc = rc ? rc : bind_text(st, 24, row->keep_body ? row->headers : NULL);
+    rc = rc ? rc : bind_text(st, 25, row->change);
     return rc;
+}
+
+/* Runs one of the ST_CARRY_* copies from page `from` to page `to`. */
+static enum err carry_child(struct store *s, enum stmt_id id, int64_t to,
+                            int64_t from, int64_t run_id)
+{
+    sqlite3_stmt *st = s->st[id];
+    int rc = sqlite3_bind_int64(st, 1, to);
+
+    rc = rc ? rc : sqlite3_bind_int64(st, 2, from);
+    if (id == ST_CARRY_ITEMS)
+        rc = rc ? rc : sqlite3_bind_int64(st, 3, run_id);
+    return run(s, st, rc, "cannot carry a record forward");
+}
+
+/* --recrawl: an unchanged page's record, children and search text from
+ * row->carry_from, with this fetch's depth, time and validators. */
+static enum err carry_page(struct store *s, int64_t run_id,
+                           const struct page_row *row)
+{
+    sqlite3_stmt *st = s->st[ST_CARRY];
+    char now[64];
+    int64_t id;
+    enum err e;
+    int rc;
+
+    clock_iso(now, sizeof(now));
+    rc = sqlite3_bind_int64(st, 1, run_id);
+    rc = rc ? rc : sqlite3_bind_int64(st, 2, row->carry_from);
+    rc = rc ? rc : sqlite3_bind_int(st, 3, row->depth);
+    rc = rc ? rc : sqlite3_bind_int64(st, 4, row->fetch_ms);
+    rc = rc ? rc : bind_text(st, 5, now);
+    rc = rc ? rc : sqlite3_bind_int(st, 6, row->attempts);
+    rc = rc ? rc : bind_text(st, 7, row->etag);
+    rc = rc ? rc : bind_text(st, 8, row->last_modified);
+    if ((e = run(s, st, rc, "cannot carry a record forward")))
+        return e;
+    if (sqlite3_changes(s->db) != 1) {
+        snprintf(s->msg, sizeof(s->msg), "the recrawled run's row %lld is gone",
+                 (long long)row->carry_from);
+        return ERR_DB;
+    }
+    id = sqlite3_last_insert_rowid(s->db);
+    if ((e = carry_child(s, ST_CARRY_LINKS, id, row->carry_from, run_id)) ||
+        (e = carry_child(s, ST_CARRY_FIELDS, id, row->carry_from, run_id)) ||
+        (e = carry_child(s, ST_CARRY_ITEMS, id, row->carry_from, run_id)))
+        return e;
+    return carry_child(s, ST_CARRY_FTS, id, row->carry_from, run_id);
 }
 
 /* Stores body `row->body` under `hash` unless a body with that hash is
@@ -811,10 +892,13 @@ enum err store_put_page(struct store *s, int64_t run_id,
         hashed.body_hash = hash;
         row = &hashed;
     }
-    if ((e = run(s, st, bind_page(st, run_id, row), "cannot insert page")) ||
-        (e = put_children(s, run_id, sqlite3_last_insert_rowid(s->db), row)) ||
-        (row->keep_body && row->body &&
-         (e = put_body(s, row, row->body_hash)))) {
+    if (row->carry_from)
+        e = carry_page(s, run_id, row);
+    else if (!(e = run(s, st, bind_page(st, run_id, row),
+                       "cannot insert page")))
+        e = put_children(s, run_id, sqlite3_last_insert_rowid(s->db), row);
+    if (e || (row->keep_body && row->body &&
+              (e = put_body(s, row, row->body_hash)))) {
         /* Never commit half a page: drop the whole batch.  Its URLs are
          * still queued in the committed frontier journal, so --resume
          * fetches them again. */
@@ -1110,6 +1194,35 @@ enum err store_seeds_load(struct store *s, int64_t run_id,
         e = fn(ctx, (const char *)sqlite3_column_text(st, 0));
     if (!e && rc != SQLITE_DONE)
         e = fail(s, rc, "cannot read the seeds");
+    sqlite3_finalize(st);
+    return e;
+}
+
+enum err store_recrawl_load(struct store *s, int64_t run_id, store_prev_fn fn,
+                            void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    enum err e;
+    int rc = SQLITE_DONE;
+
+    if (s->pg)
+        return not_shared(s, "--recrawl");
+    if ((e = store_flush(s)) ||
+        (e = prepare(s,
+                     "SELECT id, url, depth, etag, last_modified, body_hash"
+                     " FROM pages WHERE run_id = ? ORDER BY id",
+                     &st)))
+        return e;
+    sqlite3_bind_int64(st, 1, run_id);
+    while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        e = fn(ctx, sqlite3_column_int64(st, 0),
+               (const char *)sqlite3_column_text(st, 1),
+               sqlite3_column_int(st, 2),
+               (const char *)sqlite3_column_text(st, 3),
+               (const char *)sqlite3_column_text(st, 4),
+               (const char *)sqlite3_column_text(st, 5));
+    if (!e && rc != SQLITE_DONE)
+        e = fail(s, rc, "cannot read the run to recrawl");
     sqlite3_finalize(st);
     return e;
 }

@@ -25,8 +25,9 @@ static enum err run_dupes(struct query *q, int64_t run_id,
 static enum err run_export(struct query *q, int64_t run_id,
                            const struct subcommand *sub, FILE *out)
 {
-    return query_export(
-        q, run_id, strcmp(sub->format, "csv") ? QUERY_JSONL : QUERY_CSV, out);
+    return query_export(q, run_id,
+                        strcmp(sub->format, "csv") ? QUERY_JSONL : QUERY_CSV,
+                        sub->changed, out);
 }
 
 static enum err run_report(struct query *q, int64_t run_id,
@@ -56,7 +57,8 @@ static const struct subcmd_def table[] = {
      "clusters of near-duplicate pages: SimHash fingerprints\n"
      "          within K bits (default 3)",
      false, false, NULL, run_dupes, false},
-    {"export", "[--db PATH] [--run N] --format jsonl|csv [-o FILE]",
+    {"export",
+     "[--db PATH] [--run N] --format jsonl|csv|sqlite [--changed] [-o FILE]",
      "one record per item (keys url, idx, then the fields) when\n"
      "          the run had --item, else one per page with its --field\n"
      "          values; list fields are JSON arrays",

@@ -163,6 +163,7 @@ static void pack_row(struct pack *k, const struct page_row *row)
     m->row.last_modified = pack_str(k, row->last_modified);
     m->row.headers = pack_str(k, row->headers);
     m->row.body_hash = pack_str(k, row->body_hash);
+    m->row.change = pack_str(k, row->change);
     if (row->body) {
         /* The body, for its hash (and its stored copy): hashed and
          * compressed on the writer's thread, not the engine's. */

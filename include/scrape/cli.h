@@ -73,6 +73,7 @@ struct config {
     bool keep_bodies; /* --keep-bodies: store bodies and headers */
     bool extract;     /* scrape extract: parse stored bodies again */
     long extract_run; /* --run N of scrape extract (0: the latest) */
+    long recrawl;     /* --recrawl N: run N again, conditionally */
     long lease_s;     /* --lease: a shared run's claims last this long */
 };
 
@@ -85,6 +86,7 @@ struct subcommand {
     long run;           /* 0 = the latest */
     long distance;      /* dupes */
     const char *format; /* export: "jsonl" or "csv" */
+    bool changed;       /* export --changed: a recrawl's changes only */
     const char *output; /* -o FILE, or NULL for stdout */
     const char *query;  /* search: the FTS5 query */
     const char *listen; /* serve: HOST:PORT */

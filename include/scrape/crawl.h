@@ -65,6 +65,22 @@ enum err crawl_resume(struct crawl *c, int64_t run_id, const char *mode);
  * starts claiming work.  Replaces crawl_begin and crawl_seed. */
 enum err crawl_join(struct crawl *c, int64_t run_id, const char *mode);
 
+/* --recrawl N: loads run N's pages (URL, depth, validators, body hash)
+ * before crawl_begin, then, after it, queues every one of them at its
+ * depth (instead of crawl_seed). */
+enum err crawl_recrawl_load(struct crawl *c, int64_t of);
+enum err crawl_recrawl_seed(struct crawl *c);
+
+/* The validators to send for `url` (If-None-Match, If-Modified-Since):
+ * what the recrawled run got, or NULL.  Safe from any engine thread. */
+void crawl_validators(const struct crawl *c, const char *url, const char **etag,
+                      const char **last_modified);
+
+/* True when a recrawl finds `job` unchanged: a 304, or a 200 whose body
+ * hashes as before.  Its record is then carried forward, not parsed. */
+bool crawl_unchanged(const struct crawl *c, const struct frontier_job *job,
+                     const struct response *r);
+
 /* How a row's error starts when parsing failed, or when extraction was
  * cut short (scrape extract tells these from the transfer's errors). */
 #define CRAWL_PARSE_ERROR   "cannot parse HTML: "
@@ -87,8 +103,9 @@ enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job);
 void crawl_release(struct crawl *c, const struct frontier_job *job);
 
 /* True when `r`, fetched for `job`, is a page (not a robots.txt or a
- * sitemap) and a successful (2xx) HTML response: one to parse. */
-bool crawl_wants_parse(const struct frontier_job *job,
+ * sitemap) and a successful (2xx) HTML response: one to parse, unless
+ * `c` (may be NULL) recrawls and finds it unchanged. */
+bool crawl_wants_parse(const struct crawl *c, const struct frontier_job *job,
                        const struct response *r);
 
 /* Adds CPU time and peak memory spent outside this process (worker

@@ -52,6 +52,7 @@ struct transfer {
     long stop_seen_ms; /* when the stop request was first seen */
     char errbuf[CURL_ERROR_SIZE];
     const struct http_opts *opts; /* borrowed */
+    struct curl_slist *headers;   /* this request's extra headers, or NULL */
     void *data;                   /* the engine's; untouched here */
 };
 
@@ -84,6 +85,16 @@ void http_transfer_release(struct transfer *t);
 
 /* Points the transfer at `url` (copied by libcurl) and empties the body. */
 enum err http_transfer_prepare(struct transfer *t, const char *url);
+
+/* Longest validator sent back (a server's ETag is usually tens of
+ * bytes; a longer one is not sent). */
+#define HTTP_VALIDATOR_MAX 1024
+
+/* After http_transfer_prepare: asks only for a changed page, sending
+ * If-None-Match: `etag` and If-Modified-Since: `last_modified` (either
+ * may be NULL). ERR_NOMEM. */
+enum err http_transfer_validators(struct transfer *t, const char *etag,
+                                  const char *last_modified);
 
 /* Fills `r` from the finished transfer and its CURLcode `rc`.  Release
  * `r` with response_release(). */

@@ -15,6 +15,7 @@
 #ifndef SCRAPE_QUERY_H
 #define SCRAPE_QUERY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -47,7 +48,7 @@ enum query_format { QUERY_JSONL, QUERY_CSV };
  * the fields in the order given), else one per page with its --field
  * values; list fields are JSON arrays (JSON text in a CSV cell). */
 enum err query_export(struct query *q, int64_t run_id, enum query_format format,
-                      FILE *out);
+                      bool changed, FILE *out);
 
 /* Full-text search (FTS5 over titles and visible text) in run `run_id`:
  * the best `limit` pages by bm25 (title hits weigh 10x), with a snippet

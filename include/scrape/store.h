@@ -33,7 +33,7 @@
 #define STORE_PAGE_SIZE "16384"
 
 /* Schema version this scrape writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /* Largest JSON text of one item or list field (parse.c caps a page's
  * values at PARSE_MAX_VALUE_BYTES, so this is never reached in a crawl). */
@@ -93,6 +93,11 @@ struct page_row {
     const char *body_hash;
     bool keep_body;      /* --keep-bodies: store the body and headers */
     const char *headers; /* status line and headers (keep_body), or NULL */
+    /* --recrawl: "new", "changed", "unchanged", "gone" or "failed"; and
+     * for an unchanged page the pages row whose record it carries
+     * forward (0: none; `page` is then NULL). */
+    const char *change;
+    int64_t carry_from;
 };
 
 /* One sitemap read (--sitemaps).  Borrowed. */
@@ -160,6 +165,13 @@ enum err store_frontier_load(struct store *s, int64_t run_id,
 enum err store_seeds_load(struct store *s, int64_t run_id,
                           enum err (*fn)(void *ctx, const char *url),
                           void *ctx);
+
+/* --recrawl: calls `fn` for every pages row of run `run_id`. */
+typedef enum err (*store_prev_fn)(void *ctx, int64_t id, const char *url,
+                                  int depth, const char *etag,
+                                  const char *last_modified, const char *hash);
+enum err store_recrawl_load(struct store *s, int64_t run_id, store_prev_fn fn,
+                            void *ctx);
 
 /* Calls `fn` for every URL already in the run's skipped table (a
  * resumed crawl records each skipped URL once, across sessions). */

@@ -18,6 +18,12 @@
  * says "opened N timeouts M" (gates opened by that request, gates that
  * gave up) and closes the gate for the next crawl.
  *
+ * --validators 1 gives the site's pages ETag and Last-Modified headers
+ * and answers 304 to a request that sends them back unchanged;
+ * /change?page=N revises page N (new content, new validators), with
+ * --validators 2 too (then without validators); /validator-report says
+ * "conditional N not-modified M" (requests that sent a validator, 304s).
+ *
  * /conn-report says "peak N": the most requests answered at once since
  * the last report (a crawler's politeness, seen from the server).
  *
@@ -117,6 +123,11 @@ struct server {
     unsigned gate_timeouts; /* under gate_lock */
     struct cached *cache;   /* one slot per page, filled on first request */
     size_t cached_bytes;    /* updated atomically */
+    int validators;         /* --validators: 0 none, 1 ETag and
+                               Last-Modified (304s), 2 none but /change */
+    unsigned *version;      /* per page: bumped by /change (atomic) */
+    unsigned conditional;   /* requests with a validator (atomic) */
+    unsigned not_modified;  /* 304s sent (atomic) */
     unsigned active;        /* requests being answered (atomic) */
     unsigned peak;          /* most at once (/conn-report; atomic) */
 };
@@ -520,6 +531,78 @@ static void slow_wait(struct server *s, unsigned long i)
 }
 
 /* Serves /index.html and /book/N.html; other paths are 404. */
+/* A page of a site whose pages change (/change) and, with --validators
+ * 1, carry ETag and Last-Modified and answer 304 to a request that still
+ * has them. */
+static enum MHD_Result versioned_page(struct server *s,
+                                      struct MHD_Connection *c, unsigned i)
+{
+    unsigned v = __atomic_load_n(&s->version[i], __ATOMIC_ACQUIRE);
+    const char *inm =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
+    const char *ims =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-Modified-Since");
+    char etag[64], lm[64], *html, *full;
+    time_t t = (time_t)1793613600 + (time_t)v * 3600; /* 2026-11-02 */
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+    struct tm tm;
+    size_t len, n;
+
+    snprintf(etag, sizeof(etag), "\"b%u-v%u\"", i, v);
+    gmtime_r(&t, &tm);
+    strftime(lm, sizeof(lm), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (inm || ims)
+        __atomic_add_fetch(&s->conditional, 1, __ATOMIC_RELAXED);
+    if (s->validators == 1 &&
+        ((inm && !strcmp(inm, etag)) || (!inm && ims && !strcmp(ims, lm)))) {
+        __atomic_add_fetch(&s->not_modified, 1, __ATOMIC_RELAXED);
+        r = MHD_create_response_from_buffer(0, (void *)"",
+                                            MHD_RESPMEM_PERSISTENT);
+        if (!r)
+            return MHD_NO;
+        MHD_add_response_header(r, "ETag", etag);
+        ret = MHD_queue_response(c, 304, r);
+        MHD_destroy_response(r);
+        return ret;
+    }
+    if (!(html = site_render(&s->site, i, &len)))
+        return MHD_NO;
+    /* A revised page reads differently (and hashes differently). */
+    n = len + 64;
+    if (!(full = malloc(n))) {
+        free(html);
+        return MHD_NO;
+    }
+    memcpy(full, html, len);
+    full[len] = '\0';
+    if (v) {
+        /* Inside the body, where a reader (and scrape's text) sees it. */
+        char *at = strstr(full, "</body>");
+        size_t head = at ? (size_t)(at - full) : len;
+        int add = snprintf(NULL, 0, "<p>Revised edition %u.</p>\n", v);
+        memmove(full + head + add, full + head, len - head + 1);
+        snprintf(full + head, (size_t)add + 1, "<p>Revised edition %u.</p>\n",
+                 v);
+        full[head + (size_t)add] = len > head ? '<' : '\0';
+        len += (size_t)add;
+    }
+    free(html);
+    r = MHD_create_response_from_buffer(len, full, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(full);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "text/html; charset=utf-8");
+    if (s->validators == 1) {
+        MHD_add_response_header(r, "ETag", etag);
+        MHD_add_response_header(r, "Last-Modified", lm);
+    }
+    ret = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 static enum MHD_Result site_page(struct server *s, struct MHD_Connection *c,
                                  const char *url)
 {
@@ -538,6 +621,8 @@ static enum MHD_Result site_page(struct server *s, struct MHD_Connection *c,
     }
     if (s->slow_ms)
         slow_wait(s, i);
+    if (s->validators)
+        return versioned_page(s, c, (unsigned)i);
     html = __atomic_load_n(&s->cache[i].html, __ATOMIC_ACQUIRE);
     if (html)
         return send_persistent(c, html, s->cache[i].len);
@@ -743,6 +828,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         *state = (void *)1;
         return MHD_YES;
     }
+    if (!strcmp(url, "/change") && s->validators) {
+        long n = arg_long(c, "page", 0, (long)s->site.pages - 1);
+        __atomic_add_fetch(&s->version[n], 1, __ATOMIC_RELEASE);
+        return send_str(c, 200, "text/plain", "changed\n");
+    }
+    if (!strcmp(url, "/validator-report")) {
+        char body[96];
+        snprintf(body, sizeof(body), "conditional %u not-modified %u\n",
+                 __atomic_load_n(&s->conditional, __ATOMIC_RELAXED),
+                 __atomic_load_n(&s->not_modified, __ATOMIC_RELAXED));
+        return send_str(c, 200, "text/plain", body);
+    }
     if (!strcmp(url, "/conn-report")) {
         char body[64];
         /* Not counting this request itself. */
@@ -900,6 +997,8 @@ static int parse_args(int argc, char **argv, struct server *s, long *port,
             s->slow_levels = (unsigned)v;
         else if (!strcmp(argv[i], "--slow-gate") && v <= 1)
             s->slow_gate = (int)v;
+        else if (!strcmp(argv[i], "--validators") && v <= 2)
+            s->validators = (int)v;
         else
             return -1;
     }
@@ -929,11 +1028,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: sitesrv [--port P] [--pages N] [--fanout K]"
                         " [--latency MS] [--page-size B] [--nested 0|1]"
                         " [--slow MS] [--slow-levels N] [--slow-gate 0|1]"
-                        " [--lifetime S] [--bind IPV4]\n");
+                        " [--lifetime S] [--bind IPV4] [--validators 0|1|2]\n");
         return 2;
     }
     s.cache = calloc(s.site.pages, sizeof(*s.cache));
-    if (!s.cache) {
+    s.version = calloc(s.site.pages, sizeof(*s.version));
+    if (!s.cache || !s.version) {
         fprintf(stderr, "sitesrv: out of memory\n");
         return 1;
     }
@@ -975,5 +1075,6 @@ int main(int argc, char **argv)
     for (i = 0; i < s.site.pages; i++)
         free(s.cache[i].html);
     free(s.cache);
+    free(s.version);
     return 0;
 }
