@@ -1035,6 +1035,8 @@ int main(int argc, char **argv)
     s.version = calloc(s.site.pages, sizeof(*s.version));
     if (!s.cache || !s.version) {
         fprintf(stderr, "sitesrv: out of memory\n");
+        free(s.cache);
+        free(s.version);
         return 1;
     }
     /* Absolute links in pages need the port before the first request. */
