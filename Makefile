@@ -126,7 +126,14 @@ test:
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests $(CRITERION_FLAGS)
 
-integration: $(BUILD)/integration-tests $(BUILD)/scrape $(SITESRV_RUN) $(RAWPEER_RUN)
+# warcio.js, the independent WARC reader the integration tests read
+# scrape's WARC files back with (npm, pinned by the lock file).
+WARCIO = tests/warc/node_modules/warcio/package.json
+$(WARCIO): tests/warc/package.json tests/warc/package-lock.json
+	cd tests/warc && npm ci --silent --no-audit --no-fund
+	@touch $@
+
+integration: $(BUILD)/integration-tests $(BUILD)/scrape $(SITESRV_RUN) $(RAWPEER_RUN) $(WARCIO)
 	$(TEST_ENV) $(BUILD)/integration-tests $(CRITERION_FLAGS)
 
 test-pg:

@@ -989,9 +989,14 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
     if (sub->def->wants_format &&
         (!sub->format ||
          (strcmp(sub->format, "jsonl") && strcmp(sub->format, "csv") &&
-          strcmp(sub->format, "sqlite")))) {
-        fprintf(err, "scrape export: --format jsonl, --format csv or --format"
-                     " sqlite\n");
+          strcmp(sub->format, "sqlite") && strcmp(sub->format, "warc")))) {
+        fprintf(err, "scrape export: --format jsonl, csv, sqlite or warc\n");
+        return CLI_USAGE;
+    }
+    if (sub->format && !strcmp(sub->format, "warc") &&
+        (!sub->output || sub->changed)) {
+        fprintf(err, "scrape export: --format warc writes a gzipped file:"
+                     " -o FILE.warc.gz (and no --changed)\n");
         return CLI_USAGE;
     }
     /* A SQLite copy is a run out of a shared (PostgreSQL) database. */

@@ -2,6 +2,7 @@
  * subcmd.c - the table of read-only subcommands (see subcmd.h).
  */
 #include "scrape/subcmd.h"
+#include "scrape/warc.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -25,6 +26,8 @@ static enum err run_dupes(struct query *q, int64_t run_id,
 static enum err run_export(struct query *q, int64_t run_id,
                            const struct subcommand *sub, FILE *out)
 {
+    if (!strcmp(sub->format, "warc"))
+        return query_export_warc(q, run_id, out);
     return query_export(q, run_id,
                         strcmp(sub->format, "csv") ? QUERY_JSONL : QUERY_CSV,
                         sub->changed, out);
@@ -58,7 +61,8 @@ static const struct subcmd_def table[] = {
      "          within K bits (default 3)",
      false, false, NULL, run_dupes, false},
     {"export",
-     "[--db PATH] [--run N] --format jsonl|csv|sqlite [--changed] [-o FILE]",
+     "[--db PATH] [--run N] --format jsonl|csv|sqlite|warc [--changed]\n"
+     "                     [-o FILE]",
      "one record per item (keys url, idx, then the fields) when\n"
      "          the run had --item, else one per page with its --field\n"
      "          values; list fields are JSON arrays",

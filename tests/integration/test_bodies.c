@@ -190,3 +190,49 @@ Test(bodies, extract_needs_kept_bodies, .init = start, .fini = finish)
     cr_assert_eq(run_scrape(&sb, seeds, RUN_TIMEOUT_S, 0), 2);
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM runs"), 1);
 }
+
+/* The WARC export read back by warcio.js (tests/warc/check.mjs): a
+ * warcinfo first, a request and a response per kept page naming each
+ * other, every payload the stored body (its SHA-256 and the payload
+ * digest agree), status and Content-Length as the page's. */
+Test(bodies, warc_reads_back_with_an_independent_reader, .init = start,
+     .fini = finish)
+{
+    static char warc[160], expected[160], cmd[512];
+    const char *const crawl[] = {"-q",   "-d",  "2",  "--keep-bodies",
+                                 "--db", sb.db, seed, NULL};
+    const char *const export[] = {"export", "--db", sb.db, "--format",
+                                  "warc",   "-o",   warc,  NULL};
+    char *lines, *out;
+    FILE *f;
+    int rc;
+
+    snprintf(warc, sizeof(warc), "%s/run.warc.gz", sb.dir);
+    snprintf(expected, sizeof(expected), "%s/expected.tsv", sb.dir);
+    cr_assert_eq(run_scrape(&sb, crawl, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_gt(db_int(&sb, "SELECT count(*) FROM pages WHERE status = 404"
+                             " AND body_hash IS NOT NULL"),
+                 0, "an error page's body is kept and exported too");
+    cr_assert_eq(run_scrape(&sb, export, RUN_TIMEOUT_S, 0), 0);
+    lines = db_text(&sb, "SELECT group_concat(coalesce(final_url, url) ||"
+                         " char(9) || body_hash || char(9) || status,"
+                         " char(10)) FROM pages WHERE body_hash IN (SELECT"
+                         " hash FROM bodies)");
+    cr_assert_not_null(f = fopen(expected, "w"));
+    fprintf(f, "%s\n", lines);
+    fclose(f);
+    free(lines);
+    snprintf(cmd, sizeof(cmd),
+             "node tests/warc/check.mjs %s %s > %s/check.txt"
+             " 2>&1",
+             warc, expected, sb.dir);
+    rc = system(cmd);
+    out = read_file_text(&sb, "check.txt");
+    cr_assert_eq(rc, 0, "%s", out);
+    cr_assert(strstr(out, "ok "), "%s", out);
+    cr_assert_eq(atoll(out + 3),
+                 db_int(&sb, "SELECT count(*) FROM pages WHERE body_hash IN"
+                             " (SELECT hash FROM bodies)"),
+                 "%s", out);
+    free(out);
+}
