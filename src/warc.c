@@ -69,7 +69,8 @@ static void digest(const void *data, size_t n, char out[64])
 static enum err put_member(FILE *out, const struct buf *rec)
 {
     z_stream z;
-    unsigned char chunk[65536];
+    unsigned char chunk[65536] = {
+        0}; /* (deflate fills it; cppcheck cannot tell) */
     enum err e = ERR_OK;
     int rc;
 
