@@ -41,13 +41,19 @@
 # serve    scrape serve on a 2000-page crawl: wrk, 200 connections, 10 s,
 #          on /api/search and on a /pages/ID page: requests/s, p99
 #          latency, errors, the server's peak memory.
-# SECTIONS="ceiling io cpu targets scale items slow corpus serve" selects
-# which run.
+# bodies   5000 pages of ~20 KB behind nginx (which sends ETag and
+#          Last-Modified and answers 304), no latency: a crawl without and
+#          with --keep-bodies (database sizes), then --recrawl of the
+#          unchanged site (all 304: wall and CPU as ratios to the first
+#          crawl), then scrape extract over the 5000 stored bodies against
+#          the live crawl (wall and CPU).
+# SECTIONS="ceiling io cpu targets scale items slow corpus serve bodies"
+# selects which run.
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/nginx.sh
 
-SECTIONS=${SECTIONS:-ceiling io cpu targets scale items slow corpus serve}
+SECTIONS=${SECTIONS:-ceiling io cpu targets scale items slow corpus serve bodies}
 PAGES=${PAGES:-2000}
 LATENCY=${LATENCY:-50}
 PAGE_SIZE=${PAGE_SIZE:-20000}
@@ -393,6 +399,44 @@ serve_load() {
     rm -rf "$tmp/site"
 }
 
+# Wall ms and CPU ms of run $2 in database $1: "wall cpu".
+run_cost() {
+    sqlite3 "$1" "SELECT wall_ms, cpu_user_ms + cpu_sys_ms FROM runs
+                  WHERE id = $2" | tr '|' ' '
+}
+
+bodies() {
+    echo
+    echo "bench: kept bodies: 5000 pages of ~20 KB, no latency, -d 4 from the index"
+    nginx_site "$tmp" 5000 20000
+    nginx_start "$tmp" 0
+    seed="http://127.0.0.1:$NGINX_PORT/index.html"
+    rm -f "$tmp/plain.db"* "$tmp/kept.db"*
+    ./scrape -q -d 4 --db "$tmp/plain.db" "$seed"
+    ./scrape -q -d 4 --keep-bodies --db "$tmp/kept.db" "$seed"
+    sqlite3 "$tmp/plain.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+    sqlite3 "$tmp/kept.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+    pages=$(sqlite3 "$tmp/kept.db" "SELECT count(*) FROM pages WHERE run_id = 1")
+    plain=$(stat -c %s "$tmp/plain.db")
+    kept=$(stat -c %s "$tmp/kept.db")
+    raw=$(sqlite3 "$tmp/kept.db" "SELECT sum(size), sum(length(data)) FROM bodies" | tr '|' ' ')
+    set -- $raw
+    awk -v n="$pages" -v p="$plain" -v k="$kept" -v r="$1" -v z="$2" 'BEGIN {
+        printf "%d pages: database %.1f MB without bodies, %.1f MB with (%.2fx);", n, p / 1048576, k / 1048576, k / p
+        printf " bodies %.1f MB as zstd, %.1f MB raw (%.1fx)\n", z / 1048576, r / 1048576, r / z }'
+    ./scrape -q --recrawl 1 --db "$tmp/kept.db"
+    ./scrape extract -q --db "$tmp/kept.db" --run 1
+    set -- $(run_cost "$tmp/kept.db" 1) $(run_cost "$tmp/kept.db" 2) \
+        $(run_cost "$tmp/kept.db" 3)
+    unchanged=$(sqlite3 "$tmp/kept.db" "SELECT count(*) FROM pages WHERE run_id = 2 AND change = 'unchanged'")
+    awk -v w1="$1" -v c1="$2" -v w2="$3" -v c2="$4" -v w3="$5" -v c3="$6" -v u="$unchanged" -v n="$pages" 'BEGIN {
+        printf "first crawl (--keep-bodies): %.2f s wall, %.2f s CPU\n", w1 / 1000, c1 / 1000
+        printf "--recrawl, nothing changed:  %.2f s wall, %.2f s CPU (%d of %d unchanged):", w2 / 1000, c2 / 1000, u, n
+        printf " wall %.2fx, CPU %.2fx of the first (CPU goal <= 0.2)\n", w2 / w1, c2 / c1
+        printf "scrape extract (--procs 2):  %.2f s wall, %.2f s CPU: %.2fx faster than the live crawl (goal >= 3)\n", w3 / 1000, c3 / 1000, w1 / w3 }'
+    nginx_stop
+}
+
 for section in $SECTIONS; do
     case $section in
     ceiling) ceiling ;;
@@ -404,6 +448,7 @@ for section in $SECTIONS; do
     slow) slow ;;
     corpus) corpus ;;
     serve) serve_load ;;
+    bodies) bodies ;;
     *) echo "bench: unknown section '$section'" >&2; exit 2 ;;
     esac
 done

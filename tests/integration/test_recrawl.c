@@ -129,17 +129,35 @@ Test(recrawl, sends_validators_and_finds_what_changed, .fini = finish)
                         " FROM pages p WHERE run_id = 1 EXCEPT SELECT " RECORD
                         " FROM pages p WHERE run_id = 2)"),
                  2, "only the changed pages' records differ");
+    /* Their search text is the old rows' (text_of), found for run 2. */
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 2 AND"
+                             " change = 'unchanged' AND text_of IS NULL"),
+                 0);
     cr_assert_gt(db_int(&sb, "SELECT count(*) FROM pages_fts f JOIN pages p ON"
-                             " p.id = f.rowid WHERE p.run_id = 2 AND"
-                             " p.change = 'unchanged'"),
+                             " (p.id = f.rowid OR p.text_of = f.rowid) WHERE"
+                             " p.run_id = 2 AND p.change = 'unchanged' AND"
+                             " pages_fts MATCH 'scrape'"),
                  PAGES - 10);
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 2"),
                  PAGES + 1);
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages_fts f JOIN pages p ON"
-                             " p.id = f.rowid WHERE p.run_id = 2 AND"
-                             " p.change = 'changed' AND pages_fts MATCH"
-                             " 'revised'"),
+                             " (p.id = f.rowid OR p.text_of = f.rowid) WHERE"
+                             " p.run_id = 2 AND p.change = 'changed' AND"
+                             " pages_fts MATCH 'revised'"),
                  2);
+    {
+        /* scrape search finds the carried pages of run 2 too. */
+        const char *const search[] = {"search",  "--db", sb.db,    "--run", "2",
+                                      "--limit", "1000", "scrape", NULL};
+        char *last;
+        cr_assert_eq(run_scrape(&sb, search, RUN_TIMEOUT_S, 0), 0);
+        text = read_file_text(&sb, "stdout.txt");
+        last = strrchr(text, '\n');
+        while (last > text && last[-1] != '\n')
+            last--;
+        cr_assert_gt(atoi(last), PAGES - 10, "%s", last);
+        free(text);
+    }
     cr_assert_eq(run_scrape(&sb, changed, RUN_TIMEOUT_S, 0), 0);
     text = read_file_text(&sb, "changed.jsonl");
     cr_assert(strstr(text, "/book/5.html") && strstr(text, "/book/17.html"),
