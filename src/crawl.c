@@ -103,6 +103,7 @@ struct prev_page {
     char *etag, *last_modified;
     char hash[BODY_HASH_LEN]; /* "" when it had no body */
     int depth;
+    long status;
 };
 
 static void prev_free(struct prev_page *p)
@@ -287,8 +288,8 @@ static enum err start_claims(struct crawl *c)
 
 /* One pages row of the run being recrawled. */
 static enum err load_prev(void *ctx, int64_t id, const char *url, int depth,
-                          const char *etag, const char *last_modified,
-                          const char *hash)
+                          long status, const char *etag,
+                          const char *last_modified, const char *hash)
 {
     struct crawl *c = ctx;
     struct prev_page *p;
@@ -304,6 +305,7 @@ static enum err load_prev(void *ctx, int64_t id, const char *url, int depth,
     }
     p->id = id;
     p->depth = depth;
+    p->status = status;
     p->etag = etag ? strdup(etag) : NULL;
     p->last_modified = last_modified ? strdup(last_modified) : NULL;
     snprintf(p->hash, sizeof(p->hash), "%s", hash ? hash : "");
@@ -376,7 +378,8 @@ bool crawl_unchanged(const struct crawl *c, const struct frontier_job *job,
         return false;
     if (r->status == 304)
         return true;
-    if (r->status != 200 || !response_has_body(r) || !p->hash[0])
+    /* The same answer: a page, or an error page, hashing as before. */
+    if (r->status != p->status || !response_has_body(r) || !p->hash[0])
         return false;
     if (r->body_hash) /* a held page: hashed when it was held */
         return !strcmp(r->body_hash, p->hash);
@@ -1063,7 +1066,8 @@ static void recrawl_row(const struct crawl *c, const struct frontier_job *job,
         row->carry_from = p->id;
         row->page = NULL;
         row->body = NULL; /* the body (or its twin) is stored already */
-    } else if (r->status == 404 || r->status == 410) {
+    } else if ((r->status == 404 || r->status == 410) &&
+               p->status != r->status) {
         row->change = "gone";
     } else if (r->err && !response_has_body(r)) {
         row->change = "failed";

@@ -3,9 +3,9 @@
  *
  * One read-only connection steps through the source run's rows, joined
  * with their bodies, while the store (another connection to the same
- * WAL file) writes the new run.  Rows are handed to the workers as they
- * are read and written in the order the workers finish, as a crawl
- * does.
+ * WAL file, owned by a writer thread as in a crawl) writes the new run.  Rows
+ * are handed to the workers as they are read and written in the order the
+ * workers finish, as a crawl does.
  */
 #include "scrape/extract.h"
 
@@ -21,6 +21,7 @@
 #include "scrape/body.h"
 #include "scrape/clock.h"
 #include "scrape/crawl.h"
+#include "scrape/writer.h"
 
 /* How long one wait for a worker lasts before the stop flag is looked
  * at again. */
@@ -30,7 +31,8 @@ struct extract {
     const struct config *cfg;
     struct store *store;
     struct workers *pool;
-    sqlite3 *db; /* the source run, read-only */
+    struct writer *writer; /* owns the store from the run's start to end */
+    sqlite3 *db;           /* the source run, read-only */
     int64_t source, run_id;
     long pages, errors, items;
     char why[512];
@@ -141,17 +143,17 @@ static enum err record(struct extract *x, const struct frontier_job *job,
     struct page_row row;
     enum err e;
 
-    if (pg)
-        page_fingerprint(pg);
     crawl_page_row(x->cfg, job, job->depth, r, pg, parse_error, &row, why,
                    sizeof(why));
     /* The body is stored already, under the same hash. */
     row.body = NULL;
     row.body_len = 0;
     row.keep_body = true;
-    if ((e = store_put_page(x->store, x->run_id, &row)) ||
-        (e = store_tick(x->store))) {
-        snprintf(x->why, sizeof(x->why), "%s", store_errmsg(x->store));
+    /* The done mark closes the record for the writer (it commits
+     * between records); the new run has no frontier rows: a no-op. */
+    if ((e = writer_put_page(x->writer, x->run_id, &row)) ||
+        (e = writer_frontier_done(x->writer, x->run_id, job->url))) {
+        writer_errmsg(x->writer, x->why, sizeof(x->why));
         return e;
     }
     x->pages++;
@@ -322,6 +324,12 @@ enum err extract_run(const struct config *cfg, struct store *store,
         snprintf(x.why, sizeof(x.why), "%s", store_errmsg(store));
         goto out;
     }
+    /* Storing (the search index above all) costs as much as parsing: on
+     * a thread of its own, as in a crawl. */
+    if ((e = writer_start(store, page_fingerprint, &x.writer))) {
+        snprintf(x.why, sizeof(x.why), "%s", err_str(e));
+        goto end;
+    }
     if (sqlite3_prepare_v2(x.db, rows_sql, -1, &st, NULL) != SQLITE_OK ||
         sqlite3_bind_int64(st, 1, x.source) != SQLITE_OK) {
         snprintf(x.why, sizeof(x.why), "cannot read run %lld: %s",
@@ -340,6 +348,8 @@ enum err extract_run(const struct config *cfg, struct store *store,
 end:
     while (!e && workers_busy(pool))
         e = wait_workers(&x);
+    if (x.writer && writer_stop(x.writer, x.why, sizeof(x.why)) && !e)
+        e = ERR_DB;
     figures(&x, t0, &ru0,
             e               ? "failed"
             : stop && *stop ? "interrupted"

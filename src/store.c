@@ -1215,18 +1215,18 @@ enum err store_recrawl_load(struct store *s, int64_t run_id, store_prev_fn fn,
         return not_shared(s, "--recrawl");
     if ((e = store_flush(s)) ||
         (e = prepare(s,
-                     "SELECT id, url, depth, etag, last_modified, body_hash"
-                     " FROM pages WHERE run_id = ? ORDER BY id",
+                     "SELECT id, url, depth, status, etag, last_modified,"
+                     " body_hash FROM pages WHERE run_id = ? ORDER BY id",
                      &st)))
         return e;
     sqlite3_bind_int64(st, 1, run_id);
     while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW)
         e = fn(ctx, sqlite3_column_int64(st, 0),
                (const char *)sqlite3_column_text(st, 1),
-               sqlite3_column_int(st, 2),
-               (const char *)sqlite3_column_text(st, 3),
+               sqlite3_column_int(st, 2), (long)sqlite3_column_int64(st, 3),
                (const char *)sqlite3_column_text(st, 4),
-               (const char *)sqlite3_column_text(st, 5));
+               (const char *)sqlite3_column_text(st, 5),
+               (const char *)sqlite3_column_text(st, 6));
     if (!e && rc != SQLITE_DONE)
         e = fail(s, rc, "cannot read the run to recrawl");
     sqlite3_finalize(st);

@@ -76,8 +76,9 @@ enum err crawl_recrawl_seed(struct crawl *c);
 void crawl_validators(const struct crawl *c, const char *url, const char **etag,
                       const char **last_modified);
 
-/* True when a recrawl finds `job` unchanged: a 304, or a 200 whose body
- * hashes as before.  Its record is then carried forward, not parsed. */
+/* True when a recrawl finds `job` unchanged: a 304, or the same status
+ * with a body that hashes as before.  Its record is then carried forward, not
+ * parsed. */
 bool crawl_unchanged(const struct crawl *c, const struct frontier_job *job,
                      const struct response *r);
 

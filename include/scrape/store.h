@@ -168,7 +168,7 @@ enum err store_seeds_load(struct store *s, int64_t run_id,
 
 /* --recrawl: calls `fn` for every pages row of run `run_id`. */
 typedef enum err (*store_prev_fn)(void *ctx, int64_t id, const char *url,
-                                  int depth, const char *etag,
+                                  int depth, long status, const char *etag,
                                   const char *last_modified, const char *hash);
 enum err store_recrawl_load(struct store *s, int64_t run_id, store_prev_fn fn,
                             void *ctx);
