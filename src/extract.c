@@ -10,6 +10,7 @@
 #include "scrape/extract.h"
 
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,7 +138,7 @@ static void response_of(struct extract *x, sqlite3_stmt *st, struct response *r)
 /* Writes one row of the new run. */
 static enum err record(struct extract *x, const struct frontier_job *job,
                        const struct response *r, struct page *pg,
-                       const char *parse_error)
+                       const char *parse_error, int64_t text_of)
 {
     char why[HTTP_ERROR_MAX + 64];
     struct page_row row;
@@ -145,10 +146,12 @@ static enum err record(struct extract *x, const struct frontier_job *job,
 
     crawl_page_row(x->cfg, job, job->depth, r, pg, parse_error, &row, why,
                    sizeof(why));
-    /* The body is stored already, under the same hash. */
+    /* The body is stored already, under the same hash; the search text
+     * is the source row's (the same bytes through the same parser). */
     row.body = NULL;
     row.body_len = 0;
     row.keep_body = true;
+    row.text_of = pg ? text_of : 0;
     /* The done mark closes the record for the writer (it commits
      * between records); the new run has no frontier rows: a no-op. */
     if ((e = writer_put_page(x->writer, x->run_id, &row)) ||
@@ -162,14 +165,24 @@ static enum err record(struct extract *x, const struct frontier_job *job,
     return ERR_OK;
 }
 
-/* A page back from a worker; its URL was copied for the pool. */
+/* A job on the pool: its URL (the job's, which must outlive the row of
+ * the statement it came from) and the row whose search text it has. */
+struct pool_job {
+    int64_t text_of;
+    char url[];
+};
+
+/* A page back from a worker; its URL is a pool_job's. */
 static enum err on_parsed(void *ctx, const struct frontier_job *job,
                           const struct response *r, const struct page *pg,
                           const char *parse_error)
 {
-    enum err e = record(ctx, job, r, (struct page *)pg, parse_error);
+    struct pool_job *pj =
+        (struct pool_job *)(job->url - offsetof(struct pool_job, url));
+    enum err e =
+        record(ctx, job, r, (struct page *)pg, parse_error, pj->text_of);
 
-    free((char *)job->url);
+    free(pj);
     return e;
 }
 
@@ -212,19 +225,25 @@ static enum err one_row(struct extract *x, sqlite3_stmt *st)
         return ERR_NOMEM;
     }
     if (!crawl_wants_parse(NULL, &job, &r)) {
-        e = record(x, &job, &r, NULL, NULL);
+        e = record(x, &job, &r, NULL, NULL, 0);
     } else {
+        size_t n = strlen(job.url) + 1;
+        struct pool_job *pj;
         while (workers_busy(x->pool) >= workers_size(x->pool))
             if ((e = wait_workers(x)))
                 goto out;
-        /* The pool keeps the job until it comes back: its URL must
-         * outlive this row of the statement (on_parsed frees it). */
-        if (!(job.url = strdup(job.url))) {
+        pj = malloc(sizeof(*pj) + n);
+        /* The pool keeps the job until it comes back (on_parsed frees
+         * it). */
+        if (!pj) {
             e = ERR_NOMEM;
             goto out;
         }
+        pj->text_of = sqlite3_column_int64(st, 16);
+        memcpy(pj->url, job.url, n);
+        job.url = pj->url;
         if ((e = workers_submit(x->pool, &job, &r)))
-            free((char *)job.url);
+            free(pj);
     }
 out:
     response_release(&r);
@@ -235,8 +254,9 @@ out:
 static const char rows_sql[] =
     "SELECT p.id, p.url, p.final_url, p.depth, p.status, p.content_type,"
     " p.bytes, p.fetch_ms, p.attempts, p.error, p.etag, p.last_modified,"
-    " p.body_hash, p.headers, b.size, b.data FROM pages p LEFT JOIN bodies b"
-    " ON b.hash = p.body_hash WHERE p.run_id = ? ORDER BY p.id";
+    " p.body_hash, p.headers, b.size, b.data, coalesce(p.text_of, p.id)"
+    " FROM pages p LEFT JOIN bodies b ON b.hash = p.body_hash"
+    " WHERE p.run_id = ? ORDER BY p.id";
 
 /* Opens the source and checks run `want` (0: the latest with bodies). */
 static enum err open_source(struct extract *x, int64_t want)

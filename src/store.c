@@ -181,8 +181,8 @@ static const char *const stmt_sql[ST__COUNT] = {
                 " content_type, charset, bytes, fetch_ms, title, description,"
                 " lang, canonical, h1, words, outlinks, error, fetched_at,"
                 " simhash, attempts, etag, last_modified, body_hash, headers,"
-                " change)"
-                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " change, text_of)"
+                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_LINK] = "INSERT INTO links(page_id, url, followable) VALUES(?, ?, ?)",
     [ST_FIELD] = "INSERT INTO fields(page_id, name, value) VALUES(?, ?, ?)",
     [ST_SKIPPED] = "INSERT INTO skipped(run_id, url, reason) VALUES(?, ?, ?)",
@@ -672,6 +672,8 @@ static int bind_page(sqlite3_stmt *st, int64_t run_id,
     rc = rc ? rc : bind_text(st, 23, row->body_hash);
     rc = rc ? rc : bind_text(st, 24, row->keep_body ? row->headers : NULL);
     rc = rc ? rc : bind_text(st, 25, row->change);
+    if (row->text_of)
+        rc = rc ? rc : sqlite3_bind_int64(st, 26, row->text_of);
     return rc;
 }
 
@@ -864,7 +866,8 @@ static enum err put_children(struct store *s, int64_t run_id, int64_t page_id,
     size_t i;
     int rc;
 
-    if (pg && (pg->title || pg->text) && (e = put_fts(s, page_id, pg)))
+    if (pg && (pg->title || pg->text) && !row->text_of &&
+        (e = put_fts(s, page_id, pg)))
         return e;
     for (i = 0; pg && i < pg->nlinks && !e; i++) {
         st = s->st[ST_LINK];

@@ -98,6 +98,10 @@ struct page_row {
      * forward (0: none; `page` is then NULL). */
     const char *change;
     int64_t carry_from;
+    /* The pages row whose search text this page's is (scrape extract:
+     * the same bytes parsed by the same code), so it is not indexed
+     * again; 0: index this page's own. */
+    int64_t text_of;
 };
 
 /* One sitemap read (--sitemaps).  Borrowed. */

@@ -118,6 +118,20 @@ Test(bodies, extract_reproduces_the_live_crawl, .init = start, .fini = finish)
                  db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 1"));
     cr_assert_eq(records_differing(1, 2), 0,
                  "extract's records differ from the live crawl's");
+    /* Its pages are found by search (sharing the source rows' text). */
+    cr_assert_gt(db_int(&sb, "SELECT count(*) FROM pages_fts CROSS JOIN pages p"
+                             " ON (p.id = pages_fts.rowid OR p.text_of ="
+                             " pages_fts.rowid) WHERE"
+                             " p.run_id = 1 AND pages_fts MATCH 'the'"),
+                 5);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages_fts CROSS JOIN pages p"
+                             " ON (p.id = pages_fts.rowid OR p.text_of ="
+                             " pages_fts.rowid) WHERE"
+                             " p.run_id = 2 AND pages_fts MATCH 'the'"),
+                 db_int(&sb, "SELECT count(*) FROM pages_fts CROSS JOIN pages p"
+                             " ON (p.id = pages_fts.rowid OR p.text_of ="
+                             " pages_fts.rowid) WHERE"
+                             " p.run_id = 1 AND pages_fts MATCH 'the'"));
     /* New selectors: the same items, other fields, no fetch. */
     cr_assert_eq(run_scrape(&sb, other, RUN_TIMEOUT_S, 0), 0);
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM items WHERE run_id = 3"),

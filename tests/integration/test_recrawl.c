@@ -133,15 +133,17 @@ Test(recrawl, sends_validators_and_finds_what_changed, .fini = finish)
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 2 AND"
                              " change = 'unchanged' AND text_of IS NULL"),
                  0);
-    cr_assert_gt(db_int(&sb, "SELECT count(*) FROM pages_fts f JOIN pages p ON"
-                             " (p.id = f.rowid OR p.text_of = f.rowid) WHERE"
+    cr_assert_gt(db_int(&sb, "SELECT count(*) FROM pages_fts CROSS JOIN pages p"
+                             " ON (p.id = pages_fts.rowid OR p.text_of ="
+                             " pages_fts.rowid) WHERE"
                              " p.run_id = 2 AND p.change = 'unchanged' AND"
                              " pages_fts MATCH 'scrape'"),
                  PAGES - 10);
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 2"),
                  PAGES + 1);
-    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages_fts f JOIN pages p ON"
-                             " (p.id = f.rowid OR p.text_of = f.rowid) WHERE"
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages_fts CROSS JOIN pages p"
+                             " ON (p.id = pages_fts.rowid OR p.text_of ="
+                             " pages_fts.rowid) WHERE"
                              " p.run_id = 2 AND p.change = 'changed' AND"
                              " pages_fts MATCH 'revised'"),
                  2);
