@@ -74,3 +74,15 @@ wait "$_pid"
 rows=$(psql -X -qAt "$_uri" -c 'SELECT count(DISTINCT url) || '"'/'"' || count(*) FROM pages')
 echo "tsan: no data races in a shared run of two nodes; $rows pages"
 [ "$rows" = "301/301" ]
+# A recrawl through the thread pool (validators asked for from every
+# thread), and extract with its writer thread.
+site_stop
+site_start 0 --pages 200 --validators 1
+"$BIN" -q --threads 8 -d 3 --keep-bodies --db "$tmp/r.db" \
+    "http://127.0.0.1:$SITE_PORT/"
+curl -s "http://127.0.0.1:$SITE_PORT/change?page=7" >/dev/null
+"$BIN" -q --recrawl 1 --db "$tmp/r.db"
+"$BIN" extract -q --procs 2 --db "$tmp/r.db" --run 1
+rows=$(sqlite3 "$tmp/r.db" "SELECT count(*) FILTER (WHERE change = 'changed') || '/' || count(*) FILTER (WHERE run_id = 3) FROM pages")
+echo "tsan: no data races in a recrawl and an extract; changed/extracted $rows"
+[ "$rows" = "1/201" ]
