@@ -97,3 +97,30 @@ kill -TERM "$srv"
 wait "$srv" || { cat "$tmp/err" >&2; exit 1; }
 echo "valgrind: clean for scrape serve; answers:$codes"
 [ "$codes" = " 200 200 200 200 200 400 400 404 404" ]
+
+# Kept bodies: a crawl that keeps them, a recrawl (304s and a changed
+# page), extract on the worker pool, a damaged body, the WARC export.
+site_stop
+site_start 0 --pages 150 --validators 1
+base="http://127.0.0.1:$SITE_PORT"
+vg() {
+    valgrind --quiet --error-exitcode=99 --leak-check=full \
+        --child-silent-after-fork=yes \
+        --show-leak-kinds=definite,indirect,possible \
+        --errors-for-leak-kinds=definite,indirect,possible "$@" \
+        2>>"$tmp/err" || {
+        cat "$tmp/err" >&2
+        exit 1
+    }
+}
+vg ./scrape -q -d 3 --keep-bodies --field 'h=css:h1::text' \
+    --db "$tmp/b.db" "$base/"
+curl -s "$base/change?page=9" >/dev/null
+vg ./scrape -q --recrawl 1 --db "$tmp/b.db"
+sqlite3 "$tmp/b.db" "UPDATE bodies SET data = x'28b52ffd00' WHERE rowid = 3"
+vg ./scrape extract -q --procs 2 --run 1 --field 'h=css:h1::text' \
+    --db "$tmp/b.db"
+vg ./scrape export --db "$tmp/b.db" --run 1 --format warc -o "$tmp/b.warc.gz"
+rows=$(sqlite3 "$tmp/b.db" "SELECT count(*) FILTER (WHERE run_id = 2 AND change = 'changed') || ' ' || count(*) FILTER (WHERE run_id = 3 AND error LIKE 'stored body%') FROM pages")
+echo "valgrind: clean for --keep-bodies, --recrawl, extract and WARC; changed, corrupt: $rows"
+[ "${rows%% *}" = 1 ] && [ "${rows##* }" -ge 1 ]
