@@ -24,6 +24,10 @@ python3-scrapy wrk"
     ;;
 esac
 
+# npm installs warcio.js, the WARC reader the integration tests use; the
+# machine's own Node.js is used when there is one.
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
+
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
