@@ -13,7 +13,8 @@
  * committed without the links it queued, or the reverse.  A sitemap's
  * rows (its sitemaps row, the URLs it queued) have no frontier_done of
  * their own: they are committed with the next page's record, and a
- * resumed crawl reads the sitemaps again.
+ * resumed crawl reads the sitemaps again.  A robots.txt answer
+ * (writer_put_robots, shared runs) is a record of its own.
  *
  * Back-pressure: when WRITER_QUEUE_BYTES of records wait, callers block
  * until the writer catches up, so memory stays bounded.
