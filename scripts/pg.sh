@@ -38,6 +38,12 @@ start)
         -o "-p $port -k $dir -c listen_addresses='$addr' -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${PG_OPTS:-}" \
         start >/dev/null ||
         { cat "$dir/server.log" >&2; exit 1; }
+    # Every address must be ours: a port another socket holds on one of
+    # them is a start that only half worked.
+    if grep -q "could not bind" "$dir/server.log"; then
+        cat "$dir/server.log" >&2
+        exit 1
+    fi
     as_owner "$PGBIN/createdb" -h "$dir" -p "$port" -U scrape scrape
     ;;
 restart)

@@ -60,7 +60,8 @@ echo "tsan: no data races with $_kills workers killed; $rows pages"
 site_stop
 site_start 0 --pages 300 --latency 5
 chmod 755 "$tmp" # the server runs as postgres when we are root
-_port=$((40000 + $$ % 20000))
+# Below the ephemeral range (32768-60999): no socket on port 0 has it.
+_port=$((20000 + $$ % 12000))
 scripts/pg.sh start "$tmp/pg" "$_port"
 trap 'site_stop; scripts/pg.sh stop "$tmp/pg"; rm -rf "$tmp"' EXIT INT TERM
 _uri=postgresql://scrape@127.0.0.1:$_port/scrape

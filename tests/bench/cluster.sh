@@ -17,7 +17,8 @@ RUNS=${RUNS:-1}
 PAGES=${PAGES:-4000}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/scrape-bench-cluster.XXXXXX")
 chmod 755 "$tmp"
-PGPORT=$((30000 + $$ % 20000))
+# Below the ephemeral range (32768-60999): no socket on port 0 has it.
+PGPORT=$((20000 + $$ % 12000))
 URI=postgresql://scrape@127.0.0.1:$PGPORT/scrape
 cleanup() {
     nginx_stop 2>/dev/null || true

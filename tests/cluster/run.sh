@@ -34,7 +34,9 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/scrape-cluster.XXXXXX")
 chmod 755 "$T" # the server runs as postgres when we are root
 NET=$((ID % 250 + 1))
 BR=scb$ID
-PGPORT=$((20000 + ID % 20000))
+# Below the ephemeral range (32768-60999 on Linux): no client socket or
+# server on port 0 can have taken it.
+PGPORT=$((20000 + ID % 12000))
 NS=""
 PIDS=""
 fails=0
