@@ -209,11 +209,6 @@ int64_t store_pg_node(const struct store_pg *p)
     return p->node;
 }
 
-const char *store_pg_uri(const struct store_pg *p)
-{
-    return p->uri;
-}
-
 static void exec_release(struct pg_exec *x)
 {
     size_t i;

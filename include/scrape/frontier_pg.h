@@ -10,8 +10,9 @@
  *     the smallest depth not done in the whole run (so depths and the
  *     page set are those of a single-node run);
  *   - per host, no more than --per-host URLs claimed and not committed
- *     across all nodes (hosts.out), and with --delay one claim per host
- *     per delay (hosts.next_at);
+ *     across all nodes (its frontier rows in state 1), each live node
+ *     holding at most its share of them (nodes.seen_at), and with --delay
+ *     one claim per host per delay (hosts.next_at);
  *   - a host's URLs only once its robots.txt is known; the robots.txt
  *     itself is claimed by one node, and its answer (hosts.robots_*) is
  *     handed to every node that claims one of the host's URLs;

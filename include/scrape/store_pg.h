@@ -51,7 +51,6 @@ enum err store_pg_tick(struct store_pg *p);
 enum err store_pg_flush(struct store_pg *p);
 const char *store_pg_errmsg(const struct store_pg *p);
 int64_t store_pg_node(const struct store_pg *p);
-const char *store_pg_uri(const struct store_pg *p);
 
 /* Shared by both backends (store.c): a page's list field or item as the
  * JSON text stored. */
