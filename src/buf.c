@@ -21,10 +21,25 @@ void buf_init(struct buf *b, size_t max)
     b->len = 0;
     b->cap = 0;
     b->max = max;
+    b->fixed = false;
+}
+
+void buf_init_fixed(struct buf *b, char *mem, size_t size)
+{
+    b->data = mem;
+    b->len = 0;
+    b->cap = size;
+    b->max = size - 1;
+    b->fixed = true;
+    mem[0] = '\0';
 }
 
 void buf_release(struct buf *b)
 {
+    if (b->fixed) {
+        buf_reset(b);
+        return;
+    }
     if (b->cap)
         free(b->data);
     buf_init(b, b->max);
@@ -111,10 +126,14 @@ char *buf_detach(struct buf *b, size_t *len_out)
 
     if (len_out)
         *len_out = b->len;
-    if (!b->cap) {
-        s = malloc(1);
-        if (s)
-            s[0] = '\0';
+    if (!b->cap || b->fixed) {
+        /* Nothing allocated, or not ours to hand over: a copy. */
+        s = malloc(b->len + 1);
+        if (s) {
+            memcpy(s, b->data, b->len);
+            s[b->len] = '\0';
+            buf_reset(b);
+        }
         return s;
     }
     s = b->data;

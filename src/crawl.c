@@ -52,21 +52,22 @@ struct crawl {
     struct writer *writer; /* owns the store from begin/resume to end */
     const volatile sig_atomic_t *stop;
     struct frontier *frontier;
-    struct frontier_pg *claims; /* a shared run: where work comes from */
-    bool shared;                /* --db postgresql://: a shared run */
-    struct hmap scope;          /* seed hosts (owned keys) */
-    struct hmap robots;         /* host:port -> struct robots (owned) */
-    struct hmap skipped_urls;   /* recorded in skipped (owned keys) */
-    struct hmap prev;           /* --recrawl: URL -> struct prev_page */
-    struct url_filter *filter;  /* --include/--exclude, NULL for none */
-    struct hmap sitemap_hosts;  /* host:port whose sitemaps were queued */
-    long sitemaps;              /* sitemap jobs queued (cap above) */
-    long sitemap_urls;          /* URLs taken from sitemaps (cap above) */
-    long skipped;               /* URLs not fetched on purpose */
-    long abandoned;             /* in flight at a stop: left for --resume */
-    struct held_store *held;    /* pages fetched before their depth was
-                                   final (see hold_page) */
-    struct buf held_buf;        /* one held page being encoded or read */
+    struct frontier_pg *claims;  /* a shared run: where work comes from */
+    bool shared;                 /* --db postgresql://: a shared run */
+    struct hmap scope;           /* seed hosts (owned keys) */
+    struct hmap robots;          /* host:port -> struct robots (owned) */
+    struct hmap skipped_urls;    /* recorded in skipped (owned keys) */
+    struct hmap prev;            /* --recrawl: URL -> struct prev_page */
+    struct url_filter *filter;   /* --include/--exclude, NULL for none */
+    struct hmap sitemap_hosts;   /* host:port whose sitemaps were queued */
+    long sitemaps;               /* sitemap jobs queued (cap above) */
+    long sitemap_urls;           /* URLs taken from sitemaps (cap above) */
+    long skipped;                /* URLs not fetched on purpose */
+    long abandoned;              /* in flight at a stop: left for --resume */
+    struct held_store *held;     /* pages fetched before their depth was
+                                    final (see hold_page) */
+    struct buf held_buf;         /* one held page being encoded or read */
+    struct frame_view held_view; /* the arrays of the held page read */
     int64_t run_id;
     const char *mode;
     long started; /* jobs handed out */
@@ -184,6 +185,7 @@ void crawl_free(struct crawl *c)
     drop_held(c);
     held_free(c->held);
     buf_release(&c->held_buf);
+    frame_view_release(&c->held_view);
     for (i = 0; i < c->scope.cap; i++)
         free((char *)c->scope.slots[i].key);
     hmap_release(&c->scope);
@@ -466,7 +468,7 @@ enum err crawl_begin(struct crawl *c, const struct run_info *info)
     if (e)
         snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s",
                  store_errmsg(c->store));
-    else if ((e = writer_start(c->store, page_fingerprint, &c->writer)))
+    else if ((e = writer_start(c->store, page_fingerprint_once, &c->writer)))
         snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s", err_str(e));
     start_clocks(c);
     return e;
@@ -522,7 +524,7 @@ enum err crawl_resume(struct crawl *c, int64_t run_id, const char *mode)
     if (e)
         snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s",
                  e == ERR_NOMEM ? err_str(e) : store_errmsg(c->store));
-    else if ((e = writer_start(c->store, page_fingerprint, &c->writer)))
+    else if ((e = writer_start(c->store, page_fingerprint_once, &c->writer)))
         snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s", err_str(e));
     c->started = c->pages;
     start_clocks(c);
@@ -731,7 +733,7 @@ enum err crawl_join(struct crawl *c, int64_t run_id, const char *mode)
         (e = store_seeds_load(c->store, run_id, join_seed, c)))
         snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s",
                  e == ERR_NOMEM ? err_str(e) : store_errmsg(c->store));
-    else if ((e = writer_start(c->store, page_fingerprint, &c->writer)))
+    else if ((e = writer_start(c->store, page_fingerprint_once, &c->writer)))
         snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s", err_str(e));
     else
         e = start_claims(c);
@@ -1155,8 +1157,11 @@ static enum err hold_page(struct crawl *c, const struct frontier_job *job,
     bool body = response_has_body(r);
     uint64_t kept = body && c->cfg->keep_bodies ? r->len : UINT64_MAX;
 
-    /* The body's hash now, so that only a body to keep is held. */
-    if (body)
+    /* The body's hash now (unless a parse worker sent it), so that only a
+     * body to keep is held. */
+    if (body && r->body_hash)
+        snprintf(hash, sizeof(hash), "%s", r->body_hash);
+    else if (body)
         body_hash(r->body, r->len, hash);
     buf_reset(b);
     if ((e = buf_add(b, &head, sizeof(head))) ||
@@ -1166,7 +1171,7 @@ static enum err hold_page(struct crawl *c, const struct frontier_job *job,
         (e = put_str(b, r->headers)) || (e = put_str(b, body ? hash : NULL)) ||
         (e = buf_add(b, &kept, sizeof(kept))) ||
         (kept != UINT64_MAX && (e = buf_add(b, r->body, r->len))) ||
-        (e = frame_put_page(b, pg, parse_error)))
+        (e = frame_put_page(b, pg, parse_error, NULL)))
         return e == ERR_TOO_LARGE ? ERR_NOMEM : e;
     if (pg && (e = follow_links(c, frontier_depth(job), pg, false)))
         return e;
@@ -1206,8 +1211,8 @@ static enum err record_held(struct crawl *c, const struct frontier_job *job,
     struct held_head head;
     struct response r;
     struct page pg;
-    char *perr = NULL, *error = NULL;
-    const char *p, *end;
+    char *error = NULL;
+    const char *p, *end, *perr = NULL, *unused;
     bool parsed = false;
     enum err e;
 
@@ -1233,7 +1238,8 @@ static enum err record_held(struct crawl *c, const struct frontier_job *job,
         !(e = get_str(&p, end, &r.last_modified)) &&
         !(e = get_str(&p, end, &r.headers)) &&
         !(e = get_str(&p, end, &r.body_hash)) && !(e = get_body(&p, end, &r)))
-        e = frame_get_page(p, (size_t)(end - p), &pg, &parsed, &perr);
+        e = frame_get_page(p, (size_t)(end - p), &c->held_view, &pg, &parsed,
+                           &perr, &unused);
     if (!e) {
         snprintf(r.error, sizeof(r.error), "%s", error ? error : "");
         e = record_page(c, job, frontier_depth(job), &r, parsed ? &pg : NULL,
@@ -1241,9 +1247,6 @@ static enum err record_held(struct crawl *c, const struct frontier_job *job,
     } else if (e != ERR_NOMEM) {
         e = ERR_INVALID; /* our own encoding: cannot happen */
     }
-    if (parsed)
-        page_release(&pg);
-    free(perr);
     free(error);
     response_release(&r);
     return e;

@@ -346,7 +346,7 @@ enum err extract_run(const struct config *cfg, struct store *store,
     }
     /* Storing (the search index above all) costs as much as parsing: on
      * a thread of its own, as in a crawl. */
-    if ((e = writer_start(store, page_fingerprint, &x.writer))) {
+    if ((e = writer_start(store, page_fingerprint_once, &x.writer))) {
         snprintf(x.why, sizeof(x.why), "%s", err_str(e));
         goto end;
     }

@@ -101,7 +101,9 @@ enum err frame_read(int fd, uint8_t *type, struct buf *payload, size_t max,
     return ERR_OK;
 }
 
-/* Encoding helpers. */
+/* Encoding helpers.  A string is its u32 length (NULL_STRING for NULL),
+ * its bytes and a NUL, so that a decoder can hand out pointers into the
+ * payload as C strings without writing to it. */
 
 static enum err put_str(struct buf *out, const char *s, size_t n)
 {
@@ -111,7 +113,9 @@ static enum err put_str(struct buf *out, const char *s, size_t n)
     put_u32(len, s ? (uint32_t)n : NULL_STRING);
     if ((e = buf_add(out, len, 4)) || !s)
         return e;
-    return buf_add(out, s, n);
+    if (n && (e = buf_add(out, s, n)))
+        return e;
+    return buf_add(out, "", 1);
 }
 
 static enum err put_cstr(struct buf *out, const char *s)
@@ -162,33 +166,37 @@ static uint64_t take_u64(struct cursor *c)
     return p ? (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32 : 0;
 }
 
-/* Returns a pointer to a string's bytes (not terminated) or NULL; sets
- * *n.  NULL with c->bad unset means a NULL string. */
+/* The next string, NUL-terminated in the payload, or NULL; sets *n.
+ * NULL with c->bad unset means a NULL string.  A string whose NUL is not
+ * where its length says (or that holds one) is malformed: the pointer
+ * must be a C string of exactly n bytes. */
 static const char *take_str(struct cursor *c, size_t *n)
 {
     uint32_t len = take_u32(c);
+    const char *s;
 
     *n = 0;
     if (c->bad || len == NULL_STRING)
         return NULL;
+    if (len >= c->left) { /* the bytes and the NUL */
+        c->bad = true;
+        return NULL;
+    }
+    s = (const char *)take(c, (size_t)len + 1);
+    if (s[len] != '\0' || memchr(s, '\0', len)) {
+        c->bad = true;
+        return NULL;
+    }
     *n = len;
-    return (const char *)take(c, len);
+    return s;
 }
 
-/* A new NUL-terminated copy of the next string (NULL for a NULL string);
- * sets *nomem on allocation failure. */
-static char *take_dup(struct cursor *c, bool *nomem)
+/* The next string, or NULL. */
+static const char *take_cstr(struct cursor *c)
 {
     size_t n;
-    const char *s = take_str(c, &n);
-    char *copy;
 
-    if (!s)
-        return NULL;
-    copy = strndup(s, n);
-    if (!copy)
-        *nomem = true;
-    return copy;
+    return take_str(c, &n);
 }
 
 enum err frame_put_job(struct buf *out, const struct frame_job *job)
@@ -197,44 +205,58 @@ enum err frame_put_job(struct buf *out, const struct frame_job *job)
 
     if ((e = put_cstr(out, job->url)) || (e = put_cstr(out, job->final_url)) ||
         (e = put_cstr(out, job->content_type)) ||
-        (e = put_u64(out, (uint64_t)job->status)))
+        (e = put_u64(out, (uint64_t)job->status)) ||
+        (e = buf_add(out, job->want_hash ? "\1" : "\0", 1)))
         return e;
-    return put_str(out, job->body, job->len);
+    return put_str(out, job->body ? job->body : "", job->len);
 }
 
-/* Terminates a borrowed string in place: strings are followed by at least
- * one more byte (the next field's length), except the last field, which
- * the frame reader terminates. */
-static const char *borrow(char *base, const char *s, size_t n)
-{
-    if (!s)
-        return NULL;
-    base[(s - base) + (ptrdiff_t)n] = '\0';
-    return s;
-}
-
-enum err frame_get_job(char *p, size_t n, struct frame_job *job)
+enum err frame_get_job(const char *p, size_t n, struct frame_job *job)
 {
     struct cursor c = {(const unsigned char *)p, n, false};
-    const char *url, *final_url, *ctype, *body;
-    size_t nu, nf, nc, nb;
+    const unsigned char *flag;
+    const char *body;
+    uint32_t nb;
 
-    url = take_str(&c, &nu);
-    final_url = take_str(&c, &nf);
-    ctype = take_str(&c, &nc);
+    job->url = take_cstr(&c);
+    job->final_url = take_cstr(&c);
+    job->content_type = take_cstr(&c);
     job->status = (long)take_u64(&c);
-    body = take_str(&c, &nb);
-    if (c.bad || !url || !body || c.left != 0)
+    flag = take(&c, 1);
+    job->want_hash = flag && *flag;
+    /* The body may hold NULs: only its terminator is checked. */
+    nb = take_u32(&c);
+    body = nb == NULL_STRING ? NULL : (const char *)take(&c, (size_t)nb + 1);
+    if (c.bad || !job->url || !body || body[nb] || c.left != 0)
         return ERR_INVALID;
-    /* Each string is followed by the next field, so writing its NUL
-     * overwrites only a length already read; the body ends the payload,
-     * whose reader put a NUL after it. */
-    job->url = borrow(p, url, nu);
-    job->final_url = borrow(p, final_url, nf);
-    job->content_type = borrow(p, ctype, nc);
     job->body = body;
     job->len = nb;
     return ERR_OK;
+}
+
+/* Room for `n` more entries in a view array (geometric growth). */
+static bool view_room(void **arr, size_t *cap, size_t need, size_t size)
+{
+    size_t ncap = *cap ? *cap : 16;
+    void *p;
+
+    if (need <= *cap)
+        return true;
+    while (ncap < need)
+        ncap *= 2;
+    if (!(p = realloc(*arr, ncap * size)))
+        return false;
+    *arr = p;
+    *cap = ncap;
+    return true;
+}
+
+void frame_view_release(struct frame_view *v)
+{
+    free(v->links);
+    free(v->off);
+    free(v->vals);
+    memset(v, 0, sizeof(*v));
 }
 
 /* The extracted records: u8 items, u32 records, u32 fields, then per
@@ -264,14 +286,15 @@ static enum err put_records(struct buf *out, const struct page *pg)
 }
 
 enum err frame_put_page(struct buf *out, const struct page *pg,
-                        const char *parse_error)
+                        const char *parse_error, const char *body_hash)
 {
     unsigned char b[4];
     enum err e;
     size_t i;
 
     if ((e = buf_add(out, pg ? "\1" : "\0", 1)) ||
-        (e = put_cstr(out, parse_error)) || !pg)
+        (e = put_cstr(out, parse_error)) || (e = put_cstr(out, body_hash)) ||
+        !pg)
         return e;
     if ((e = put_cstr(out, pg->title)) ||
         (e = put_cstr(out, pg->description)) || (e = put_cstr(out, pg->lang)) ||
@@ -293,11 +316,12 @@ enum err frame_put_page(struct buf *out, const struct page *pg,
 }
 
 /* Decodes the records put_records() wrote. */
-static bool get_records(struct cursor *c, struct page *pg, bool *nomem)
+static bool get_records(struct cursor *c, struct frame_view *v, struct page *pg,
+                        bool *nomem)
 {
     const unsigned char *flag = take(c, 1);
     uint32_t nrec = take_u32(c), nf = take_u32(c), n, k;
-    size_t cells, i;
+    size_t cells, i, nvals = 0;
 
     /* Each cell takes at least 4 bytes: refuse counts the payload cannot
      * hold before allocating for them. */
@@ -306,86 +330,93 @@ static bool get_records(struct cursor *c, struct page *pg, bool *nomem)
     cells = (size_t)nrec * nf;
     pg->items = *flag != 0;
     if (nrec || nf) {
-        if (!(pg->off = calloc(cells + 1, sizeof(*pg->off))))
+        if (!view_room((void **)&v->off, &v->off_cap, cells + 1,
+                       sizeof(*v->off)))
             return !(*nomem = true);
+        v->off[0] = 0;
         pg->nrecords = nrec;
         pg->nfields = nf;
     }
-    for (i = 0; i < cells && !c->bad && !*nomem; i++) {
+    for (i = 0; i < cells; i++) {
         n = take_u32(c);
-        if (c->bad || n > c->left / 4)
+        /* Each value takes at least 5 bytes. */
+        if (c->bad || n > c->left / 5)
             return !(c->bad = true);
-        if (n) {
-            char **nv = realloc(pg->vals, (pg->nvals + n) * sizeof(*nv));
-            if (!nv)
-                return !(*nomem = true);
-            pg->vals = nv;
-        }
+        if (!view_room((void **)&v->vals, &v->vals_cap, nvals + n,
+                       sizeof(*v->vals)))
+            return !(*nomem = true);
         for (k = 0; k < n; k++) {
-            pg->vals[pg->nvals] = take_dup(c, nomem);
-            if (!pg->vals[pg->nvals])
-                return !(c->bad = !*nomem); /* NULL is not a value */
-            pg->nvals++;
+            v->vals[nvals] = (char *)take_cstr(c);
+            if (!v->vals[nvals])
+                return !(c->bad = true); /* NULL is not a value */
+            nvals++;
         }
-        pg->off[i + 1] = pg->nvals;
+        v->off[i + 1] = nvals;
     }
-    if (!c->bad && !*nomem)
-        pg->extract_error = take_dup(c, nomem);
-    return !c->bad && !*nomem;
+    pg->off = cells || nrec || nf ? v->off : NULL;
+    pg->vals = nvals ? v->vals : NULL;
+    pg->nvals = nvals;
+    pg->extract_error = (char *)take_cstr(c);
+    return !c->bad;
 }
 
 /* Decodes the links array and the records. */
-static bool get_arrays(struct cursor *c, struct page *pg, bool *nomem)
+static bool get_arrays(struct cursor *c, struct frame_view *v, struct page *pg,
+                       bool *nomem)
 {
     uint32_t n = take_u32(c), i;
 
-    /* Each link takes at least 6 bytes: refuse counts the payload cannot
+    /* Each link takes at least 7 bytes: refuse counts the payload cannot
      * hold before allocating for them. */
-    if (c->bad || n > c->left / 6)
+    if (c->bad || n > c->left / 7)
         return !(c->bad = true);
-    pg->links = calloc(n ? n : 1, sizeof(*pg->links));
-    if (!pg->links)
+    if (!view_room((void **)&v->links, &v->links_cap, n ? n : 1,
+                   sizeof(*v->links)))
         return !(*nomem = true);
-    for (i = 0; i < n && !c->bad && !*nomem; i++) {
+    pg->links = v->links;
+    for (i = 0; i < n; i++) {
         const unsigned char *flags;
-        pg->links[i].url = take_dup(c, nomem);
+        const char *url = take_cstr(c);
         flags = take(c, 2);
+        if (!flags || !url)
+            return !(c->bad = true);
+        v->links[i] =
+            (struct link){(char *)url, flags[0] != 0, (enum err)flags[1]};
         pg->nlinks++;
-        if (!flags || !pg->links[i].url)
-            return !(c->bad = !*nomem);
-        pg->links[i].followable = flags[0] != 0;
-        pg->links[i].why = (enum err)flags[1];
     }
-    return !*nomem && get_records(c, pg, nomem);
+    return get_records(c, v, pg, nomem);
 }
 
-enum err frame_get_page(const char *p, size_t n, struct page *pg, bool *parsed,
-                        char **parse_error)
+enum err frame_get_page(const char *p, size_t n, struct frame_view *view,
+                        struct page *pg, bool *parsed, const char **parse_error,
+                        const char **body_hash)
 {
     struct cursor c = {(const unsigned char *)p, n, false};
     const unsigned char *flag = take(&c, 1);
     bool nomem = false;
 
+    /* Strings a page owns are char *; these point into the payload and
+     * are never freed (no page_release on a decoded page). */
     memset(pg, 0, sizeof(*pg));
     *parsed = flag && *flag;
-    *parse_error = take_dup(&c, &nomem);
+    *parse_error = take_cstr(&c);
+    *body_hash = take_cstr(&c);
     if (!c.bad && *parsed) {
-        pg->title = take_dup(&c, &nomem);
-        pg->description = take_dup(&c, &nomem);
-        pg->lang = take_dup(&c, &nomem);
-        pg->canonical = take_dup(&c, &nomem);
-        pg->h1 = take_dup(&c, &nomem);
-        pg->charset = take_dup(&c, &nomem);
+        pg->title = (char *)take_cstr(&c);
+        pg->description = (char *)take_cstr(&c);
+        pg->lang = (char *)take_cstr(&c);
+        pg->canonical = (char *)take_cstr(&c);
+        pg->h1 = (char *)take_cstr(&c);
+        pg->charset = (char *)take_cstr(&c);
         pg->words = (long)take_u64(&c);
         pg->simhash = take_u64(&c);
-        pg->text = take_dup(&c, &nomem);
-        if (!nomem && !c.bad)
-            get_arrays(&c, pg, &nomem);
+        pg->text = (char *)take_cstr(&c);
+        if (!c.bad)
+            get_arrays(&c, view, pg, &nomem);
     }
     if (nomem || c.bad || c.left != 0) {
-        page_release(pg);
-        free(*parse_error);
-        *parse_error = NULL;
+        memset(pg, 0, sizeof(*pg));
+        *parse_error = *body_hash = NULL;
         *parsed = false;
         return nomem ? ERR_NOMEM : ERR_INVALID;
     }

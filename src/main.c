@@ -186,7 +186,8 @@ static int extract(const struct config *cfg)
 
     if ((status = check_selectors(cfg)))
         return status;
-    if (workers_start((size_t)cfg->procs, &cfg->spec, &pool)) {
+    if (workers_start((size_t)cfg->procs, &cfg->spec, WORKERS_SHM_BYTES,
+                      &pool)) {
         fprintf(stderr, "scrape extract: cannot start %ld parse workers: %s\n",
                 cfg->procs, strerror(errno));
         return EXIT_FATAL;
@@ -235,7 +236,8 @@ static int run(const struct config *cfg, int64_t resume_run)
      * then allocates (the fork server is forked here, and forks every
      * worker later). */
     if ((cfg->compare || engine->needs_workers) &&
-        workers_start((size_t)cfg->procs, &cfg->spec, &pool)) {
+        workers_start((size_t)cfg->procs, &cfg->spec, WORKERS_SHM_BYTES,
+                      &pool)) {
         fprintf(stderr, "scrape: cannot start %ld parse workers: %s\n",
                 cfg->procs, strerror(errno));
         status = EXIT_FATAL;

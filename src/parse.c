@@ -1456,6 +1456,12 @@ void page_fingerprint(struct page *pg)
     pg->simhash = simhash_value(&sh);
 }
 
+void page_fingerprint_once(struct page *pg)
+{
+    if (!pg->simhash)
+        page_fingerprint(pg);
+}
+
 void page_release(struct page *pg)
 {
     size_t i;

@@ -9,10 +9,26 @@
  *                              --> job returned with an error,
  *                                  worker reaped, respawn() --> IDLE
  *
- *   submit   write one FRAME_JOB (the worker is idle, blocked reading, so
- *            the write drains as fast as the worker reads)
- *   collect  poll busy sockets without waiting; read whole frames
+ *   submit   write the job into the worker's shared area and send a
+ *            FRAME_JOB_SHM naming its length; a job too large for the
+ *            area goes through the socket whole, as a FRAME_JOB (the
+ *            worker is idle, blocked reading, so the write drains as fast
+ *            as the worker reads)
+ *   collect  poll busy sockets without waiting; read whole frames; read
+ *            the record where it lies (FRAME_PAGE_SHM: in the area) with
+ *            its strings pointing into it, no copy
  *   respawn  ask the fork server for a fresh worker in the same slot
+ *
+ * The shared area.  Each worker has WORKERS_SHM_BYTES of memory (a
+ * memfd) mapped by it and by the parent: the job goes in, and once the
+ * worker has parsed it (its page owns its strings), the record comes
+ * back in the same bytes.  So a page crosses once (the parent's copy of
+ * the body into the area) instead of through a socket both ways, and the
+ * record is stored from where the worker wrote it.  The area is used by
+ * one side at a time: the parent writes it only while the worker waits
+ * for a job, the worker only between reading a job and sending its
+ * frame.  A fresh area comes with every fresh worker, so a worker that
+ * died mid-write leaves nothing behind.
  *
  * The fork server.  POSIX allows a child of a multi-threaded process only
  * async-signal-safe calls, and a worker allocates and runs libxml2; by
@@ -34,12 +50,14 @@
  * with the parent, workers with the server (PR_SET_PDEATHSIG); each
  * closes every descriptor it does not need, and leaves with _exit().
  */
-#define _GNU_SOURCE /* close_range, Linux */
+#define _GNU_SOURCE /* close_range, memfd_create, Linux */
 #include "scrape/clock.h"
 #include "scrape/workers.h"
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -47,18 +65,26 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "scrape/body.h"
 #include "scrape/crawl.h"
 #include "scrape/frame.h"
 
-/* The descriptor a worker's socket gets in the child, and the fork
- * server's control socket in the server. */
-#define WORKER_FD 3
-#define SERVER_FD 3
+/* The descriptors a worker's socket and shared area get in the child,
+ * and the fork server's control socket in the server. */
+#define WORKER_FD     3
+#define WORKER_SHM_FD 4
+#define SERVER_FD     3
+
+/* Descriptors handed over with a fork server reply: a worker's socket
+ * and its shared area. */
+#define REP_FDS 2
 
 /* Why a worker exits by itself (its exit status). */
 enum worker_exit {
@@ -85,7 +111,9 @@ struct ctl_rep {
 
 struct slot {
     pid_t pid;
-    int fd; /* parent's end of the socketpair, or -1 */
+    int fd;     /* parent's end of the socketpair, or -1 */
+    char *area; /* the worker's shared area, or NULL (sockets only) */
+    size_t area_size;
     bool busy;
     long since_ms;           /* when the job was submitted */
     const char *error;       /* the job could not be handed over: why */
@@ -100,17 +128,76 @@ struct workers {
     size_t n;
     size_t busy;
     const struct extract_spec *spec;
-    struct buf out;    /* encode buffer for jobs */
-    struct buf in;     /* frames read back */
-    long dead_user_ms; /* CPU of reaped workers */
+    size_t shm_bytes;       /* each worker's shared area */
+    struct buf out;         /* encode buffer for jobs */
+    struct buf in;          /* frames read back */
+    struct frame_view view; /* arrays of the record being delivered */
+    long dead_user_ms;      /* CPU of reaped workers */
     long dead_sys_ms;
 };
 
-/* The worker process: parse jobs until the parent closes the socket. */
-static void child_main(int fd, const struct extract_spec *spec)
+/* Maps shared area `fd` (its size from fstat); NULL when there is none
+ * or it cannot be mapped (then jobs travel through the socket). */
+static char *map_area(int fd, size_t *size)
+{
+    struct stat st;
+    void *p;
+
+    *size = 0;
+    if (fd < 0 || fstat(fd, &st) || st.st_size <= 0)
+        return NULL;
+    p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+             0);
+    if (p == MAP_FAILED)
+        return NULL;
+    *size = (size_t)st.st_size;
+    return p;
+}
+
+/* The length a *_SHM frame names, when it fits the area. */
+static bool shm_len(const struct buf *in, size_t area_size, size_t *len)
+{
+    uint64_t n;
+
+    if (in->len != sizeof(n) || !area_size)
+        return false;
+    memcpy(&n, in->data, sizeof(n));
+    if (n > area_size)
+        return false;
+    *len = (size_t)n;
+    return true;
+}
+
+/* In a worker: sends the record for the job just parsed, in the shared
+ * area when it fits there, else through the socket. */
+static bool reply(int fd, char *area, size_t area_size, struct buf *out,
+                  const struct page *pg, const char *perr, const char *hash)
+{
+    struct buf sb;
+    uint64_t n;
+
+    if (area) {
+        buf_init_fixed(&sb, area, area_size);
+        if (frame_put_page(&sb, pg, perr, hash) == ERR_OK) {
+            n = sb.len;
+            return frame_write(fd, FRAME_PAGE_SHM, &n, sizeof(n)) == ERR_OK;
+        }
+    }
+    buf_reset(out);
+    return frame_put_page(out, pg, perr, hash) == ERR_OK &&
+           frame_write(fd, FRAME_PAGE, out->data, out->len) == ERR_OK;
+}
+
+/* The worker process: parse jobs until the parent closes the socket.
+ * Besides the record it computes what needs only the page: the body's
+ * hash (when the parent has none) and the text's SimHash, so the parent
+ * and its writer thread do not. */
+static void child_main(int fd, int shm_fd, const struct extract_spec *spec)
 {
     struct parser *parser = NULL;
     struct buf in, out;
+    size_t area_size;
+    char *area = map_area(shm_fd, &area_size);
     char why[256];
     uint8_t type;
     bool eof;
@@ -120,13 +207,20 @@ static void child_main(int fd, const struct extract_spec *spec)
     buf_init(&in, FRAME_MAX);
     buf_init(&out, FRAME_MAX);
     while (frame_read(fd, &type, &in, FRAME_MAX, &eof) == ERR_OK) {
+        char hash[BODY_HASH_LEN] = "";
         struct frame_job job;
         struct response r;
-        const char *perr = NULL;
+        const char *perr = NULL, *p = in.data;
         struct page pg;
         bool parsed = false;
+        size_t n = in.len;
 
-        if (type != FRAME_JOB || frame_get_job(in.data, in.len, &job))
+        if ((type == FRAME_JOB_SHM && !shm_len(&in, area_size, &n)) ||
+            (type != FRAME_JOB && type != FRAME_JOB_SHM))
+            _exit(WORKER_EXIT_FRAME);
+        if (type == FRAME_JOB_SHM)
+            p = area;
+        if (frame_get_job(p, n, &job))
             _exit(WORKER_EXIT_FRAME);
         memset(&r, 0, sizeof(r));
         r.status = job.status;
@@ -134,14 +228,30 @@ static void child_main(int fd, const struct extract_spec *spec)
         r.content_type = (char *)job.content_type;
         r.body = job.body;
         r.len = job.len;
+        if (job.want_hash)
+            body_hash(r.body, r.len, hash);
         if (crawl_parse(parser, job.url, &r, &pg, &parsed, &perr))
             _exit(WORKER_EXIT_NOMEM);
-        buf_reset(&out);
-        if (frame_put_page(&out, parsed ? &pg : NULL, perr) ||
-            frame_write(fd, FRAME_PAGE, out.data, out.len))
+        if (parsed)
+            page_fingerprint(&pg);
+        /* The job in the area is not needed any more: the page owns its
+         * strings, so the record may overwrite it. */
+        if (!reply(fd, area, area_size, &out, parsed ? &pg : NULL, perr,
+                   job.want_hash ? hash : NULL))
             _exit(WORKER_EXIT_REPLY);
         if (parsed)
             page_release(&pg);
+        /* A page too large for the area grew the buffers and the heap:
+         * give that back, so what a worker holds stays about the area and
+         * one page's parse. */
+        if (in.cap > area_size + 4096 || out.cap > area_size + 4096 ||
+            job.len > area_size) {
+            buf_release(&in);
+            buf_release(&out);
+#ifdef __GLIBC__
+            malloc_trim(0);
+#endif
+        }
     }
     _exit(0);
 }
@@ -180,34 +290,39 @@ static bool write_full(int fd, const void *p, size_t n)
     return true;
 }
 
-/* Sends `rep`, with descriptor `fd` attached when fd >= 0. */
-static bool send_rep(int ctl, const struct ctl_rep *rep, int fd)
+/* Sends `rep` with the descriptors fds[0..n-1] (those >= 0) attached. */
+static bool send_rep(int ctl, const struct ctl_rep *rep, const int *fds, int n)
 {
-    char cbuf[CMSG_SPACE(sizeof(int))];
+    char cbuf[CMSG_SPACE(REP_FDS * sizeof(int))];
     struct iovec iov = {(void *)rep, sizeof(*rep)};
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
     struct cmsghdr *cm;
-    ssize_t k;
+    int send[REP_FDS], k = 0, i;
+    ssize_t r;
 
-    if (fd >= 0) {
+    for (i = 0; i < n && k < REP_FDS; i++)
+        if (fds[i] >= 0)
+            send[k++] = fds[i];
+    if (k) {
         memset(cbuf, 0, sizeof(cbuf));
         msg.msg_control = cbuf;
-        msg.msg_controllen = sizeof(cbuf);
+        msg.msg_controllen = CMSG_SPACE((size_t)k * sizeof(int));
         cm = CMSG_FIRSTHDR(&msg);
         cm->cmsg_level = SOL_SOCKET;
         cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+        cm->cmsg_len = CMSG_LEN((size_t)k * sizeof(int));
+        memcpy(CMSG_DATA(cm), send, (size_t)k * sizeof(int));
     }
-    while ((k = sendmsg(ctl, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+    while ((r = sendmsg(ctl, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
         ;
-    return k == (ssize_t)sizeof(*rep);
+    return r == (ssize_t)sizeof(*rep);
 }
 
-/* Receives a reply and the descriptor sent with it (-1 when none). */
-static bool recv_rep(int ctl, struct ctl_rep *rep, int *fd)
+/* Receives a reply and the descriptors sent with it, in order, into
+ * fds[0..REP_FDS-1] (-1 for each not sent). */
+static bool recv_rep(int ctl, struct ctl_rep *rep, int fds[REP_FDS])
 {
-    char cbuf[CMSG_SPACE(sizeof(int))];
+    char cbuf[CMSG_SPACE(REP_FDS * sizeof(int))];
     struct iovec iov = {rep, sizeof(*rep)};
     struct msghdr msg = {.msg_iov = &iov,
                          .msg_iovlen = 1,
@@ -215,47 +330,91 @@ static bool recv_rep(int ctl, struct ctl_rep *rep, int *fd)
                          .msg_controllen = sizeof(cbuf)};
     struct cmsghdr *cm;
     ssize_t k;
+    size_t got;
+    int i;
 
-    *fd = -1;
+    for (i = 0; i < REP_FDS; i++)
+        fds[i] = -1;
     while ((k = recvmsg(ctl, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
         ;
     if (k != (ssize_t)sizeof(*rep))
         return false;
-    for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
-        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-            memcpy(fd, CMSG_DATA(cm), sizeof(int));
+    for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+            continue;
+        got = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        if (got > REP_FDS)
+            got = REP_FDS;
+        memcpy(fds, CMSG_DATA(cm), got * sizeof(int));
+    }
     return true;
 }
 
-/* In the fork server: forks one worker and sends the parent its pid and
- * socket. */
-static void server_spawn(int ctl, const struct extract_spec *spec)
+/* Closes the descriptors a reply brought. */
+static void close_fds(const int fds[REP_FDS])
+{
+    int i;
+
+    for (i = 0; i < REP_FDS; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
+/* In the fork server: a new shared area of `size` bytes for a worker, or
+ * -1 (the worker then gets its jobs through its socket only). */
+static int new_area(size_t size)
+{
+    int fd = size ? memfd_create("scrape-parse", MFD_CLOEXEC) : -1;
+
+    if (fd >= 0 && ftruncate(fd, (off_t)size)) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+/* In the fork server: forks one worker and sends the parent its pid, its
+ * socket and its shared area (SCM_RIGHTS). */
+static void server_spawn(int ctl, const struct extract_spec *spec,
+                         size_t shm_bytes)
 {
     struct ctl_rep rep = {.pid = -1};
-    int sv[2];
+    int sv[2], fds[REP_FDS];
+    int area = new_area(shm_bytes);
     pid_t pid;
 
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
         rep.err = errno;
-        send_rep(ctl, &rep, -1);
+        send_rep(ctl, &rep, NULL, 0);
+        if (area >= 0)
+            close(area);
         return;
     }
     pid = fork();
     if (pid == 0) {
+        /* Out of the way of the fixed numbers first, then into them. */
+        int sock = fcntl(sv[1], F_DUPFD_CLOEXEC, 16);
+        int shm = area >= 0 ? fcntl(area, F_DUPFD_CLOEXEC, 16) : -1;
+
         /* Die with the server, which dies with the parent. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         prctl(PR_SET_NAME, "scrape-parse");
-        if (dup2(sv[1], WORKER_FD) < 0)
+        if (sock < 0 || dup2(sock, WORKER_FD) < 0 ||
+            (shm >= 0 && dup2(shm, WORKER_SHM_FD) < 0))
             _exit(WORKER_EXIT_SETUP);
-        close_range(WORKER_FD + 1, ~0U, 0);
-        child_main(WORKER_FD, spec);
+        close_range(shm >= 0 ? WORKER_SHM_FD + 1 : WORKER_FD + 1, ~0U, 0);
+        child_main(WORKER_FD, shm >= 0 ? WORKER_SHM_FD : -1, spec);
     }
     if (pid < 0)
         rep.err = errno;
     rep.pid = pid;
     close(sv[1]);
-    send_rep(ctl, &rep, pid > 0 ? sv[0] : -1);
+    fds[0] = pid > 0 ? sv[0] : -1;
+    fds[1] = pid > 0 ? area : -1;
+    send_rep(ctl, &rep, fds, REP_FDS);
     close(sv[0]);
+    if (area >= 0)
+        close(area);
 }
 
 /* In the fork server: waits for worker `pid` (the parent killed it or
@@ -276,18 +435,19 @@ static void server_reap(int ctl, pid_t pid)
     } else {
         rep.err = errno; /* not ours: nothing to read from ru */
     }
-    send_rep(ctl, &rep, -1);
+    send_rep(ctl, &rep, NULL, 0);
 }
 
 /* The fork server: serves requests until the parent closes the control
  * socket, then reaps what is left. */
-static void server_main(int ctl, const struct extract_spec *spec)
+static void server_main(int ctl, const struct extract_spec *spec,
+                        size_t shm_bytes)
 {
     struct ctl_req rq;
 
     while (read_full(ctl, &rq, sizeof(rq))) {
         if (rq.op == CTL_SPAWN)
-            server_spawn(ctl, spec);
+            server_spawn(ctl, spec, shm_bytes);
         else if (rq.op == CTL_REAP)
             server_reap(ctl, rq.pid);
         else
@@ -327,7 +487,7 @@ static enum err start_server(struct workers *w)
         if (dup2(sv[1], SERVER_FD) < 0)
             _exit(WORKER_EXIT_SETUP);
         close_range(SERVER_FD + 1, ~0U, 0);
-        server_main(SERVER_FD, w->spec);
+        server_main(SERVER_FD, w->spec, w->shm_bytes);
     }
     close(sv[1]);
     w->server = pid;
@@ -340,21 +500,25 @@ static enum err spawn(struct workers *w, struct slot *s)
 {
     struct ctl_req rq = {.op = CTL_SPAWN};
     struct ctl_rep rep = {0};
-    int fd;
+    int fds[REP_FDS];
 
     if (w->ctl < 0 || !write_full(w->ctl, &rq, sizeof(rq)) ||
-        !recv_rep(w->ctl, &rep, &fd)) {
+        !recv_rep(w->ctl, &rep, fds)) {
         errno = EPIPE; /* the fork server is gone */
         return ERR_IO;
     }
-    if (rep.pid <= 0 || fd < 0) {
-        if (fd >= 0)
-            close(fd);
+    if (rep.pid <= 0 || fds[0] < 0) {
+        close_fds(fds);
         errno = rep.err ? rep.err : EAGAIN;
         return ERR_IO;
     }
     s->pid = rep.pid;
-    s->fd = fd;
+    s->fd = fds[0];
+    /* Without an area (none could be made or mapped) jobs go through the
+     * socket: slower, never wrong. */
+    s->area = map_area(fds[1], &s->area_size);
+    if (fds[1] >= 0)
+        close(fds[1]);
     s->busy = false;
     return ERR_OK;
 }
@@ -382,21 +546,24 @@ static void reap(struct workers *w, struct slot *s, char *why, size_t n)
 {
     struct ctl_req rq = {.op = CTL_REAP, .pid = s->pid};
     struct ctl_rep rep = {0};
-    int fd;
+    int fds[REP_FDS];
 
     if (s->fd >= 0)
         close(s->fd);
     s->fd = -1;
+    if (s->area)
+        munmap(s->area, s->area_size);
+    s->area = NULL;
+    s->area_size = 0;
     if (s->pid <= 0)
         return;
     s->pid = 0;
     if (w->ctl < 0 || !write_full(w->ctl, &rq, sizeof(rq)) ||
-        !recv_rep(w->ctl, &rep, &fd)) {
+        !recv_rep(w->ctl, &rep, fds)) {
         snprintf(why, n, "parse worker lost with the fork server");
         return;
     }
-    if (fd >= 0)
-        close(fd);
+    close_fds(fds);
     if (rep.err) {
         snprintf(why, n, "parse worker ended (its status is unknown)");
         return;
@@ -412,7 +579,7 @@ static void reap(struct workers *w, struct slot *s, char *why, size_t n)
 }
 
 enum err workers_start(size_t n, const struct extract_spec *spec,
-                       struct workers **out)
+                       size_t shm_bytes, struct workers **out)
 {
     struct workers *w = calloc(1, sizeof(*w));
     size_t i;
@@ -426,6 +593,7 @@ enum err workers_start(size_t n, const struct extract_spec *spec,
         return ERR_NOMEM;
     }
     w->spec = spec;
+    w->shm_bytes = shm_bytes;
     w->ctl = -1;
     buf_init(&w->out, FRAME_MAX);
     buf_init(&w->in, FRAME_MAX);
@@ -473,6 +641,7 @@ void workers_stop(struct workers *w)
         ;
     buf_release(&w->out);
     buf_release(&w->in);
+    frame_view_release(&w->view);
     free(w->slots);
     free(w);
 }
@@ -485,6 +654,34 @@ size_t workers_size(const struct workers *w)
 size_t workers_busy(const struct workers *w)
 {
     return w->busy;
+}
+
+/* Sends slot s's job: into its shared area when it fits, else through
+ * the socket.  Returns what encoding it failed with. */
+static enum err send_job(struct workers *w, struct slot *s,
+                         const struct frame_job *fj)
+{
+    struct buf sb;
+    uint64_t n;
+    enum err e;
+
+    if (s->area) {
+        buf_init_fixed(&sb, s->area, s->area_size);
+        if (frame_put_job(&sb, fj) == ERR_OK) {
+            n = sb.len;
+            frame_write(s->fd, FRAME_JOB_SHM, &n, sizeof(n));
+            return ERR_OK;
+        }
+    }
+    buf_reset(&w->out);
+    if ((e = frame_put_job(&w->out, fj)))
+        return e;
+    frame_write(s->fd, FRAME_JOB, w->out.data, w->out.len);
+    /* A page that needed the socket may have grown the buffer far past
+     * what the next one needs. */
+    if (w->out.cap > s->area_size + 4096)
+        buf_release(&w->out);
+    return ERR_OK;
 }
 
 enum err workers_submit(struct workers *w, const struct frontier_job *job,
@@ -511,17 +708,15 @@ enum err workers_submit(struct workers *w, const struct frontier_job *job,
     fj.final_url = s->r.final_url;
     fj.content_type = s->r.content_type;
     fj.status = s->r.status;
+    fj.want_hash = !s->r.body_hash;
     fj.body = s->r.body;
     fj.len = s->r.len;
     s->error = NULL;
-    buf_reset(&w->out);
-    e = frame_put_job(&w->out, &fj);
     /* A failed write means the worker is gone: collect() sees its EOF and
      * hands the job back with the reason.  A job that cannot be encoded
      * comes back from collect() with why, and the worker stays. */
-    if (!e)
-        frame_write(s->fd, FRAME_JOB, w->out.data, w->out.len);
-    else if (e != ERR_NOMEM)
+    e = send_job(w, s, &fj);
+    if (e && e != ERR_NOMEM)
         s->error = e == ERR_TOO_LARGE ? "page too large for a parse worker"
                                       : "cannot hand the page to a worker";
     return e == ERR_NOMEM ? e : ERR_OK;
@@ -579,24 +774,36 @@ static enum err crashed(struct workers *w, struct slot *s, bool hung,
     return e;
 }
 
-/* Reads the frame a worker sent and delivers the record. */
+/* Reads the frame a worker sent and delivers the record, read where it
+ * lies (the area or the frame) without copying it. */
 static enum err receive(struct workers *w, struct slot *s, workers_done_fn done,
                         void *ctx)
 {
-    char *perr = NULL;
+    const char *perr = NULL, *hash = NULL, *p = w->in.data;
+    size_t n;
     struct page pg;
     bool parsed, eof;
     uint8_t type;
     enum err e;
 
-    if (frame_read(s->fd, &type, &w->in, FRAME_MAX, &eof) ||
-        type != FRAME_PAGE ||
-        frame_get_page(w->in.data, w->in.len, &pg, &parsed, &perr))
+    if (frame_read(s->fd, &type, &w->in, FRAME_MAX, &eof))
         return crashed(w, s, false, done, ctx);
+    n = w->in.len;
+    if (type == FRAME_PAGE_SHM && shm_len(&w->in, s->area_size, &n))
+        p = s->area;
+    else if (type != FRAME_PAGE)
+        return crashed(w, s, false, done, ctx);
+    if (frame_get_page(p, n, &w->view, &pg, &parsed, &perr, &hash))
+        return crashed(w, s, false, done, ctx);
+    /* The worker hashed the body: the writer need not (nor copy it for
+     * that).  Out of memory here only leaves the hashing to the writer. */
+    if (hash && !s->r.body_hash)
+        s->r.body_hash = strdup(hash);
     e = finish(w, s, done, ctx, parsed ? &pg : NULL, perr);
-    if (parsed)
-        page_release(&pg);
-    free(perr);
+    /* Delivered: a record too large for the area may have grown the
+     * buffer far past what the next one needs (see send_job). */
+    if (w->in.cap > s->area_size + 4096)
+        buf_release(&w->in);
     return e;
 }
 
@@ -673,15 +880,19 @@ static void proc_cpu(pid_t pid, long *user_ms, long *sys_ms)
 void workers_usage(const struct workers *w, struct workers_usage *u)
 {
     size_t i;
+    long kb;
 
     u->user_ms = w->dead_user_ms;
     u->sys_ms = w->dead_sys_ms;
-    u->peak_rss_kb = 0;
+    u->peak_rss_kb = u->peak_one_rss_kb = 0;
     for (i = 0; i < w->n; i++) {
         if (w->slots[i].pid <= 0)
             continue;
         proc_cpu(w->slots[i].pid, &u->user_ms, &u->sys_ms);
-        u->peak_rss_kb += proc_status_kb(w->slots[i].pid, "VmHWM");
+        kb = proc_status_kb(w->slots[i].pid, "VmHWM");
+        u->peak_rss_kb += kb;
+        if (kb > u->peak_one_rss_kb)
+            u->peak_one_rss_kb = kb;
     }
 }
 

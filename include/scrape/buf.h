@@ -12,6 +12,7 @@
 #ifndef SCRAPE_BUF_H
 #define SCRAPE_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "scrape/err.h"
@@ -21,11 +22,18 @@ struct buf {
     size_t len; /* bytes used, excluding the terminating NUL */
     size_t cap; /* bytes allocated (0 while data is the static "") */
     size_t max; /* hard limit on len */
+    bool fixed; /* data is the caller's memory (buf_init_fixed) */
 };
 
 /* Initialises an empty buffer that may hold at most `max` bytes.  Cannot
  * fail; allocates nothing. */
 void buf_init(struct buf *b, size_t max);
+
+/* Initialises an empty buffer over the caller's `size` bytes at `mem`
+ * (size >= 1): it never allocates, frees or moves them, and holds at most
+ * size - 1 bytes (room for the NUL); appending more is ERR_TOO_LARGE and
+ * empties it; buf_detach hands out a copy. */
+void buf_init_fixed(struct buf *b, char *mem, size_t size);
 
 /* Frees the contents and leaves `b` empty with the same `max`.  Calling it
  * twice is a no-op. */

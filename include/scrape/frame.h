@@ -8,8 +8,11 @@
  * or hostile peer cannot make the reader allocate gigabytes.  I/O is plain
  * read/write loops that survive EINTR and short transfers; no stdio.
  *
- * Payload encodings use u32 lengths for strings (0xFFFFFFFF = NULL),
- * little-endian integers, and are fully bounds-checked when decoded.
+ * Payload encodings use u32 lengths for strings (0xFFFFFFFF = NULL), each
+ * string followed by its bytes and a NUL, little-endian integers, and are
+ * fully bounds-checked when decoded.  Decoding copies nothing: strings
+ * are pointers into the payload (so a payload can be read where it lies,
+ * in a worker's shared area, without a copy or a write).
  * Pure functions plus blocking fd I/O; no global state.
  */
 #ifndef SCRAPE_FRAME_H
@@ -30,6 +33,10 @@
 enum frame_type {
     FRAME_JOB = 1,  /* parent -> worker: parse this response */
     FRAME_PAGE = 2, /* worker -> parent: the record, or why there is none */
+    /* The same, with the payload in the worker's shared area: the frame
+     * holds only its length (u64). */
+    FRAME_JOB_SHM = 3,
+    FRAME_PAGE_SHM = 4,
 };
 
 /* Writes one frame (all of it, retrying on EINTR and short writes).
@@ -49,6 +56,7 @@ struct frame_job {
     const char *final_url;    /* may be NULL */
     const char *content_type; /* may be NULL */
     long status;
+    bool want_hash; /* the parent has no hash of the body yet */
     const char *body;
     size_t len;
 };
@@ -56,20 +64,38 @@ struct frame_job {
 /* Appends a job payload to `out`. */
 enum err frame_put_job(struct buf *out, const struct frame_job *job);
 
-/* Decodes a job payload; strings point into `p` (which must stay alive
- * and, for the NUL terminators written in place, be writable).
- * ERR_INVALID on any malformed field. */
-enum err frame_get_job(char *p, size_t n, struct frame_job *job);
+/* Decodes a job payload; strings and body point into `p` (which must
+ * stay alive and unchanged while they are used).  ERR_INVALID on any
+ * malformed field. */
+enum err frame_get_job(const char *p, size_t n, struct frame_job *job);
 
-/* Appends a page payload: `pg` when parsed (may be NULL: not parsed) and
- * `parse_error` (may be NULL). */
+/* Appends a page payload: `pg` when parsed (may be NULL: not parsed),
+ * `parse_error` and the body's hash (either may be NULL). */
 enum err frame_put_page(struct buf *out, const struct page *pg,
-                        const char *parse_error);
+                        const char *parse_error, const char *body_hash);
 
-/* Decodes a page payload into `pg` (owned strings; release with
- * page_release) and sets *parsed; *parse_error gets a new string or NULL
- * (caller frees).  ERR_INVALID on any malformed field. */
-enum err frame_get_page(const char *p, size_t n, struct page *pg, bool *parsed,
-                        char **parse_error);
+/* The arrays a decoded page points into (links, record offsets, values),
+ * kept from one decode to the next so that decoding allocates only when
+ * a page has more of them than any before.  Zero-initialise; one owner. */
+struct frame_view {
+    struct link *links;
+    size_t links_cap;
+    size_t *off;
+    size_t off_cap;
+    char **vals;
+    size_t vals_cap;
+};
+
+/* Frees a view's arrays (pages decoded with it are then invalid). */
+void frame_view_release(struct frame_view *v);
+
+/* Decodes a page payload into `pg` and sets *parsed, *parse_error and
+ * *body_hash (NULL when absent).  Strings point into `p`, arrays into
+ * `view`: both must stay alive and unchanged while `pg` is used, and `pg`
+ * is never page_release()d.  ERR_INVALID on any malformed field,
+ * ERR_NOMEM. */
+enum err frame_get_page(const char *p, size_t n, struct frame_view *view,
+                        struct page *pg, bool *parsed, const char **parse_error,
+                        const char **body_hash);
 
 #endif

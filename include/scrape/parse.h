@@ -142,8 +142,14 @@ enum err parse_page(struct parser *p, const char *body, size_t len,
  * spaces, so words never run across nodes).  parse_page() leaves simhash
  * 0: fingerprinting is ~15 % of the cost of a page and needs only the
  * text, so the crawl runs it on the writer thread, off the thread that
- * drives the transfers.  Pure; cannot fail. */
+ * drives the transfers (a --procs worker runs it itself).  Pure; cannot
+ * fail. */
 void page_fingerprint(struct page *pg);
+
+/* page_fingerprint() unless pg->simhash is set already (a parse worker
+ * computed it; a SimHash that happens to be 0 is computed again, to the
+ * same value). */
+void page_fingerprint_once(struct page *pg);
 
 /* The values of field `field` in record `rec` (see struct page); *n gets
  * their number.  Borrowed from the page. */

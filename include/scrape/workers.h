@@ -40,7 +40,8 @@ struct workers;
 struct workers_usage {
     long user_ms;
     long sys_ms;
-    long peak_rss_kb; /* sum over live workers since the last reset */
+    long peak_rss_kb;     /* sum over live workers since the last reset */
+    long peak_one_rss_kb; /* the largest of them */
 };
 
 /* Called once per submitted job with its outcome: `pg` when parsed (else
@@ -51,11 +52,19 @@ typedef enum err (*workers_done_fn)(void *ctx, const struct frontier_job *job,
                                     const struct page *pg,
                                     const char *parse_error);
 
+/* Each worker's shared area: a job (body and all) up to about this size
+ * and its record travel through memory both processes map; larger ones
+ * through the socket.  4 MB holds a 1 MB page and its record with room
+ * to spare; what a worker holds beyond it after a larger page is given
+ * back. */
+#define WORKERS_SHM_BYTES (4L * 1024 * 1024)
+
 /* Starts the fork server and has it fork `n` workers that parse and
- * extract with `spec` (borrowed; must
- * outlive the pool).  Returns ERR_IO (errno set) or ERR_NOMEM. */
+ * extract with `spec` (borrowed; must outlive the pool), each with a
+ * shared area of `shm_bytes` (WORKERS_SHM_BYTES; 0: sockets only).
+ * Returns ERR_IO (errno set) or ERR_NOMEM. */
 enum err workers_start(size_t n, const struct extract_spec *spec,
-                       struct workers **out);
+                       size_t shm_bytes, struct workers **out);
 
 /* Closes the pool and reaps every worker (no zombies).  NULL ok. */
 void workers_stop(struct workers *w);

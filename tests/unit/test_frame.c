@@ -130,10 +130,14 @@ Test(frame, write_and_read_a_large_frame_through_a_pipe)
 
 Test(frame, job_round_trip)
 {
-    struct frame_job in = {"http://h/a", NULL,          "text/html; charset=x",
-                           200,          "<p>body</p>", 11};
+    /* A body may hold NULs; the decoded one is still NUL-terminated. */
+    struct frame_job in = {
+        "http://h/a",   NULL, "text/html; charset=x", 200, true,
+        "<p>b\0dy</p>", 11};
     struct frame_job out;
     struct buf b;
+    char *copy;
+    size_t cut;
 
     buf_init(&b, 1 << 20);
     cr_assert_eq(frame_put_job(&b, &in), ERR_OK);
@@ -142,9 +146,52 @@ Test(frame, job_round_trip)
     cr_assert_null(out.final_url);
     cr_assert_str_eq(out.content_type, "text/html; charset=x");
     cr_assert_eq(out.status, 200);
+    cr_assert(out.want_hash);
     cr_assert_eq(out.len, 11);
-    cr_assert_eq(memcmp(out.body, "<p>body</p>", 11), 0);
+    cr_assert_eq(memcmp(out.body, "<p>b\0dy</p>", 11), 0);
+    cr_assert_eq(out.body[11], '\0');
+    /* Decoding reads the payload where it lies: nothing written to it. */
+    copy = malloc(b.len);
+    memcpy(copy, b.data, b.len);
+    cr_assert_eq(frame_get_job(copy, b.len, &out), ERR_OK);
+    cr_assert_eq(memcmp(copy, b.data, b.len), 0);
+    for (cut = 0; cut < b.len; cut++)
+        cr_assert_eq(frame_get_job(copy, cut, &out), ERR_INVALID, "cut %zu",
+                     cut);
+    /* A string whose NUL is missing is malformed. */
+    copy[4 + 10] = 'x';
+    cr_assert_eq(frame_get_job(copy, b.len, &out), ERR_INVALID);
+    free(copy);
     buf_release(&b);
+}
+
+/* A fixed buffer (a worker's shared area) takes a job that fits and
+ * refuses one that does not, never writing past its memory. */
+Test(frame, job_into_a_fixed_area)
+{
+    struct frame_job in = {"http://h/a", NULL, NULL, 200, false, NULL, 0};
+    struct frame_job out;
+    char *area = malloc(4096 + 1), *body = malloc(8192);
+    struct buf b;
+
+    memset(body, 'x', 8192);
+    area[4096] = 'G'; /* a guard byte just past the area */
+    in.body = body;
+    in.len = 4000;
+    buf_init_fixed(&b, area, 4096);
+    cr_assert_eq(frame_put_job(&b, &in), ERR_OK);
+    cr_assert_eq(frame_get_job(area, b.len, &out), ERR_OK);
+    cr_assert_eq(out.len, 4000);
+    cr_assert_eq(out.body, area + b.len - 4001);
+    in.len = 8192;
+    buf_reset(&b);
+    cr_assert_eq(frame_put_job(&b, &in), ERR_TOO_LARGE);
+    cr_assert_eq(b.data, area); /* not freed, not moved */
+    cr_assert_eq(b.len, 0);
+    cr_assert_eq(area[4096], 'G');
+    buf_release(&b); /* the caller's memory: not freed */
+    free(area);
+    free(body);
 }
 
 static void sample_page(struct page *pg)
@@ -175,19 +222,26 @@ static void sample_page(struct page *pg)
 
 Test(frame, page_round_trip)
 {
+    struct frame_view view = {0};
     struct page in, out;
     char *const *v;
     struct buf b;
-    char *perr;
+    const char *perr, *hash;
     bool parsed;
     size_t n;
 
     sample_page(&in);
     buf_init(&b, 1 << 20);
-    cr_assert_eq(frame_put_page(&b, &in, NULL), ERR_OK);
-    cr_assert_eq(frame_get_page(b.data, b.len, &out, &parsed, &perr), ERR_OK);
+    cr_assert_eq(frame_put_page(&b, &in, NULL, "ab12"), ERR_OK);
+    cr_assert_eq(
+        frame_get_page(b.data, b.len, &view, &out, &parsed, &perr, &hash),
+        ERR_OK);
     cr_assert(parsed);
     cr_assert_null(perr);
+    cr_assert_str_eq(hash, "ab12");
+    /* Strings are read where they lie. */
+    cr_assert_geq(out.title, b.data);
+    cr_assert_lt(out.title, b.data + b.len);
     cr_assert_str_eq(out.title, "T");
     cr_assert_null(out.description);
     cr_assert_str_eq(out.h1, "H1");
@@ -213,45 +267,62 @@ Test(frame, page_round_trip)
     cr_assert_str_eq(v[0], "a");
     cr_assert_str_eq(v[1], "b");
     cr_assert_str_eq(out.extract_error, "cut");
-    page_release(&out);
     buf_reset(&b);
-    cr_assert_eq(frame_put_page(&b, NULL, "cannot parse"), ERR_OK);
-    cr_assert_eq(frame_get_page(b.data, b.len, &out, &parsed, &perr), ERR_OK);
+    cr_assert_eq(frame_put_page(&b, NULL, "cannot parse", NULL), ERR_OK);
+    cr_assert_eq(
+        frame_get_page(b.data, b.len, &view, &out, &parsed, &perr, &hash),
+        ERR_OK);
     cr_assert_not(parsed);
     cr_assert_str_eq(perr, "cannot parse");
-    free(perr);
+    cr_assert_null(hash);
     buf_release(&b);
+    frame_view_release(&view);
 }
 
 /* Every truncation and a sweep of corrupted bytes decode to an error or a
  * page, never a crash or an over-read (ASan checks that in test-san). */
 Test(frame, malformed_payloads_are_rejected)
 {
+    struct frame_view view = {0};
     struct page in, out;
     struct buf b;
-    char *perr, *copy;
+    const char *perr, *hash;
+    char *copy;
     bool parsed;
-    size_t cut, i;
+    size_t cut, i, k, n, total;
 
     sample_page(&in);
     buf_init(&b, 1 << 20);
-    cr_assert_eq(frame_put_page(&b, &in, NULL), ERR_OK);
+    cr_assert_eq(frame_put_page(&b, &in, NULL, "ab12"), ERR_OK);
     for (cut = 0; cut < b.len; cut++) {
-        copy = malloc(cut + 1);
+        /* Exactly `cut` bytes: ASan sees any read past them. */
+        copy = malloc(cut ? cut : 1);
         memcpy(copy, b.data, cut);
-        cr_assert_eq(frame_get_page(copy, cut, &out, &parsed, &perr),
-                     ERR_INVALID, "cut at %zu of %zu", cut, b.len);
+        cr_assert_eq(
+            frame_get_page(copy, cut, &view, &out, &parsed, &perr, &hash),
+            ERR_INVALID, "cut at %zu of %zu", cut, b.len);
         free(copy);
     }
     for (i = 0; i < b.len; i++) {
         copy = malloc(b.len);
         memcpy(copy, b.data, b.len);
         copy[i] = (char)0xff;
-        if (frame_get_page(copy, b.len, &out, &parsed, &perr) == ERR_OK) {
-            page_release(&out);
-            free(perr);
+        if (frame_get_page(copy, b.len, &view, &out, &parsed, &perr, &hash) ==
+            ERR_OK) {
+            /* Whatever decoded is made of C strings inside the payload. */
+            total = (perr ? strlen(perr) : 0) + (hash ? strlen(hash) : 0);
+            for (k = 0; parsed && k < out.nlinks; k++)
+                total += strlen(out.links[k].url);
+            for (k = 0; parsed && k < out.nrecords * out.nfields; k++) {
+                char *const *v =
+                    page_values(&out, k / out.nfields, k % out.nfields, &n);
+                while (n--)
+                    total += strlen(v[n]);
+            }
+            cr_assert_leq(total, b.len);
         }
         free(copy);
     }
     buf_release(&b);
+    frame_view_release(&view);
 }
