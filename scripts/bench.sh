@@ -47,18 +47,27 @@
 #          unchanged site (all 304: wall and CPU as ratios to the first
 #          crawl), then scrape extract over the 5000 stored bodies against
 #          the live crawl (wall and CPU).
-# SECTIONS="ceiling io cpu targets scale items slow corpus serve bodies"
-# selects which run.
+# procs    issue #15: PAIRS (5) alternating --multi / --procs 2 pairs on
+#          the CPU-bound profile (300 x 1 MB nested pages, no latency,
+#          -d 3 -c 32) and on the I/O-bound one (2000 x 20 KB at 50 ms,
+#          -d 4 -c 100): each run's figures; --multi's CPU seconds as
+#          (max - min) / median next to the same spread of a fixed CPU
+#          job (gzip of the site) timed between the pairs, which is this
+#          machine's own noise; the median of the pairs' speedups; what
+#          the workers held at their peak.
+# SECTIONS="ceiling io cpu targets scale items slow corpus serve bodies
+# procs" selects which run.
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/nginx.sh
 
-SECTIONS=${SECTIONS:-ceiling io cpu targets scale items slow corpus serve bodies}
+SECTIONS=${SECTIONS:-ceiling io cpu targets scale items slow corpus serve bodies procs}
 PAGES=${PAGES:-2000}
 LATENCY=${LATENCY:-50}
 PAGE_SIZE=${PAGE_SIZE:-20000}
 C=${C:-200}
 RUNS=${RUNS:-3}
+PAIRS=${PAIRS:-5}
 TIME=/usr/bin/time
 
 tmp=$(mktemp -d)
@@ -405,6 +414,91 @@ run_cost() {
                   WHERE id = $2" | tr '|' ' '
 }
 
+# One crawl as crawl() does, not quiet: prints "pages/s cpu_s peak_MB
+# errors workers_one_MB workers_all_MB" (the last two 0 without workers).
+crawl_workers() {
+    rm -f "$tmp/s.db" "$tmp/s.db-wal" "$tmp/s.db-shm"
+    ./scrape "$@" --db "$tmp/s.db" "$tmp/seeds.txt" 2>"$tmp/stderr"
+    _w=$(sed -n 's/^scrape: [0-9]* parse workers: peak \([0-9.]*\) MB the largest, \([0-9.]*\) MB together$/\1 \2/p' \
+        "$tmp/stderr")
+    echo "$(sqlite3 "$tmp/s.db" "SELECT printf('%.1f %.2f %.1f %d',
+        pages * 1000.0 / wall_ms, (cpu_user_ms + cpu_sys_ms) / 1000.0,
+        peak_rss_kb / 1024.0, errors) FROM runs") ${_w:-0 0}"
+}
+
+# User CPU seconds of a fixed job: gzip of the first 64 MB of the site
+# (gathered once per profile, by procs_pairs).
+calibrate() {
+    "$TIME" -f "%U" -o "$tmp/time" gzip -6 -c "$tmp/calib.in" >/dev/null
+    cat "$tmp/time"
+}
+
+# $PAIRS alternating pairs of crawl_workers --multi / --procs 2 with the
+# given options; prints each run and the summary lines.
+procs_pairs() {
+    _opts="$*"
+    : >"$tmp/pairs"
+    find "$tmp/site" -type f -name '*.html' | sort | head -n 2000 |
+        xargs cat 2>/dev/null | head -c 67108864 >"$tmp/calib.in" || true
+    _r=1
+    while [ "$_r" -le "$PAIRS" ]; do
+        # shellcheck disable=SC2086
+        set -- $(crawl_workers --multi $_opts) \
+            $(crawl_workers --procs 2 $_opts) $(calibrate)
+        echo "$*" >>"$tmp/pairs"
+        printf '%-5s --multi %7s p/s %6s s CPU %6s MB | --procs 2 %7s p/s' \
+            "$_r" "$1" "$2" "$3" "$7"
+        printf ' %6s s CPU %6s MB (workers %s MB, largest %s) | %.2fx | gzip %s s\n' \
+            "$8" "$9" "${12}" "${11}" "$(awk -v a="$7" -v b="$1" \
+            'BEGIN { print (b > 0 ? a / b : 0) }')" "${13}"
+        _r=$((_r + 1))
+    done
+}
+
+# Median of column $1 of $tmp/pairs (an expression over columns).
+pairs_median() {
+    awk "{ print $1 }" "$tmp/pairs" | sort -g |
+        awk '{ v[NR] = $1 }
+             END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+                   printf "%.2f", m }'
+}
+
+# (max - min) / median of column expression $1, in percent.
+pairs_spread() {
+    awk "{ print $1 }" "$tmp/pairs" | sort -g |
+        awk '{ v[NR] = $1 }
+             END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+                   printf "%.0f", (m > 0 ? (v[NR] - v[1]) * 100 / m : 0) }'
+}
+
+procs() {
+    echo
+    echo "bench: procs: $PAIRS alternating --multi / --procs 2 pairs," \
+        "CPU-bound profile (300 x ~1 MB nested pages, no latency)"
+    nginx_site "$tmp" 300 1000000 --nested 1
+    nginx_start "$tmp" 0
+    echo "http://127.0.0.1:$NGINX_PORT/index.html" >"$tmp/seeds.txt"
+    procs_pairs -d 3 -c 32 --per-host 32
+    echo "--multi CPU seconds: median $(pairs_median '$2') s, spread" \
+        "$(pairs_spread '$2') % (goal <= 15 %); the fixed gzip job's spread" \
+        "over the same minutes: $(pairs_spread '$13') %"
+    echo "--procs 2 / --multi pages/s: median of the pairs" \
+        "$(pairs_median '($1 > 0 ? $7 / $1 : 0)')x (goal >= 1.6)"
+    echo "--procs 2 peak: $(pairs_median '$9') MB, of which the workers" \
+        "$(pairs_median '$12') MB ($(pairs_median '$11') MB the largest);" \
+        "--multi $(pairs_median '$3') MB"
+    nginx_stop
+    echo "bench: procs: I/O-bound profile (2000 x ~20 KB pages, 50 ms latency)"
+    nginx_site "$tmp" 2000 20000
+    nginx_start "$tmp" 50
+    echo "http://127.0.0.1:$NGINX_PORT/index.html" >"$tmp/seeds.txt"
+    procs_pairs -d 4 -c 100 --per-host 100
+    echo "--procs 2 / --multi pages/s: median of the pairs" \
+        "$(pairs_median '($1 > 0 ? $7 / $1 : 0)')x (goal >= 1.0)"
+    nginx_stop
+    rm -rf "$tmp/site"
+}
+
 bodies() {
     echo
     echo "bench: kept bodies: 5000 pages of ~20 KB, no latency, -d 4 from the index"
@@ -449,6 +543,7 @@ for section in $SECTIONS; do
     corpus) corpus ;;
     serve) serve_load ;;
     bodies) bodies ;;
+    procs) procs ;;
     *) echo "bench: unknown section '$section'" >&2; exit 2 ;;
     esac
 done

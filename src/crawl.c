@@ -79,6 +79,7 @@ struct crawl {
     struct timespec t0, last_draw;
     struct rusage ru0;
     long extra_user_ms, extra_sys_ms, extra_rss_kb; /* worker processes */
+    long workers, workers_one_kb, workers_all_kb;   /* crawl_note_workers */
     struct run_stats final; /* what crawl_end recorded */
     bool progress;          /* draw a progress line */
     bool drawn;             /* a progress line is on screen */
@@ -450,6 +451,14 @@ void crawl_add_usage(struct crawl *c, long user_ms, long sys_ms,
     c->extra_user_ms += user_ms;
     c->extra_sys_ms += sys_ms;
     c->extra_rss_kb += peak_rss_kb;
+}
+
+void crawl_note_workers(struct crawl *c, long n, long peak_one_kb,
+                        long peak_all_kb)
+{
+    c->workers = n;
+    c->workers_one_kb = peak_one_kb;
+    c->workers_all_kb = peak_all_kb;
 }
 
 static void start_clocks(struct crawl *c)
@@ -1497,6 +1506,12 @@ enum err crawl_end(struct crawl *c, const char *status)
                 st.wall_ms / 1000.0,
                 st.wall_ms > 0 ? st.pages * 1000.0 / st.wall_ms : 0.0,
                 st.status, c->cfg->db_path);
+    if (!c->cfg->quiet && c->workers)
+        fprintf(stderr,
+                "scrape: %ld parse workers: peak %.1f MB the largest, %.1f MB"
+                " together\n",
+                c->workers, c->workers_one_kb / 1024.0,
+                c->workers_all_kb / 1024.0);
     if (!c->cfg->quiet && !strcmp(status, "interrupted") && c->shared)
         fprintf(stderr,
                 "scrape: what this node had claimed is given back; join"

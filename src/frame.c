@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define NULL_STRING 0xFFFFFFFFu
@@ -64,15 +65,27 @@ static enum err read_all(int fd, void *data, size_t n, size_t *got)
 enum err frame_write(int fd, uint8_t type, const void *payload, size_t len)
 {
     unsigned char hdr[FRAME_HEADER];
-    enum err e;
+    struct iovec iov[2];
+    ssize_t w;
 
     if (len > FRAME_MAX)
         return ERR_TOO_LARGE;
     put_u32(hdr, (uint32_t)len);
     hdr[4] = type;
-    if ((e = write_all(fd, hdr, sizeof(hdr))))
-        return e;
-    return write_all(fd, payload, len);
+    /* Header and payload in one call (one wakeup of the reader for a
+     * small frame); what a short write leaves goes out as before. */
+    iov[0] = (struct iovec){hdr, sizeof(hdr)};
+    iov[1] = (struct iovec){(void *)payload, len};
+    while ((w = writev(fd, iov, len ? 2 : 1)) < 0 && errno == EINTR)
+        ;
+    if (w < 0)
+        return ERR_IO;
+    if ((size_t)w < sizeof(hdr)) {
+        enum err e = write_all(fd, hdr + w, sizeof(hdr) - (size_t)w);
+        return e ? e : write_all(fd, payload, len);
+    }
+    return write_all(fd, (const char *)payload + ((size_t)w - sizeof(hdr)),
+                     len - ((size_t)w - sizeof(hdr)));
 }
 
 enum err frame_read(int fd, uint8_t *type, struct buf *payload, size_t max,

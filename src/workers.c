@@ -132,6 +132,7 @@ struct workers {
     struct buf out;         /* encode buffer for jobs */
     struct buf in;          /* frames read back */
     struct frame_view view; /* arrays of the record being delivered */
+    struct pollfd *pfds;    /* one per slot, for workers_collect */
     long dead_user_ms;      /* CPU of reaped workers */
     long dead_sys_ms;
 };
@@ -588,7 +589,10 @@ enum err workers_start(size_t n, const struct extract_spec *spec,
     if (!w)
         return ERR_NOMEM;
     w->slots = calloc(n, sizeof(*w->slots));
-    if (!w->slots) {
+    w->pfds = calloc(n, sizeof(*w->pfds));
+    if (!w->slots || !w->pfds) {
+        free(w->slots);
+        free(w->pfds);
         free(w);
         return ERR_NOMEM;
     }
@@ -642,6 +646,7 @@ void workers_stop(struct workers *w)
     buf_release(&w->out);
     buf_release(&w->in);
     frame_view_release(&w->view);
+    free(w->pfds);
     free(w->slots);
     free(w);
 }
@@ -811,17 +816,29 @@ enum err workers_collect(struct workers *w, workers_done_fn done, void *ctx)
 {
     long now = clock_ms();
     enum err e = ERR_OK, e2;
-    size_t i;
+    size_t i, k = 0;
 
+    if (!w->busy)
+        return ERR_OK;
+    /* One poll for every busy worker's socket (revents 0 for the rest). */
     for (i = 0; i < w->n; i++) {
         struct slot *s = &w->slots[i];
-        struct pollfd pfd = {s->fd, POLLIN, 0};
+        bool wait = s->busy && !s->error && s->fd >= 0;
+
+        w->pfds[i] = (struct pollfd){wait ? s->fd : -1, POLLIN, 0};
+        k += wait;
+    }
+    if (k && poll(w->pfds, (nfds_t)w->n, 0) < 0)
+        for (i = 0; i < w->n; i++)
+            w->pfds[i].revents = 0; /* EINTR: look again next turn */
+    for (i = 0; i < w->n; i++) {
+        struct slot *s = &w->slots[i];
 
         if (!s->busy)
             continue;
         if (s->error)
             e2 = finish(w, s, done, ctx, NULL, s->error);
-        else if (s->fd >= 0 && poll(&pfd, 1, 0) > 0)
+        else if (w->pfds[i].revents)
             e2 = receive(w, s, done, ctx);
         else if (now - s->since_ms > WORKERS_JOB_TIMEOUT_S * 1000L)
             e2 = crashed(w, s, true, done, ctx);

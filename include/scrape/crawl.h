@@ -114,6 +114,11 @@ bool crawl_wants_parse(const struct crawl *c, const struct frontier_job *job,
 void crawl_add_usage(struct crawl *c, long user_ms, long sys_ms,
                      long peak_rss_kb);
 
+/* What `n` parse worker processes held at their peak: the largest of
+ * them and all together (`--procs`), printed with the run's summary. */
+void crawl_note_workers(struct crawl *c, long n, long peak_one_kb,
+                        long peak_all_kb);
+
 /* Parses `r`, fetched for canonical `url`, into `pg` with `p` when it is a
  * successful (2xx) HTML response; links resolve against its final URL.
  * Sets *parsed when `pg` was filled (caller releases it).  When parsing
