@@ -22,8 +22,9 @@
  * here, and records come back through workers_collect().  Back-pressure:
  * transfers in flight + queued + being parsed stay within --concurrency,
  * so a slow pool stops new fetches instead of growing memory; beyond
- * that, at most MULTI_QUEUE_BYTES of bodies may wait for a worker while
- * the freed slots fetch again.  Without that margin, a burst of pages
+ * that, about MULTI_QUEUE_BYTES of bodies (so many pages of the average
+ * size parsed so far) may wait for a worker while the freed slots fetch
+ * again.  Without that margin, a burst of pages
  * finishing together (as at a latency-bound level) kept their slots idle
  * until the workers had got through all of it (measured: --procs 2 at
  * 0.92x --multi on the 50 ms profile).
@@ -53,7 +54,7 @@
 #define MULTI_POLL_MS 100
 
 /* Bodies that may wait for a parse worker beyond --concurrency. */
-#define MULTI_QUEUE_BYTES (8L * 1024 * 1024)
+#define MULTI_QUEUE_BYTES (4L * 1024 * 1024)
 
 struct slot {
     struct transfer t;
@@ -83,7 +84,7 @@ struct multi {
     struct workers *pool; /* --procs: parse here when NULL */
     struct done *queue;   /* ring of 2 * nslots: awaiting a worker */
     size_t qhead, qlen;
-    size_t qbytes;               /* their bodies' bytes */
+    size_t avg_len;              /* running average of the bodies parsed */
     struct curl_waitfd *waitfds; /* one per worker (--procs) */
 };
 
@@ -95,16 +96,20 @@ static size_t parsing(const struct multi *m)
 }
 
 /* Whether another transfer may start (see the back-pressure note above).
- * Transfers in flight + pages out of curl stay below 2 * nslots, so the
- * queue ring (2 * nslots entries) never overflows. */
+ * Transfers in flight + pages out of curl stay below nslots + the
+ * margin's pages (at most nslots), so the queue ring (2 * nslots
+ * entries) never overflows, whatever finishes at once. */
 static bool may_start(const struct multi *m)
 {
-    size_t out = m->in_flight + parsing(m);
+    size_t out = m->in_flight + parsing(m), extra = 0;
 
     if (!m->free_list)
         return false;
-    return out < m->nslots ||
-           (out < 2 * m->nslots && m->qbytes < MULTI_QUEUE_BYTES);
+    if (m->pool)
+        extra = MULTI_QUEUE_BYTES / (m->avg_len ? m->avg_len : 1);
+    if (extra > m->nslots)
+        extra = m->nslots;
+    return out < m->nslots + extra;
 }
 
 /* A recrawl sends what the recrawled run got back (a 304 saves the
@@ -182,7 +187,9 @@ static enum err record_done(struct multi *m)
             /* Moves d (and its response) into the ring; may_start() kept
              * in_flight + ndone + qlen < 2 * nslots. */
             m->queue[(m->qhead + m->qlen++) % (2 * m->nslots)] = *d;
-            m->qbytes += d->r.len;
+            /* Weighs the last 8 pages or so; the first sets it. */
+            m->avg_len = m->avg_len ? m->avg_len - m->avg_len / 8 + d->r.len / 8
+                                    : d->r.len;
             continue;
         }
         if (!e)
@@ -202,7 +209,6 @@ static enum err dispatch(struct multi *m)
         struct done *d = &m->queue[m->qhead];
         m->qhead = (m->qhead + 1) % (2 * m->nslots);
         m->qlen--;
-        m->qbytes -= d->r.len;
         if ((e = workers_submit(m->pool, &d->job, &d->r)))
             return e;
     }

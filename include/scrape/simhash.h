@@ -25,13 +25,18 @@
 #define SIMHASH_PLANES 16
 #define SIMHASH_FLUSH  65535
 
+/* Shingle hashes counted together (a carry-save adder tree of 8). */
+#define SIMHASH_BATCH 8
+
 struct simhash {
     uint64_t planes[SIMHASH_PLANES];  /* bit k of every counter */
     uint32_t in_planes;               /* shingles counted in planes */
     uint32_t counts[64];              /* flushed: shingles with bit i set */
-    uint64_t shingles;                /* all shingles added */
+    uint64_t shingles;                /* all shingles counted */
     uint64_t window[SIMHASH_SHINGLE]; /* hashes of the last words */
     uint64_t nwords;
+    uint64_t pend[SIMHASH_BATCH]; /* shingle hashes not counted yet */
+    unsigned npend;
 };
 
 /* Starts an empty fingerprint.  Cannot fail. */

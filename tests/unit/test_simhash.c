@@ -90,3 +90,99 @@ Test(simhash, pieces_end_words)
     cr_assert_eq(simhash_value(&s), fp("alpha be ta gamma"));
     cr_assert_eq(simhash_distance(0, ~0ULL), 64);
 }
+
+/* The definition, counted the plain way: words (ASCII letters and
+ * digits lower-cased, bytes >= 0x80) hashed with FNV-1a, 3-word shingles
+ * (fewer when the text has fewer words), each shingle's mixed hash voting
+ * per bit.  The batched, bit-sliced, branch-free code must agree with it
+ * bit for bit. */
+static uint64_t mix_ref(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+static uint64_t reference(const unsigned char *p, size_t n)
+{
+    static uint64_t counts[64];
+    uint64_t win[3] = {0, 0, 0}, h = 14695981039346656037ULL, shingles = 0;
+    uint64_t nwords = 0, v = 0;
+    size_t i;
+    int in = 0, k;
+
+    memset(counts, 0, sizeof(counts));
+    for (i = 0; i <= n; i++) {
+        int c = i < n ? p[i] : ' ';
+        int w = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80;
+        if (c >= 'A' && c <= 'Z') {
+            c += 32;
+            w = 1;
+        }
+        if (w) {
+            h = (h ^ (uint64_t)c) * 1099511628211ULL;
+            in = 1;
+            continue;
+        }
+        if (!in)
+            continue;
+        win[0] = win[1];
+        win[1] = win[2];
+        win[2] = h;
+        h = 14695981039346656037ULL;
+        in = 0;
+        if (++nwords >= 3) {
+            uint64_t s = 0;
+            for (k = 0; k < 3; k++)
+                s = (s << 7 | s >> 57) ^ win[k];
+            s = mix_ref(s);
+            for (k = 0; k < 64; k++)
+                counts[k] += s >> k & 1;
+            shingles++;
+        }
+    }
+    if (nwords == 0)
+        return 0;
+    if (nwords < 3) {
+        uint64_t s = 0;
+        for (k = 0; k < 3; k++)
+            s = (s << 7 | s >> 57) ^ win[k];
+        s = mix_ref(s);
+        for (k = 0; k < 64; k++)
+            counts[k] += s >> k & 1;
+        shingles++;
+    }
+    for (k = 0; k < 64; k++)
+        if (counts[k] * 2 > shingles)
+            v |= 1ULL << k;
+    return v;
+}
+
+Test(simhash, agrees_with_the_plain_count)
+{
+    /* Lengths around the batch and chunk sizes, two past the flush
+     * every 65,535 shingles, bytes of every kind (NUL aside). */
+    static const size_t lens[] = {
+        0, 1, 2, 5, 7, 8, 9, 17, 63, 511, 512, 513, 1025, 4096, 300000, 700000};
+    unsigned seed = 7;
+    size_t t, i;
+
+    for (t = 0; t < sizeof(lens) / sizeof(lens[0]); t++) {
+        size_t n = lens[t];
+        unsigned char *p = malloc(n + 1);
+
+        for (i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            /* Mostly short words, as generated and real text has. */
+            p[i] = (seed >> 16) % 4 == 0
+                       ? (unsigned char)" .\n\t"[(seed >> 8) % 4]
+                       : (unsigned char)(1 + (seed >> 20) % 255);
+        }
+        p[n] = '\0';
+        cr_assert_eq(fp((const char *)p), reference(p, n), "length %zu", n);
+        free(p);
+    }
+}
