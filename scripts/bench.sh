@@ -419,7 +419,7 @@ run_cost() {
 crawl_workers() {
     rm -f "$tmp/s.db" "$tmp/s.db-wal" "$tmp/s.db-shm"
     ./scrape "$@" --db "$tmp/s.db" "$tmp/seeds.txt" 2>"$tmp/stderr"
-    _w=$(sed -n 's/^scrape: [0-9]* parse workers: peak \([0-9.]*\) MB the largest, \([0-9.]*\) MB together$/\1 \2/p' \
+    _w=$(sed -n 's/^scrape: [0-9]* parse workers: peak \([0-9.]*\) MB the largest, \([0-9.]*\) MB together.*$/\1 \2/p' \
         "$tmp/stderr")
     echo "$(sqlite3 "$tmp/s.db" "SELECT printf('%.1f %.2f %.1f %d',
         pages * 1000.0 / wall_ms, (cpu_user_ms + cpu_sys_ms) / 1000.0,

@@ -27,6 +27,7 @@
 #include "scrape/pg.h"
 #include "scrape/sitemap.h"
 #include "scrape/url.h"
+#include "scrape/workers.h"
 #include "scrape/writer.h"
 
 /* Sitemaps read and URLs taken from sitemaps, per run at most: a hostile
@@ -80,6 +81,7 @@ struct crawl {
     struct rusage ru0;
     long extra_user_ms, extra_sys_ms, extra_rss_kb; /* worker processes */
     long workers, workers_one_kb, workers_all_kb;   /* crawl_note_workers */
+    long workers_shared, workers_socket;
     struct run_stats final; /* what crawl_end recorded */
     bool progress;          /* draw a progress line */
     bool drawn;             /* a progress line is on screen */
@@ -453,12 +455,15 @@ void crawl_add_usage(struct crawl *c, long user_ms, long sys_ms,
     c->extra_rss_kb += peak_rss_kb;
 }
 
-void crawl_note_workers(struct crawl *c, long n, long peak_one_kb,
-                        long peak_all_kb)
+void crawl_note_workers(struct crawl *c, long n,
+                        const struct workers_usage *before,
+                        const struct workers_usage *after)
 {
     c->workers = n;
-    c->workers_one_kb = peak_one_kb;
-    c->workers_all_kb = peak_all_kb;
+    c->workers_one_kb = after->peak_one_rss_kb;
+    c->workers_all_kb = after->peak_rss_kb;
+    c->workers_shared = after->jobs_shared - before->jobs_shared;
+    c->workers_socket = after->jobs_socket - before->jobs_socket;
 }
 
 static void start_clocks(struct crawl *c)
@@ -1509,9 +1514,11 @@ enum err crawl_end(struct crawl *c, const char *status)
     if (!c->cfg->quiet && c->workers)
         fprintf(stderr,
                 "scrape: %ld parse workers: peak %.1f MB the largest, %.1f MB"
-                " together\n",
+                " together; %ld pages through shared memory, %ld through"
+                " sockets (larger than %ld MB)\n",
                 c->workers, c->workers_one_kb / 1024.0,
-                c->workers_all_kb / 1024.0);
+                c->workers_all_kb / 1024.0, c->workers_shared,
+                c->workers_socket, WORKERS_SHM_BYTES / (1024 * 1024));
     if (!c->cfg->quiet && !strcmp(status, "interrupted") && c->shared)
         fprintf(stderr,
                 "scrape: what this node had claimed is given back; join"

@@ -133,6 +133,8 @@ struct workers {
     struct buf in;          /* frames read back */
     struct frame_view view; /* arrays of the record being delivered */
     struct pollfd *pfds;    /* one per slot, for workers_collect */
+    long jobs_shared;       /* jobs sent in a shared area */
+    long jobs_socket;       /* jobs sent through a socket */
     long dead_user_ms;      /* CPU of reaped workers */
     long dead_sys_ms;
 };
@@ -675,6 +677,7 @@ static enum err send_job(struct workers *w, struct slot *s,
         if (frame_put_job(&sb, fj) == ERR_OK) {
             n = sb.len;
             frame_write(s->fd, FRAME_JOB_SHM, &n, sizeof(n));
+            w->jobs_shared++;
             return ERR_OK;
         }
     }
@@ -682,6 +685,7 @@ static enum err send_job(struct workers *w, struct slot *s,
     if ((e = frame_put_job(&w->out, fj)))
         return e;
     frame_write(s->fd, FRAME_JOB, w->out.data, w->out.len);
+    w->jobs_socket++;
     /* A page that needed the socket may have grown the buffer far past
      * what the next one needs. */
     if (w->out.cap > s->area_size + 4096)
@@ -902,6 +906,8 @@ void workers_usage(const struct workers *w, struct workers_usage *u)
     u->user_ms = w->dead_user_ms;
     u->sys_ms = w->dead_sys_ms;
     u->peak_rss_kb = u->peak_one_rss_kb = 0;
+    u->jobs_shared = w->jobs_shared;
+    u->jobs_socket = w->jobs_socket;
     for (i = 0; i < w->n; i++) {
         if (w->slots[i].pid <= 0)
             continue;

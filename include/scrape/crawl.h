@@ -114,10 +114,15 @@ bool crawl_wants_parse(const struct crawl *c, const struct frontier_job *job,
 void crawl_add_usage(struct crawl *c, long user_ms, long sys_ms,
                      long peak_rss_kb);
 
-/* What `n` parse worker processes held at their peak: the largest of
- * them and all together (`--procs`), printed with the run's summary. */
-void crawl_note_workers(struct crawl *c, long n, long peak_one_kb,
-                        long peak_all_kb);
+struct workers_usage;
+
+/* What `n` parse worker processes did in this run (`--procs`): `before`
+ * and `after` are workers_usage() at its start and end.  Their peak
+ * memory (the largest and all together) and how their jobs travelled
+ * are printed with the run's summary. */
+void crawl_note_workers(struct crawl *c, long n,
+                        const struct workers_usage *before,
+                        const struct workers_usage *after);
 
 /* Parses `r`, fetched for canonical `url`, into `pg` with `p` when it is a
  * successful (2xx) HTML response; links resolve against its final URL.

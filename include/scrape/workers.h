@@ -42,6 +42,8 @@ struct workers_usage {
     long sys_ms;
     long peak_rss_kb;     /* sum over live workers since the last reset */
     long peak_one_rss_kb; /* the largest of them */
+    long jobs_shared;     /* jobs handed over in a shared area, ever */
+    long jobs_socket;     /* ... and through a socket (too large) */
 };
 
 /* Called once per submitted job with its outcome: `pg` when parsed (else

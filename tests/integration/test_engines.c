@@ -290,6 +290,98 @@ Test(engines, workers_killed_at_random_lose_no_page, .fini = finish)
                  0);
 }
 
+/* Pages larger than a worker's shared area (WORKERS_SHM_BYTES, 4 MB) go
+ * through the worker's socket instead: each arrives whole and its record
+ * equals the one --multi makes of it, field by field and link by link;
+ * the workers' peak memory is printed. */
+Test(engines, pages_larger_than_the_shared_area_arrive_whole, .fini = finish)
+{
+    static const char *const args[] = {"--pages", "12", "--page-size",
+                                       "6000000", NULL};
+    const char *const multi[] = {"-q",   "--multi", "-d",     "3",
+                                 "--db", sb.db,     sb.seeds, NULL};
+    const char *const procs[] = {"--procs", "2",   "-d",     "3",
+                                 "--db",    sb.db, sb.seeds, NULL};
+    static const char *const small[] = {"--pages", "40", NULL};
+    char *err, seed[128];
+    double one = 0, all = 0;
+    long shared = -1, socket = -1;
+    const char *line;
+
+    start(args);
+    cr_assert_eq(run_scrape(&sb, multi, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(run_scrape(&sb, procs, RUN_TIMEOUT_S, 0), 0);
+    /* The pages really were larger than the area. */
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 2"
+                             " AND bytes > 4 * 1024 * 1024 AND error IS NULL"),
+                 12);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages a JOIN pages b"
+                             " ON a.url = b.url AND a.run_id = 1"
+                             " AND b.run_id = 2 WHERE a.bytes = b.bytes"
+                             " AND a.body_hash = b.body_hash"
+                             " AND a.title IS b.title AND a.h1 IS b.h1"
+                             " AND a.words = b.words"
+                             " AND a.outlinks = b.outlinks"
+                             " AND a.simhash = b.simhash"
+                             " AND a.error IS NULL AND b.error IS NULL"),
+                 12);
+    cr_assert_gt(db_int(&sb, "SELECT count(*) FROM links l JOIN pages p"
+                             " ON p.id = l.page_id WHERE p.run_id = 2"),
+                 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM (SELECT p.url, l.url,"
+                             " l.followable FROM links l JOIN pages p"
+                             " ON p.id = l.page_id WHERE p.run_id = 1"
+                             " EXCEPT SELECT p.url, l.url, l.followable"
+                             " FROM links l JOIN pages p ON p.id = l.page_id"
+                             " WHERE p.run_id = 2)"),
+                 0);
+    cr_assert_eq(db_int(&sb, "SELECT (SELECT count(*) FROM links l JOIN pages"
+                             " p ON p.id = l.page_id WHERE p.run_id = 1) -"
+                             " (SELECT count(*) FROM links l JOIN pages p"
+                             " ON p.id = l.page_id WHERE p.run_id = 2)"),
+                 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages_fts WHERE"
+                             " pages_fts MATCH 'scrape' AND rowid IN (SELECT id"
+                             " FROM pages WHERE run_id = 2)"),
+                 12);
+    err = read_stderr(&sb);
+    line = strstr(err, "scrape: 2 parse workers: peak ");
+    cr_assert_not_null(line, "%s", err);
+    cr_assert_eq(sscanf(line,
+                        "scrape: 2 parse workers: peak %lf MB the"
+                        " largest, %lf MB together; %ld pages through"
+                        " shared memory, %ld through sockets",
+                        &one, &all, &shared, &socket),
+                 4, "%s", line);
+    cr_assert_eq(shared, 0, "%s", line);
+    cr_assert_eq(socket, 12, "%s", line);
+    /* Two workers, each parsing one 6 MB page at a time through its
+     * socket: what they hold stays a few pages' worth, not the crawl's. */
+    cr_assert(one > 0 && one <= all && all < 128, "%s", line);
+    free(err);
+    /* Pages that fit take the shared area, all of them. */
+    site_stop(&site);
+    site_start(&site, small);
+    snprintf(seed, sizeof(seed), "http://127.0.0.1:%u/index.html\n", site.port);
+    write_seeds(&sb, seed);
+    cr_assert_eq(run_scrape(&sb, procs, RUN_TIMEOUT_S, 0), 0);
+    err = read_stderr(&sb);
+    line = strstr(err, "scrape: 2 parse workers: peak ");
+    cr_assert_not_null(line, "%s", err);
+    cr_assert_eq(sscanf(line,
+                        "scrape: 2 parse workers: peak %lf MB the"
+                        " largest, %lf MB together; %ld pages through"
+                        " shared memory, %ld through sockets",
+                        &one, &all, &shared, &socket),
+                 4, "%s", line);
+    cr_assert_eq(shared, 40, "%s", line);
+    cr_assert_eq(socket, 0, "%s", line);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 3"
+                             " AND error IS NULL AND title IS NOT NULL"),
+                 40);
+    free(err);
+}
+
 /* Ctrl-C in each engine: stop taking URLs, finish or abandon what is in
  * flight, commit, exit 130 with an intact database. */
 static void interrupt_engine(const char *engine_flag, const char *n)
