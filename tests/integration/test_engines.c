@@ -290,6 +290,23 @@ Test(engines, workers_killed_at_random_lose_no_page, .fini = finish)
                  0);
 }
 
+/* The run summary's line about the workers (scrape's stderr, which the
+ * caller frees): their peak memory and how many pages went each way. */
+static char *workers_line(double *one, double *all, long *shared, long *socket)
+{
+    char *err = read_stderr(&sb);
+    const char *line = strstr(err, "scrape: 2 parse workers: peak ");
+
+    cr_assert_not_null(line, "%s", err);
+    cr_assert_eq(sscanf(line,
+                        "scrape: 2 parse workers: peak %lf MB the"
+                        " largest, %lf MB together; %ld pages through"
+                        " shared memory, %ld through sockets",
+                        one, all, shared, socket),
+                 4, "%s", line);
+    return err;
+}
+
 /* Pages larger than a worker's shared area (WORKERS_SHM_BYTES, 4 MB) go
  * through the worker's socket instead: each arrives whole and its record
  * equals the one --multi makes of it, field by field and link by link;
@@ -344,15 +361,8 @@ Test(engines, pages_larger_than_the_shared_area_arrive_whole, .fini = finish)
                              " pages_fts MATCH 'scrape' AND rowid IN (SELECT id"
                              " FROM pages WHERE run_id = 2)"),
                  12);
-    err = read_stderr(&sb);
-    line = strstr(err, "scrape: 2 parse workers: peak ");
-    cr_assert_not_null(line, "%s", err);
-    cr_assert_eq(sscanf(line,
-                        "scrape: 2 parse workers: peak %lf MB the"
-                        " largest, %lf MB together; %ld pages through"
-                        " shared memory, %ld through sockets",
-                        &one, &all, &shared, &socket),
-                 4, "%s", line);
+    err = workers_line(&one, &all, &shared, &socket);
+    line = strstr(err, "scrape: 2 parse workers");
     cr_assert_eq(shared, 0, "%s", line);
     cr_assert_eq(socket, 12, "%s", line);
     /* Each worker parses one 6 MB page at a time through its socket and
@@ -370,15 +380,8 @@ Test(engines, pages_larger_than_the_shared_area_arrive_whole, .fini = finish)
     snprintf(seed, sizeof(seed), "http://127.0.0.1:%u/index.html\n", site.port);
     write_seeds(&sb, seed);
     cr_assert_eq(run_scrape(&sb, procs, RUN_TIMEOUT_S, 0), 0);
-    err = read_stderr(&sb);
-    line = strstr(err, "scrape: 2 parse workers: peak ");
-    cr_assert_not_null(line, "%s", err);
-    cr_assert_eq(sscanf(line,
-                        "scrape: 2 parse workers: peak %lf MB the"
-                        " largest, %lf MB together; %ld pages through"
-                        " shared memory, %ld through sockets",
-                        &one, &all, &shared, &socket),
-                 4, "%s", line);
+    err = workers_line(&one, &all, &shared, &socket);
+    line = strstr(err, "scrape: 2 parse workers");
     cr_assert_eq(shared, 40, "%s", line);
     cr_assert_eq(socket, 0, "%s", line);
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 3"

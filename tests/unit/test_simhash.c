@@ -106,6 +106,20 @@ static uint64_t mix_ref(uint64_t x)
     return x;
 }
 
+/* One shingle (the window's 3 word hashes) votes on the 64 bits. */
+static void vote(const uint64_t win[3], uint64_t counts[64], uint64_t *shingles)
+{
+    uint64_t s = 0;
+    int k;
+
+    for (k = 0; k < 3; k++)
+        s = (s << 7 | s >> 57) ^ win[k];
+    s = mix_ref(s);
+    for (k = 0; k < 64; k++)
+        counts[k] += s >> k & 1;
+    (*shingles)++;
+}
+
 static uint64_t reference(const unsigned char *p, size_t n)
 {
     static uint64_t counts[64];
@@ -134,27 +148,13 @@ static uint64_t reference(const unsigned char *p, size_t n)
         win[2] = h;
         h = 14695981039346656037ULL;
         in = 0;
-        if (++nwords >= 3) {
-            uint64_t s = 0;
-            for (k = 0; k < 3; k++)
-                s = (s << 7 | s >> 57) ^ win[k];
-            s = mix_ref(s);
-            for (k = 0; k < 64; k++)
-                counts[k] += s >> k & 1;
-            shingles++;
-        }
+        if (++nwords >= 3)
+            vote(win, counts, &shingles);
     }
     if (nwords == 0)
         return 0;
-    if (nwords < 3) {
-        uint64_t s = 0;
-        for (k = 0; k < 3; k++)
-            s = (s << 7 | s >> 57) ^ win[k];
-        s = mix_ref(s);
-        for (k = 0; k < 64; k++)
-            counts[k] += s >> k & 1;
-        shingles++;
-    }
+    if (nwords < 3)
+        vote(win, counts, &shingles);
     for (k = 0; k < 64; k++)
         if (counts[k] * 2 > shingles)
             v |= 1ULL << k;
