@@ -70,6 +70,61 @@ Test(store, writes_page_links_and_fields)
 /* --item records: one items row each, fields as a JSON object in the
  * order given, lists as arrays, absent plain fields without a key; the
  * run's selectors are recorded. */
+/* Links go in 16 to a statement and the rest one by one: every count
+ * around those sizes stores each link once, in order, with its flag and
+ * its invalid UTF-8 repaired. */
+Test(store, links_in_batches_keep_order_and_flags)
+{
+    static const size_t counts[] = {0, 1, 15, 16, 17, 37};
+    struct run_info info = {
+        .mode = "multi", .workers = 1, .concurrency = 5, .seeds = "s.txt"};
+    struct store *s = dbfile_open_store();
+    struct link links[37];
+    char urls[37][48];
+    int64_t run;
+    size_t c, i;
+
+    cr_assert_eq(store_run_begin(s, &info, &run), ERR_OK);
+    for (c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+        struct page pg = {
+            .title = (char *)"T", .links = links, .nlinks = counts[c]};
+        char url[32];
+        struct page_row row = {.url = url, .status = 200, .page = &pg};
+
+        snprintf(url, sizeof(url), "http://h/%zu", counts[c]);
+        for (i = 0; i < counts[c]; i++) {
+            /* Link 5 is not valid UTF-8. */
+            snprintf(urls[i], sizeof(urls[i]), "http://h/%zu/%zu%s", counts[c],
+                     i, i == 5 ? "\xff" : "");
+            links[i] = (struct link){urls[i], i % 3 == 0, ERR_OK};
+        }
+        cr_assert_eq(store_put_page(s, run, &row), ERR_OK);
+    }
+    cr_assert_eq(store_close(s), ERR_OK);
+    for (c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+        char sql[512];
+
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*) FROM links l JOIN pages p ON p.id ="
+                 " l.page_id WHERE p.url = 'http://h/%zu'",
+                 counts[c]);
+        cr_assert_eq(dbfile_int(sql), (long long)counts[c]);
+        /* In order: the n-th row (by rowid) is link n, its flag n % 3. */
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*) FROM (SELECT l.url, l.followable,"
+                 " row_number() OVER (ORDER BY l.rowid) - 1 AS n FROM links l"
+                 " JOIN pages p ON p.id = l.page_id WHERE p.url ="
+                 " 'http://h/%zu') WHERE url LIKE 'http://h/%zu/' || n || '%%'"
+                 " AND followable = (n %% 3 = 0)",
+                 counts[c], counts[c]);
+        cr_assert_eq(dbfile_int(sql), (long long)counts[c], "%zu links",
+                     counts[c]);
+    }
+    cr_assert_eq(dbfile_int("SELECT count(*) FROM links WHERE url ="
+                            " 'http://h/37/5\xef\xbf\xbd'"),
+                 1);
+}
+
 Test(store, writes_items_as_json_objects)
 {
     static const struct field_spec fields[] = {
