@@ -386,7 +386,7 @@ bool crawl_unchanged(const struct crawl *c, const struct frontier_job *job,
     /* The same answer: a page, or an error page, hashing as before. */
     if (r->status != p->status || !response_has_body(r) || !p->hash[0])
         return false;
-    if (r->body_hash) /* a held page: hashed when it was held */
+    if (r->body_hash) /* hashed already: held, or by a parse worker */
         return !strcmp(r->body_hash, p->hash);
     body_hash(r->body, r->len, hash);
     return !strcmp(hash, p->hash);

@@ -1,5 +1,6 @@
 /*
- * workers.c - forked parse workers behind socketpairs (see workers.h).
+ * workers.c - forked parse workers behind socketpairs and shared areas
+ * (see workers.h).
  *
  * Worker slot life cycle:
  *

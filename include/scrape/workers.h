@@ -1,10 +1,12 @@
 /*
  * workers.h - a pool of forked parse worker processes (--procs).
  *
- * The parent hands a worker one fetched response at a time (a FRAME_JOB
- * over a socketpair) and gets the record back (a FRAME_PAGE).  Workers do
- * the CPU-heavy part: libxml2 parsing, text extraction and SimHash, link
- * resolution, --field XPath.  They never touch libcurl or SQLite.
+ * The parent hands a worker one fetched response at a time and gets the
+ * record back, through a shared memory area both map (a job or record
+ * too large for it goes over the worker's socketpair instead).  Workers
+ * do the CPU-heavy part: libxml2 parsing, text extraction, SimHash and
+ * the body's SHA-256, link resolution, --field XPath.  They never touch
+ * libcurl or SQLite.
  *
  * A worker that dies (crash, kill -9) or stays busy longer than
  * WORKERS_JOB_TIMEOUT_S is noticed in workers_collect(): its job comes back
@@ -47,8 +49,10 @@ struct workers_usage {
 };
 
 /* Called once per submitted job with its outcome: `pg` when parsed (else
- * NULL), `parse_error` when parsing failed or the worker died.  The
- * callback owns nothing it is given; `r` is released after it returns. */
+ * NULL), `parse_error` when parsing failed or the worker died; r->body_hash
+ * is the worker's hash of the body when the job had none.  The callback
+ * owns nothing it is given: `pg` points into the worker's area or frame
+ * and `r` is released after it returns. */
 typedef enum err (*workers_done_fn)(void *ctx, const struct frontier_job *job,
                                     const struct response *r,
                                     const struct page *pg,
