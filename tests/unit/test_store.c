@@ -80,7 +80,7 @@ Test(store, links_in_batches_keep_order_and_flags)
         .mode = "multi", .workers = 1, .concurrency = 5, .seeds = "s.txt"};
     struct store *s = dbfile_open_store();
     struct link links[37];
-    char urls[37][48];
+    char urls[37][64];
     int64_t run;
     size_t c, i;
 
