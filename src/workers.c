@@ -77,11 +77,10 @@
 #include "scrape/crawl.h"
 #include "scrape/frame.h"
 
-/* The descriptors a worker's socket and shared area get in the child,
- * and the fork server's control socket in the server. */
-#define WORKER_FD     3
-#define WORKER_SHM_FD 4
-#define SERVER_FD     3
+/* The descriptor a worker's socket gets in the child, and the fork
+ * server's control socket in the server. */
+#define WORKER_FD 3
+#define SERVER_FD 3
 
 /* Descriptors handed over with a fork server reply: a worker's socket
  * and its shared area. */
@@ -173,7 +172,9 @@ static bool shm_len(const struct buf *in, size_t area_size, size_t *len)
 }
 
 /* In a worker: sends the record for the job just parsed, in the shared
- * area when it fits there, else through the socket. */
+ * area when the job came that way and the record fits, else through the
+ * socket.  (Answering in kind: a parent that could not map the area
+ * sends only through the socket, and must get only that back.) */
 static bool reply(int fd, char *area, size_t area_size, struct buf *out,
                   const struct page *pg, const char *perr, const char *hash)
 {
@@ -193,15 +194,15 @@ static bool reply(int fd, char *area, size_t area_size, struct buf *out,
 }
 
 /* The worker process: parse jobs until the parent closes the socket.
- * Besides the record it computes what needs only the page: the body's
- * hash (when the parent has none) and the text's SimHash, so the parent
- * and its writer thread do not. */
-static void child_main(int fd, int shm_fd, const struct extract_spec *spec)
+ * `area` (area_size bytes, or NULL) is its shared area, mapped by the
+ * fork server before the fork.  Besides the record it computes what
+ * needs only the page: the body's hash (when the parent has none) and the
+ * text's SimHash, so the parent and its writer thread do not. */
+static void child_main(int fd, char *area, size_t area_size,
+                       const struct extract_spec *spec)
 {
     struct parser *parser = NULL;
     struct buf in, out;
-    size_t area_size;
-    char *area = map_area(shm_fd, &area_size);
     char why[256];
     uint8_t type;
     bool eof;
@@ -240,8 +241,8 @@ static void child_main(int fd, int shm_fd, const struct extract_spec *spec)
             page_fingerprint(&pg);
         /* The job in the area is not needed any more: the page owns its
          * strings, so the record may overwrite it. */
-        if (!reply(fd, area, area_size, &out, parsed ? &pg : NULL, perr,
-                   job.want_hash ? hash : NULL))
+        if (!reply(fd, type == FRAME_JOB_SHM ? area : NULL, area_size, &out,
+                   parsed ? &pg : NULL, perr, job.want_hash ? hash : NULL))
             _exit(WORKER_EXIT_REPLY);
         if (parsed)
             page_release(&pg);
@@ -385,29 +386,30 @@ static void server_spawn(int ctl, const struct extract_spec *spec,
     struct ctl_rep rep = {.pid = -1};
     int sv[2], fds[REP_FDS];
     int area = new_area(shm_bytes);
+    size_t area_size = 0;
+    char *map = map_area(area, &area_size);
     pid_t pid;
 
+    /* Mapped here, before the fork, so a worker starts with its area or
+     * (when it cannot be made or mapped) without, never half-way. */
+    if (!map && area >= 0) {
+        close(area);
+        area = -1;
+    }
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
         rep.err = errno;
         send_rep(ctl, &rep, NULL, 0);
-        if (area >= 0)
-            close(area);
-        return;
+        goto out;
     }
     pid = fork();
     if (pid == 0) {
-        /* Out of the way of the fixed numbers first, then into them. */
-        int sock = fcntl(sv[1], F_DUPFD_CLOEXEC, 16);
-        int shm = area >= 0 ? fcntl(area, F_DUPFD_CLOEXEC, 16) : -1;
-
         /* Die with the server, which dies with the parent. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         prctl(PR_SET_NAME, "scrape-parse");
-        if (sock < 0 || dup2(sock, WORKER_FD) < 0 ||
-            (shm >= 0 && dup2(shm, WORKER_SHM_FD) < 0))
+        if (dup2(sv[1], WORKER_FD) < 0)
             _exit(WORKER_EXIT_SETUP);
-        close_range(shm >= 0 ? WORKER_SHM_FD + 1 : WORKER_FD + 1, ~0U, 0);
-        child_main(WORKER_FD, shm >= 0 ? WORKER_SHM_FD : -1, spec);
+        close_range(WORKER_FD + 1, ~0U, 0);
+        child_main(WORKER_FD, map, area_size, spec);
     }
     if (pid < 0)
         rep.err = errno;
@@ -417,6 +419,9 @@ static void server_spawn(int ctl, const struct extract_spec *spec,
     fds[1] = pid > 0 ? area : -1;
     send_rep(ctl, &rep, fds, REP_FDS);
     close(sv[0]);
+out:
+    if (map)
+        munmap(map, area_size);
     if (area >= 0)
         close(area);
 }
@@ -789,7 +794,7 @@ static enum err crashed(struct workers *w, struct slot *s, bool hung,
 static enum err receive(struct workers *w, struct slot *s, workers_done_fn done,
                         void *ctx)
 {
-    const char *perr = NULL, *hash = NULL, *p = w->in.data;
+    const char *perr = NULL, *hash = NULL, *p;
     size_t n;
     struct page pg;
     bool parsed, eof;
@@ -798,6 +803,8 @@ static enum err receive(struct workers *w, struct slot *s, workers_done_fn done,
 
     if (frame_read(s->fd, &type, &w->in, FRAME_MAX, &eof))
         return crashed(w, s, false, done, ctx);
+    /* Only now: reading may have moved the buffer. */
+    p = w->in.data;
     n = w->in.len;
     if (type == FRAME_PAGE_SHM && shm_len(&w->in, s->area_size, &n))
         p = s->area;
