@@ -37,3 +37,15 @@ void engine_http_opts(const struct config *cfg, const struct crawl *c,
     o->stop_grace_ms = ENGINE_STOP_GRACE_MS;
     o->keep_headers = cfg->keep_bodies;
 }
+
+enum err engine_prepare(const struct crawl *c, struct transfer *t,
+                        const struct frontier_job *job)
+{
+    const char *etag, *last_modified;
+    enum err e = http_transfer_prepare(t, job->url);
+
+    if (e)
+        return e;
+    crawl_validators(c, job->url, &etag, &last_modified);
+    return http_transfer_validators(t, etag, last_modified);
+}

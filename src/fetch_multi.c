@@ -112,17 +112,6 @@ static bool may_start(const struct multi *m)
     return out < m->nslots + extra;
 }
 
-/* A recrawl sends what the recrawled run got back (a 304 saves the
- * body). */
-static enum err ask_validators(const struct crawl *c, struct transfer *t,
-                               const struct frontier_job *job)
-{
-    const char *etag, *last_modified;
-
-    crawl_validators(c, job->url, &etag, &last_modified);
-    return http_transfer_validators(t, etag, last_modified);
-}
-
 static enum err start(struct multi *m, const struct frontier_job *job)
 {
     struct slot *s = m->free_list;
@@ -136,8 +125,7 @@ static enum err start(struct multi *m, const struct frontier_job *job)
         s->t.data = s;
         s->ready = true;
     }
-    if ((e = http_transfer_prepare(&s->t, job->url)) ||
-        (e = ask_validators(m->crawl, &s->t, job)))
+    if ((e = engine_prepare(m->crawl, &s->t, job)))
         return e;
     if (curl_multi_add_handle(m->multi, s->t.easy) != CURLM_OK)
         return ERR_NOMEM;

@@ -93,7 +93,7 @@ static void wait_for_work(struct pool *p)
 static void process(struct pool *p, struct transfer *t, struct parser *parser,
                     const struct frontier_job *job)
 {
-    const char *perr = NULL, *etag, *last_modified;
+    const char *perr = NULL;
     struct response r;
     struct page pg;
     bool parsed = false;
@@ -102,9 +102,7 @@ static void process(struct pool *p, struct transfer *t, struct parser *parser,
 
     p->active++;
     pthread_mutex_unlock(&p->lock);
-    crawl_validators(p->crawl, job->url, &etag, &last_modified);
-    if (!http_transfer_prepare(t, job->url) &&
-        !http_transfer_validators(t, etag, last_modified))
+    if (!engine_prepare(p->crawl, t, job))
         rc = curl_easy_perform(t->easy);
     http_transfer_result(t, rc, &r);
     e = crawl_wants_parse(p->crawl, job, &r)

@@ -50,4 +50,9 @@ const struct engine_ops *engine_find(const char *name);
 void engine_http_opts(const struct config *cfg, const struct crawl *c,
                       struct http_opts *o);
 
+/* Points transfer `t` at `job`'s URL, asking (on a recrawl) only for a
+ * changed page with the validators the recrawled run got.  ERR_NOMEM. */
+enum err engine_prepare(const struct crawl *c, struct transfer *t,
+                        const struct frontier_job *job);
+
 #endif
