@@ -97,10 +97,6 @@ static bool in_scope(const struct crawl *c, const char *url);
 static void drop_held(struct crawl *c);
 static enum err record_ripe(struct crawl *c);
 
-/* A page fetched at a depth that was not final yet is kept (held.h) as
- * one byte string: this head, the response's error text, final URL and
- * Content-Type (u32 length, 0xFFFFFFFF for none, bytes), then the record
- * as a frame payload (frame_put_page, the format --procs uses). */
 /* What the run being recrawled knew of a URL (--recrawl). */
 struct prev_page {
     int64_t id; /* its pages row */
@@ -119,6 +115,12 @@ static void prev_free(struct prev_page *p)
     free(p);
 }
 
+/* A page fetched at a depth that was not final yet is kept (held.h) as
+ * one byte string: this head, the response's error text, final URL,
+ * Content-Type, ETag, Last-Modified, header block and body hash (u32
+ * length, 0xFFFFFFFF for none, bytes), the kept body (u64 length,
+ * UINT64_MAX for none, bytes: only with --keep-bodies), then the record
+ * as a frame payload (frame_put_page, the format --procs uses). */
 struct held_head {
     int64_t status, len, fetch_ms, err;
 };
@@ -373,8 +375,18 @@ void crawl_validators(const struct crawl *c, const char *url, const char **etag,
     *last_modified = p ? p->last_modified : NULL;
 }
 
-bool crawl_unchanged(const struct crawl *c, const struct frontier_job *job,
-                     const struct response *r)
+/* Whether a recrawl compares `r`'s body with what the recrawled run
+ * stored (`p`, may be NULL): the same status, and a body then and now. */
+static bool compares_body(const struct prev_page *p, const struct response *r)
+{
+    return p && r->status == p->status && response_has_body(r) && p->hash[0];
+}
+
+/* True when a recrawl finds `job` unchanged: a 304, or the same status
+ * with a body that hashes as before.  Its record is then carried forward,
+ * not parsed. */
+static bool unchanged(const struct crawl *c, const struct frontier_job *job,
+                      const struct response *r)
 {
     const struct prev_page *p = prev_of(c, job->url);
     char hash[BODY_HASH_LEN];
@@ -383,10 +395,9 @@ bool crawl_unchanged(const struct crawl *c, const struct frontier_job *job,
         return false;
     if (r->status == 304)
         return true;
-    /* The same answer: a page, or an error page, hashing as before. */
-    if (r->status != p->status || !response_has_body(r) || !p->hash[0])
+    if (!compares_body(p, r))
         return false;
-    if (r->body_hash) /* hashed already: held, or by a parse worker */
+    if (r->body_hash) /* hashed already (see crawl_wants_parse) */
         return !strcmp(r->body_hash, p->hash);
     body_hash(r->body, r->len, hash);
     return !strcmp(hash, p->hash);
@@ -1077,7 +1088,7 @@ static void recrawl_row(const struct crawl *c, const struct frontier_job *job,
 
     if (!p) {
         row->change = "new";
-    } else if (crawl_unchanged(c, job, r)) {
+    } else if (unchanged(c, job, r)) {
         row->change = "unchanged";
         row->carry_from = p->id;
         row->page = NULL;
@@ -1166,23 +1177,23 @@ static enum err hold_page(struct crawl *c, const struct frontier_job *job,
     struct buf *b = &c->held_buf;
     struct held_rec *rec;
     enum err e;
-
-    char hash[BODY_HASH_LEN] = "";
+    char own[BODY_HASH_LEN];
     bool body = response_has_body(r);
+    const char *hash = body ? r->body_hash : NULL;
     uint64_t kept = body && c->cfg->keep_bodies ? r->len : UINT64_MAX;
 
-    /* The body's hash now (unless a parse worker sent it), so that only a
-     * body to keep is held. */
-    if (body && r->body_hash)
-        snprintf(hash, sizeof(hash), "%s", r->body_hash);
-    else if (body)
-        body_hash(r->body, r->len, hash);
+    /* The body's hash now (unless it came hashed), so that only a body to
+     * keep is held. */
+    if (body && !hash) {
+        body_hash(r->body, r->len, own);
+        hash = own;
+    }
     buf_reset(b);
     if ((e = buf_add(b, &head, sizeof(head))) ||
         (e = put_str(b, r->err ? r->error : NULL)) ||
         (e = put_str(b, r->final_url)) || (e = put_str(b, r->content_type)) ||
         (e = put_str(b, r->etag)) || (e = put_str(b, r->last_modified)) ||
-        (e = put_str(b, r->headers)) || (e = put_str(b, body ? hash : NULL)) ||
+        (e = put_str(b, r->headers)) || (e = put_str(b, hash)) ||
         (e = buf_add(b, &kept, sizeof(kept))) ||
         (kept != UINT64_MAX && (e = buf_add(b, r->body, r->len))) ||
         (e = frame_put_page(b, pg, parse_error, NULL)))
@@ -1348,10 +1359,20 @@ static bool response_is_html(const struct response *r)
 }
 
 bool crawl_wants_parse(const struct crawl *c, const struct frontier_job *job,
-                       const struct response *r)
+                       struct response *r)
 {
-    return !job->robots && !job->sitemap && response_is_html(r) &&
-           !(c && crawl_unchanged(c, job, r));
+    char hash[BODY_HASH_LEN];
+
+    if (job->robots || job->sitemap)
+        return false;
+    /* A recrawl compares the body's hash: taken once, here, and kept with
+     * the response, so the record and the writer do not take it again
+     * (out of memory only leaves it to them). */
+    if (c && !r->body_hash && compares_body(prev_of(c, job->url), r)) {
+        body_hash(r->body, r->len, hash);
+        r->body_hash = strdup(hash);
+    }
+    return response_is_html(r) && !(c && unchanged(c, job, r));
 }
 
 enum err crawl_parse(struct parser *p, const char *url,
@@ -1383,7 +1404,7 @@ enum err crawl_parse(struct parser *p, const char *url,
 }
 
 enum err crawl_complete(struct crawl *c, const struct frontier_job *job,
-                        const struct response *r, struct parser *p)
+                        struct response *r, struct parser *p)
 {
     const char *perr = NULL;
     struct page pg;

@@ -76,12 +76,6 @@ enum err crawl_recrawl_seed(struct crawl *c);
 void crawl_validators(const struct crawl *c, const char *url, const char **etag,
                       const char **last_modified);
 
-/* True when a recrawl finds `job` unchanged: a 304, or the same status
- * with a body that hashes as before.  Its record is then carried forward, not
- * parsed. */
-bool crawl_unchanged(const struct crawl *c, const struct frontier_job *job,
-                     const struct response *r);
-
 /* How a row's error starts when parsing failed, or when extraction was
  * cut short (scrape extract tells these from the transfer's errors). */
 #define CRAWL_PARSE_ERROR   "cannot parse HTML: "
@@ -105,9 +99,12 @@ void crawl_release(struct crawl *c, const struct frontier_job *job);
 
 /* True when `r`, fetched for `job`, is a page (not a robots.txt or a
  * sitemap) and a successful (2xx) HTML response: one to parse, unless
- * `c` (may be NULL) recrawls and finds it unchanged. */
+ * `c` (may be NULL) recrawls and finds it unchanged (a 304, or the same
+ * status with a body that hashes as before: its record is carried
+ * forward).  A recrawl's hash of the body is left in r->body_hash.  Safe
+ * from any engine thread. */
 bool crawl_wants_parse(const struct crawl *c, const struct frontier_job *job,
-                       const struct response *r);
+                       struct response *r);
 
 /* Adds CPU time and peak memory spent outside this process (worker
  * processes) to the run's figures. */
@@ -145,7 +142,7 @@ enum err crawl_parse(struct parser *p, const char *url,
  * sitemaps row; neither is a page.  Returns a fatal error (the store failed);
  * the engine must then stop. */
 enum err crawl_complete(struct crawl *c, const struct frontier_job *job,
-                        const struct response *r, struct parser *p);
+                        struct response *r, struct parser *p);
 
 /* Like crawl_complete for a page parsed elsewhere (a worker process):
  * `pg` may be NULL (not HTML), `parse_error` non-NULL when parsing
