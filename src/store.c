@@ -165,8 +165,8 @@ enum stmt_id {
     ST__COUNT
 };
 
-/* One links row of ST_LINKS: the page (?1), a URL and its flag. */
-#define LINK_ROW(u, f)   "(?1, ?" #u ", ?" #f ")"
+/* Links rows per ST_LINKS statement (?1 the page, then URL and flag
+ * pairs). */
 #define STORE_LINK_BATCH 16
 
 static const char *const stmt_sql[ST__COUNT] = {
@@ -183,36 +183,25 @@ static const char *const stmt_sql[ST__COUNT] = {
                    " errors = ?, cpu_user_ms = ?, cpu_sys_ms = ?,"
                    " peak_rss_kb = ?, status = ? WHERE id = ?",
     [ST_PAGE] = "INSERT INTO pages(run_id, url, final_url, depth, status,"
-                " content_type, charset, bytes, fetch_ms, title, "
-                "description,"
+                " content_type, charset, bytes, fetch_ms, title, description,"
                 " lang, canonical, h1, words, outlinks, error, fetched_at,"
-                " simhash, attempts, etag, last_modified, body_hash, "
-                "headers,"
+                " simhash, attempts, etag, last_modified, body_hash, headers,"
                 " change, text_of)"
-                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-                "?)",
-    [ST_LINK] = "INSERT INTO links(page_id, url, followable) "
-                "VALUES(?, ?, ?)",
-    /* STORE_LINK_BATCH rows in one statement: a page's links go in
-     * 16 at a time (one step instead of 16, a third of the
-     * instructions per link on link-heavy pages). */
-    [ST_LINKS] =
-        "INSERT INTO links(page_id, url, followable) "
-        "VALUES" LINK_ROW(2, 3) "," LINK_ROW(4, 5) "," LINK_ROW(6, 7) "," LINK_ROW(8, 9) "," LINK_ROW(10, 11) "," LINK_ROW(12, 13) "," LINK_ROW(14, 15) "," LINK_ROW(
-            16,
-            17) "," LINK_ROW(18,
-                             19) "," LINK_ROW(20,
-                                              21) "," LINK_ROW(22,
-                                                               23) "," LINK_ROW(24,
-                                                                                25) "," LINK_ROW(26,
-                                                                                                 27) "," LINK_ROW(28,
-                                                                                                                  29) "," LINK_ROW(30,
-                                                                                                                                   31) "," LINK_ROW(32,
-                                                                                                                                                    33),
+                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_LINK] = "INSERT INTO links(page_id, url, followable) VALUES(?, ?, ?)",
+    /* STORE_LINK_BATCH rows in one statement: a page's links go in 16 at
+     * a time (one step instead of 16, a third of the instructions per
+     * link on link-heavy pages). */
+    [ST_LINKS] = "INSERT INTO links(page_id, url, followable) VALUES"
+                 " (?1, ?2, ?3), (?1, ?4, ?5), (?1, ?6, ?7), (?1, ?8, ?9),"
+                 " (?1, ?10, ?11), (?1, ?12, ?13), (?1, ?14, ?15),"
+                 " (?1, ?16, ?17), (?1, ?18, ?19), (?1, ?20, ?21),"
+                 " (?1, ?22, ?23), (?1, ?24, ?25), (?1, ?26, ?27),"
+                 " (?1, ?28, ?29), (?1, ?30, ?31), (?1, ?32, ?33)",
     [ST_FIELD] = "INSERT INTO fields(page_id, name, value) VALUES(?, ?, ?)",
     [ST_SKIPPED] = "INSERT INTO skipped(run_id, url, reason) VALUES(?, ?, ?)",
-    /* A URL queued again shallower (a sitemap's seed first found as
-     * a link) keeps the smaller depth. */
+    /* A URL queued again shallower (a sitemap's seed first found as a
+     * link) keeps the smaller depth. */
     [ST_FRONTIER_ADD] = "INSERT INTO frontier(run_id, url, depth)"
                         " VALUES(?, ?, ?) ON CONFLICT(run_id, url)"
                         " DO UPDATE SET depth = min(depth, excluded.depth)",
@@ -228,21 +217,16 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_BODY_HAS] = "SELECT 1 FROM bodies WHERE hash = ?",
     [ST_BODY] = "INSERT INTO bodies(hash, size, codec, data)"
                 " VALUES(?, ?, 'zstd', ?)",
-    /* --recrawl: an unchanged page's record carried forward (?1
-     * run, ?2 the old row, then this fetch's depth, time,
-     * validators). */
+    /* --recrawl: an unchanged page's record carried forward (?1 run,
+     * ?2 the old row, then this fetch's depth, time, validators). */
     [ST_CARRY] = "INSERT INTO pages(run_id, url, final_url, depth, status,"
-                 " content_type, charset, bytes, fetch_ms, title, "
-                 "description,"
+                 " content_type, charset, bytes, fetch_ms, title, description,"
                  " lang, canonical, h1, words, outlinks, error, fetched_at,"
-                 " simhash, attempts, etag, last_modified, body_hash, "
-                 "headers,"
+                 " simhash, attempts, etag, last_modified, body_hash, headers,"
                  " change, text_of) SELECT ?1, url, final_url, ?3, status,"
-                 " content_type, charset, bytes, ?4, title, description, "
-                 "lang,"
+                 " content_type, charset, bytes, ?4, title, description, lang,"
                  " canonical, h1, words, outlinks, error, ?5, simhash, ?6,"
-                 " coalesce(?7, etag), coalesce(?8, last_modified), "
-                 "body_hash,"
+                 " coalesce(?7, etag), coalesce(?8, last_modified), body_hash,"
                  " headers, 'unchanged', coalesce(text_of, id) FROM pages"
                  " WHERE id = ?2",
     [ST_CARRY_LINKS] = "INSERT INTO links(page_id, url, followable)"
@@ -941,16 +925,18 @@ enum err store_put_page(struct store *s, int64_t run_id,
     struct page_row hashed;
     enum err e;
 
-    if (s->pg)
-        return store_pg_put_page(s->pg, run_id, row);
-    if ((e = batch_begin(s)))
-        return e;
+    /* A body that came unhashed is hashed here, for either backend (on
+     * the writer thread, off the engine's). */
     if (row->body && !row->body_hash) {
         body_hash(row->body, row->body_len, hash);
         hashed = *row;
         hashed.body_hash = hash;
         row = &hashed;
     }
+    if (s->pg)
+        return store_pg_put_page(s->pg, run_id, row);
+    if ((e = batch_begin(s)))
+        return e;
     if (row->carry_from)
         e = carry_page(s, run_id, row);
     else if (!(e = run(s, st, bind_page(st, run_id, row),

@@ -540,19 +540,14 @@ static char *bytea_hex(const void *data, size_t n, enum err *e)
  * its headers and compressed body. */
 static enum err body_params(struct store_pg *p, const struct page_row *row)
 {
-    char **v = p->cur.v, hash[BODY_HASH_LEN];
-    const char *h = row->body_hash;
+    char **v = p->cur.v;
     enum err e = ERR_OK;
     void *z = NULL;
     size_t zn = 0;
 
     v[R_ETAG] = text(row->etag, &e);
     v[R_LAST_MODIFIED] = text(row->last_modified, &e);
-    if (row->body && !h) {
-        body_hash(row->body, row->body_len, hash);
-        h = hash;
-    }
-    v[R_BODY_HASH] = text(h, &e);
+    v[R_BODY_HASH] = text(row->body_hash, &e); /* store.c hashed the body */
     if (!row->keep_body)
         return e;
     v[R_HEADERS] = text(row->headers, &e);
