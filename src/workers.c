@@ -4,7 +4,7 @@
  *
  * Worker slot life cycle:
  *
- *   IDLE --submit()--> BUSY --collect(): FRAME_PAGE--> IDLE
+ *   IDLE --submit()--> BUSY --collect(): a record--> IDLE
  *                       |
  *                       +--collect(): EOF, bad frame or timeout
  *                              --> job returned with an error,
@@ -15,13 +15,15 @@
  *            area goes through the socket whole, as a FRAME_JOB (the
  *            worker is idle, blocked reading, so the write drains as fast
  *            as the worker reads)
- *   collect  poll busy sockets without waiting; read whole frames; read
- *            the record where it lies (FRAME_PAGE_SHM: in the area) with
- *            its strings pointing into it, no copy
+ *   collect  one poll for the busy sockets, without waiting; read whole
+ *            frames; read the record where it lies (FRAME_PAGE_SHM: in
+ *            the area; FRAME_PAGE: in the frame), its strings pointing
+ *            into it, no copy
  *   respawn  ask the fork server for a fresh worker in the same slot
  *
  * The shared area.  Each worker has WORKERS_SHM_BYTES of memory (a
- * memfd) mapped by it and by the parent: the job goes in, and once the
+ * memfd the fork server maps before forking the worker, and passes to
+ * the parent, which maps it too): the job goes in, and once the
  * worker has parsed it (its page owns its strings), the record comes
  * back in the same bytes.  So a page crosses once (the parent's copy of
  * the body into the area) instead of through a socket both ways, and the
@@ -29,7 +31,8 @@
  * one side at a time: the parent writes it only while the worker waits
  * for a job, the worker only between reading a job and sending its
  * frame.  A fresh area comes with every fresh worker, so a worker that
- * died mid-write leaves nothing behind.
+ * died mid-write leaves nothing behind.  A worker answers in kind: a job
+ * that came through the socket is answered through it.
  *
  * The fork server.  POSIX allows a child of a multi-threaded process only
  * async-signal-safe calls, and a worker allocates and runs libxml2; by
@@ -42,6 +45,7 @@
  *
  *   parent -> server   SPAWN            server -> parent  pid + the
  *                                                          worker's socket
+ *                                                          and area
  *                                                          (SCM_RIGHTS)
  *   parent -> server   REAP pid         server -> parent  how it ended,
  *                                                          its CPU time
