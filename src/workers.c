@@ -86,6 +86,11 @@
 #define WORKER_FD 3
 #define SERVER_FD 3
 
+/* Frame buffers larger than this are given back after use, and a
+ * worker trims its heap after a job larger than this: what a page
+ * beyond the area needed is not kept (with or without an area). */
+#define KEEP_BYTES ((size_t)WORKERS_SHM_BYTES + 4096)
+
 /* Descriptors handed over with a fork server reply: a worker's socket
  * and its shared area. */
 #define REP_FDS 2
@@ -253,8 +258,8 @@ static void child_main(int fd, char *area, size_t area_size,
         /* A page too large for the area grew the buffers and the heap:
          * give that back, so what a worker holds stays about the area and
          * one page's parse. */
-        if (in.cap > area_size + 4096 || out.cap > area_size + 4096 ||
-            job.len > area_size) {
+        if (in.cap > KEEP_BYTES || out.cap > KEEP_BYTES ||
+            job.len > KEEP_BYTES) {
             buf_release(&in);
             buf_release(&out);
 #ifdef __GLIBC__
@@ -698,7 +703,7 @@ static enum err send_job(struct workers *w, struct slot *s,
     w->jobs_socket++;
     /* A page that needed the socket may have grown the buffer far past
      * what the next one needs. */
-    if (w->out.cap > s->area_size + 4096)
+    if (w->out.cap > KEEP_BYTES)
         buf_release(&w->out);
     return ERR_OK;
 }
@@ -823,7 +828,7 @@ static enum err receive(struct workers *w, struct slot *s, workers_done_fn done,
     e = finish(w, s, done, ctx, parsed ? &pg : NULL, perr);
     /* Delivered: a record too large for the area may have grown the
      * buffer far past what the next one needs (see send_job). */
-    if (w->in.cap > s->area_size + 4096)
+    if (w->in.cap > KEEP_BYTES)
         buf_release(&w->in);
     return e;
 }
