@@ -530,33 +530,37 @@ enum err store_close(struct store *s)
     return e;
 }
 
-/* Binds UTF-8 text, repairing it if a server sent invalid bytes. */
-static int bind_text(sqlite3_stmt *st, int i, const char *v)
+/* Binds UTF-8 text, repairing it if a server sent invalid bytes; valid
+ * text is bound with `keep` (SQLITE_TRANSIENT: SQLite copies it;
+ * SQLITE_STATIC: `v` must stay unchanged until the statement is run(),
+ * which resets it). */
+static int bind_utf8(sqlite3_stmt *st, int i, const char *v,
+                     sqlite3_destructor_type keep)
 {
     size_t n;
     char *clean;
-    int rc;
 
     if (!v)
         return sqlite3_bind_null(st, i);
     n = strlen(v);
     if (utf8_valid(v, n))
-        return sqlite3_bind_text(st, i, v, (int)n, SQLITE_TRANSIENT);
+        return sqlite3_bind_text(st, i, v, (int)n, keep);
     clean = utf8_clean(v, n, false);
     if (!clean)
         return SQLITE_NOMEM;
-    rc = sqlite3_bind_text(st, i, clean, -1, free);
-    return rc;
+    return sqlite3_bind_text(st, i, clean, -1, free);
 }
 
-/* bind_text() without SQLite's own copy, for the long and the many
- * strings of a page (its text, its links): `v` must stay unchanged until
- * the statement is run() (which resets it). */
+static int bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    return bind_utf8(st, i, v, SQLITE_TRANSIENT);
+}
+
+/* Without SQLite's own copy, for the long and the many strings of a page
+ * (its text, its links). */
 static int bind_static(sqlite3_stmt *st, int i, const char *v)
 {
-    if (v && utf8_valid(v, strlen(v)))
-        return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-    return bind_text(st, i, v);
+    return bind_utf8(st, i, v, SQLITE_STATIC);
 }
 
 /* Steps a fully bound statement once and resets it. */
