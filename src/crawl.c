@@ -79,9 +79,10 @@ struct crawl {
     enum err fatal_err; /* what made it fatal */
     struct timespec t0, last_draw;
     struct rusage ru0;
-    long extra_user_ms, extra_sys_ms, extra_rss_kb; /* worker processes */
-    long workers, workers_one_kb, workers_all_kb;   /* crawl_note_workers */
-    long workers_shared, workers_socket;
+    /* The parse workers (crawl_note_workers): their CPU and peak memory,
+     * counted as the run's, and what the summary prints of them. */
+    long extra_user_ms, extra_sys_ms, extra_rss_kb;
+    long workers, workers_one_kb, workers_shared, workers_socket;
     struct run_stats final; /* what crawl_end recorded */
     bool progress;          /* draw a progress line */
     bool drawn;             /* a progress line is on screen */
@@ -458,21 +459,15 @@ static long peak_rss_kb(const struct rusage *ru)
     return v >= 0 ? v : ru->ru_maxrss;
 }
 
-void crawl_add_usage(struct crawl *c, long user_ms, long sys_ms,
-                     long peak_rss_kb)
-{
-    c->extra_user_ms += user_ms;
-    c->extra_sys_ms += sys_ms;
-    c->extra_rss_kb += peak_rss_kb;
-}
-
 void crawl_note_workers(struct crawl *c, long n,
                         const struct workers_usage *before,
                         const struct workers_usage *after)
 {
+    c->extra_user_ms += after->user_ms - before->user_ms;
+    c->extra_sys_ms += after->sys_ms - before->sys_ms;
+    c->extra_rss_kb += after->peak_rss_kb;
     c->workers = n;
     c->workers_one_kb = after->peak_one_rss_kb;
-    c->workers_all_kb = after->peak_rss_kb;
     c->workers_shared = after->jobs_shared - before->jobs_shared;
     c->workers_socket = after->jobs_socket - before->jobs_socket;
 }
@@ -1538,8 +1533,8 @@ enum err crawl_end(struct crawl *c, const char *status)
                 " together; %ld pages through shared memory, %ld through"
                 " sockets (larger than %ld MB)\n",
                 c->workers, c->workers_one_kb / 1024.0,
-                c->workers_all_kb / 1024.0, c->workers_shared,
-                c->workers_socket, WORKERS_SHM_BYTES / (1024 * 1024));
+                c->extra_rss_kb / 1024.0, c->workers_shared, c->workers_socket,
+                WORKERS_SHM_BYTES / (1024 * 1024));
     if (!c->cfg->quiet && !strcmp(status, "interrupted") && c->shared)
         fprintf(stderr,
                 "scrape: what this node had claimed is given back; join"

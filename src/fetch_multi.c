@@ -421,8 +421,6 @@ static enum err run_procs(struct crawl *c, const struct config *cfg,
     workers_usage(pool, &before);
     e = run_with(c, cfg, pool);
     workers_usage(pool, &after);
-    crawl_add_usage(c, after.user_ms - before.user_ms,
-                    after.sys_ms - before.sys_ms, after.peak_rss_kb);
     crawl_note_workers(c, (long)workers_size(pool), &before, &after);
     return e;
 }

@@ -106,17 +106,13 @@ void crawl_release(struct crawl *c, const struct frontier_job *job);
 bool crawl_wants_parse(const struct crawl *c, const struct frontier_job *job,
                        struct response *r);
 
-/* Adds CPU time and peak memory spent outside this process (worker
- * processes) to the run's figures. */
-void crawl_add_usage(struct crawl *c, long user_ms, long sys_ms,
-                     long peak_rss_kb);
-
 struct workers_usage;
 
 /* What `n` parse worker processes did in this run (`--procs`): `before`
- * and `after` are workers_usage() at its start and end.  Their peak
- * memory (the largest and all together) and how their jobs travelled
- * are printed with the run's summary. */
+ * and `after` are workers_usage() at its start and end.  Their CPU time
+ * and peak memory count in the run's figures; their peak memory (the
+ * largest and all together) and how their jobs travelled are printed
+ * with the run's summary. */
 void crawl_note_workers(struct crawl *c, long n,
                         const struct workers_usage *before,
                         const struct workers_usage *after);
