@@ -179,16 +179,15 @@ static uint64_t take_u64(struct cursor *c)
     return p ? (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32 : 0;
 }
 
-/* The next string, NUL-terminated in the payload, or NULL; sets *n.
- * NULL with c->bad unset means a NULL string.  A string whose NUL is not
- * where its length says (or that holds one) is malformed: the pointer
- * must be a C string of exactly n bytes. */
-static const char *take_str(struct cursor *c, size_t *n)
+/* The next string, NUL-terminated in the payload, or NULL.  NULL with
+ * c->bad unset means a NULL string.  A string whose NUL is not where its
+ * length says (or that holds one) is malformed: the pointer must be a C
+ * string of exactly that length. */
+static const char *take_cstr(struct cursor *c)
 {
     uint32_t len = take_u32(c);
     const char *s;
 
-    *n = 0;
     if (c->bad || len == NULL_STRING)
         return NULL;
     if (len >= c->left) { /* the bytes and the NUL */
@@ -200,16 +199,7 @@ static const char *take_str(struct cursor *c, size_t *n)
         c->bad = true;
         return NULL;
     }
-    *n = len;
     return s;
-}
-
-/* The next string, or NULL. */
-static const char *take_cstr(struct cursor *c)
-{
-    size_t n;
-
-    return take_str(c, &n);
 }
 
 enum err frame_put_job(struct buf *out, const struct frame_job *job)
@@ -366,7 +356,7 @@ static bool get_records(struct cursor *c, struct frame_view *v, struct page *pg,
         }
         v->off[i + 1] = nvals;
     }
-    pg->off = cells || nrec || nf ? v->off : NULL;
+    pg->off = nrec || nf ? v->off : NULL;
     pg->vals = nvals ? v->vals : NULL;
     pg->nvals = nvals;
     pg->extract_error = (char *)take_cstr(c);
