@@ -23,11 +23,10 @@
  * transfers in flight + queued + being parsed stay within --concurrency,
  * so a slow pool stops new fetches instead of growing memory; beyond
  * that, about MULTI_QUEUE_BYTES of bodies (so many pages of the average
- * size parsed so far) may wait for a worker while the freed slots fetch
- * again.  Without that margin, a burst of pages
- * finishing together (as at a latency-bound level) kept their slots idle
- * until the workers had got through all of it (measured: --procs 2 at
- * 0.92x --multi on the 50 ms profile).
+ * size queued so far) may wait for a worker while the freed slots fetch
+ * again.  Without that margin, a burst of pages finishing together (as at a
+ * latency-bound level) kept their slots idle until the workers had got through
+ * all of it (measured: --procs 2 at 0.92x --multi on the 50 ms profile).
  *
  * One loop turn: fill free slots, curl_multi_perform, collect finished
  * transfers, fill the slots they freed and send those requests, and only
@@ -81,10 +80,10 @@ struct multi {
     size_t in_flight;
     struct done *done; /* nslots entries; ndone used */
     size_t ndone;
-    struct workers *pool; /* --procs: parse here when NULL */
-    struct done *queue;   /* ring of 2 * nslots: awaiting a worker */
-    size_t qhead, qlen;
-    size_t avg_len;              /* running average of the bodies parsed */
+    struct workers *pool;     /* --procs: parse here when NULL */
+    struct done *queue;       /* ring of qcap: awaiting a worker */
+    size_t qcap, qhead, qlen; /* qcap: 2 * nslots (see may_start) */
+    size_t avg_len; /* running average of the bodies queued for a worker */
     struct curl_waitfd *waitfds; /* one per worker (--procs) */
 };
 
@@ -97,7 +96,7 @@ static size_t parsing(const struct multi *m)
 
 /* Whether another transfer may start (see the back-pressure note above).
  * Transfers in flight + pages out of curl stay below nslots + the
- * margin's pages (at most nslots), so the queue ring (2 * nslots
+ * margin's pages (at most nslots), so the queue ring (qcap = 2 * nslots
  * entries) never overflows, whatever finishes at once. */
 static bool may_start(const struct multi *m)
 {
@@ -174,7 +173,7 @@ static enum err record_done(struct multi *m)
         if (m->pool && crawl_wants_parse(m->crawl, &d->job, &d->r)) {
             /* Moves d (and its response) into the ring; may_start() kept
              * in_flight + ndone + qlen < 2 * nslots. */
-            m->queue[(m->qhead + m->qlen++) % (2 * m->nslots)] = *d;
+            m->queue[(m->qhead + m->qlen++) % m->qcap] = *d;
             /* Weighs the last 8 pages or so; the first sets it. */
             m->avg_len = m->avg_len ? m->avg_len - m->avg_len / 8 + d->r.len / 8
                                     : d->r.len;
@@ -195,7 +194,7 @@ static enum err dispatch(struct multi *m)
 
     while (m->qlen && workers_busy(m->pool) < workers_size(m->pool)) {
         struct done *d = &m->queue[m->qhead];
-        m->qhead = (m->qhead + 1) % (2 * m->nslots);
+        m->qhead = (m->qhead + 1) % m->qcap;
         m->qlen--;
         if ((e = workers_submit(m->pool, &d->job, &d->r)))
             return e;
@@ -346,7 +345,8 @@ static enum err setup(struct multi *m, const struct config *cfg)
     m->nslots = (size_t)cfg->concurrency;
     m->slots = calloc(m->nslots, sizeof(*m->slots));
     m->done = calloc(m->nslots, sizeof(*m->done));
-    m->queue = calloc(2 * m->nslots, sizeof(*m->queue));
+    m->qcap = 2 * m->nslots;
+    m->queue = calloc(m->qcap, sizeof(*m->queue));
     if (m->pool &&
         !(m->waitfds = calloc(workers_size(m->pool) + 1, sizeof(*m->waitfds))))
         return ERR_NOMEM;
@@ -374,7 +374,7 @@ static void teardown(struct multi *m)
         response_release(&m->done[i].r);
     free(m->done);
     for (i = 0; i < m->qlen; i++)
-        response_release(&m->queue[(m->qhead + i) % (2 * m->nslots)].r);
+        response_release(&m->queue[(m->qhead + i) % m->qcap].r);
     free(m->queue);
     free(m->waitfds);
     for (i = 0; i < m->nslots; i++)
