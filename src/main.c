@@ -186,8 +186,7 @@ static int extract(const struct config *cfg)
 
     if ((status = check_selectors(cfg)))
         return status;
-    if (workers_start((size_t)cfg->procs, &cfg->spec, WORKERS_SHM_BYTES,
-                      &pool)) {
+    if (workers_start((size_t)cfg->procs, &cfg->spec, &pool)) {
         fprintf(stderr, "scrape extract: cannot start %ld parse workers: %s\n",
                 cfg->procs, strerror(errno));
         return EXIT_FATAL;
@@ -236,8 +235,7 @@ static int run(const struct config *cfg, int64_t resume_run)
      * then allocates (the fork server is forked here, and forks every
      * worker later). */
     if ((cfg->compare || engine->needs_workers) &&
-        workers_start((size_t)cfg->procs, &cfg->spec, WORKERS_SHM_BYTES,
-                      &pool)) {
+        workers_start((size_t)cfg->procs, &cfg->spec, &pool)) {
         fprintf(stderr, "scrape: cannot start %ld parse workers: %s\n",
                 cfg->procs, strerror(errno));
         status = EXIT_FATAL;

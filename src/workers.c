@@ -87,8 +87,9 @@
 #define SERVER_FD 3
 
 /* Frame buffers larger than this are given back after use, and a
- * worker trims its heap after a job larger than this: what a page
- * beyond the area needed is not kept (with or without an area). */
+ * worker trims its heap after a job or record that needed one (too large
+ * for the area): what such a page needed is not kept, with or without
+ * an area. */
 #define KEEP_BYTES ((size_t)WORKERS_SHM_BYTES + 4096)
 
 /* Descriptors handed over with a fork server reply: a worker's socket
@@ -137,7 +138,6 @@ struct workers {
     size_t n;
     size_t busy;
     const struct extract_spec *spec;
-    size_t shm_bytes;       /* each worker's shared area */
     struct buf out;         /* encode buffer for jobs */
     struct buf in;          /* frames read back */
     struct frame_view view; /* arrays of the record being delivered */
@@ -258,8 +258,7 @@ static void child_main(int fd, char *area, size_t area_size,
         /* A page too large for the area grew the buffers and the heap:
          * give that back, so what a worker holds stays about the area and
          * one page's parse. */
-        if (in.cap > KEEP_BYTES || out.cap > KEEP_BYTES ||
-            job.len > KEEP_BYTES) {
+        if (in.cap > KEEP_BYTES || out.cap > KEEP_BYTES) {
             buf_release(&in);
             buf_release(&out);
 #ifdef __GLIBC__
@@ -389,12 +388,11 @@ static int new_area(size_t size)
 
 /* In the fork server: forks one worker and sends the parent its pid, its
  * socket and its shared area (SCM_RIGHTS). */
-static void server_spawn(int ctl, const struct extract_spec *spec,
-                         size_t shm_bytes)
+static void server_spawn(int ctl, const struct extract_spec *spec)
 {
     struct ctl_rep rep = {.pid = -1};
     int sv[2], fds[REP_FDS];
-    int area = new_area(shm_bytes);
+    int area = new_area(WORKERS_SHM_BYTES);
     size_t area_size = 0;
     char *map = map_area(area, &area_size);
     pid_t pid;
@@ -458,14 +456,13 @@ static void server_reap(int ctl, pid_t pid)
 
 /* The fork server: serves requests until the parent closes the control
  * socket, then reaps what is left. */
-static void server_main(int ctl, const struct extract_spec *spec,
-                        size_t shm_bytes)
+static void server_main(int ctl, const struct extract_spec *spec)
 {
     struct ctl_req rq;
 
     while (read_full(ctl, &rq, sizeof(rq))) {
         if (rq.op == CTL_SPAWN)
-            server_spawn(ctl, spec, shm_bytes);
+            server_spawn(ctl, spec);
         else if (rq.op == CTL_REAP)
             server_reap(ctl, rq.pid);
         else
@@ -505,7 +502,7 @@ static enum err start_server(struct workers *w)
         if (dup2(sv[1], SERVER_FD) < 0)
             _exit(WORKER_EXIT_SETUP);
         close_range(SERVER_FD + 1, ~0U, 0);
-        server_main(SERVER_FD, w->spec, w->shm_bytes);
+        server_main(SERVER_FD, w->spec);
     }
     close(sv[1]);
     w->server = pid;
@@ -597,7 +594,7 @@ static void reap(struct workers *w, struct slot *s, char *why, size_t n)
 }
 
 enum err workers_start(size_t n, const struct extract_spec *spec,
-                       size_t shm_bytes, struct workers **out)
+                       struct workers **out)
 {
     struct workers *w = calloc(1, sizeof(*w));
     size_t i;
@@ -614,7 +611,6 @@ enum err workers_start(size_t n, const struct extract_spec *spec,
         return ERR_NOMEM;
     }
     w->spec = spec;
-    w->shm_bytes = shm_bytes;
     w->ctl = -1;
     buf_init(&w->out, FRAME_MAX);
     buf_init(&w->in, FRAME_MAX);

@@ -67,10 +67,10 @@ typedef enum err (*workers_done_fn)(void *ctx, const struct frontier_job *job,
 
 /* Starts the fork server and has it fork `n` workers that parse and
  * extract with `spec` (borrowed; must outlive the pool), each with a
- * shared area of `shm_bytes` (WORKERS_SHM_BYTES; 0: sockets only).
- * Returns ERR_IO (errno set) or ERR_NOMEM. */
+ * shared area of WORKERS_SHM_BYTES (or, when one cannot be made, with
+ * its socket only).  Returns ERR_IO (errno set) or ERR_NOMEM. */
 enum err workers_start(size_t n, const struct extract_spec *spec,
-                       size_t shm_bytes, struct workers **out);
+                       struct workers **out);
 
 /* Closes the pool and reaps every worker (no zombies).  NULL ok. */
 void workers_stop(struct workers *w);
