@@ -1,9 +1,14 @@
 # scrape - concurrent web scraper.  A plain Makefile: no generator, one
 # object per source file, dependencies from -MMD.
 #
-#   make            build ./scrape (packages must be installed)
-#   make demo       install missing packages, build, crawl the bundled site
-#   make test       install missing packages, build with -Werror, run tests
+#   make            build ./scrape (its libraries' -dev packages must be
+#                   installed: scripts/deps.sh does it)
+#   make demo       install what the demo needs, build scrape and the local
+#                   site, crawl the bundled site
+#   make test       install what the tests need, build with -Werror, run
+#                   the unit and integration tests
+#   make test-repeat    the integration suite REPEAT times (default 5),
+#                   with BUSY=1 while one core is kept busy; counts failures
 #   make test-san   the test suite under ASan + UBSan
 #   make valgrind   a full crawl of the local site under valgrind
 #   make test-pg    a shared run on a throwaway PostgreSQL server, crawled
@@ -25,6 +30,8 @@ CC      ?= cc
 WERROR  ?= 1
 BUILD   ?= build
 PKGS     = libcurl libxml-2.0 sqlite3 uchardet libpcre2-8 zlib libmicrohttpd libpq libzstd libcrypto
+# The local site and its helpers need only these; the tests Criterion too.
+SITEPKGS = libmicrohttpd zlib
 TESTPKGS = criterion libmicrohttpd zlib
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wvla -Wwrite-strings \
@@ -36,6 +43,8 @@ endif
 # Lazily expanded on purpose: pkg-config runs after scripts/deps.sh.
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS))
+SITE_CFLAGS = $(shell pkg-config --cflags $(SITEPKGS))
+SITE_LIBS   = $(shell pkg-config --libs $(SITEPKGS))
 TEST_CFLAGS = $(shell pkg-config --cflags $(TESTPKGS))
 TEST_LIBS   = $(shell pkg-config --libs $(TESTPKGS))
 
@@ -53,7 +62,7 @@ INT_SRC  = $(wildcard tests/integration/*.c)
 SITE_SRC = tests/server/site.c
 SITESRV  = $(BUILD)/sitesrv
 
-.PHONY: all deps demo test test-pg test-pg-san bench-cluster test-san test-asan unit integration valgrind tsan fuzz bench bench-peers \
+.PHONY: all helpers deps demo test test-repeat test-pg test-pg-san bench-cluster test-san test-asan unit integration valgrind tsan fuzz bench bench-peers \
         install uninstall \
         format check-format lint check-headers clean
 
@@ -61,10 +70,14 @@ RAWPEER  = $(BUILD)/rawpeer
 SITEGEN  = $(BUILD)/sitegen
 FRONTIER_MEM = $(BUILD)/frontier-mem
 
-all: scrape $(SITESRV) $(RAWPEER) $(SITEGEN) $(FRONTIER_MEM)
+# `make` builds scrape alone; the local site and the benchmark helpers
+# are built by the targets that run them.
+all: scrape
+
+helpers: $(SITESRV) $(RAWPEER) $(SITEGEN) $(FRONTIER_MEM)
 
 deps:
-	@./scripts/deps.sh
+	@./scripts/deps.sh test
 
 scrape: $(BUILD)/scrape
 	cp $< $@
@@ -84,13 +97,22 @@ $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Wno-discarded-qualifiers -Itests -c -o $@ $<
 
+# The local site and its helpers: no Criterion (the demo runs them).
+$(BUILD)/tests/server/%.o: tests/server/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SITE_CFLAGS) -Itests -c -o $@ $<
+
+$(BUILD)/tests/bench/%.o: tests/bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -c -o $@ $<
+
 SITE_OBJ = $(BUILD)/tests/server/site.o $(BUILD)/tests/server/quotes.o
 
 $(SITESRV): $(BUILD)/tests/server/sitesrv.o $(SITE_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LIBS) -lpthread
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SITE_LIBS) -lpthread
 
 $(SITEGEN): $(BUILD)/tests/server/sitegen.o $(SITE_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SITE_LIBS)
 
 $(FRONTIER_MEM): $(BUILD)/tests/bench/frontier_mem.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
@@ -105,8 +127,8 @@ $(BUILD)/integration-tests: $(INT_SRC:%.c=$(BUILD)/%.o) $(SITE_OBJ) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
 demo:
-	@./scripts/deps.sh
-	@$(MAKE) --no-print-directory all
+	@./scripts/deps.sh demo
+	@$(MAKE) --no-print-directory scrape $(SITESRV)
 	@./scripts/demo.sh
 
 # The integration tests run the binary built in $(BUILD) and a site
@@ -120,8 +142,19 @@ TEST_ENV = SCRAPE_BIN=$(BUILD)/scrape SITESRV_BIN=$(SITESRV_RUN) \
 CRITERION_FLAGS ?= --jobs 2
 
 test:
-	@./scripts/deps.sh
-	@$(MAKE) --no-print-directory WERROR=1 all unit integration
+	@./scripts/deps.sh test
+	@$(MAKE) --no-print-directory WERROR=1 all helpers unit integration
+
+# Flakiness, measured: the integration suite REPEAT times in a row, each
+# round's log in $(BUILD)/repeat/; BUSY=1 keeps one core busy meanwhile
+# (a loaded machine).  Fails when any round failed.
+REPEAT ?= 5
+BUSY   ?= 0
+test-repeat:
+	@./scripts/deps.sh test
+	@$(MAKE) --no-print-directory WERROR=1 all helpers $(BUILD)/integration-tests $(WARCIO)
+	@$(TEST_ENV) CRITERION_FLAGS="$(CRITERION_FLAGS)" \
+	    ./scripts/repeat.sh $(REPEAT) $(BUSY) $(BUILD)/integration-tests $(BUILD)/repeat
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests $(CRITERION_FLAGS)
@@ -138,7 +171,7 @@ integration: $(BUILD)/integration-tests $(BUILD)/scrape $(SITESRV_RUN) $(RAWPEER
 
 test-pg:
 	@./scripts/deps.sh pg
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all helpers
 	SCRAPE_BIN=$(BUILD)/scrape SITESRV_BIN=$(SITESRV) tests/cluster/run.sh
 
 # The same under ASan + UBSan (leaks included).
@@ -153,11 +186,11 @@ test-pg-san:
 
 bench-cluster:
 	@./scripts/deps.sh bench
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all helpers
 	SCRAPE_BIN=$(BUILD)/scrape SITESRV_BIN=$(SITESRV) tests/bench/cluster.sh
 
 test-san:
-	@./scripts/deps.sh
+	@./scripts/deps.sh test
 	@$(MAKE) --no-print-directory $(SITESRV) $(RAWPEER)
 	@$(MAKE) --no-print-directory BUILD=build/san SITESRV_RUN=$(SITESRV) \
 	    RAWPEER_RUN=$(RAWPEER) \
@@ -165,10 +198,12 @@ test-san:
 	    SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    unit integration
 
-# The name issue #4 uses.
+# The name other projects use.
 test-asan: test-san
 
-valgrind: all
+valgrind:
+	@./scripts/deps.sh test
+	@$(MAKE) --no-print-directory all helpers
 	@./scripts/valgrind.sh
 
 # libFuzzer targets: the library rebuilt with clang and sanitizers.
@@ -198,12 +233,12 @@ tsan:
 
 bench:
 	@./scripts/deps.sh bench
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all helpers
 	@./scripts/bench.sh
 
 bench-peers:
 	@./scripts/deps.sh peers
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all helpers
 	@./scripts/bench-peers.sh
 
 FORMAT_FILES = $(wildcard src/*.c include/scrape/*.h tests/*/*.c tests/*/*.h)

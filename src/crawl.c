@@ -83,6 +83,7 @@ struct crawl {
      * counted as the run's, and what the summary prints of them. */
     long extra_user_ms, extra_sys_ms, extra_rss_kb;
     long workers, workers_one_kb, workers_shared, workers_socket;
+    long server_restarts; /* fork servers replaced during the run */
     struct run_stats final; /* what crawl_end recorded */
     bool progress;          /* draw a progress line */
     bool drawn;             /* a progress line is on screen */
@@ -470,6 +471,7 @@ void crawl_note_workers(struct crawl *c, long n,
     c->workers_one_kb = after->peak_one_rss_kb;
     c->workers_shared = after->jobs_shared - before->jobs_shared;
     c->workers_socket = after->jobs_socket - before->jobs_socket;
+    c->server_restarts = after->server_restarts - before->server_restarts;
 }
 
 static void start_clocks(struct crawl *c)
@@ -1535,6 +1537,12 @@ enum err crawl_end(struct crawl *c, const char *status)
                 c->workers, c->workers_one_kb / 1024.0,
                 c->extra_rss_kb / 1024.0, c->workers_shared, c->workers_socket,
                 WORKERS_SHM_BYTES / (1024 * 1024));
+    if (!c->cfg->quiet && c->server_restarts)
+        fprintf(stderr,
+                "scrape: the parse workers' fork server was lost and"
+                " replaced %ld time%s (pages its workers held are error"
+                " rows)\n",
+                c->server_restarts, c->server_restarts == 1 ? "" : "s");
     if (!c->cfg->quiet && !strcmp(status, "interrupted") && c->shared)
         fprintf(stderr,
                 "scrape: what this node had claimed is given back; join"

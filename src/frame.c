@@ -237,6 +237,64 @@ enum err frame_get_job(const char *p, size_t n, struct frame_job *job)
     return ERR_OK;
 }
 
+enum err frame_put_spec(struct buf *out, const struct extract_spec *spec)
+{
+    enum err e;
+    size_t i;
+
+    if ((e = put_cstr(out, spec->item_xpath)) ||
+        (e = put_cstr(out, spec->item_selector)) ||
+        (e = put_u64(out, (uint64_t)spec->nfields)))
+        return e;
+    for (i = 0; i < spec->nfields; i++) {
+        const struct field_spec *f = &spec->fields[i];
+        if ((e = put_cstr(out, f->name)) || (e = put_cstr(out, f->xpath)) ||
+            (e = buf_add(out, f->list ? "\1" : "\0", 1)) ||
+            (e = put_cstr(out, f->selector)))
+            return e;
+    }
+    return ERR_OK;
+}
+
+enum err frame_get_spec(const char *p, size_t n, struct extract_spec *spec,
+                        struct field_spec **fields)
+{
+    struct cursor c = {(const unsigned char *)p, n, false};
+    struct field_spec *f = NULL;
+    uint64_t nf;
+    size_t i;
+
+    *fields = NULL;
+    memset(spec, 0, sizeof(*spec));
+    spec->item_xpath = take_cstr(&c);
+    spec->item_selector = take_cstr(&c);
+    nf = take_u64(&c);
+    /* Each field takes at least 13 bytes: a count beyond what is left
+     * is malformed, and allocates nothing. */
+    if (c.bad || nf > c.left / 13)
+        return ERR_INVALID;
+    if (nf && !(f = calloc((size_t)nf, sizeof(*f))))
+        return ERR_NOMEM;
+    for (i = 0; i < nf && !c.bad; i++) {
+        const unsigned char *flag;
+        f[i].name = take_cstr(&c);
+        f[i].xpath = take_cstr(&c);
+        flag = take(&c, 1);
+        f[i].list = flag && *flag;
+        f[i].selector = take_cstr(&c);
+        if (!f[i].name || !f[i].xpath)
+            c.bad = true;
+    }
+    if (c.bad || c.left != 0) {
+        free(f);
+        return ERR_INVALID;
+    }
+    spec->fields = f;
+    spec->nfields = (size_t)nf;
+    *fields = f;
+    return ERR_OK;
+}
+
 /* Room for `n` more entries in a view array (geometric growth). */
 static bool view_room(void **arr, size_t *cap, size_t need, size_t size)
 {

@@ -230,10 +230,9 @@ static int run(const struct config *cfg, int64_t resume_run)
     if ((status = check_selectors(cfg)) ||
         (!resume_run && !cfg->recrawl && (status = load_seeds(cfg, &seeds))))
         goto out;
-    /* Workers are forked first: no thread and no database connection
-     * may exist yet: a process with threads may not fork a child that
-     * then allocates (the fork server is forked here, and forks every
-     * worker later). */
+    /* Workers before the database: a pool that cannot start costs
+     * nothing to undo.  (The fork server is spawned, not forked, so
+     * threads would not matter.) */
     if ((cfg->compare || engine->needs_workers) &&
         workers_start((size_t)cfg->procs, &cfg->spec, &pool)) {
         fprintf(stderr, "scrape: cannot start %ld parse workers: %s\n",
@@ -482,6 +481,10 @@ int main(int argc, char **argv)
     struct config cfg;
     int status;
 
+    /* A --procs fork server, spawned by the worker pool: nothing else of
+     * scrape runs in it. */
+    if (workers_is_server(argc, argv))
+        return workers_server_main(argv);
     if (cli_is_subcommand(argc, argv))
         return subcommand(argc, argv);
     switch (cli_parse(argc, argv, &cfg, stdout, stderr)) {

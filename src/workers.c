@@ -37,12 +37,14 @@
  * The fork server.  POSIX allows a child of a multi-threaded process only
  * async-signal-safe calls, and a worker allocates and runs libxml2; by
  * the time a worker must be replaced the parent runs the writer thread
- * and libcurl's resolver threads.  So the parent never forks a worker:
- * workers_start() forks one small process first, while the parent is
- * still single-threaded (the shape of Python multiprocessing's
- * forkserver), and that process forks every worker, then and later, on
- * request over a control socket:
+ * and libcurl's resolver threads.  So the parent never forks: it spawns
+ * one small process, scrape's own executable in its fork-server mode
+ * (posix_spawn, which only execs in the child, so it is safe from a
+ * threaded process: the shape of Python multiprocessing's forkserver),
+ * sends it the extract spec, and that single-threaded process forks
+ * every worker, then and later, on request over a control socket:
  *
+ *   parent -> server   SPEC (a frame, once)
  *   parent -> server   SPAWN            server -> parent  pid + the
  *                                                          worker's socket
  *                                                          and area
@@ -51,9 +53,18 @@
  *                                                          its CPU time
  *
  * Workers are the server's children, so the server reaps them (the
- * parent kills a worker directly: it knows the pid).  The server dies
- * with the parent, workers with the server (PR_SET_PDEATHSIG); each
- * closes every descriptor it does not need, and leaves with _exit().
+ * parent kills a worker directly: it knows the pid, and the worker stays
+ * the server's unreaped child until the parent asks, so the pid cannot
+ * be reused meanwhile).  The server dies with the parent, workers with
+ * the server (PR_SET_PDEATHSIG); each closes every descriptor it does
+ * not need, and leaves with _exit().
+ *
+ * A server that dies (kill -9, the OOM killer) takes its workers with
+ * it.  The parent notices (its control socket reads end-of-file), hands
+ * back the jobs those workers held with "parse worker lost with the fork
+ * server", spawns a new server and fills every slot again: the crawl
+ * goes on.  The lost workers' CPU time is not counted (they were not the
+ * parent's to reap).
  */
 #define _GNU_SOURCE /* close_range, memfd_create, Linux */
 #include "scrape/clock.h"
@@ -65,6 +76,7 @@
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +146,8 @@ struct slot {
 struct workers {
     pid_t server; /* the fork server */
     int ctl;      /* its control socket, or -1 */
+    long restarts;          /* fork servers spawned after the first */
+    char exe[4096];         /* scrape's executable, the server's image */
     struct slot *slots;
     size_t n;
     size_t busy;
@@ -141,7 +155,7 @@ struct workers {
     struct buf out;         /* encode buffer for jobs */
     struct buf in;          /* frames read back */
     struct frame_view view; /* arrays of the record being delivered */
-    struct pollfd *pfds;    /* one per slot, for workers_collect */
+    struct pollfd *pfds;    /* one per slot and the control socket */
     long jobs_shared;       /* jobs sent in a shared area */
     long jobs_socket;       /* jobs sent through a socket */
     long dead_user_ms;      /* CPU of reaped workers */
@@ -474,40 +488,120 @@ static void server_main(int ctl, const struct extract_spec *spec)
     _exit(0);
 }
 
-/* Forks the fork server (the caller has no thread yet). */
+/* The most a spec frame may hold: selectors are command-line text. */
+#define SPEC_MAX ((size_t)16 * 1024 * 1024)
+
+bool workers_is_server(int argc, char **argv)
+{
+    return argc == 3 && !strcmp(argv[1], WORKERS_SERVER_ARG);
+}
+
+int workers_server_main(char **argv)
+{
+    pid_t parent = (pid_t)strtol(argv[2], NULL, 10);
+    struct extract_spec spec;
+    struct field_spec *fields = NULL;
+    struct buf in;
+    uint8_t type;
+    bool eof;
+
+    /* Die with the parent (with the thread that spawned us, to be exact:
+     * the pool's owner), and not before it has seen us. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    prctl(PR_SET_NAME, "scrape-forksrv");
+    if (getppid() != parent)
+        _exit(0);
+    /* Ctrl-C is the parent's to handle. */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+    close_range(SERVER_FD + 1, ~0U, 0);
+    buf_init(&in, SPEC_MAX);
+    if (frame_read(SERVER_FD, &type, &in, SPEC_MAX, &eof) ||
+        type != FRAME_SPEC || frame_get_spec(in.data, in.len, &spec, &fields))
+        _exit(WORKER_EXIT_SETUP);
+    /* `spec` points into `in` and `fields` for the server's life. */
+    server_main(SERVER_FD, &spec);
+    return 0; /* not reached: server_main exits */
+}
+
+/* Spawns the fork server (scrape's own executable in its server mode)
+ * and sends it the spec.  Safe from a threaded caller: nothing runs in
+ * the child between the spawn and the exec. */
 static enum err start_server(struct workers *w)
 {
-    pid_t parent = getpid();
-    int sv[2];
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t none, defaults;
+    char parent[24], name[] = "scrape-forksrv", mode[] = WORKERS_SERVER_ARG;
+    char *argv[] = {name, mode, parent, NULL};
+    struct buf spec;
+    int sv[2], rc;
     pid_t pid;
+    enum err e;
 
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
         return ERR_IO;
-    pid = fork();
-    if (pid < 0) {
+    snprintf(parent, sizeof(parent), "%d", (int)getpid());
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGINT);
+    sigaddset(&defaults, SIGTERM);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&at);
+    /* dup2 clears close-on-exec on the server's end (also when sv[1] is
+     * already SERVER_FD); every other descriptor the server closes. */
+    posix_spawn_file_actions_adddup2(&fa, sv[1], SERVER_FD);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &defaults);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
+                                      POSIX_SPAWN_SETSIGDEF);
+    rc = posix_spawn(&pid, w->exe, &fa, &at, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    close(sv[1]);
+    if (rc) {
         close(sv[0]);
-        close(sv[1]);
+        errno = rc;
         return ERR_IO;
     }
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        prctl(PR_SET_NAME, "scrape-forksrv");
-        if (getppid() != parent) /* the parent died before prctl */
-            _exit(0);
-        /* Ctrl-C is the parent's to handle; a worker's death is not a
-         * signal the server needs. */
-        signal(SIGINT, SIG_IGN);
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGPIPE, SIG_IGN);
-        if (dup2(sv[1], SERVER_FD) < 0)
-            _exit(WORKER_EXIT_SETUP);
-        close_range(SERVER_FD + 1, ~0U, 0);
-        server_main(SERVER_FD, w->spec);
-    }
-    close(sv[1]);
     w->server = pid;
     w->ctl = sv[0];
-    return ERR_OK;
+    buf_init(&spec, SPEC_MAX);
+    e = frame_put_spec(&spec, w->spec);
+    if (!e)
+        e = frame_write(w->ctl, FRAME_SPEC, spec.data, spec.len);
+    buf_release(&spec);
+    return e;
+}
+
+/* Ends the fork server (if it is not gone already) and reaps it; returns
+ * how it ended, as waitpid gives it (0 when there was none). */
+static int stop_server(struct workers *w)
+{
+    int status = 0;
+
+    if (w->ctl >= 0)
+        close(w->ctl);
+    w->ctl = -1;
+    if (w->server > 0) {
+        kill(w->server, SIGKILL);
+        while (waitpid(w->server, &status, 0) < 0 && errno == EINTR)
+            ;
+    }
+    w->server = 0;
+    return status;
+}
+
+/* True when the fork server is gone: it never writes unless asked, so a
+ * readable control socket means end-of-file. */
+static bool server_gone(const struct workers *w)
+{
+    struct pollfd p = {w->ctl, POLLIN, 0};
+
+    if (w->ctl < 0)
+        return true;
+    return poll(&p, 1, 0) > 0 && p.revents;
 }
 
 /* Asks the fork server for a worker in slot s. */
@@ -556,8 +650,10 @@ static const char *exit_reason(int code)
 }
 
 /* Has slot s's process reaped by the fork server (it has exited or been
- * killed) and describes how it ended. */
-static void reap(struct workers *w, struct slot *s, char *why, size_t n)
+ * killed) and describes how it ended.  False when the server is gone
+ * (then `why` says so and nobody reaped the worker: it died with the
+ * server, whose own parent, not scrape, reaps it). */
+static bool reap(struct workers *w, struct slot *s, char *why, size_t n)
 {
     struct ctl_req rq = {.op = CTL_REAP, .pid = s->pid};
     struct ctl_rep rep = {0};
@@ -571,17 +667,17 @@ static void reap(struct workers *w, struct slot *s, char *why, size_t n)
     s->area = NULL;
     s->area_size = 0;
     if (s->pid <= 0)
-        return;
+        return true;
     s->pid = 0;
     if (w->ctl < 0 || !write_full(w->ctl, &rq, sizeof(rq)) ||
         !recv_rep(w->ctl, &rep, fds)) {
         snprintf(why, n, "parse worker lost with the fork server");
-        return;
+        return false;
     }
     close_fds(fds);
     if (rep.err) {
         snprintf(why, n, "parse worker ended (its status is unknown)");
-        return;
+        return true;
     }
     w->dead_user_ms += rep.user_ms;
     w->dead_sys_ms += rep.sys_ms;
@@ -591,6 +687,7 @@ static void reap(struct workers *w, struct slot *s, char *why, size_t n)
     else
         snprintf(why, n, "parse worker %s (status %d)",
                  exit_reason(WEXITSTATUS(rep.status)), WEXITSTATUS(rep.status));
+    return true;
 }
 
 enum err workers_start(size_t n, const struct extract_spec *spec,
@@ -603,7 +700,7 @@ enum err workers_start(size_t n, const struct extract_spec *spec,
     if (!w)
         return ERR_NOMEM;
     w->slots = calloc(n, sizeof(*w->slots));
-    w->pfds = calloc(n, sizeof(*w->pfds));
+    w->pfds = calloc(n + 1, sizeof(*w->pfds));
     if (!w->slots || !w->pfds) {
         free(w->slots);
         free(w->pfds);
@@ -614,6 +711,17 @@ enum err workers_start(size_t n, const struct extract_spec *spec,
     w->ctl = -1;
     buf_init(&w->out, FRAME_MAX);
     buf_init(&w->in, FRAME_MAX);
+    /* The path, not /proc/self/exe itself: under valgrind only readlink
+     * is translated to the program's own image. */
+    {
+        ssize_t k = readlink("/proc/self/exe", w->exe, sizeof(w->exe) - 1);
+        if (k <= 0 || (size_t)k >= sizeof(w->exe) - 1) {
+            workers_stop(w);
+            errno = k < 0 ? errno : ENAMETOOLONG;
+            return ERR_IO;
+        }
+        w->exe[k] = '\0';
+    }
     if (start_server(w)) {
         workers_stop(w);
         return ERR_IO;
@@ -654,6 +762,7 @@ void workers_stop(struct workers *w)
     /* The server exits when its control socket closes. */
     if (w->ctl >= 0)
         close(w->ctl);
+    w->ctl = -1;
     while (w->server > 0 && waitpid(w->server, NULL, 0) < 0 && errno == EINTR)
         ;
     buf_release(&w->out);
@@ -771,26 +880,79 @@ static enum err finish(struct workers *w, struct slot *s, workers_done_fn done,
     return e;
 }
 
+/* Forgets slot s's worker without reaping it (it went with the server). */
+static void forget(struct slot *s)
+{
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
+    if (s->area)
+        munmap(s->area, s->area_size);
+    s->area = NULL;
+    s->area_size = 0;
+    s->pid = 0;
+}
+
+/* The fork server is gone, and every worker with it (PR_SET_PDEATHSIG):
+ * their jobs come back with the reason, a new server is spawned and each
+ * slot gets a fresh worker.  ERR_IO when that cannot be done. */
+static enum err server_lost(struct workers *w, workers_done_fn done, void *ctx)
+{
+    char why[128];
+    int status = stop_server(w);
+    enum err e = ERR_OK, e2;
+    size_t i;
+
+    if (WIFSIGNALED(status))
+        snprintf(why, sizeof(why),
+                 "parse worker lost with the fork server (killed by signal"
+                 " %d)",
+                 WTERMSIG(status));
+    else
+        snprintf(why, sizeof(why), "parse worker lost with the fork server");
+    for (i = 0; i < w->n; i++) {
+        struct slot *s = &w->slots[i];
+        forget(s);
+        if (s->busy && (e2 = finish(w, s, done, ctx, NULL, why)) && !e)
+            e = e2;
+    }
+    w->restarts++;
+    if (start_server(w))
+        return ERR_IO;
+    for (i = 0; i < w->n; i++)
+        if (spawn(w, &w->slots[i]))
+            return ERR_IO;
+    return e;
+}
+
 /* The worker in s died or hung: return its job with the reason, replace
- * the worker. */
+ * the worker (and the fork server, when that is what died). */
 static enum err crashed(struct workers *w, struct slot *s, bool hung,
                         workers_done_fn done, void *ctx)
 {
     char why[128];
     enum err e;
 
+    /* A worker whose server is gone is not the server's child any more:
+     * its pid may be anyone's by now, so it is not killed. */
+    if (server_gone(w))
+        return server_lost(w, done, ctx);
     /* Dead already (then this changes nothing and the status keeps the
      * real cause), or alive but hung or talking nonsense: either way it
      * must go before it is reaped. */
     if (s->pid > 0)
         kill(s->pid, SIGKILL);
-    reap(w, s, why, sizeof(why));
+    if (!reap(w, s, why, sizeof(why)))
+        return server_lost(w, done, ctx);
     if (hung)
         snprintf(why, sizeof(why), "parse worker took over %d s: killed",
                  WORKERS_JOB_TIMEOUT_S);
     e = finish(w, s, done, ctx, NULL, why);
-    if (spawn(w, s) && !e)
-        e = ERR_IO;
+    if (spawn(w, s)) {
+        enum err e2 = server_gone(w) ? server_lost(w, done, ctx) : ERR_IO;
+        if (!e)
+            e = e2;
+    }
     return e;
 }
 
@@ -833,22 +995,24 @@ enum err workers_collect(struct workers *w, workers_done_fn done, void *ctx)
 {
     long now = clock_ms();
     enum err e = ERR_OK, e2;
-    size_t i, k = 0;
+    size_t i;
 
-    if (!w->busy)
-        return ERR_OK;
-    /* One poll for every busy worker's socket (revents 0 for the rest). */
+    /* One poll for every busy worker's socket (revents 0 for the rest)
+     * and the fork server's, which is readable only once it is gone. */
     for (i = 0; i < w->n; i++) {
         struct slot *s = &w->slots[i];
         bool wait = s->busy && !s->error && s->fd >= 0;
 
         w->pfds[i] = (struct pollfd){wait ? s->fd : -1, POLLIN, 0};
-        k += wait;
     }
-    if (k && poll(w->pfds, (nfds_t)w->n, 0) < 0)
-        for (i = 0; i < w->n; i++)
+    w->pfds[w->n] = (struct pollfd){w->ctl, POLLIN, 0};
+    if (poll(w->pfds, (nfds_t)w->n + 1, 0) < 0)
+        for (i = 0; i <= w->n; i++)
             w->pfds[i].revents = 0; /* EINTR: look again next turn */
-    for (i = 0; i < w->n; i++) {
+    /* Lost with its workers: replaced before any job goes to a dead one. */
+    if (w->pfds[w->n].revents || w->ctl < 0)
+        e = server_lost(w, done, ctx);
+    for (i = 0; i < w->n && w->busy; i++) {
         struct slot *s = &w->slots[i];
 
         if (!s->busy)
@@ -921,6 +1085,7 @@ void workers_usage(const struct workers *w, struct workers_usage *u)
     u->peak_rss_kb = u->peak_one_rss_kb = 0;
     u->jobs_shared = w->jobs_shared;
     u->jobs_socket = w->jobs_socket;
+    u->server_restarts = w->restarts;
     for (i = 0; i < w->n; i++) {
         if (w->slots[i].pid <= 0)
             continue;

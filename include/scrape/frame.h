@@ -37,6 +37,8 @@ enum frame_type {
      * holds only its length (u64). */
     FRAME_JOB_SHM = 3,
     FRAME_PAGE_SHM = 4,
+    /* parent -> a spawned fork server: what its workers extract */
+    FRAME_SPEC = 5,
 };
 
 /* Writes one frame (all of it, retrying on EINTR and short writes).
@@ -68,6 +70,16 @@ enum err frame_put_job(struct buf *out, const struct frame_job *job);
  * stay alive and unchanged while they are used).  ERR_INVALID on any
  * malformed field. */
 enum err frame_get_job(const char *p, size_t n, struct frame_job *job);
+
+/* Appends an extract spec payload: the item selector and every field. */
+enum err frame_put_spec(struct buf *out, const struct extract_spec *spec);
+
+/* Decodes a spec payload: its strings point into `p`, its fields into a
+ * new array in *fields (caller frees; NULL when there are none), and
+ * spec->fields is that array.  ERR_INVALID on any malformed field or a
+ * field without a name or XPath, ERR_NOMEM. */
+enum err frame_get_spec(const char *p, size_t n, struct extract_spec *spec,
+                        struct field_spec **fields);
 
 /* Appends a page payload: `pg` when parsed (may be NULL: not parsed),
  * `parse_error` and the body's hash (either may be NULL). */

@@ -13,11 +13,13 @@
  * with an error ("parse worker killed by signal 9") and a new worker takes
  * its place.  Every submitted job comes back exactly once.
  *
- * Workers are forked by a fork server that workers_start() forks first,
- * so start the pool before any thread or SQLite connection exists; later
- * replacements never fork the (by then multi-threaded) caller.  The
+ * Workers are forked by a fork server, scrape's own executable spawned
+ * (never forked) in its server mode: the caller may have threads.  The
  * server dies with the caller and workers with the server
- * (PR_SET_PDEATHSIG).  Linux only.  Not thread-safe: one owner.
+ * (PR_SET_PDEATHSIG: with the caller's thread that started the pool, so
+ * that thread must outlive the pool).  A server that dies is replaced as
+ * a worker is; the jobs its workers held come back with an error.
+ * Linux only.  Not thread-safe: one owner.
  */
 #ifndef SCRAPE_WORKERS_H
 #define SCRAPE_WORKERS_H
@@ -46,6 +48,7 @@ struct workers_usage {
     long peak_one_rss_kb; /* the largest of them */
     long jobs_shared;     /* jobs handed over in a shared area, ever */
     long jobs_socket;     /* ... and through a socket (too large) */
+    long server_restarts; /* fork servers spawned to replace a lost one */
 };
 
 /* Called once per submitted job with its outcome: `pg` when parsed (else
@@ -64,6 +67,13 @@ typedef enum err (*workers_done_fn)(void *ctx, const struct frontier_job *job,
  * to spare; what a worker holds beyond it after a larger page is given
  * back. */
 #define WORKERS_SHM_BYTES (4L * 1024 * 1024)
+
+/* The fork server's mode of scrape's executable: main() checks
+ * workers_is_server() before anything else and then runs
+ * workers_server_main(), which never returns. */
+#define WORKERS_SERVER_ARG "--internal-fork-server"
+bool workers_is_server(int argc, char **argv);
+int workers_server_main(char **argv);
 
 /* Starts the fork server and has it fork `n` workers that parse and
  * extract with `spec` (borrowed; must outlive the pool), each with a
@@ -91,9 +101,9 @@ unsigned workers_waitfds(const struct workers *w, struct curl_waitfd *fds,
                          unsigned max);
 
 /* Delivers every finished job to `done` without blocking on idle
- * workers; notices dead or stuck workers and replaces them.  Returns the
- * first error `done` returned, or ERR_IO when a worker cannot be
- * replaced. */
+ * workers; notices dead or stuck workers, or a dead fork server, and
+ * replaces them.  Returns the first error `done` returned, or ERR_IO
+ * when a worker or the server cannot be replaced. */
 enum err workers_collect(struct workers *w, workers_done_fn done, void *ctx);
 
 /* CPU time of all workers so far, and the sum of their peak RSS since the

@@ -178,8 +178,12 @@ int wait_scrape(pid_t pid, int timeout_s, int interrupt_after_ms)
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
-        if (waitpid(pid, &status, WNOHANG) == pid)
+        pid_t got = waitpid(pid, &status, WNOHANG);
+        if (got == pid)
             break;
+        /* Reaped by someone else: fail now, not after the timeout. */
+        cr_assert_neq(got, -1, "scrape (pid %d) cannot be waited for: %s",
+                      (int)pid, strerror(errno));
         if (interrupt_after_ms > 0 && !interrupted &&
             elapsed_ms(&t0) >= interrupt_after_ms) {
             kill(pid, SIGINT);
@@ -201,6 +205,66 @@ int run_scrape(const struct sandbox *sb, const char *const *args, int timeout_s,
                int interrupt_after_ms)
 {
     return wait_scrape(start_scrape(sb, args), timeout_s, interrupt_after_ms);
+}
+
+bool scrape_running(pid_t pid)
+{
+    siginfo_t si;
+
+    memset(&si, 0, sizeof(si));
+    if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT))
+        return false; /* not our child any more: certainly not running */
+    return si.si_pid == 0;
+}
+
+char proc_state(pid_t pid)
+{
+    char path[64], line[512], state = 0, *p;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (!(f = fopen(path, "r")))
+        return 0;
+    if (fgets(line, sizeof(line), f) && (p = strrchr(line, ')')))
+        state = p[1] == ' ' ? p[2] : 0;
+    fclose(f);
+    return state;
+}
+
+void site_get(const struct site *s, const char *path, char *out, size_t n)
+{
+    char cmd[256];
+    FILE *p;
+
+    snprintf(cmd, sizeof(cmd), "curl -s --max-time 5 'http://127.0.0.1:%u%s'",
+             s->port, path);
+    p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    if (!fgets(out, (int)n, p))
+        out[0] = '\0';
+    pclose(p);
+}
+
+void site_wait_held(const struct site *s)
+{
+    char line[64] = "";
+    int i;
+
+    for (i = 0; i < 600; i++) {
+        site_get(s, "/hold-report", line, sizeof(line));
+        if (strcmp(line, "held 0\n") && !strncmp(line, "held ", 5))
+            return;
+        usleep(50000);
+    }
+    cr_assert_fail("no request reached the site's hold in 30 s: %s", line);
+}
+
+void site_release(const struct site *s)
+{
+    char line[64];
+
+    site_get(s, "/release", line, sizeof(line));
+    cr_assert_str_eq(line, "released\n");
 }
 
 int child_pids(pid_t pid, pid_t *out, int max)

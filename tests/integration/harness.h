@@ -9,6 +9,7 @@
 #ifndef SCRAPE_TEST_HARNESS_H
 #define SCRAPE_TEST_HARNESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -60,6 +61,25 @@ pid_t start_scrape_fsize(const struct sandbox *sb, const char *const *args,
 /* Waits for a scrape started by start_scrape; same result and timeout
  * rules as run_scrape. */
 int wait_scrape(pid_t pid, int timeout_s, int interrupt_after_ms);
+
+/* True while the scrape started as `pid` has not exited.  It never reaps
+ * it (waitid with WNOWAIT): the exit status stays for wait_scrape, which
+ * a test must still call.  Tests never call waitpid on scrape themselves:
+ * a child reaped outside the harness is a child wait_scrape cannot see. */
+bool scrape_running(pid_t pid);
+
+/* The state letter of process `pid` from /proc (R running, S sleeping,
+ * ...), or 0 when it is gone. */
+char proc_state(pid_t pid);
+
+/* GET http://127.0.0.1:PORT`path` from a test server (its report and
+ * gate URLs): the first line of the answer, "" when there is none. */
+void site_get(const struct site *s, const char *path, char *out, size_t n);
+
+/* --hold: waits (bounded) until a request is held at the site's gate,
+ * so the crawl is known to be in progress; then /release opens it. */
+void site_wait_held(const struct site *s);
+void site_release(const struct site *s);
 
 /* PIDs of pid's living (not zombie) child processes; returns how many
  * (at most max). */

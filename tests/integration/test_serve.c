@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -78,7 +77,8 @@ static void start_server(const char *time_limit)
     unlink(path);
     port = 0;
     server = start_scrape(&sb, args);
-    for (i = 0; i < 100; i++) {
+    /* Bounded: 20 s, for a sanitizer build on a loaded machine. */
+    for (i = 0; i < 400; i++) {
         usleep(50000);
         if (access(path, F_OK))
             continue;
@@ -381,8 +381,10 @@ Test(serve, pagination_is_stable_while_a_crawl_writes)
         p = strtok(NULL, "\n");
         if (p && *p)
             snprintf(path, sizeof(path), "%s", p);
-        else if (waitpid(pid, NULL, WNOHANG) == pid)
+        else if (!scrape_running(pid)) {
+            cr_assert_eq(wait_scrape(pid, 5, 0), 0);
             pid = 0;
+        }
         if (!pid && !(p && *p)) {
             /* The crawl is over: one more look from the last id. */
             free(ids);

@@ -4,7 +4,7 @@
  *   sitesrv [--port P] [--pages N] [--fanout K] [--latency MS]
  *           [--page-size BYTES] [--nested 0|1] [--lifetime SEC]
  *           [--robots 0|1|2] [--quote-pages N] [--slow MS]
- *           [--slow-levels N] [--slow-gate 0|1]
+ *           [--slow-levels N] [--slow-gate 0|1] [--hold N]
  *
  * --nested 1 renders the CPU-heavy profile: deeply nested review sections
  * with a link every ~1.2 KB instead of flat paragraphs.
@@ -18,6 +18,12 @@
  * says "opened N timeouts M" (gates opened by that request, gates that
  * gave up) and closes the gate for the next crawl.
  *
+ * --hold N holds every request for page N (0 is /index.html) until
+ * /release is asked for (or HOLD_MAX_S pass): a test that must act while
+ * a crawl is still running makes it so, whatever the machine's speed,
+ * instead of hoping the crawl is slow enough.  /hold-report says "held K"
+ * (requests waiting at the gate now); /release opens the gate for good.
+ *
  * --validators 1 gives the site's pages ETag and Last-Modified headers
  * and answers 304 to a request that sends them back unchanged;
  * /change?page=N revises page N (new content, new validators), with
@@ -26,6 +32,10 @@
  *
  * /conn-report says "peak N": the most requests answered at once since
  * the last report (a crawler's politeness, seen from the server).
+ * /gap-report says "pages N min-gap-ms G": how many site pages were asked
+ * for since the last report and the shortest time between two of those
+ * requests' arrivals (-1 with fewer than two): --delay seen from the
+ * server, free of how long each answer took to reach the crawler.
  *
  * Listens on 127.0.0.1 (or --bind, an address of a test network; port 0
  * = a free one), prints the port on
@@ -92,6 +102,9 @@
 #include "site.h"
 
 #define LATENCY_MAX_MS 60000
+/* The longest a --hold keeps a request: a test that never releases it
+ * still ends, with a failure of its own. */
+#define HOLD_MAX_S 120
 #define BIG_MAX_BYTES  (4L * 1024 * 1024 * 1024)
 
 /* Rendered pages are cached (a page never changes) while the cache holds
@@ -121,6 +134,12 @@ struct server {
     bool gate_open;         /* the deepest slow page was requested */
     unsigned gate_opened;   /* under gate_lock */
     unsigned gate_timeouts; /* under gate_lock */
+    unsigned long hold_page; /* --hold: page N + 1, 0 = none */
+    unsigned held;           /* requests waiting at the hold, under gate_lock */
+    bool released;           /* /release was asked for, under gate_lock */
+    struct timespec last_page; /* the last page request's arrival, and */
+    long min_gap_ms;           /* the shortest gap since /gap-report, */
+    unsigned gap_pages;        /* over this many pages; under gate_lock */
     struct cached *cache;   /* one slot per page, filled on first request */
     size_t cached_bytes;    /* updated atomically */
     int validators;         /* --validators: 0 none, 1 ETag and
@@ -530,6 +549,40 @@ static void slow_wait(struct server *s, unsigned long i)
     pthread_mutex_unlock(&s->gate_lock);
 }
 
+/* Notes a page request's arrival for /gap-report. */
+static void note_arrival(struct server *s)
+{
+    struct timespec now;
+    long gap;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    pthread_mutex_lock(&s->gate_lock);
+    if (s->gap_pages++) {
+        gap = (now.tv_sec - s->last_page.tv_sec) * 1000L +
+              (now.tv_nsec - s->last_page.tv_nsec) / 1000000L;
+        if (s->min_gap_ms < 0 || gap < s->min_gap_ms)
+            s->min_gap_ms = gap;
+    }
+    s->last_page = now;
+    pthread_mutex_unlock(&s->gate_lock);
+}
+
+/* --hold: keeps this request until /release (or HOLD_MAX_S). */
+static void hold_wait(struct server *s)
+{
+    struct timespec until;
+    int rc = 0;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += HOLD_MAX_S;
+    pthread_mutex_lock(&s->gate_lock);
+    s->held++;
+    while (!s->released && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&s->gate_cond, &s->gate_lock, &until);
+    s->held--;
+    pthread_mutex_unlock(&s->gate_lock);
+}
+
 /* Serves /index.html and /book/N.html; other paths are 404. */
 /* A page of a site whose pages change (/change) and, with --validators
  * 1, carry ETag and Last-Modified and answer 304 to a request that still
@@ -619,8 +672,11 @@ static enum MHD_Result site_page(struct server *s, struct MHD_Connection *c,
             i >= s->site.pages)
             return send_str(c, 404, "text/html", "<title>Not found</title>");
     }
+    note_arrival(s);
     if (s->slow_ms)
         slow_wait(s, i);
+    if (s->hold_page == i + 1)
+        hold_wait(s);
     if (s->validators)
         return versioned_page(s, c, (unsigned)i);
     html = __atomic_load_n(&s->cache[i].html, __ATOMIC_ACQUIRE);
@@ -915,6 +971,28 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         pthread_mutex_unlock(&s->gate_lock);
         return send_str(c, 200, "text/plain", body);
     }
+    if (!strcmp(url, "/gap-report")) {
+        pthread_mutex_lock(&s->gate_lock);
+        snprintf(to, sizeof(to), "pages %u min-gap-ms %ld\n", s->gap_pages,
+                 s->min_gap_ms);
+        s->gap_pages = 0;
+        s->min_gap_ms = -1;
+        pthread_mutex_unlock(&s->gate_lock);
+        return send_str(c, 200, "text/plain", to);
+    }
+    if (!strcmp(url, "/hold-report")) {
+        pthread_mutex_lock(&s->gate_lock);
+        snprintf(to, sizeof(to), "held %u\n", s->held);
+        pthread_mutex_unlock(&s->gate_lock);
+        return send_str(c, 200, "text/plain", to);
+    }
+    if (!strcmp(url, "/release")) {
+        pthread_mutex_lock(&s->gate_lock);
+        s->released = true;
+        pthread_cond_broadcast(&s->gate_cond);
+        pthread_mutex_unlock(&s->gate_lock);
+        return send_str(c, 200, "text/plain", "released\n");
+    }
     if (!strcmp(url, "/robots-count")) {
         snprintf(to, sizeof(to), "%u\n",
                  __atomic_load_n(&s->robots_hits, __ATOMIC_RELAXED));
@@ -997,6 +1075,8 @@ static int parse_args(int argc, char **argv, struct server *s, long *port,
             s->slow_levels = (unsigned)v;
         else if (!strcmp(argv[i], "--slow-gate") && v <= 1)
             s->slow_gate = (int)v;
+        else if (!strcmp(argv[i], "--hold") && v < 10000000)
+            s->hold_page = (unsigned long)v + 1;
         else if (!strcmp(argv[i], "--validators") && v <= 2)
             s->validators = (int)v;
         else
@@ -1011,6 +1091,7 @@ int main(int argc, char **argv)
         .site = {.pages = 1000, .fanout = 10, .page_size = 16 * 1024},
         .quote_pages = 10,
         .slow_levels = 3,
+        .min_gap_ms = -1,
         .gate_lock = PTHREAD_MUTEX_INITIALIZER,
         .gate_cond = PTHREAD_COND_INITIALIZER};
     struct sockaddr_in addr;
@@ -1028,6 +1109,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: sitesrv [--port P] [--pages N] [--fanout K]"
                         " [--latency MS] [--page-size B] [--nested 0|1]"
                         " [--slow MS] [--slow-levels N] [--slow-gate 0|1]"
+                        " [--hold N]"
                         " [--lifetime S] [--bind IPV4] [--validators 0|1|2]\n");
         return 2;
     }
