@@ -9,6 +9,8 @@
 #                   the unit and integration tests
 #   make test-repeat    the integration suite REPEAT times (default 5),
 #                   with BUSY=1 while one core is kept busy; counts failures
+#   make mutate     plant known bugs one at a time (scripts/mutate.py) and
+#                   check that a test catches each
 #   make test-san   the test suite under ASan + UBSan
 #   make valgrind   a full crawl of the local site under valgrind
 #   make test-pg    a shared run on a throwaway PostgreSQL server, crawled
@@ -62,7 +64,7 @@ INT_SRC  = $(wildcard tests/integration/*.c)
 SITE_SRC = tests/server/site.c
 SITESRV  = $(BUILD)/sitesrv
 
-.PHONY: all helpers deps demo test test-repeat test-pg test-pg-san bench-cluster test-san test-asan unit integration valgrind tsan fuzz bench bench-peers \
+.PHONY: all helpers deps demo test test-repeat mutate test-pg test-pg-san bench-cluster test-san test-asan unit integration valgrind tsan fuzz bench bench-peers \
         install uninstall \
         format check-format lint check-headers clean
 
@@ -168,6 +170,11 @@ $(WARCIO): tests/warc/package.json tests/warc/package-lock.json
 
 integration: $(BUILD)/integration-tests $(BUILD)/scrape $(SITESRV_RUN) $(RAWPEER_RUN) $(WARCIO)
 	$(TEST_ENV) $(BUILD)/integration-tests $(CRITERION_FLAGS)
+
+mutate:
+	@./scripts/deps.sh test
+	@$(MAKE) --no-print-directory $(WARCIO)
+	@./scripts/mutate.py
 
 test-pg:
 	@./scripts/deps.sh pg

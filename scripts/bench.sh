@@ -23,14 +23,14 @@
 # items    2000 quote pages (10 quotes each), no latency, every page a
 #          seed: --multi and --procs 2, each with --item and three fields
 #          (CSS, one a list) against the same crawl with no fields, RUNS
-#          runs alternating, medians and the ratio (issue #10: at most
+#          runs alternating, medians and the ratio (the target: at most
 #          15 % fewer pages/s).
 # slow     1 + 10 + 100 + 1000 pages (-d 3) on build/sitesrv --slow 4000:
 #          one page per level answers after 4 s, none below another, so
 #          the longest chain of slow pages is 4 s and the sum of the
 #          levels' slowest pages 12 s.  Wall time of each engine against
 #          both, and of --max-pages (which turns the lookahead off: levels
-#          wait for their slowest page, as before issue #11).
+#          wait for their slowest page, as crawlers without lookahead do).
 # corpus   a real documentation corpus from a Debian package: git-doc's
 #          HTML (/usr/share/doc/git-doc, ~220 pages, ~8.4 MB, up to
 #          400 KB a page) served by nginx, crawled from index.html with
@@ -47,7 +47,7 @@
 #          unchanged site (all 304: wall and CPU as ratios to the first
 #          crawl), then scrape extract over the 5000 stored bodies against
 #          the live crawl (wall and CPU).
-# procs    issue #15: PAIRS (5) alternating --multi / --procs 2 pairs on
+# procs    PAIRS (5) alternating --multi / --procs 2 pairs on
 #          the CPU-bound profile (300 x 1 MB nested pages, no latency,
 #          -d 3 -c 32) and on the I/O-bound one (2000 x 20 KB at 50 ms,
 #          -d 4 -c 100): each run's figures; --multi's CPU seconds as

@@ -1,8 +1,8 @@
 /*
  * compare.c - run the three engines on the same seeds, tabulate, check.
  *
- * Order: --threads, --multi, --procs.  The worker pool was started before
- * anything else (fork safety); it idles during the first two runs.  Each
+ * Order: --threads, --multi, --procs.  The worker pool was started with
+ * the run (its fork server spawned); it idles during the first two.  Each
  * run's CPU and peak RSS are its own: crawl.c resets the process's peak
  * RSS at the start of each run, and --procs adds its workers' figures.
  */

@@ -83,7 +83,7 @@ struct crawl {
      * counted as the run's, and what the summary prints of them. */
     long extra_user_ms, extra_sys_ms, extra_rss_kb;
     long workers, workers_one_kb, workers_shared, workers_socket;
-    long server_restarts; /* fork servers replaced during the run */
+    long server_restarts;   /* fork servers replaced during the run */
     struct run_stats final; /* what crawl_end recorded */
     bool progress;          /* draw a progress line */
     bool drawn;             /* a progress line is on screen */

@@ -114,6 +114,19 @@ enum err frame_read(int fd, uint8_t *type, struct buf *payload, size_t max,
     return ERR_OK;
 }
 
+bool frame_shm_len(const struct buf *in, size_t area_size, size_t *len)
+{
+    uint64_t n;
+
+    if (in->len != sizeof(n) || !area_size)
+        return false;
+    memcpy(&n, in->data, sizeof(n));
+    if (n > area_size)
+        return false;
+    *len = (size_t)n;
+    return true;
+}
+
 /* Encoding helpers.  A string is its u32 length (NULL_STRING for NULL),
  * its bytes and a NUL, so that a decoder can hand out pointers into the
  * payload as C strings without writing to it. */

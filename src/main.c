@@ -174,8 +174,8 @@ static int crawl(const struct config *cfg, const struct seeds *seeds,
     return stop_signal ? 128 + stop_signal : 0;
 }
 
-/* scrape extract: the pool first (before any thread or connection),
- * then the store, then the run. */
+/* scrape extract: the pool first (a pool that cannot start costs
+ * nothing to undo), then the store, then the run. */
 static int extract(const struct config *cfg)
 {
     struct workers *pool = NULL;

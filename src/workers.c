@@ -144,10 +144,10 @@ struct slot {
 };
 
 struct workers {
-    pid_t server; /* the fork server */
-    int ctl;      /* its control socket, or -1 */
-    long restarts;          /* fork servers spawned after the first */
-    char exe[4096];         /* scrape's executable, the server's image */
+    pid_t server;   /* the fork server */
+    int ctl;        /* its control socket, or -1 */
+    long restarts;  /* fork servers spawned after the first */
+    char exe[4096]; /* scrape's executable, the server's image */
     struct slot *slots;
     size_t n;
     size_t busy;
@@ -178,20 +178,6 @@ static char *map_area(int fd, size_t *size)
         return NULL;
     *size = (size_t)st.st_size;
     return p;
-}
-
-/* The length a *_SHM frame names, when it fits the area. */
-static bool shm_len(const struct buf *in, size_t area_size, size_t *len)
-{
-    uint64_t n;
-
-    if (in->len != sizeof(n) || !area_size)
-        return false;
-    memcpy(&n, in->data, sizeof(n));
-    if (n > area_size)
-        return false;
-    *len = (size_t)n;
-    return true;
 }
 
 /* In a worker: sends the record for the job just parsed, in the shared
@@ -243,7 +229,7 @@ static void child_main(int fd, char *area, size_t area_size,
         bool parsed = false;
         size_t n = in.len;
 
-        if ((type == FRAME_JOB_SHM && !shm_len(&in, area_size, &n)) ||
+        if ((type == FRAME_JOB_SHM && !frame_shm_len(&in, area_size, &n)) ||
             (type != FRAME_JOB && type != FRAME_JOB_SHM))
             _exit(WORKER_EXIT_FRAME);
         if (type == FRAME_JOB_SHM)
@@ -554,8 +540,8 @@ static enum err start_server(struct workers *w)
     posix_spawn_file_actions_adddup2(&fa, sv[1], SERVER_FD);
     posix_spawnattr_setsigmask(&at, &none);
     posix_spawnattr_setsigdefault(&at, &defaults);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags(&at,
+                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     rc = posix_spawn(&pid, w->exe, &fa, &at, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
@@ -973,7 +959,7 @@ static enum err receive(struct workers *w, struct slot *s, workers_done_fn done,
     /* Only now: reading may have moved the buffer. */
     p = w->in.data;
     n = w->in.len;
-    if (type == FRAME_PAGE_SHM && shm_len(&w->in, s->area_size, &n))
+    if (type == FRAME_PAGE_SHM && frame_shm_len(&w->in, s->area_size, &n))
         p = s->area;
     else if (type != FRAME_PAGE)
         return crashed(w, s, false, done, ctx);

@@ -26,8 +26,8 @@ struct workers;
 
 struct engine_ops {
     const char *name;
-    /* True when the engine needs a worker pool (started by the caller
-     * before any thread or database connection exists). */
+    /* True when the engine needs a worker pool (started by the caller,
+     * see workers.h). */
     bool needs_workers;
     /* Runs the crawl to the end, with `pool` when needs_workers.  Returns
      * ERR_OK, or the fatal error (detail in crawl_fatal_msg()). */

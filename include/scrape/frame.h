@@ -52,6 +52,13 @@ enum err frame_write(int fd, uint8_t type, const void *payload, size_t len);
 enum err frame_read(int fd, uint8_t *type, struct buf *payload, size_t max,
                     bool *eof);
 
+/* The length a FRAME_JOB_SHM or FRAME_PAGE_SHM payload `in` names (a
+ * u64 in the host's order: both ends are one machine), when it fits an
+ * area of `area_size` bytes: a frame must never make its reader trust
+ * bytes beyond the mapping.  False for a payload of another size, no
+ * area, or a length past it. */
+bool frame_shm_len(const struct buf *in, size_t area_size, size_t *len);
+
 /* A parse job as decoded: pointers borrowed from the payload buffer. */
 struct frame_job {
     const char *url;

@@ -13,6 +13,11 @@
  * 200,000 nested elements cannot overflow the stack), for the XPaths.
  * Both give the same built-in fields.
  *
+ * Depth: libxml2 2.9's HTML parser stops a document at 256 open
+ * elements (without HTML_PARSE_HUGE, which scrape does not set): what
+ * lies deeper, and everything after it, is not in the record.  The parse
+ * still succeeds with what came before.
+ *
  * Charset: the Content-Type charset wins, then a <meta> charset in the
  * first bytes, then a byte-order mark, then a UTF-8 check, then
  * uchardet's guess, else windows-1252 (the WHATWG default for unlabelled

@@ -7,7 +7,7 @@
 # Prints pages/s (run wall time from the first node's start to the last
 # node's end), the nodes' CPU seconds, and the database server's CPU
 # seconds (the postmaster, its exited backends and the live ones), and
-# the ratios the issue asks for.  RUNS (default 1) repeats each and takes
+# the ratios to one node.  RUNS (default 1) repeats each and takes
 # the median.
 set -eu
 cd "$(dirname "$0")/../.."

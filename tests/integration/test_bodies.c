@@ -1,5 +1,5 @@
 /*
- * Integration tests for kept bodies and scrape extract (issue #14):
+ * Integration tests for kept bodies and scrape extract:
  * bodies stored once each (zstd), validators and hashes on every row,
  * and extract's records equal to a live crawl's from the same bytes.
  */
@@ -110,7 +110,21 @@ Test(bodies, extract_reproduces_the_live_crawl, .init = start, .fini = finish)
 
     cr_assert_eq(run_scrape(&sb, crawl, RUN_TIMEOUT_S, 0), 0);
     cr_assert_gt(db_int(&sb, "SELECT count(*) FROM items"), 50);
+    /* A page whose parse failed in the live crawl (its worker killed) is
+     * parsed again, not copied as a failure: extract's record is what the
+     * page gives.  Damaged on purpose, after the comparison's copy. */
+    db_exec(&sb, "CREATE TABLE live AS SELECT * FROM pages WHERE url LIKE"
+                 " '%/quotes/page/4/'");
+    db_exec(&sb, "UPDATE pages SET error = 'cannot parse HTML: parse worker"
+                 " killed by signal 9', title = NULL WHERE url LIKE"
+                 " '%/quotes/page/4/'");
     cr_assert_eq(run_scrape(&sb, again, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages p JOIN live l ON"
+                             " l.url = p.url WHERE p.run_id = 2 AND p.error"
+                             " IS NULL AND p.title = l.title"),
+                 1);
+    db_exec(&sb, "UPDATE pages SET error = NULL, title = (SELECT title FROM"
+                 " live) WHERE run_id = 1 AND url LIKE '%/quotes/page/4/'");
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM runs WHERE id = 2 AND"
                              " mode = 'extract' AND status = 'done'"),
                  1);

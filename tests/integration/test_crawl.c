@@ -507,8 +507,8 @@ static long min_gap_ms(long *pages)
     long gap = -2;
 
     site_get(&site, "/gap-report", line, sizeof(line));
-    cr_assert_eq(sscanf(line, "pages %ld min-gap-ms %ld", pages, &gap), 2,
-                 "%s", line);
+    cr_assert_eq(sscanf(line, "pages %ld min-gap-ms %ld", pages, &gap), 2, "%s",
+                 line);
     return gap;
 }
 
@@ -526,7 +526,7 @@ Test(crawl, delay_spaces_requests_to_one_host, .fini = finish)
                                    sb.db, sb.seeds,     NULL};
     const char *const procs[] = {"-q",   "--procs", "2",      "--delay", "200",
                                  "--db", sb.db,     sb.seeds, NULL};
-    const char *const nodelay[] = {"-q", "-c",  "10",     "--per-host", "10",
+    const char *const nodelay[] = {"-q",   "-c",  "10",     "--per-host", "10",
                                    "--db", sb.db, sb.seeds, NULL};
     const char *const *const runs[] = {run, threads, procs};
     char text[2000] = "", path[64];

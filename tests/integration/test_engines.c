@@ -240,9 +240,9 @@ static void wait_two_workers(pid_t pid, pid_t old_server, pid_t gone)
  * The site holds the last page until the test releases it: the crawl is
  * certainly still running while the test kills and counts processes,
  * on a fast machine as on a loaded one. */
-static const char *const held_site[] = {"--pages",   "400", "--page-size",
-                                        "200000",    "--latency", "30",
-                                        "--hold",    "399", NULL};
+static const char *const held_site[] = {"--pages", "400",       "--page-size",
+                                        "200000",  "--latency", "30",
+                                        "--hold",  "399",       NULL};
 
 /* Releases the held page and checks the crawl's outcome: exit 0, every
  * URL exactly once, at most `lost` error rows, each one's error like
@@ -298,8 +298,7 @@ Test(engines, killed_worker_is_replaced_and_no_page_is_lost, .fini = finish)
                                " signal 9'");
     }
     cr_assert_gt(killed, 0, "no worker was seen parsing");
-    cr_assert_gt(errors, 0, "%d workers killed mid-page, no error row",
-                 killed);
+    cr_assert_gt(errors, 0, "%d workers killed mid-page, no error row", killed);
     wait_two_workers(pid, 0, 0);
     release_and_check(pid, killed,
                       "cannot parse HTML: parse worker killed by signal 9");
@@ -352,9 +351,9 @@ Test(engines, fork_server_and_a_worker_killed_together, .fini = finish)
  * the crawl runs until the test has done its killing. */
 Test(engines, workers_killed_at_random_lose_no_page, .fini = finish)
 {
-    static const char *const args[] = {"--pages",   "1200", "--page-size",
-                                       "60000",     "--latency", "20",
-                                       "--hold",    "1199", NULL};
+    static const char *const args[] = {"--pages", "1200",      "--page-size",
+                                       "60000",   "--latency", "20",
+                                       "--hold",  "1199",      NULL};
     const char *const run[] = {"-q", "--procs", "2",   "--per-host", "32", "-c",
                                "32", "--db",    sb.db, sb.seeds,     NULL};
     pid_t pid, kids[8];

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -408,29 +409,31 @@ Test(query, phrase_and_near_queries_find_exactly_the_adjacent_words)
     }
 }
 
-/* --help, the man page and the README stay in step: every long option
- * --help lists is documented in docs/scrape.1 and README.md. */
-Test(docs, every_option_in_help_is_in_the_man_page_and_readme)
+/* A whole file as a string (caller frees). */
+static char *slurp_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *text;
+    size_t n;
+
+    cr_assert_not_null(f, "%s missing", path);
+    text = calloc(1, 1 << 20);
+    n = fread(text, 1, (1 << 20) - 1, f);
+    fclose(f);
+    cr_assert_gt(n, 0, "%s is empty", path);
+    return text;
+}
+
+/* --help and the man page stay in step: every long option --help lists
+ * is documented in docs/scrape.1, the one reference. */
+Test(docs, every_option_in_help_is_in_the_man_page)
 {
     const char *bin =
         getenv("SCRAPE_BIN") ? getenv("SCRAPE_BIN") : "build/scrape";
-    char cmd[512], opt[64], *man, *readme;
-    FILE *p, *f;
-    long n;
+    char cmd[512], opt[64], *man = slurp_file("docs/scrape.1");
+    FILE *p;
     int c, found = 0;
 
-    f = fopen("docs/scrape.1", "r");
-    cr_assert_not_null(f, "docs/scrape.1 missing");
-    man = calloc(1, 1 << 20);
-    n = (long)fread(man, 1, (1 << 20) - 1, f);
-    fclose(f);
-    cr_assert_gt(n, 0);
-    f = fopen("README.md", "r");
-    cr_assert_not_null(f);
-    readme = calloc(1, 1 << 20);
-    n = (long)fread(readme, 1, (1 << 20) - 1, f);
-    fclose(f);
-    cr_assert_gt(n, 0);
     snprintf(cmd, sizeof(cmd),
              "%s --help | grep -o -- '--[a-z][a-z-]*' | sort -u", bin);
     p = popen(cmd, "r");
@@ -446,14 +449,55 @@ Test(docs, every_option_in_help_is_in_the_man_page_and_readme)
         }
         roff[k] = '\0';
         cr_expect_not_null(strstr(man, roff), "%s not in docs/scrape.1", opt);
-        cr_expect_not_null(strstr(readme, opt), "%s not in README.md", opt);
         found++;
     }
     c = pclose(p);
     cr_assert_eq(c, 0);
     cr_assert_gt(found, 20, "only %d options found in --help", found);
     free(man);
+}
+
+/* The README is a front page (at most 300 lines) that points to the
+ * documents holding the rest, and every one of them exists. */
+Test(docs, the_readme_is_a_front_page_and_its_links_exist)
+{
+    static const char *const docs[] = {
+        "docs/scrape.1", "docs/guide.md", "docs/architecture.md",
+        "docs/performance.md", "tests/server/README.md"};
+    char *readme = slurp_file("README.md"), *p;
+    int lines = 0;
+    size_t i;
+
+    for (p = readme; *p; p++)
+        lines += *p == '\n';
+    cr_assert_leq(lines, 300, "README.md has %d lines", lines);
+    cr_assert_not_null(strstr(readme, "make demo"));
+    cr_assert_not_null(strstr(readme, "make test"));
+    for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        cr_assert_not_null(strstr(readme, docs[i]), "README: no %s", docs[i]);
+        cr_assert_eq(access(docs[i], R_OK), 0, "%s missing", docs[i]);
+    }
     free(readme);
+}
+
+/* Comments, tests, scripts and docs say what a thing is, never which
+ * tracker entry asked for it. */
+Test(docs, nothing_refers_to_an_issue_number)
+{
+    char line[512] = "";
+    /* ("iss" "ue": this line must not find itself.) */
+    FILE *p = popen("grep -rnIiE '(issue|issues) ?#?[0-9]+|the iss"
+                    "ue|#[0-9]+"
+                    " (target|issue)' src include tests/unit"
+                    " tests/integration tests/server tests/bench tests/cluster"
+                    " scripts docs README.md Makefile .ci | head -n 1",
+                    "r");
+
+    cr_assert_not_null(p);
+    if (!fgets(line, sizeof(line), p))
+        line[0] = '\0';
+    pclose(p);
+    cr_assert_str_eq(line, "", "%s", line);
 }
 
 /* make install / uninstall into a staging directory: the binary runs from

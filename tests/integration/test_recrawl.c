@@ -1,5 +1,5 @@
 /*
- * Integration tests for --recrawl (issue #14): the validators of the run
+ * Integration tests for --recrawl: the validators of the run
  * recrawled are sent (the site counts them), a 304 or an unchanged body
  * carries the record forward, exactly the pages changed on the site are
  * found changed, pages gone are found gone, and export --changed writes

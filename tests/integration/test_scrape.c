@@ -1,5 +1,5 @@
 /*
- * Integration tests for scraping (issue #10): items with CSS and XPath
+ * Integration tests for scraping: items with CSS and XPath
  * selectors, list fields, URL arguments, --include/--exclude and
  * --sitemaps, against the quotes section of the local site
  * (tests/server/quotes.h), checked through the database and exports.
@@ -18,7 +18,7 @@
 #define RUN_TIMEOUT_S 60
 #define QUOTE_PAGES   10
 
-/* The crawl of the issue: every quote an item (relative CSS fields, a
+/* The quotes crawl: every quote an item (relative CSS fields, a
  * list field), following only the pagination. */
 #define QUOTES_ITEM_ARGS                                                       \
     "--item", "div.quote", "--field", "text=span.text::text", "--field",       \
@@ -137,7 +137,7 @@ static void expect_every_quote_once(int run)
     expect_quotes(run, "/quotes/page/1/");
 }
 
-/* The crawl of the issue: items, relative CSS fields, a list field, and
+/* The quotes crawl: items, relative CSS fields, a list field, and
  * --include keeping it to the pagination.  A URL is the argument. */
 Test(scrape, items_with_css_fields_each_quote_once, .init = start,
      .fini = finish)

@@ -104,8 +104,8 @@
 #define LATENCY_MAX_MS 60000
 /* The longest a --hold keeps a request: a test that never releases it
  * still ends, with a failure of its own. */
-#define HOLD_MAX_S 120
-#define BIG_MAX_BYTES  (4L * 1024 * 1024 * 1024)
+#define HOLD_MAX_S    120
+#define BIG_MAX_BYTES (4L * 1024 * 1024 * 1024)
 
 /* Rendered pages are cached (a page never changes) while the cache holds
  * less than this, so the server stays far faster than any crawler. */
@@ -131,24 +131,24 @@ struct server {
     int slow_gate;        /* --slow-gate */
     pthread_mutex_t gate_lock;
     pthread_cond_t gate_cond;
-    bool gate_open;         /* the deepest slow page was requested */
-    unsigned gate_opened;   /* under gate_lock */
-    unsigned gate_timeouts; /* under gate_lock */
+    bool gate_open;          /* the deepest slow page was requested */
+    unsigned gate_opened;    /* under gate_lock */
+    unsigned gate_timeouts;  /* under gate_lock */
     unsigned long hold_page; /* --hold: page N + 1, 0 = none */
     unsigned held;           /* requests waiting at the hold, under gate_lock */
     bool released;           /* /release was asked for, under gate_lock */
     struct timespec last_page; /* the last page request's arrival, and */
     long min_gap_ms;           /* the shortest gap since /gap-report, */
     unsigned gap_pages;        /* over this many pages; under gate_lock */
-    struct cached *cache;   /* one slot per page, filled on first request */
-    size_t cached_bytes;    /* updated atomically */
-    int validators;         /* --validators: 0 none, 1 ETag and
-                               Last-Modified (304s), 2 none but /change */
-    unsigned *version;      /* per page: bumped by /change (atomic) */
-    unsigned conditional;   /* requests with a validator (atomic) */
-    unsigned not_modified;  /* 304s sent (atomic) */
-    unsigned active;        /* requests being answered (atomic) */
-    unsigned peak;          /* most at once (/conn-report; atomic) */
+    struct cached *cache;      /* one slot per page, filled on first request */
+    size_t cached_bytes;       /* updated atomically */
+    int validators;            /* --validators: 0 none, 1 ETag and
+                                  Last-Modified (304s), 2 none but /change */
+    unsigned *version;         /* per page: bumped by /change (atomic) */
+    unsigned conditional;      /* requests with a validator (atomic) */
+    unsigned not_modified;     /* 304s sent (atomic) */
+    unsigned active;           /* requests being answered (atomic) */
+    unsigned peak;             /* most at once (/conn-report; atomic) */
 };
 
 static void sleep_ms(unsigned ms)

@@ -33,6 +33,7 @@ static const char fixture[] =
     "<section id=sec><h2 id=h1>a</h2><p id=q1>b</p><h2 id=h2>c</h2>"
     "<p id=q2>d</p><span id=only>e</span></section>"
     "<ol id=o1><li id=single>s</li></ol>"
+    "<abbr id=e1 lang=english>e</abbr><abbr id=e2 lang=en>f</abbr>"
     "<a id=z1 href='http://example.com/x.pdf'>pdf</a>"
     "<a id=z2 href='https://example.com/y.html'>html</a>"
     "</BODY></HTML>";
@@ -114,13 +115,18 @@ Test(css, type_universal_id_class)
 
 Test(css, attribute_operators)
 {
-    expect("[lang]", "d2,p3");
+    expect("[lang]", "d2,p3,e1,e2");
     expect("p[LANG]", "p3");
     expect("a[href='/tag/y']", "k2");
     expect("a[href=\"/tag/x\"]", "k1");
     expect("div[class~=big]", "d1");
     expect("div[class~=quote]", "d1,d2");
-    expect("[lang|=en]", "d2,p3");
+    /* |= is the whole value or its part before a hyphen, never a prefix
+     * of a longer word */
+    expect("[lang|=en]", "d2,p3,e2");
+    expect("abbr[lang|=en]", "e2");
+    expect("abbr[lang|=eng]", "");
+    expect("[lang^=en]", "d2,p3,e1,e2");
     expect("a[href^='https:']", "z2");
     expect("a[href$='.pdf']", "z1");
     expect("a[href*=example]", "z1,z2");

@@ -34,6 +34,25 @@ Test(filter, include_any_exclude_wins)
     url_filter_free(f);
 }
 
+/* Capturing groups are fine: a pattern matches whatever it captures
+ * (PCRE2 reports such a match as 0 when the match data has no room for
+ * the groups: still a match). */
+Test(filter, patterns_with_capturing_groups_match)
+{
+    const char *inc[] = {"/page/(\\d+)/$", "(a)(b)(c)"};
+    const char *exc[] = {"/page/(13|666)/"};
+    struct url_filter *f = NULL;
+    char why[FILTER_WHY_MAX];
+
+    cr_assert_eq(url_filter_new(inc, 2, exc, 1, &f, why, sizeof(why)), ERR_OK,
+                 "%s", why);
+    cr_assert(url_filter_allows(f, "http://h/page/2/"));
+    cr_assert(url_filter_allows(f, "http://h/abc"));
+    cr_assert_not(url_filter_allows(f, "http://h/page/13/"));
+    cr_assert_not(url_filter_allows(f, "http://h/other"));
+    url_filter_free(f);
+}
+
 Test(filter, exclude_only)
 {
     const char *exc[] = {"\\?sort="};

@@ -167,6 +167,23 @@ Test(frame, job_round_trip)
 
 /* A fixed buffer (a worker's shared area) takes a job that fits and
  * refuses one that does not, never writing past its memory. */
+/* A job payload is exactly its fields: a byte more is malformed. */
+Test(frame, trailing_bytes_after_a_job_are_refused)
+{
+    const struct frame_job job = {
+        .url = "http://h/", .status = 200, .body = "<p>x</p>", .len = 8};
+    struct frame_job got;
+    struct buf b;
+
+    buf_init(&b, 1 << 16);
+    cr_assert_eq(frame_put_job(&b, &job), ERR_OK);
+    cr_assert_eq(frame_get_job(b.data, b.len, &got), ERR_OK);
+    cr_assert_eq(got.len, 8);
+    buf_add(&b, "", 1);
+    cr_assert_eq(frame_get_job(b.data, b.len, &got), ERR_INVALID);
+    buf_release(&b);
+}
+
 Test(frame, job_into_a_fixed_area)
 {
     struct frame_job in = {"http://h/a", NULL, NULL, 200, false, NULL, 0};
@@ -325,4 +342,73 @@ Test(frame, malformed_payloads_are_rejected)
     }
     buf_release(&b);
     frame_view_release(&view);
+}
+
+/* A shared-area frame's length is trusted only within the area. */
+Test(frame, shm_length_is_checked_against_the_area)
+{
+    struct buf in;
+    uint64_t n;
+    size_t len = 7;
+
+    buf_init(&in, 64);
+    n = 4096;
+    buf_add(&in, &n, sizeof(n));
+    cr_assert(frame_shm_len(&in, 4096, &len));
+    cr_assert_eq(len, 4096);
+    len = 7;
+    cr_assert_not(frame_shm_len(&in, 4095, &len), "one byte past the area");
+    cr_assert_not(frame_shm_len(&in, 0, &len), "no area at all");
+    cr_assert_eq(len, 7, "untouched when refused");
+    buf_reset(&in);
+    n = UINT64_MAX;
+    buf_add(&in, &n, sizeof(n));
+    cr_assert_not(frame_shm_len(&in, 4096, &len));
+    buf_reset(&in);
+    n = 10;
+    buf_add(&in, &n, 4);
+    cr_assert_not(frame_shm_len(&in, 4096, &len), "a short payload");
+    buf_release(&in);
+}
+
+/* The extract spec a spawned fork server receives: every field, NULLs
+ * kept, and any malformed payload refused. */
+Test(frame, spec_round_trip)
+{
+    static const struct field_spec f[] = {
+        {.name = "price", .xpath = "//p", .selector = "p.price"},
+        {.name = "tags", .xpath = "//a/text()", .list = true}};
+    const struct extract_spec spec = {
+        .item_xpath = "//li", .item_selector = "li", .fields = f, .nfields = 2};
+    struct extract_spec got;
+    struct field_spec *fields;
+    struct buf out;
+    size_t cut;
+
+    buf_init(&out, 1 << 16);
+    cr_assert_eq(frame_put_spec(&out, &spec), ERR_OK);
+    cr_assert_eq(frame_get_spec(out.data, out.len, &got, &fields), ERR_OK);
+    cr_assert_str_eq(got.item_xpath, "//li");
+    cr_assert_str_eq(got.item_selector, "li");
+    cr_assert_eq(got.nfields, 2);
+    cr_assert_str_eq(got.fields[0].name, "price");
+    cr_assert_str_eq(got.fields[0].xpath, "//p");
+    cr_assert_str_eq(got.fields[0].selector, "p.price");
+    cr_assert_not(got.fields[0].list);
+    cr_assert_str_eq(got.fields[1].xpath, "//a/text()");
+    cr_assert_null(got.fields[1].selector);
+    cr_assert(got.fields[1].list);
+    free(fields);
+    for (cut = 0; cut < out.len; cut++) {
+        cr_assert_eq(frame_get_spec(out.data, cut, &got, &fields), ERR_INVALID,
+                     "cut at %zu", cut);
+        cr_assert_null(fields);
+    }
+    buf_reset(&out);
+    cr_assert_eq(frame_put_spec(&out, &(struct extract_spec){0}), ERR_OK);
+    cr_assert_eq(frame_get_spec(out.data, out.len, &got, &fields), ERR_OK);
+    cr_assert_null(got.item_xpath);
+    cr_assert_eq(got.nfields, 0);
+    cr_assert_null(fields);
+    buf_release(&out);
 }

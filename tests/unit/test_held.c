@@ -53,6 +53,37 @@ Test(held, memory_then_file_and_every_byte_back)
     buf_release(&out);
 }
 
+/* Records in the file, taken back one by one to the last: the file
+ * starts over only once none is left in it, never under the last one. */
+Test(held, the_last_record_in_the_file_reads_back_whole)
+{
+    struct held_store *s;
+    struct held_rec *r[8];
+    struct buf out;
+    size_t n;
+    int i;
+
+    buf_init(&out, 1 << 20);
+    /* No memory budget to speak of: every record goes to the file. */
+    cr_assert_eq(held_new(1, 1 << 20, &s), ERR_OK);
+    for (i = 0; i < 8; i++) {
+        char *p = pattern(i, &n);
+        cr_assert_eq(held_put(s, p, n, &r[i]), ERR_OK);
+        free(p);
+    }
+    cr_assert_eq(held_mem_bytes(s), 0);
+    for (i = 0; i < 8; i++) {
+        char *p = pattern(i, &n);
+        cr_assert_eq(held_take(s, r[i], &out), ERR_OK, "record %d", i);
+        cr_assert_eq(out.len, n);
+        cr_assert_eq(memcmp(out.data, p, n), 0, "record %d changed", i);
+        free(p);
+    }
+    cr_assert_eq(held_file_bytes(s), 0, "the empty file starts over");
+    held_free(s);
+    buf_release(&out);
+}
+
 Test(held, budgets_close_the_room_and_a_bad_dir_keeps_records_in_memory)
 {
     struct held_store *s;

@@ -172,39 +172,156 @@ Test(parse, unknown_header_charset_falls_back)
     parser_free(p);
 }
 
+/* Bytes 0x00-0xFF in a fixed pseudo-random order (NULs, C1 controls,
+ * lone continuation bytes, overlongs, surrogates' lead bytes). */
+static void garbage(char *out, size_t n, unsigned seed)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        out[i] = (char)(seed >> 16);
+    }
+}
+
+/* Garbage where the title, a heading, a link and the text are: every
+ * string that comes out is valid UTF-8 and non-empty, in both parse
+ * paths (SAX and tree). */
 Test(parse, binary_garbage_gives_valid_utf8_only)
+{
+    static const struct field_spec f[] = {{.name = "h", .xpath = "//h1"}};
+    static const struct extract_spec spec = {.fields = f, .nfields = 1};
+    char junk[4][600], html[4096];
+    struct parser *p;
+    struct page pg;
+    char why[256];
+    size_t i, k, len;
+    int tree;
+
+    for (k = 0; k < 4; k++) {
+        garbage(junk[k], sizeof(junk[k]) - 1, (unsigned)k + 7);
+        junk[k][sizeof(junk[k]) - 1] = '\0';
+        /* Markup delimiters would end the element early: keep the bytes
+         * inside it (NULs included: the length is given). */
+        for (i = 0; i < sizeof(junk[k]) - 1; i++)
+            if (strchr("<>\"&", junk[k][i]) && junk[k][i])
+                junk[k][i] = (char)0xC3;
+    }
+    len = 0;
+#define ADD(s, n) (memcpy(html + len, s, n), len += n)
+    ADD("<html><head><title>", 19);
+    ADD(junk[0], 599);
+    ADD("</title></head><body><h1>", 25);
+    ADD(junk[1], 599);
+    ADD("</h1><a href=\"http://h/", 23);
+    ADD(junk[2], 100);
+    ADD("\">x</a><p>", 10);
+    ADD(junk[3], 599);
+    ADD("</p></body></html>", 18);
+#undef ADD
+    /* Undeclared (detected) and declared UTF-8 (a lie), in each path. */
+    for (tree = 0; tree < 4; tree++) {
+        xmlInitParser();
+        cr_assert_eq(parser_new(tree % 2 ? &spec : NULL, &p, why, sizeof(why)),
+                     ERR_OK);
+        cr_assert_eq(
+            parse_page(p, html, len, "http://h/",
+                       tree < 2 ? "text/html" : "text/html; charset=utf-8",
+                       &pg),
+            ERR_OK);
+        cr_assert_not_null(pg.title);
+        cr_assert_gt(strlen(pg.title), 100, "the title was cut short");
+        cr_assert(utf8_valid(pg.title, strlen(pg.title)));
+        cr_assert_not_null(pg.h1);
+        cr_assert(utf8_valid(pg.h1, strlen(pg.h1)));
+        cr_assert_not_null(pg.text);
+        cr_assert_gt(strlen(pg.text), 500, "the text was cut short");
+        cr_assert(utf8_valid(pg.text, strlen(pg.text)));
+        cr_assert_eq(pg.nlinks, 1);
+        cr_assert(utf8_valid(pg.links[0].url, strlen(pg.links[0].url)));
+        cr_assert_not_null(pg.charset);
+        for (i = 0; i < pg.nvals; i++)
+            cr_assert(utf8_valid(pg.vals[i], strlen(pg.vals[i])));
+        cr_assert_eq(pg.nvals, (size_t)(tree % 2), "the h1 field");
+        page_release(&pg);
+        parser_free(p);
+    }
+}
+
+/* The whole garbage fixture (no markup at all) is text: valid UTF-8. */
+Test(parse, a_page_of_binary_bytes_is_valid_utf8_text)
 {
     struct parser *p = plain_parser();
     struct page pg;
-    size_t i;
 
     parse_fixture("garbage.html", "text/html", p, &pg);
-    if (pg.title)
-        cr_assert(utf8_valid(pg.title, strlen(pg.title)));
-    for (i = 0; i < pg.nlinks; i++)
-        cr_assert(utf8_valid(pg.links[i].url, strlen(pg.links[i].url)));
+    cr_assert_not_null(pg.text);
+    cr_assert_gt(strlen(pg.text), 1000);
+    cr_assert(utf8_valid(pg.text, strlen(pg.text)));
     page_release(&pg);
     parser_free(p);
 }
 
+/* A page of `depth` nested divs around a link, between two links. */
+static char *nested(size_t depth, size_t *len)
+{
+    char *html = malloc(depth * 11 + 128);
+    size_t i;
+
+    *len = (size_t)sprintf(html, "<title>T</title><a href=first>one</a>");
+    for (i = 0; i < depth; i++)
+        *len += (size_t)sprintf(html + *len, "<div>");
+    *len += (size_t)sprintf(html + *len, "<a href=deep>deep</a>");
+    for (i = 0; i < depth; i++)
+        *len += (size_t)sprintf(html + *len, "</div>");
+    *len += (size_t)sprintf(html + *len, "<a href=after>after</a>");
+    return html;
+}
+
+/* libxml2 2.9 stops an HTML document at 256 open elements (html, body
+ * and 254 more): what lies deeper, and everything after it, is not in
+ * the record (parse.h).  Up to the cut every link counts; past it the
+ * parse still succeeds, with what came before, and 200,000 levels do not
+ * overflow the stack in either parse path. */
 Test(parse, deep_nesting_does_not_overflow)
 {
-    size_t depth = 200000, i, len = 0;
-    char *html = malloc(depth * 5 + 64);
-    struct parser *p = plain_parser();
+    static const struct field_spec f[] = {
+        {.name = "a", .xpath = "//a/@href", .list = true}};
+    static const struct extract_spec spec = {.fields = f, .nfields = 1};
+    const size_t depths[] = {254, 255, 200000};
+    struct parser *p;
     struct page pg;
+    char why[256], *html;
+    size_t k, len;
+    int tree;
 
-    for (i = 0; i < depth; i++) {
-        memcpy(html + len, "<div>", 5);
-        len += 5;
+    for (tree = 0; tree < 2; tree++) {
+        xmlInitParser();
+        cr_assert_eq(parser_new(tree ? &spec : NULL, &p, why, sizeof(why)),
+                     ERR_OK);
+        for (k = 0; k < 3; k++) {
+            html = nested(depths[k], &len);
+            cr_assert_eq(
+                parse_page(p, html, len, "http://h/", "text/html", &pg),
+                ERR_OK);
+            cr_assert_str_eq(pg.title, "T");
+            cr_assert_geq(pg.nlinks, 1);
+            cr_assert_str_eq(pg.links[0].url, "http://h/first");
+            if (depths[k] <= 254) {
+                cr_assert_eq(pg.nlinks, 3, "depth %zu", depths[k]);
+                cr_assert_str_eq(pg.links[1].url, "http://h/deep");
+                cr_assert_str_eq(pg.links[2].url, "http://h/after");
+                cr_assert_eq(pg.words, 3);
+                cr_assert_eq(pg.nvals, tree ? 3u : 0u);
+            } else {
+                cr_assert_eq(pg.nlinks, 1, "depth %zu: cut at 256", depths[k]);
+                cr_assert_eq(pg.words, 1);
+            }
+            page_release(&pg);
+            free(html);
+        }
+        parser_free(p);
     }
-    memcpy(html + len, "<a href=x>deep</a>", 18);
-    len += 18;
-    cr_assert_eq(parse_page(p, html, len, "http://h/", "text/html", &pg),
-                 ERR_OK);
-    page_release(&pg);
-    parser_free(p);
-    free(html);
 }
 
 /* The one value of a plain field of record `rec`, or NULL when absent. */

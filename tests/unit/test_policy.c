@@ -30,6 +30,12 @@ Test(policy, retry_waits_back_off_or_follow_retry_after_capped)
 Test(policy, robots_answers)
 {
     cr_assert_eq(policy_robots(200, ERR_OK), POLICY_ROBOTS_PARSE);
+    cr_assert_eq(policy_robots(299, ERR_OK), POLICY_ROBOTS_PARSE);
+    /* A 3xx that is still a 3xx once redirects were followed is not a
+     * file to parse. */
+    cr_assert_neq(policy_robots(300, ERR_OK), POLICY_ROBOTS_PARSE);
+    cr_assert_neq(policy_robots(304, ERR_OK), POLICY_ROBOTS_PARSE);
+    cr_assert_neq(policy_robots(199, ERR_OK), POLICY_ROBOTS_PARSE);
     cr_assert_eq(policy_robots(404, ERR_NETWORK), POLICY_ROBOTS_ALLOW_ALL);
     cr_assert_eq(policy_robots(403, ERR_NETWORK), POLICY_ROBOTS_ALLOW_ALL,
                  "4xx, even 401/403: unavailable, so allowed");

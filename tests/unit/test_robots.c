@@ -4,6 +4,9 @@
 
 #include "scrape/robots.h"
 
+/* Every test bounded: a matcher that loops must fail, not hang. */
+TestSuite(robots, .timeout = 10);
+
 static struct robots *parse(const char *text)
 {
     struct robots *r = NULL;
@@ -74,6 +77,29 @@ Test(robots, empty_disallow_and_tie_goes_to_allow)
     robots_free(r);
 }
 
+/* RFC 9309 2.2.1: our own group replaces '*' even when it allows
+ * everything (an empty Disallow), and even when it comes first. */
+Test(robots, our_empty_group_still_replaces_the_star_group)
+{
+    struct robots *r = parse("User-agent: *\nDisallow: /\n\n"
+                             "User-agent: scrape\nDisallow:\n");
+
+    cr_assert(robots_allowed(r, "/"));
+    cr_assert(robots_allowed(r, "/anything/at/all"));
+    robots_free(r);
+    r = parse("User-agent: scrape\nDisallow:\n\nUser-agent: *\n"
+              "Disallow: /\n");
+    cr_assert(robots_allowed(r, "/x"));
+    robots_free(r);
+    /* Another agent's empty group changes nothing for us. */
+    r = parse("User-agent: *\nDisallow: /\n\nUser-agent: other\n"
+              "Disallow:\n");
+    cr_assert_not(robots_allowed(r, "/x"));
+    robots_free(r);
+}
+
+/* A pattern that backtracks exponentially in a naive matcher: the
+ * suite's timeout makes a regression fail instead of hanging. */
 Test(robots, hostile_patterns_stay_fast)
 {
     static char text[20000], path[8200];

@@ -109,6 +109,11 @@ Test(url, percent_encoding_normalised)
                   "http://h/caf%C3%A9%20x?q=a%20b");
     check_resolve(NULL, "https://h:443", "https://h/");
     check_resolve(NULL, "https://h:8443/", "https://h:8443/");
+    /* A default port is dropped only for its own scheme. */
+    check_resolve(NULL, "http://h:80/", "http://h/");
+    check_resolve(NULL, "https://h:80/", "https://h:80/");
+    check_resolve(NULL, "http://h:443/", "http://h:443/");
+    check_resolve(NULL, "HTTPS://h:443/x", "https://h/x");
     check_resolve(NULL, "http://h:/x", "http://h/x");
     check_resolve(NULL, "http://[::1]:8080/x", "http://[::1]:8080/x");
 }

@@ -140,3 +140,35 @@ Test(writer, a_store_failure_is_sticky_and_explained)
     cr_assert_eq(dbfile_int("SELECT count(*) FROM pages"), 1);
     cr_assert_eq(dbfile_int("SELECT count(*) FROM skipped"), 0);
 }
+
+/* A page and its done mark are one record: however long the writer
+ * waits between them (here three times the age at which a batch is
+ * committed), another connection sees both or neither.  A batch
+ * committed between them would lose the page on a crash: resumed, the
+ * URL would be fetched again and recorded twice. */
+Test(writer, a_page_is_never_committed_without_its_done_mark)
+{
+    struct page pg = {.title = (char *)"T"};
+    struct page_row row = {.url = "http://h/", .status = 200, .page = &pg};
+    struct run_info info = {.mode = "multi"};
+    struct store *s = dbfile_open_store();
+    struct writer *w;
+    int64_t run;
+
+    cr_assert_eq(store_run_begin(s, &info, &run), ERR_OK);
+    cr_assert_eq(writer_start(s, NULL, &w), ERR_OK);
+    cr_assert_eq(writer_frontier_add(w, run, "http://h/", 0), ERR_OK);
+    cr_assert_eq(writer_flush(w), ERR_OK);
+    cr_assert_eq(dbfile_int("SELECT count(*) FROM frontier"), 1);
+    cr_assert_eq(writer_put_page(w, run, &row), ERR_OK);
+    usleep(3 * STORE_BATCH_MS * 1000);
+    cr_assert_eq(dbfile_int("SELECT count(*) FROM pages"), 0,
+                 "the page was committed before its done mark");
+    cr_assert_eq(writer_frontier_done(w, run, "http://h/"), ERR_OK);
+    cr_assert_eq(writer_flush(w), ERR_OK);
+    /* Now the record is whole, and committed. */
+    cr_assert_eq(dbfile_int("SELECT count(*) FROM pages"), 1);
+    cr_assert_eq(dbfile_int("SELECT count(*) FROM frontier WHERE done"), 1);
+    cr_assert_eq(writer_stop(w, NULL, 0), ERR_OK);
+    cr_assert_eq(store_close(s), ERR_OK);
+}
