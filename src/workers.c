@@ -635,6 +635,19 @@ static const char *exit_reason(int code)
     }
 }
 
+/* Forgets slot s's worker without reaping it (it went with the server). */
+static void forget(struct slot *s)
+{
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
+    if (s->area)
+        munmap(s->area, s->area_size);
+    s->area = NULL;
+    s->area_size = 0;
+    s->pid = 0;
+}
+
 /* Has slot s's process reaped by the fork server (it has exited or been
  * killed) and describes how it ended.  False when the server is gone
  * (then `why` says so and nobody reaped the worker: it died with the
@@ -645,16 +658,9 @@ static bool reap(struct workers *w, struct slot *s, char *why, size_t n)
     struct ctl_rep rep = {0};
     int fds[REP_FDS];
 
-    if (s->fd >= 0)
-        close(s->fd);
-    s->fd = -1;
-    if (s->area)
-        munmap(s->area, s->area_size);
-    s->area = NULL;
-    s->area_size = 0;
-    if (s->pid <= 0)
+    forget(s);
+    if (rq.pid <= 0)
         return true;
-    s->pid = 0;
     if (w->ctl < 0 || !write_full(w->ctl, &rq, sizeof(rq)) ||
         !recv_rep(w->ctl, &rep, fds)) {
         snprintf(why, n, "parse worker lost with the fork server");
@@ -864,19 +870,6 @@ static enum err finish(struct workers *w, struct slot *s, workers_done_fn done,
     s->busy = false;
     w->busy--;
     return e;
-}
-
-/* Forgets slot s's worker without reaping it (it went with the server). */
-static void forget(struct slot *s)
-{
-    if (s->fd >= 0)
-        close(s->fd);
-    s->fd = -1;
-    if (s->area)
-        munmap(s->area, s->area_size);
-    s->area = NULL;
-    s->area_size = 0;
-    s->pid = 0;
 }
 
 /* The fork server is gone, and every worker with it (PR_SET_PDEATHSIG):
