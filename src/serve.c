@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <microhttpd.h>
@@ -30,6 +31,19 @@
 
 /* Bytes of request (line, headers) one connection may use. */
 #define SERVE_CONN_MEMORY (64 * 1024)
+
+/* The longest request target (path and query) and the most query
+ * arguments one request may carry.  libmicrohttpd 0.9.75 stores every
+ * argument (~50 bytes each) in the connection's memory pool before
+ * scrape sees the request; when the pool runs out it cannot build even
+ * its own error answer, and the client hears nothing until the idle
+ * timeout (1,000 arguments did it with a 64 KB pool).  So the target is
+ * checked as it arrives (check_target, before the arguments are parsed)
+ * and a request past these limits is answered there.  Within them the
+ * arguments take at most ~4 KB of the pool.  No path needs more than a
+ * dozen arguments (at most 8 field filters). */
+#define SERVE_MAX_TARGET 8192
+#define SERVE_MAX_ARGS   64
 
 struct pool {
     pthread_mutex_t lock;
@@ -196,6 +210,63 @@ static enum MHD_Result send_answer(struct MHD_Connection *c,
     return ret;
 }
 
+/* What check_target returns for a request it answered itself: the
+ * handler then closes the connection without answering. */
+static char refused_mark;
+
+/* Answers a request that cannot be read whole on its socket, at once:
+ * `status` and {"error": msg} (a short page for the HTML paths), then
+ * shuts the connection down, whatever libmicrohttpd does with the rest. */
+static void refuse(struct MHD_Connection *c, const char *uri, int status,
+                   const char *reason, const char *msg)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    bool api = !strncmp(uri, "/api", 4);
+    char body[256], out[512];
+    int len, k;
+
+    if (!ci)
+        return;
+    len = snprintf(body, sizeof(body),
+                   api ? "{\"error\": \"%s\"}\n"
+                       : "<!DOCTYPE html><title>%s</title><p>%s</p>\n",
+                   msg, msg);
+    k = snprintf(out, sizeof(out),
+                 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d"
+                 "\r\nConnection: close\r\n\r\n%s",
+                 status, reason,
+                 api ? "application/json; charset=utf-8"
+                     : "text/html; charset=utf-8",
+                 len, body);
+    /* The connection's own thread runs this callback: nothing else
+     * writes the socket meanwhile.  Small enough for one send. */
+    if (send(ci->connect_fd, out, (size_t)k, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+        (void)0; /* the client is gone: nothing to tell it */
+    shutdown(ci->connect_fd, SHUT_RDWR);
+}
+
+/* MHD_OPTION_URI_LOG_CALLBACK: sees each request target before
+ * libmicrohttpd parses its arguments (see SERVE_MAX_ARGS). */
+static void *check_target(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    size_t args = 0;
+    const char *q = strchr(uri, '?');
+
+    (void)cls;
+    if (strlen(uri) > SERVE_MAX_TARGET) {
+        refuse(c, uri, 414, "URI Too Long", "request target over 8192 bytes");
+        return &refused_mark;
+    }
+    for (; q && *q; q++)
+        args += *q == '?' || *q == '&';
+    if (args > SERVE_MAX_ARGS) {
+        refuse(c, uri, 414, "URI Too Long", "more than 64 query arguments");
+        return &refused_mark;
+    }
+    return NULL;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                               const char *url, const char *method,
                               const char *version, const char *upload,
@@ -207,6 +278,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 
     (void)version;
     (void)upload;
+    if (*state == &refused_mark)
+        return MHD_NO; /* answered by check_target */
     if (!*state) {
         /* First call per request: headers only, answer on the next. */
         *state = (void *)1;
@@ -337,7 +410,8 @@ enum err serve_run(const struct serve_opts *o,
         MHD_OPTION_THREAD_POOL_SIZE, o->threads, MHD_OPTION_CONNECTION_LIMIT,
         o->max_conns, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)o->conn_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)SERVE_CONN_MEMORY, MHD_OPTION_END);
+        (size_t)SERVE_CONN_MEMORY, MHD_OPTION_URI_LOG_CALLBACK, check_target,
+        NULL, MHD_OPTION_END);
     if (!d) {
         snprintf(why, n, "cannot listen on %.100s: %s", o->listen,
                  strerror(errno ? errno : EADDRINUSE));

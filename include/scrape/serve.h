@@ -8,7 +8,9 @@
  * limit (sqlite3_progress_handler): past it the answer is 503.  Request
  * text never becomes SQL: parameters are bound.  Errors are JSON
  * {"error": "..."}: 400 for a bad parameter, 404 for an unknown run,
- * page or path, 405 for another method, 503 for the time limit.
+ * page or path, 405 for another method, 414 for a request target over
+ * 8192 bytes or with more than 64 arguments (answered as it arrives),
+ * 503 for the time limit.
  *
  *   /api/runs                     every run, newest first
  *   /api/runs/N                   one run's figures (as scrape stats)

@@ -313,6 +313,84 @@ Test(serve, bad_requests_are_json_errors_never_500)
     cr_assert_eq(status_of("/api/runs", "-X DELETE"), 405);
 }
 
+/* GET `path` (any length) with curl's `extra` options, waiting at most
+ * 5 s: "STATUS CONTENT-TYPE", the body in sb.dir/big.txt. */
+static char *big_get(const char *path, const char *extra)
+{
+    size_t n = strlen(path) + strlen(extra) + 512;
+    char *cmd = malloc(n), *out;
+
+    snprintf(cmd, n,
+             "curl -s -m 5 -o '%s/big.txt' -w '%%{http_code} %%{content_type}'"
+             " %s 'http://127.0.0.1:%u%s'",
+             sb.dir, extra, port, path);
+    out = sh(cmd);
+    free(cmd);
+    return out;
+}
+
+/* `n` query arguments x0=1&x1=1... after `path`. */
+static char *with_args(const char *path, int n)
+{
+    char *p = malloc(strlen(path) + (size_t)n * 12 + 2);
+    size_t len = (size_t)sprintf(p, "%s", path);
+    int i;
+
+    for (i = 0; i < n; i++)
+        len += (size_t)sprintf(p + len, "%cx%d=1", i ? '&' : '?', i);
+    return p;
+}
+
+/* A request past the limits (3,000 arguments once got no answer at all
+ * until the idle timeout) is answered at once with a clear error: JSON
+ * on the API, a page on the HTML paths; the server goes on serving. */
+Test(serve, oversized_requests_get_a_clear_error_at_once)
+{
+    char *path, *got, *body, headers[16384] = "";
+    int i;
+
+    path = with_args("/api/pages/1", 3000);
+    got = big_get(path, "");
+    cr_assert_str_eq(got, "414 application/json; charset=utf-8",
+                     "3000 arguments: %s", got);
+    body = read_file_text(&sb, "big.txt");
+    cr_assert_not_null(strstr(body, "\"error\": \"request target over"), "%s",
+                       body);
+    free(body);
+    free(got);
+    free(path);
+    path = with_args("/api/pages/1", 65);
+    got = big_get(path, "");
+    cr_assert_str_eq(got, "414 application/json; charset=utf-8",
+                     "65 arguments: %s", got);
+    body = read_file_text(&sb, "big.txt");
+    cr_assert_not_null(strstr(body, "more than 64 query arguments"), "%s",
+                       body);
+    free(body);
+    free(got);
+    free(path);
+    /* At the limit, the request is answered as usual. */
+    path = with_args("/api/pages/1", 64);
+    got = big_get(path, "");
+    cr_assert_str_eq(got, "200 application/json; charset=utf-8",
+                     "64 arguments: %s", got);
+    free(got);
+    free(path);
+    path = with_args("/runs/2", 2000);
+    got = big_get(path, "");
+    cr_assert_eq(strncmp(got, "414 text/html", 13), 0, "a page: %s", got);
+    free(got);
+    free(path);
+    /* Headers: libmicrohttpd's own answer, also at once. */
+    for (i = 0; i < 1000; i++)
+        snprintf(headers + strlen(headers), sizeof(headers) - strlen(headers),
+                 " -H X%d:1", i);
+    got = big_get("/api/runs", headers);
+    cr_assert_eq(strncmp(got, "431", 3), 0, "1000 headers: %s", got);
+    free(got);
+    cr_assert_eq(status_of("/api/runs", NULL), 200);
+}
+
 Test(serve, finished_runs_carry_an_etag)
 {
     char cmd[512], *out, *tag, *end;
