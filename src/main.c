@@ -339,8 +339,10 @@ static int serve(const struct subcommand *sub)
                            .listen = sub->listen,
                            .time_limit_ms = sub->time_limit_ms,
                            .threads = 4,
-                           .max_conns = 256,
-                           .conn_timeout_s = 30};
+                           .max_conns = SERVE_MAX_CONNS,
+                           .per_ip = SERVE_PER_IP,
+                           .first_s = SERVE_FIRST_S,
+                           .keepalive_s = SERVE_KEEPALIVE_S};
     char why[512];
 
     install_signals();

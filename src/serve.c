@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -281,8 +282,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     if (*state == &refused_mark)
         return MHD_NO; /* answered by check_target */
     if (!*state) {
-        /* First call per request: headers only, answer on the next. */
+        /* First call per request: headers only, answer on the next.  A
+         * whole request arrived: from now on the connection may wait
+         * for the next one as long as keep-alive allows. */
         *state = (void *)1;
+        MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
+                                  (unsigned)s->o->keepalive_s);
         return MHD_YES;
     }
     memset(&r, 0, sizeof(r));
@@ -369,6 +374,22 @@ static bool parse_listen(const char *spec, struct sockaddr_storage *addr,
     return true;
 }
 
+/* Raises the soft limit on open files so that max_conns connections
+ * (and the database's and the threads' own) fit, as far as the hard
+ * limit allows: the default soft limit of 1024 would refuse clients long
+ * before the connection limit does. */
+static void room_for_connections(unsigned max_conns)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)max_conns + 256;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur =
+        rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -401,6 +422,7 @@ enum err serve_run(const struct serve_opts *o,
         return ERR_IO;
     }
     query_close(q);
+    room_for_connections(o->max_conns);
     if ((e = pool_open(&s.pool, o->db_path, o->threads, why, n)))
         goto out;
     d = MHD_start_daemon(
@@ -408,8 +430,9 @@ enum err serve_run(const struct serve_opts *o,
             (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
         0, NULL, NULL, handle, &s, MHD_OPTION_SOCK_ADDR, &addr,
         MHD_OPTION_THREAD_POOL_SIZE, o->threads, MHD_OPTION_CONNECTION_LIMIT,
-        o->max_conns, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)o->conn_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        o->max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        loopback ? 0U : o->per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)o->first_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
         (size_t)SERVE_CONN_MEMORY, MHD_OPTION_URI_LOG_CALLBACK, check_target,
         NULL, MHD_OPTION_END);
     if (!d) {

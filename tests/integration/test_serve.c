@@ -391,6 +391,63 @@ Test(serve, oversized_requests_get_a_clear_error_at_once)
     cr_assert_eq(status_of("/api/runs", NULL), 200);
 }
 
+/* The server's peak memory (VmHWM), in KB. */
+static long server_peak_kb(void)
+{
+    char path[64], line[256];
+    long kb = -1;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)server);
+    f = fopen(path, "r");
+    cr_assert_not_null(f);
+    while (fgets(line, sizeof(line), f))
+        if (!strncmp(line, "VmHWM:", 6))
+            kb = strtol(line + 6, NULL, 10);
+    fclose(f);
+    return kb;
+}
+
+/* 500 connections held open with nothing sent (more than the old limit
+ * of 256), a client trickling its header a line a second, and 50 clients
+ * making 40 requests each: every request is answered, and the server's
+ * memory stays bounded.  Then idle connections that never sent a request
+ * are closed within the short first-request timeout, not the keep-alive
+ * one. */
+Test(serve, idle_and_slow_connections_do_not_crowd_out_clients)
+{
+    char cmd[512], *out;
+    long answered = -1, failed = -1, closed = -1;
+
+    snprintf(cmd, sizeof(cmd),
+             "python3 tests/server/crowd.py %u 500 50 40 /api/runs", port);
+    out = sh(cmd);
+    cr_assert_eq(sscanf(out, "answered %ld failed %ld", &answered, &failed), 2,
+                 "%s", out);
+    cr_assert_eq(answered, 2000, "%s", out);
+    cr_assert_eq(failed, 0, "%s", out);
+    free(out);
+    cr_assert_lt(server_peak_kb(), 96 * 1024, "peak %ld KB", server_peak_kb());
+    /* Each recv waits at most 12 s: under the keep-alive timeout (15 s),
+     * over the first-request one (5 s). */
+    snprintf(cmd, sizeof(cmd),
+             "python3 -c \"import socket\n"
+             "s = [socket.create_connection(('127.0.0.1', %u)) for i in"
+             " range(20)]\n"
+             "n = 0\n"
+             "for x in s:\n"
+             "    x.settimeout(12)\n"
+             "    try: n += x.recv(1) == b''\n"
+             "    except OSError: pass\n"
+             "print(n)\"",
+             port);
+    out = sh(cmd);
+    closed = strtol(out, NULL, 10);
+    cr_assert_eq(closed, 20, "idle connections closed: %s", out);
+    free(out);
+    cr_assert_eq(status_of("/api/runs", NULL), 200);
+}
+
 Test(serve, finished_runs_carry_an_etag)
 {
     char cmd[512], *out, *tag, *end;
