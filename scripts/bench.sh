@@ -39,8 +39,10 @@
 #          of 2.5 MB each, --multi's peak memory at the default
 #          --per-host 8 and at --per-host 2.
 # serve    scrape serve on a 2000-page crawl: wrk, 200 connections, 10 s,
-#          on /api/search and on a /pages/ID page: requests/s, p99
-#          latency, errors, the server's peak memory.
+#          on /api/search and on a /pages/ID page: requests/s, p50 and
+#          p99 latency, errors, the server's peak memory; then the same
+#          while 500 idle connections are held open (reopened as the
+#          server closes them).
 # bodies   5000 pages of ~20 KB behind nginx (which sends ETag and
 #          Last-Modified and answers 304), no latency: a crawl without and
 #          with --keep-bodies (database sizes), then --recrawl of the
@@ -386,20 +388,53 @@ serve_load() {
         _k=$((_k + 1))
     done
     _page=$(sqlite3 "$tmp/s.db" 'SELECT max(id) / 2 FROM pages')
-    printf '%-28s %10s %9s %8s\n' "" requests/s p99 errors
-    for _path in "/api/search?q=harbour" "/pages/$_page"; do
-        # wrk's own 2 s timeout would count slow answers as errors; the
-        # latency is reported as p99, errors are failed requests.
-        wrk -t 2 -c 200 -d 10s --timeout 30s --latency \
-            "http://127.0.0.1:$_port$_path" >"$tmp/wrk.out" 2>&1
-        _rps=$(awk '/^Requests\/sec/ { print $2 }' "$tmp/wrk.out")
-        _p99=$(awk '$1 == "99%" { print $2 }' "$tmp/wrk.out")
-        # "Socket errors: connect 0, read 0, write 0, timeout 3" and
-        # "Non-2xx or 3xx responses: 5": their numbers summed.
-        _err=$(awk '/Socket errors/ { gsub(/[^0-9 ]/, " "); for (i = 1;
-            i <= NF; i++) n += $i } /Non-2xx/ { n += $NF }
-            END { print n + 0 }' "$tmp/wrk.out")
-        printf '%-28s %10s %9s %8s\n' "$_path" "$_rps" "$_p99" "$_err"
+    printf '%-40s %10s %9s %9s %8s\n' "" requests/s p50 p99 errors
+    for _idle in 0 500; do
+        if [ "$_idle" -gt 0 ]; then
+            # 500 connections held open with nothing sent, each one
+            # opened again when the server closes it, for the whole run.
+            python3 -c "
+import socket, time
+port, n, until = $_port, $_idle, time.time() + 25
+held = []
+while time.time() < until:
+    held = [s for s in held if s.fileno() >= 0]
+    for s in list(held):
+        s.setblocking(False)
+        try:
+            if s.recv(1) == b'':
+                s.close(); held.remove(s)
+        except BlockingIOError:
+            pass
+        except OSError:
+            s.close(); held.remove(s)
+    while len(held) < n:
+        held.append(socket.create_connection(('127.0.0.1', port)))
+    time.sleep(0.5)
+" &
+            _holder=$!
+            sleep 1
+        fi
+        for _path in "/api/search?q=harbour" "/pages/$_page"; do
+            # wrk's own 2 s timeout would count slow answers as errors;
+            # errors are failed requests.
+            wrk -t 2 -c 200 -d 10s --timeout 30s --latency \
+                "http://127.0.0.1:$_port$_path" >"$tmp/wrk.out" 2>&1
+            _rps=$(awk '/^Requests\/sec/ { print $2 }' "$tmp/wrk.out")
+            _p50=$(awk '$1 == "50%" { print $2 }' "$tmp/wrk.out")
+            _p99=$(awk '$1 == "99%" { print $2 }' "$tmp/wrk.out")
+            # "Socket errors: connect 0, read 0, write 0, timeout 3" and
+            # "Non-2xx or 3xx responses: 5": their numbers summed.
+            _err=$(awk '/Socket errors/ { gsub(/[^0-9 ]/, " "); for (i = 1;
+                i <= NF; i++) n += $i } /Non-2xx/ { n += $NF }
+                END { print n + 0 }' "$tmp/wrk.out")
+            printf '%-40s %10s %9s %9s %8s\n' \
+                "$_path ($_idle idle held)" "$_rps" "$_p50" "$_p99" "$_err"
+        done
+        if [ "$_idle" -gt 0 ]; then
+            kill "$_holder" 2>/dev/null || true
+            wait "$_holder" 2>/dev/null || true
+        fi
     done
     echo "server peak memory: $(awk '/VmHWM/ { printf "%.1f MB", $2 / 1024 }' \
         "/proc/$_srv/status")"

@@ -268,6 +268,32 @@ static void *check_target(void *cls, const char *uri, struct MHD_Connection *c)
     return NULL;
 }
 
+/* True when the request's headers say a body follows. */
+static bool announces_body(struct MHD_Connection *c)
+{
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    const char *te =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
+
+    return te || (cl && strspn(cl, "0") != strlen(cl));
+}
+
+/* Answers {"error": msg} with `status` at once. */
+static enum MHD_Result answer_error(struct MHD_Connection *c, int status,
+                                    const char *msg)
+{
+    struct api_req r;
+    enum MHD_Result ret;
+
+    memset(&r, 0, sizeof(r));
+    buf_init(&r.body, 4096);
+    api_error(&r, status, msg);
+    ret = send_answer(c, &r);
+    buf_release(&r.body);
+    return ret;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                               const char *url, const char *method,
                               const char *version, const char *upload,
@@ -288,6 +314,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         *state = (void *)1;
         MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
                                   (unsigned)s->o->keepalive_s);
+        /* Refused now, before any body is read: answered later, a
+         * request with a body got no answer at all (libmicrohttpd 0.9.75
+         * will not queue one while upload data is pending). */
+        if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+            return answer_error(c, 405, "only GET and HEAD");
+        if (announces_body(c))
+            return answer_error(c, 400, "this server takes no request body");
         return MHD_YES;
     }
     memset(&r, 0, sizeof(r));

@@ -311,6 +311,13 @@ Test(serve, bad_requests_are_json_errors_never_500)
     cr_assert_eq(status_of("/etc/passwd", NULL), 404);
     cr_assert_eq(status_of("/api/runs", "-X POST"), 405);
     cr_assert_eq(status_of("/api/runs", "-X DELETE"), 405);
+    /* A body on a GET, sent or only announced (once: no answer at all),
+     * is refused at once; curl waits 5 s at most. */
+    cr_assert_eq(status_of("/api/runs", "-m 5 -X GET --data x=1"), 400);
+    cr_assert_eq(
+        status_of("/api/runs", "-m 5 -X GET -H 'Content-Length: 9999'"), 400);
+    cr_assert_eq(status_of("/api/runs", "-m 5 -X POST --data x=1"), 405);
+    cr_assert_eq(status_of("/api/runs", NULL), 200);
 }
 
 /* GET `path` (any length) with curl's `extra` options, waiting at most
