@@ -241,9 +241,9 @@ static void refuse(struct MHD_Connection *c, const char *uri, int status,
                      : "text/html; charset=utf-8",
                  len, body);
     /* The connection's own thread runs this callback: nothing else
-     * writes the socket meanwhile.  Small enough for one send. */
-    if (send(ci->connect_fd, out, (size_t)k, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-        (void)0; /* the client is gone: nothing to tell it */
+     * writes the socket meanwhile.  Small enough for one send; if it
+     * fails the client is gone and there is nobody to tell. */
+    (void)send(ci->connect_fd, out, (size_t)k, MSG_NOSIGNAL | MSG_DONTWAIT);
     shutdown(ci->connect_fd, SHUT_RDWR);
 }
 
@@ -305,6 +305,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 
     (void)version;
     (void)upload;
+    (void)upload_size;
     if (*state == &refused_mark)
         return MHD_NO; /* answered by check_target */
     if (!*state) {
@@ -331,26 +332,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     r.each_arg = each_arg;
     r.if_none_match =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
-    if (*upload_size) {
-        /* A GET with a body: nothing here reads one. */
-        *upload_size = 0;
-        api_error(&r, 400, "this server takes no request body");
-    } else if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
-        api_error(&r, 405, "only GET and HEAD");
+    /* A GET or HEAD without a body: the first call refused the rest. */
+    r.db = borrow(&s->pool, &r.search);
+    r.deadline = clock_ms() + s->o->time_limit_ms;
+    sqlite3_progress_handler(r.db, 1000, past_deadline, &r);
+    if (strncmp(url, "/api/", 5) && strcmp(url, "/api")) {
+        if (!html_answer(&r))
+            api_error(&r, 404, "no such path; try / or /api/runs");
     } else {
-        r.db = borrow(&s->pool, &r.search);
-        r.deadline = clock_ms() + s->o->time_limit_ms;
-        sqlite3_progress_handler(r.db, 1000, past_deadline, &r);
-        if (strncmp(url, "/api/", 5) && strcmp(url, "/api")) {
-            if (!html_answer(&r)) {
-                api_error(&r, 404, "no such path; try / or /api/runs");
-            }
-        } else {
-            api_answer(&r);
-        }
-        sqlite3_progress_handler(r.db, 0, NULL, NULL);
-        give_back(&s->pool, r.db);
+        api_answer(&r);
     }
+    sqlite3_progress_handler(r.db, 0, NULL, NULL);
+    give_back(&s->pool, r.db);
     ret = send_answer(c, &r);
     buf_release(&r.body);
     return ret;
