@@ -108,6 +108,19 @@ MUTATIONS = [
     ("warc: a record's Content-Length one too long", "src/warc.c",
      "extra, ctype, bd, block->len);", "extra, ctype, bd, block->len + 1);",
      "bodies/warc*"),
+    ("compare: every round in the same order", "src/compare.c",
+     "    return engines[(round + k) % COMPARE_ENGINES];",
+     "    return engines[k];", UNIT),
+    ("compare: a run keeps the comparison's engine option", "src/cli.c",
+     "        cfg->engine = cfg->compare_engine;\n", "", UNIT),
+    ("compare: a stop not passed on to the run", "src/compare.c",
+     "            kill(pid, *stop);\n", "", "engines/compare_stops*"),
+    ("compare: a run outlives a killed comparison", "src/compare.c",
+     "    prctl(PR_SET_PDEATHSIG, SIGTERM);\n", "", "engines/compare_stops*"),
+    ("report: charts of the latest runs, not the comparison",
+     "include/scrape/query_db.h",
+     "\" mode) ELSE status = 'done' AND compare_id",
+     "\" mode) ELSE 0 AND compare_id", "engines/compare_repeat*"),
 ]
 
 

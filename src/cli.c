@@ -50,6 +50,8 @@ enum {
     OPT_KEEP_BODIES,
     OPT_RUN,
     OPT_RECRAWL,
+    OPT_REPEAT,
+    OPT_COMPARE_CHILD,
 };
 
 static const struct option options[] = {
@@ -57,6 +59,9 @@ static const struct option options[] = {
     {"threads", optional_argument, NULL, OPT_THREADS},
     {"procs", optional_argument, NULL, OPT_PROCS},
     {"compare", no_argument, NULL, OPT_COMPARE},
+    {"repeat", required_argument, NULL, OPT_REPEAT},
+    /* Not in --help: how --compare starts each of its runs. */
+    {CLI_COMPARE_CHILD_ARG + 2, required_argument, NULL, OPT_COMPARE_CHILD},
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"delay", required_argument, NULL, OPT_DELAY},
     {"ignore-robots", no_argument, NULL, OPT_IGNORE_ROBOTS},
@@ -112,7 +117,13 @@ static const char usage_text[] =
     "                            through shared memory\n"
     "      --compare             run --threads, --multi and --procs on the"
     " same\n"
-    "                            seeds and print what each cost\n"
+    "                            seeds, each alone in a process of its own,"
+    " and\n"
+    "                            print what each cost\n"
+    "      --repeat N            with --compare: each engine N times, the"
+    " order\n"
+    "                            rotated each round; medians and spread"
+    " (default 1)\n"
     "  -c, --concurrency N       transfers in flight (default 100)\n"
     "\n"
     "Scope:\n"
@@ -238,6 +249,24 @@ static bool check_shared(const struct config *cfg, bool seeds, FILE *err)
     if (no)
         fprintf(err, "scrape: %s\n", no);
     return no == NULL;
+}
+
+/* --repeat belongs to --compare; a run --compare spawned is one engine's
+ * run (the options it was given are the comparison's, kept as they are
+ * so its runs row shows the command line the user typed). */
+static bool check_compare(struct config *cfg, FILE *err)
+{
+    if (cfg->repeat && !cfg->compare) {
+        fprintf(err, "scrape: --repeat N is for --compare\n");
+        return false;
+    }
+    if (!cfg->repeat)
+        cfg->repeat = 1;
+    if (cfg->compare_id) {
+        cfg->compare = false;
+        cfg->engine = cfg->compare_engine;
+    }
+    return true;
 }
 
 /* Parses a whole decimal number in [min, max] (strtol + range check). */
@@ -470,6 +499,31 @@ static const char *optional_value(int opt, int argc, char **argv)
     return next;
 }
 
+/* CLI_COMPARE_CHILD_ARG=ID,PARENT,MODE: this process is one run of
+ * comparison ID, spawned by process PARENT (compare.c). */
+static bool set_compare_child(struct config *cfg, const char *arg, FILE *err)
+{
+    static const char *const modes[] = {"threads", "multi", "procs"};
+    long id, parent;
+    char *end;
+    size_t i;
+
+    errno = 0;
+    id = strtol(arg, &end, 10);
+    if (!errno && *end == ',' && id > 0) {
+        parent = strtol(end + 1, &end, 10);
+        for (i = 0; !errno && *end == ',' && parent > 0 && i < 3; i++)
+            if (!strcmp(end + 1, modes[i])) {
+                cfg->compare_id = id;
+                cfg->compare_parent = parent;
+                cfg->compare_engine = modes[i];
+                return true;
+            }
+    }
+    fprintf(err, "scrape: malformed %s\n", CLI_COMPARE_CHILD_ARG);
+    return false;
+}
+
 static void defaults(struct config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -521,6 +575,11 @@ static bool apply(struct config *cfg, int opt, const char *arg, FILE *err)
     case OPT_COMPARE:
         cfg->compare = true;
         return true;
+    case OPT_REPEAT:
+        NUM("--repeat", 1, CLI_MAX_REPEAT, cfg->repeat);
+        return true;
+    case OPT_COMPARE_CHILD:
+        return set_compare_child(cfg, arg, err);
     case OPT_RETRIES:
         NUM("--retries", 0, CLI_MAX_RETRIES, cfg->retries);
         return true;
@@ -657,6 +716,25 @@ static bool check_item_fields(const struct config *cfg, FILE *err)
     return true;
 }
 
+/* argv[1..] as a JSON array, without the option a --compare gave its
+ * run: what --resume and --recrawl parse again is the user's command. */
+static char *args_json(int argc, char **argv)
+{
+    size_t len = strlen(CLI_COMPARE_CHILD_ARG);
+    char **kept = malloc(sizeof(*kept) * (size_t)argc), *json;
+    int i, n = 0;
+
+    if (!kept)
+        return NULL;
+    for (i = 1; i < argc; i++)
+        if (strncmp(argv[i], CLI_COMPARE_CHILD_ARG, len) ||
+            argv[i][len] != '=')
+            kept[n++] = argv[i];
+    json = cli_args_to_json(n, kept);
+    free(kept);
+    return json;
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
                           FILE *err)
 {
@@ -691,7 +769,7 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
         if (!apply(cfg, opt, optional_value(opt, argc, argv), err))
             return CLI_USAGE;
     }
-    if (!check_shared(cfg, optind < argc, err))
+    if (!check_shared(cfg, optind < argc, err) || !check_compare(cfg, err))
         return CLI_USAGE;
     if (cfg->extract)
         return check_extract(cfg, argc, argv, err);
@@ -711,7 +789,7 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
         !check_item_fields(cfg, err))
         return CLI_USAGE;
     warn_absolute_fields(cfg, err);
-    if (!(cfg->args_json = cli_args_to_json(argc - 1, argv + 1)))
+    if (!(cfg->args_json = args_json(argc, argv)))
         return CLI_USAGE;
     if (!cfg->user_agent &&
         !(cfg->user_agent = strdup("scrape/" SCRAPE_VERSION)))

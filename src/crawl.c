@@ -7,7 +7,6 @@
  */
 #include "scrape/crawl.h"
 
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -426,40 +425,6 @@ enum err crawl_seed(struct crawl *c, const struct seeds *s)
     return c->shared ? start_claims(c) : ERR_OK;
 }
 
-/* Starts a new peak-RSS measurement for this process, so each run of a
- * --compare reports its own peak (Linux >= 4.0; otherwise the process
- * peak is reported). */
-static void reset_peak_rss(void)
-{
-    FILE *f;
-
-#ifdef __GLIBC__
-    /* Hand memory freed by an earlier run back first, or the next run's
-     * peak would include it. */
-    malloc_trim(0);
-#endif
-    f = fopen("/proc/self/clear_refs", "w");
-    if (f) {
-        fputs("5", f);
-        fclose(f);
-    }
-}
-
-/* Peak RSS since reset_peak_rss(), in KiB; ru_maxrss when unavailable. */
-static long peak_rss_kb(const struct rusage *ru)
-{
-    char line[256];
-    long v = -1;
-    FILE *f = fopen("/proc/self/status", "r");
-
-    while (f && fgets(line, sizeof(line), f))
-        if (!strncmp(line, "VmHWM:", 6))
-            v = strtol(line + 6, NULL, 10);
-    if (f)
-        fclose(f);
-    return v >= 0 ? v : ru->ru_maxrss;
-}
-
 void crawl_note_workers(struct crawl *c, long n,
                         const struct workers_usage *before,
                         const struct workers_usage *after)
@@ -479,7 +444,6 @@ static void start_clocks(struct crawl *c)
     clock_gettime(CLOCK_MONOTONIC, &c->t0);
     c->last_draw = c->t0;
     getrusage(RUSAGE_SELF, &c->ru0);
-    reset_peak_rss();
 }
 
 enum err crawl_begin(struct crawl *c, const struct run_info *info)
@@ -1514,7 +1478,9 @@ enum err crawl_end(struct crawl *c, const char *status)
     st.wall_ms = ms_between(&c->t0, &now);
     st.cpu_user_ms = tv_ms(&c->ru0.ru_utime, &ru.ru_utime) + c->extra_user_ms;
     st.cpu_sys_ms = tv_ms(&c->ru0.ru_stime, &ru.ru_stime) + c->extra_sys_ms;
-    st.peak_rss_kb = peak_rss_kb(&ru) + c->extra_rss_kb;
+    /* The process's peak: each run is a process of its own (--compare
+     * spawns one per engine), so this is the run's. */
+    st.peak_rss_kb = ru.ru_maxrss + c->extra_rss_kb;
     if (c->drawn)
         fputs("\r\x1b[K", stderr);
     c->final = st;

@@ -90,8 +90,21 @@ static int check_selectors(const struct config *cfg)
     return 0;
 }
 
-/* Reads one seeds file (or stdin) and appends its URLs. */
-static int load_file(const char *path, struct seeds *seeds)
+/* Copies every URL of `from` to the end of `to`. */
+static enum err copy_seeds(struct seeds *to, const struct seeds *from)
+{
+    enum err e = ERR_OK;
+    size_t i;
+
+    for (i = 0; i < from->n && !e; i++)
+        e = seeds_add_url(to, from->urls[i]);
+    return e;
+}
+
+/* Reads one seeds file (or stdin) and appends its URLs; those of stdin
+ * also to `piped` when it is not NULL. */
+static int load_file(const char *path, struct seeds *seeds,
+                     struct seeds *piped)
 {
     struct seeds one;
     enum err e = seeds_read(path, &one, stderr);
@@ -107,6 +120,8 @@ static int load_file(const char *path, struct seeds *seeds)
         seeds_release(&one);
         return EXIT_FATAL;
     }
+    if (!e && piped && !strcmp(path, "-"))
+        e = copy_seeds(piped, &one);
     if (!e)
         e = seeds_take(seeds, &one);
     seeds_release(&one);
@@ -118,8 +133,10 @@ static int load_file(const char *path, struct seeds *seeds)
 }
 
 /* The seeds from every input argument, in order: URLs as given, files
- * read line by line. */
-static int load_seeds(const struct config *cfg, struct seeds *seeds)
+ * read line by line.  Those read from stdin are also put in `piped`
+ * (when not NULL): --compare passes them on to each of its runs. */
+static int load_seeds(const struct config *cfg, struct seeds *seeds,
+                      struct seeds *piped)
 {
     size_t i;
     enum err e;
@@ -128,7 +145,7 @@ static int load_seeds(const struct config *cfg, struct seeds *seeds)
     for (i = 0; i < cfg->ninputs; i++) {
         const char *in = cfg->inputs[i];
         if (!cli_input_is_url(in)) {
-            if ((status = load_file(in, seeds)))
+            if ((status = load_file(in, seeds, piped)))
                 return status;
             continue;
         }
@@ -151,7 +168,7 @@ static int load_seeds(const struct config *cfg, struct seeds *seeds)
     return 0;
 }
 
-/* Crawls with the chosen engine, or all three for --compare. */
+/* Crawls with the chosen engine. */
 static int crawl(const struct config *cfg, const struct seeds *seeds,
                  struct store *store, struct workers *pool, int64_t resume_run)
 {
@@ -162,9 +179,6 @@ static int crawl(const struct config *cfg, const struct seeds *seeds,
     if (resume_run)
         e = run_resume(cfg, resume_run, store, engine, pool, &stop_signal,
                        &res);
-    else if (cfg->compare)
-        e = compare_run(cfg, seeds, store, pool, &stop_signal, stdout, res.why,
-                        sizeof(res.why));
     else
         e = run_crawl(cfg, seeds, store, engine, pool, &stop_signal, &res);
     if (e) {
@@ -228,12 +242,13 @@ static int run(const struct config *cfg, int64_t resume_run)
     /* Selectors first: a typo in one is a usage error before anything
      * is fetched or written. */
     if ((status = check_selectors(cfg)) ||
-        (!resume_run && !cfg->recrawl && (status = load_seeds(cfg, &seeds))))
+        (!resume_run && !cfg->recrawl &&
+         (status = load_seeds(cfg, &seeds, NULL))))
         goto out;
     /* Workers before the database: a pool that cannot start costs
      * nothing to undo.  (The fork server is spawned, not forked, so
      * threads would not matter.) */
-    if ((cfg->compare || engine->needs_workers) &&
+    if (engine->needs_workers &&
         workers_start((size_t)cfg->procs, &cfg->spec, &pool)) {
         fprintf(stderr, "scrape: cannot start %ld parse workers: %s\n",
                 cfg->procs, strerror(errno));
@@ -254,6 +269,32 @@ out:
     workers_stop(pool);
     free(why);
     seeds_release(&seeds);
+    return status;
+}
+
+/* --compare: the seeds are read here first (a bad one is an error
+ * before any run starts), then each engine runs in a process of its own
+ * with the command line `argv` (compare.h). */
+static int compare(const struct config *cfg, int argc, char *const *argv)
+{
+    struct seeds seeds, piped;
+    char why[600];
+    int status;
+
+    memset(&seeds, 0, sizeof(seeds));
+    memset(&piped, 0, sizeof(piped));
+    if (!(status = check_selectors(cfg)) &&
+        !(status = load_seeds(cfg, &seeds, &piped))) {
+        if (compare_run(cfg, argc, argv, piped.n ? &piped : NULL,
+                        &stop_signal, stdout, why, sizeof(why))) {
+            fprintf(stderr, "scrape: %s\n", why);
+            status = EXIT_FATAL;
+        } else if (stop_signal) {
+            status = 128 + stop_signal;
+        }
+    }
+    seeds_release(&seeds);
+    seeds_release(&piped);
     return status;
 }
 
@@ -478,9 +519,25 @@ static int subcommand(int argc, char **argv)
     return status;
 }
 
+/* The crawl a command line asks for; `argv` as given (cli_parse
+ * reorders its argument's entries). */
+static int scrape(struct config *cfg, int argc, char **argv)
+{
+    if (cfg->compare_id && !compare_child_start(cfg)) {
+        fprintf(stderr, "scrape: the comparison that started this run has"
+                        " ended\n");
+        return EXIT_FATAL;
+    }
+    return cfg->extract                              ? extract(cfg)
+           : cfg->resume || cfg->join || cfg->recrawl ? resume(cfg)
+           : cfg->compare                             ? compare(cfg, argc, argv)
+                                                      : run(cfg, 0);
+}
+
 int main(int argc, char **argv)
 {
     struct config cfg;
+    char **given;
     int status;
 
     /* A --procs fork server, spawned by the worker pool: nothing else of
@@ -489,14 +546,21 @@ int main(int argc, char **argv)
         return workers_server_main(argv);
     if (cli_is_subcommand(argc, argv))
         return subcommand(argc, argv);
+    if (!(given = malloc(sizeof(*given) * ((size_t)argc + 1)))) {
+        fprintf(stderr, "scrape: out of memory\n");
+        return EXIT_FATAL;
+    }
+    memcpy(given, argv, sizeof(*given) * ((size_t)argc + 1));
     switch (cli_parse(argc, argv, &cfg, stdout, stderr)) {
     case CLI_RUN:
         break;
     case CLI_USAGE:
         cli_release(&cfg);
+        free(given);
         return EXIT_USAGE;
     default:
         cli_release(&cfg);
+        free(given);
         return 0;
     }
     if (curl_global_init(CURL_GLOBAL_ALL)) {
@@ -506,11 +570,10 @@ int main(int argc, char **argv)
     }
     xmlInitParser();
     install_signals();
-    status = cfg.extract                             ? extract(&cfg)
-             : cfg.resume || cfg.join || cfg.recrawl ? resume(&cfg)
-                                                     : run(&cfg, 0);
+    status = scrape(&cfg, argc, given);
     xmlCleanupParser();
     curl_global_cleanup();
     cli_release(&cfg);
+    free(given);
     return status;
 }

@@ -54,6 +54,34 @@ long long query_scalar(struct query *q, const char *sql, int64_t run_id)
     return v;
 }
 
+enum err query_compared_label(struct query *q, char *out, size_t n)
+{
+    long long id = query_scalar(q,
+                                "SELECT coalesce(max(compare_id), 0) FROM runs"
+                                " WHERE status = 'done'",
+                                0),
+              each;
+
+    if (id < 0)
+        return query_fail(q, "cannot read runs");
+    if (!id) {
+        snprintf(out, n, "the latest run of each mode");
+        return ERR_OK;
+    }
+    each = query_scalar(q,
+                        "SELECT coalesce(max(c), 0) FROM (SELECT count(*) AS c"
+                        " FROM runs WHERE compare_id = ? AND status = 'done'"
+                        " GROUP BY mode)",
+                        id);
+    if (each < 0)
+        return query_fail(q, "cannot read runs");
+    if (each > 1)
+        snprintf(out, n, "comparison %lld (%lld runs of each mode)", id, each);
+    else
+        snprintf(out, n, "comparison %lld (one run of each mode)", id);
+    return ERR_OK;
+}
+
 enum err query_open(const char *path, struct query **out, char **why)
 {
     struct query *q = calloc(1, sizeof(*q));
@@ -284,23 +312,24 @@ static enum err run_details(struct query *q, int64_t run_id, FILE *out)
 
 enum err query_stats(struct query *q, int64_t run_id, FILE *out)
 {
+    char label[128];
     enum err e;
 
     if ((e = run_summary(q, run_id, out)) || (e = run_details(q, run_id, out)))
         return e;
     if (query_scalar(q, "SELECT count(DISTINCT mode) FROM runs", 0) < 2)
         return ERR_OK;
-    fprintf(out,
-            "\nlatest run of each mode:\n%-8s %5s %7s %8s %8s %7s"
-            " %8s\n",
+    if ((e = query_compared_label(q, label, sizeof(label))))
+        return e;
+    fprintf(out, "\nby mode: %s\n%-8s %5s %7s %8s %8s %7s %8s\n", label,
             "mode", "run", "pages", "wall_s", "pages/s", "cpu_s", "peak_MB");
     return rows(q, out,
                 "SELECT printf('%-8s %5d %7d %8.2f %8.0f %7.2f %8.1f', mode,"
                 " id, pages, wall_ms / 1000.0,"
                 " pages * 1000.0 / max(wall_ms, 1),"
                 " (cpu_user_ms + cpu_sys_ms) / 1000.0, peak_rss_kb / 1024.0)"
-                " FROM runs WHERE id IN (SELECT max(id) FROM runs"
-                " WHERE wall_ms IS NOT NULL GROUP BY mode) ORDER BY mode",
+                " FROM runs WHERE id IN " QUERY_COMPARED_RUNS
+                " ORDER BY mode, id",
                 0, "{}\n");
 }
 

@@ -14,10 +14,6 @@
 #include "scrape/query_db.h"
 #include "scrape/report.h"
 
-#define LATEST_OF_EACH_MODE                                                    \
-    " FROM runs WHERE id IN (SELECT max(id) FROM runs WHERE wall_ms IS NOT"    \
-    " NULL GROUP BY mode) ORDER BY mode"
-
 /* Bars for one chart, read from a query of (label, value) rows. */
 struct bars {
     char label[16][64];
@@ -126,8 +122,8 @@ static const char report_head_a[] =
     "<title>scrape report</title>\n<style>\n";
 static const char report_head_b[] = "</style></head><body>\n";
 
-/* Pages completed over time for the latest run of each mode (at most
- * four), one line each: where a model stalls or saturates shows as a
+/* Pages completed over time for one run of each mode (the latest of
+ * QUERY_COMPARED_RUNS; at most four), one line each: where a model stalls or saturates shows as a
  * flat or a straight stretch.  At most TIMELINE_POINTS points a line. */
 #define TIMELINE_POINTS 120
 #define TIMELINE_MODES  4
@@ -149,9 +145,10 @@ static enum err load_timeline(struct query *q, struct timeline *tl)
                         "SELECT r.mode, (julianday(p.fetched_at) -"
                         " julianday(r.started_at)) * 86400.0 FROM pages p"
                         " JOIN runs r ON r.id = p.run_id WHERE r.id IN"
-                        " (SELECT max(id) FROM runs WHERE wall_ms IS NOT NULL"
-                        " GROUP BY mode) AND p.fetched_at IS NOT NULL ORDER"
-                        " BY r.mode, p.fetched_at, p.id",
+                        " (SELECT max(id) FROM runs WHERE id IN"
+                        " " QUERY_COMPARED_RUNS " GROUP BY mode) AND"
+                        " p.fetched_at IS NOT NULL ORDER BY r.mode,"
+                        " p.fetched_at, p.id",
                         &st)))
         return e;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -194,7 +191,7 @@ static void timeline_chart(FILE *out, const struct timeline *tl)
             nmax = (double)tl->n[m];
     }
     fputs("<figure id=\"timeline\"><figcaption>Pages completed over time"
-          " (latest run of each mode)</figcaption>\n<svg width=\"580\""
+          " (one run of each mode)</figcaption>\n<svg width=\"580\""
           " height=\"230\" viewBox=\"0 0 580 230\" role=\"img\">\n"
           "<line class=\"axis\" x1=\"40\" y1=\"190\" x2=\"570\""
           " y2=\"190\"/><line class=\"axis\" x1=\"40\" y1=\"10\" x2=\"40\""
@@ -228,24 +225,26 @@ static void timeline_chart(FILE *out, const struct timeline *tl)
 
 enum err report_mode_charts(struct query *q, FILE *out)
 {
+    char label[128];
     struct timeline tl;
     struct bars b;
     enum err e;
     int m;
 
-    if ((e = load_bars(q, "SELECT mode, wall_ms / 1000.0" LATEST_OF_EACH_MODE,
-                       0, &b)))
+    if ((e = query_compared_label(q, label, sizeof(label))))
+        return e;
+    fputs("<p class=\"meta\" id=\"compared\">", out);
+    html_text(out, label);
+    fputs("; a bar is the median of a mode's runs</p>\n", out);
+    if ((e = load_bars(q, QUERY_MODE_MEDIAN("wall_ms / 1000.0"), 0, &b)))
         return e;
     svg_chart(out, "wall", "Wall time by mode", "s", 2, &b);
     if ((e = load_bars(q,
-                       "SELECT mode, pages * 1000.0 / max(wall_ms, "
-                       "1)" LATEST_OF_EACH_MODE,
+                       QUERY_MODE_MEDIAN("pages * 1000.0 / max(wall_ms, 1)"),
                        0, &b)))
         return e;
     svg_chart(out, "rate", "Pages per second by mode", "pages/s", 0, &b);
-    if ((e = load_bars(q,
-                       "SELECT mode, peak_rss_kb / 1024.0" LATEST_OF_EACH_MODE,
-                       0, &b)))
+    if ((e = load_bars(q, QUERY_MODE_MEDIAN("peak_rss_kb / 1024.0"), 0, &b)))
         return e;
     svg_chart(out, "memory", "Peak memory by mode", "MB", 1, &b);
     memset(&tl, 0, sizeof(tl));
@@ -260,14 +259,15 @@ enum err report_mode_charts(struct query *q, FILE *out)
 static enum err report_runs(struct query *q, FILE *out)
 {
     static const char *const heads[] = {
-        "run",    "mode",    "workers", "conc.",   "pages",  "errors",
-        "wall s", "pages/s", "CPU s",   "peak MB", "status", "started"};
+        "run",     "mode",  "workers", "conc.",  "pages",
+        "errors",  "wall s", "pages/s", "CPU s",  "peak MB",
+        "status",  "started", "comparison"};
     sqlite3_stmt *st = NULL;
     enum err e;
     int rc, i;
 
     fputs("<h2>Runs</h2>\n<table id=\"runs\"><tr>", out);
-    for (i = 0; i < 12; i++)
+    for (i = 0; i < 13; i++)
         fprintf(out, "<th>%s</th>", heads[i]);
     fputs("</tr>\n", out);
     if ((e = query_prep(
@@ -276,13 +276,13 @@ static enum err report_runs(struct query *q, FILE *out)
              " printf('%.2f', wall_ms / 1000.0),"
              " printf('%.0f', pages * 1000.0 / max(wall_ms, 1)),"
              " printf('%.2f', (cpu_user_ms + cpu_sys_ms) / 1000.0),"
-             " printf('%.1f', peak_rss_kb / 1024.0), status, started_at"
-             " FROM runs ORDER BY id",
+             " printf('%.1f', peak_rss_kb / 1024.0), status, started_at,"
+             " compare_id FROM runs ORDER BY id",
              &st)))
         return e;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         fputs("<tr>", out);
-        for (i = 0; i < 12; i++) {
+        for (i = 0; i < 13; i++) {
             const unsigned char *t = sqlite3_column_text(st, i);
             fputs("<td>", out);
             html_text(out, t ? (const char *)t : "");
@@ -305,8 +305,7 @@ enum err query_report(struct query *q, int64_t run_id, FILE *out)
     fputs(report_head_b, out);
     fprintf(out,
             "<h1>scrape report</h1>\n<p class=\"meta\">run %lld"
-            " (latest unless --run); the comparison uses the latest run"
-            " of each mode</p>\n<h2>Concurrency models</h2>\n"
+            " (latest unless --run)</p>\n<h2>Concurrency models</h2>\n"
             "<div class=\"grid\">\n",
             (long long)run_id);
     if ((e = report_mode_charts(q, out)))

@@ -57,6 +57,7 @@ enum err run_crawl(const struct config *cfg, const struct seeds *seeds,
         .max_pages = cfg->max_pages,
         .lease_s = cfg->lease_s,
         .ignore_robots = cfg->ignore_robots,
+        .compare_id = cfg->compare_id,
     };
     struct crawl *c = NULL;
     char recrawl[64];

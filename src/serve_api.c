@@ -377,7 +377,8 @@ static void runs_list(struct api_req *r)
     sqlite3_stmt *st = prep(
         r, "SELECT id, mode, status, workers, concurrency, depth, seeds,"
            " started_at, finished_at, wall_ms, pages, errors, cpu_user_ms,"
-           " cpu_sys_ms, peak_rss_kb FROM runs ORDER BY id DESC LIMIT 1000");
+           " cpu_sys_ms, peak_rss_kb, compare_id FROM runs ORDER BY id DESC"
+           " LIMIT 1000");
 
     if (!st)
         return;

@@ -127,10 +127,21 @@ static const char schema_v9[] =
     "ALTER TABLE pages ADD COLUMN text_of INTEGER;"
     "CREATE INDEX pages_text_of ON pages(text_of) WHERE text_of IS NOT NULL;";
 
+/* Version 10: comparisons (--compare), one row each, and on each of
+ * their runs the comparison's id, so reports show one comparison's runs
+ * side by side rather than the latest run of each mode. */
+static const char schema_v10[] =
+    "CREATE TABLE comparisons("
+    " id INTEGER PRIMARY KEY, seeds TEXT, args TEXT,"
+    " repeat INTEGER NOT NULL, started_at TEXT, finished_at TEXT,"
+    " status TEXT, verdict TEXT);"
+    "ALTER TABLE runs ADD COLUMN compare_id INTEGER"
+    " REFERENCES comparisons(id);";
+
 /* Migration steps, index i takes the schema from version i to i + 1. */
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
     schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
-    schema_v6, schema_v7, schema_v8, schema_v9};
+    schema_v6, schema_v7, schema_v8, schema_v9, schema_v10};
 
 /* What two runs must agree on, per page (see store_diff_runs). */
 #define RECORD_COLUMNS                                                         \
@@ -177,8 +188,8 @@ static const char *const stmt_sql[ST__COUNT] = {
         " UNION ALL SELECT * FROM (" RECORD_COLUMNS " WHERE run_id = ?2"
         " EXCEPT " RECORD_COLUMNS " WHERE run_id = ?1))",
     [ST_RUN_BEGIN] = "INSERT INTO runs(mode, workers, concurrency, depth,"
-                     " seeds, started_at, status, args)"
-                     " VALUES(?, ?, ?, ?, ?, ?, 'running', ?)",
+                     " seeds, started_at, status, args, compare_id)"
+                     " VALUES(?, ?, ?, ?, ?, ?, 'running', ?, ?)",
     [ST_RUN_END] = "UPDATE runs SET finished_at = ?, wall_ms = ?, pages = ?,"
                    " errors = ?, cpu_user_ms = ?, cpu_sys_ms = ?,"
                    " peak_rss_kb = ?, status = ? WHERE id = ?",
@@ -626,9 +637,6 @@ enum err store_run_begin(struct store *s, const struct run_info *info,
         return store_pg_run_begin(s->pg, info, run_id);
     if ((e = store_flush(s)))
         return e;
-    /* Runs in one process (--compare) each start from an empty page
-     * cache, so their memory figures are comparable. */
-    sqlite3_db_release_memory(s->db);
     clock_iso(now, sizeof(now));
     rc = bind_text(st, 1, info->mode);
     rc = rc ? rc : sqlite3_bind_int(st, 2, info->workers);
@@ -637,6 +645,8 @@ enum err store_run_begin(struct store *s, const struct run_info *info,
     rc = rc ? rc : bind_text(st, 5, info->seeds);
     rc = rc ? rc : bind_text(st, 6, now);
     rc = rc ? rc : bind_text(st, 7, info->args);
+    if (info->compare_id)
+        rc = rc ? rc : sqlite3_bind_int64(st, 8, info->compare_id);
     if ((e = run(s, st, rc, "cannot insert run")))
         return e;
     *run_id = sqlite3_last_insert_rowid(s->db);
@@ -1272,6 +1282,110 @@ enum err store_recrawl_load(struct store *s, int64_t run_id, store_prev_fn fn,
                (const char *)sqlite3_column_text(st, 6));
     if (!e && rc != SQLITE_DONE)
         e = fail(s, rc, "cannot read the run to recrawl");
+    sqlite3_finalize(st);
+    return e;
+}
+
+enum err store_compare_begin(struct store *s, const struct compare_info *info,
+                             int64_t *id)
+{
+    sqlite3_stmt *st = NULL;
+    char now[64];
+    enum err e;
+    int rc;
+
+    if (s->pg)
+        return not_shared(s, "--compare");
+    if ((e = store_flush(s)) ||
+        (e = prepare(s,
+                     "INSERT INTO comparisons(seeds, args, repeat,"
+                     " started_at, status) VALUES(?, ?, ?, ?, 'running')",
+                     &st)))
+        return e;
+    clock_iso(now, sizeof(now));
+    rc = bind_text(st, 1, info->seeds);
+    rc = rc ? rc : bind_text(st, 2, info->args);
+    rc = rc ? rc : sqlite3_bind_int64(st, 3, info->repeat);
+    rc = rc ? rc : bind_text(st, 4, now);
+    e = run(s, st, rc, "cannot insert the comparison");
+    sqlite3_finalize(st);
+    if (!e)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return e;
+}
+
+enum err store_compare_end(struct store *s, int64_t id, const char *status,
+                           const char *verdict)
+{
+    sqlite3_stmt *st = NULL;
+    char now[64];
+    enum err e;
+    int rc;
+
+    if (s->pg)
+        return not_shared(s, "--compare");
+    if ((e = prepare(s,
+                     "UPDATE comparisons SET finished_at = ?, status = ?,"
+                     " verdict = ? WHERE id = ?",
+                     &st)))
+        return e;
+    clock_iso(now, sizeof(now));
+    rc = bind_text(st, 1, now);
+    rc = rc ? rc : bind_text(st, 2, status);
+    rc = rc ? rc : bind_text(st, 3, verdict);
+    rc = rc ? rc : sqlite3_bind_int64(st, 4, id);
+    e = run(s, st, rc, "cannot update the comparison");
+    sqlite3_finalize(st);
+    return e;
+}
+
+/* One runs row of a comparison, as store_compare_runs hands it on. */
+static void read_sample(sqlite3_stmt *st, struct compare_sample *c)
+{
+    const unsigned char *mode = sqlite3_column_text(st, 1);
+    const unsigned char *status = sqlite3_column_text(st, 9);
+
+    memset(c, 0, sizeof(*c));
+    c->run_id = sqlite3_column_int64(st, 0);
+    snprintf(c->mode, sizeof(c->mode), "%s", mode ? (const char *)mode : "");
+    snprintf(c->status, sizeof(c->status), "%s",
+             status ? (const char *)status : "running");
+    c->workers = (long)sqlite3_column_int64(st, 2);
+    c->stats.pages = (long)sqlite3_column_int64(st, 3);
+    c->stats.errors = (long)sqlite3_column_int64(st, 4);
+    c->stats.wall_ms = (long)sqlite3_column_int64(st, 5);
+    c->stats.cpu_user_ms = (long)sqlite3_column_int64(st, 6);
+    c->stats.cpu_sys_ms = (long)sqlite3_column_int64(st, 7);
+    c->stats.peak_rss_kb = (long)sqlite3_column_int64(st, 8);
+    c->stats.items = (long)sqlite3_column_int64(st, 10);
+    c->stats.status = c->status;
+}
+
+enum err store_compare_runs(struct store *s, int64_t id, store_sample_fn fn,
+                            void *ctx)
+{
+    struct compare_sample c;
+    sqlite3_stmt *st = NULL;
+    enum err e;
+    int rc;
+
+    if (s->pg)
+        return not_shared(s, "--compare");
+    if ((e = store_flush(s)) ||
+        (e = prepare(s,
+                     "SELECT id, mode, workers, pages, errors, wall_ms,"
+                     " cpu_user_ms, cpu_sys_ms, peak_rss_kb, status,"
+                     " (SELECT count(*) FROM items i WHERE i.run_id = r.id)"
+                     " FROM runs r WHERE compare_id = ? ORDER BY id",
+                     &st)))
+        return e;
+    sqlite3_bind_int64(st, 1, id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && !e) {
+        read_sample(st, &c);
+        e = fn(ctx, &c);
+    }
+    if (!e && rc != SQLITE_DONE)
+        e = fail(s, rc, "cannot read the comparison's runs");
     sqlite3_finalize(st);
     return e;
 }

@@ -68,6 +68,7 @@
  */
 #define _GNU_SOURCE /* close_range, memfd_create, Linux */
 #include "scrape/clock.h"
+#include "scrape/spawn.h"
 #include "scrape/workers.h"
 
 #include <assert.h>
@@ -76,7 +77,6 @@
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -515,40 +515,23 @@ int workers_server_main(char **argv)
  * the child between the spawn and the exec. */
 static enum err start_server(struct workers *w)
 {
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t at;
-    sigset_t none, defaults;
     char parent[24], name[] = "scrape-forksrv", mode[] = WORKERS_SERVER_ARG;
     char *argv[] = {name, mode, parent, NULL};
     struct buf spec;
-    int sv[2], rc;
+    int sv[2];
     pid_t pid;
     enum err e;
 
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
         return ERR_IO;
     snprintf(parent, sizeof(parent), "%d", (int)getpid());
-    sigemptyset(&none);
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGINT);
-    sigaddset(&defaults, SIGTERM);
-    sigaddset(&defaults, SIGPIPE);
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&at);
-    /* dup2 clears close-on-exec on the server's end (also when sv[1] is
-     * already SERVER_FD); every other descriptor the server closes. */
-    posix_spawn_file_actions_adddup2(&fa, sv[1], SERVER_FD);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &defaults);
-    posix_spawnattr_setflags(&at,
-                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    rc = posix_spawn(&pid, w->exe, &fa, &at, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
+    /* Every descriptor but the server's end the server closes. */
+    e = spawn_self(w->exe, argv, sv[1], SERVER_FD, &pid);
     close(sv[1]);
-    if (rc) {
+    if (e) {
+        int err = errno;
         close(sv[0]);
-        errno = rc;
+        errno = err;
         return ERR_IO;
     }
     w->server = pid;
@@ -703,16 +686,11 @@ enum err workers_start(size_t n, const struct extract_spec *spec,
     w->ctl = -1;
     buf_init(&w->out, FRAME_MAX);
     buf_init(&w->in, FRAME_MAX);
-    /* The path, not /proc/self/exe itself: under valgrind only readlink
-     * is translated to the program's own image. */
-    {
-        ssize_t k = readlink("/proc/self/exe", w->exe, sizeof(w->exe) - 1);
-        if (k <= 0 || (size_t)k >= sizeof(w->exe) - 1) {
-            workers_stop(w);
-            errno = k < 0 ? errno : ENAMETOOLONG;
-            return ERR_IO;
-        }
-        w->exe[k] = '\0';
+    if (spawn_self_path(w->exe, sizeof(w->exe))) {
+        int err = errno;
+        workers_stop(w);
+        errno = err;
+        return ERR_IO;
     }
     if (start_server(w)) {
         workers_stop(w);

@@ -33,6 +33,9 @@
 #define CLI_DEFAULT_TIME_LIMIT_MS 2000
 #define QUERY_LIMIT_DEFAULT       10
 #define CLI_MAX_WORKERS           4096
+#define CLI_MAX_REPEAT            99
+/* The hidden option a --compare gives each run it spawns (compare.h). */
+#define CLI_COMPARE_CHILD_ARG     "--internal-compare-run"
 /* Repeatable options that take a list (--field, --include, --exclude). */
 #define CLI_MAX_LIST 1024
 
@@ -44,6 +47,12 @@ struct config {
     const char *db_path;
     const char *engine; /* "multi", "threads" or "procs" */
     bool compare;       /* run all three engines, one after another */
+    long repeat;        /* --repeat N: each engine N times (--compare) */
+    /* Set in a run that a --compare spawned (CLI_COMPARE_CHILD_ARG):
+     * the comparison's id in the store and the comparing process. */
+    long compare_id;
+    long compare_parent;
+    const char *compare_engine; /* the engine of that run (static) */
     long threads;       /* --threads N */
     long procs;         /* --procs N (default: online CPUs) */
     long concurrency;

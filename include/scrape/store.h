@@ -33,7 +33,7 @@
 #define STORE_PAGE_SIZE "16384"
 
 /* Schema version this scrape writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /* Largest JSON text of one item or list field (parse.c caps a page's
  * values at PARSE_MAX_VALUE_BYTES, so this is never reached in a crawl). */
@@ -56,6 +56,7 @@ struct run_info {
     long max_pages;
     long lease_s;
     bool ignore_robots;
+    int64_t compare_id; /* the comparison this run is part of, or 0 */
 };
 
 /* What a run cost, written when it ends. */
@@ -232,6 +233,38 @@ enum err store_flush(struct store *s);
  * one such URL in `example` ("" when none). */
 enum err store_diff_runs(struct store *s, int64_t a, int64_t b, long *differ,
                          char *example, size_t n);
+
+/* A comparison (--compare, SQLite only): one row in comparisons, whose id
+ * each of its runs carries (run_info.compare_id). */
+struct compare_info {
+    const char *seeds; /* as run_info */
+    const char *args;  /* the comparing command line, JSON */
+    long repeat;       /* runs of each engine */
+};
+enum err store_compare_begin(struct store *s, const struct compare_info *info,
+                             int64_t *id);
+
+/* Records how comparison `id` ended: `status` "done", "interrupted" or
+ * "failed"; `verdict` what the check of the records found (or NULL). */
+enum err store_compare_end(struct store *s, int64_t id, const char *status,
+                           const char *verdict);
+
+/* One run of a comparison as its runs row says (figures are 0 and status
+ * "running" for a run that never ended). */
+struct compare_sample {
+    int64_t run_id;
+    char mode[16];
+    long workers;
+    struct run_stats stats; /* stats.status points to `status`;
+                               stats.items counts its items rows */
+    char status[16];
+};
+typedef enum err (*store_sample_fn)(void *ctx,
+                                    const struct compare_sample *sample);
+
+/* Calls `fn` for every run of comparison `id`, in the order they began. */
+enum err store_compare_runs(struct store *s, int64_t id, store_sample_fn fn,
+                            void *ctx);
 
 /* The last error's detail (sqlite3_errmsg, or errno text); borrowed, valid
  * until the next call. */

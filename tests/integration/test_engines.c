@@ -76,6 +76,160 @@ Test(engines, compare_runs_all_three_with_identical_records, .fini = finish)
                  0);
 }
 
+/* The figure `col` (0-based, after the mode) of `mode`'s row in the
+ * --compare table in `out`. */
+static double table_figure(const char *out, const char *mode, int col)
+{
+    char head[32], fig[12][32];
+    const char *line = out;
+    int n;
+
+    snprintf(head, sizeof(head), "\n%s ", mode);
+    line = strstr(out, head);
+    cr_assert_not_null(line, "no %s row in\n%s", mode, out);
+    n = sscanf(line + 1, "%*s %31s %31s %31s %31s %31s %31s %31s %31s %31s",
+               fig[0], fig[1], fig[2], fig[3], fig[4], fig[5], fig[6], fig[7],
+               fig[8]);
+    cr_assert_eq(n, 9, "%s", line);
+    return strtod(fig[col], NULL);
+}
+
+/* Each engine's figures in --compare are those of the engine run alone.
+ * Large pages: 32 threads hold several times the memory of 8 transfers
+ * in one thread, so an engine run after --threads in the same process
+ * would show what --threads left resident (twice --multi's own peak,
+ * measured). */
+Test(engines, compare_figures_are_each_engine_alone, .fini = finish)
+{
+    static const char *const args[] = {"--pages",   "300", "--page-size",
+                                       "400000",    "--latency", "20",
+                                       NULL};
+    const char *const cmp[] = {"--compare", "-q",         "-d",   "3",
+                               "-c",        "8",          "--per-host",
+                               "32",        "--procs",    "2",    "--db",
+                               sb.db,       sb.seeds,     NULL};
+    /* --threads alone: its default 32 threads, as in the comparison. */
+    const char *const modes[][2] = {
+        {"--multi", NULL}, {"--threads", NULL}, {"--procs", "2"}};
+    static const char *const names[] = {"multi", "threads", "procs"};
+    char *out;
+    int i;
+
+    start(args);
+    cr_assert_eq(run_scrape(&sb, cmp, RUN_TIMEOUT_S, 0), 0);
+    out = read_file_text(&sb, "stdout.txt");
+    cr_assert_not_null(strstr(out, "check: all 3 runs fetched the same 300"),
+                       "%s", out);
+    for (i = 0; i < 3; i++) {
+        const char *const alone[] = {"-q",        "-d",  "3",     "-c",
+                                     "8",         "--per-host", "32",
+                                     "--db",      sb.db, sb.seeds, modes[i][0],
+                                     modes[i][1], NULL};
+        cr_assert_eq(run_scrape(&sb, alone, RUN_TIMEOUT_S, 0), 0);
+    }
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM runs WHERE compare_id = 1"
+                             " AND status = 'done'"),
+                 3);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM runs WHERE compare_id IS"
+                             " NULL AND status = 'done'"),
+                 3);
+    /* The site tells the engines apart, or the test proves nothing. */
+    cr_assert_geq(db_int(&sb, "SELECT t.peak_rss_kb * 10 / m.peak_rss_kb FROM"
+                              " runs t, runs m WHERE t.id = 5 AND m.id = 4"),
+                  20, "--threads alone does not hold twice --multi's memory");
+    for (i = 0; i < 3; i++) {
+        long long in = db_int(&sb,
+                              "SELECT peak_rss_kb FROM runs WHERE mode = '%s'"
+                              " AND compare_id = 1",
+                              names[i]),
+                  alone = db_int(&sb,
+                                 "SELECT peak_rss_kb FROM runs WHERE mode ="
+                                 " '%s' AND compare_id IS NULL",
+                                 names[i]);
+        cr_assert_leq(llabs(in - alone) * 100, alone * 15,
+                      "%s: %lld KB in --compare, %lld KB alone", names[i], in,
+                      alone);
+        /* The table shows what the runs rows hold. */
+        cr_assert_float_eq(table_figure(out, names[i], 8), in / 1024.0, 0.051,
+                           "%s", out);
+    }
+    free(out);
+}
+
+/* --repeat 3: nine runs, each engine once first, second and last; the
+ * table gives each figure's median and spread; the comparison is
+ * recorded; reports draw its medians, not a later single run. */
+Test(engines, compare_repeat_gives_medians_of_rotated_runs, .fini = finish)
+{
+    static const char *const args[] = {"--pages", "100", "--page-size", "3000",
+                                       NULL};
+    const char *const cmp[] = {"--compare", "--repeat", "3",  "-q",
+                               "-d",        "2",        "-c", "16",
+                               "--procs",   "2",        "--db", sb.db,
+                               sb.seeds,    NULL};
+    const char *const single[] = {"-q", "-d", "2", "--db", sb.db, sb.seeds,
+                                  NULL};
+    static const char *const names[] = {"threads", "multi", "procs"};
+    char html[192];
+    const char *const report[] = {"report", "-o", html, "--db", sb.db, NULL};
+    const char *const stats[] = {"stats", "--db", sb.db, NULL};
+    char *out, *text, *chart, want[128];
+    int i;
+
+    start(args);
+    cr_assert_eq(run_scrape(&sb, cmp, RUN_TIMEOUT_S, 0), 0);
+    out = read_file_text(&sb, "stdout.txt");
+    cr_assert_eq(db_int(&sb, "SELECT group_concat(mode, ' ') = 'threads multi"
+                             " procs multi procs threads procs threads multi'"
+                             " FROM (SELECT mode FROM runs WHERE compare_id"
+                             " = 1 AND status = 'done' ORDER BY id)"),
+                 1, "%s", out);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM comparisons WHERE id = 1"
+                             " AND repeat = 3 AND status = 'done' AND verdict"
+                             " LIKE 'all 9 runs fetched the same 100 URLs%%'"),
+                 1);
+    cr_assert_not_null(strstr(out, "spread (max - min"), "%s", out);
+    for (i = 0; i < 3; i++) {
+        double mid_wall = db_int(&sb,
+                                 "SELECT wall_ms FROM runs WHERE mode = '%s'"
+                                 " ORDER BY wall_ms LIMIT 1 OFFSET 1",
+                                 names[i]) /
+                          1000.0,
+               mid_peak = db_int(&sb,
+                                 "SELECT peak_rss_kb FROM runs WHERE mode ="
+                                 " '%s' ORDER BY peak_rss_kb LIMIT 1 OFFSET 1",
+                                 names[i]) /
+                          1024.0;
+        cr_assert_float_eq(table_figure(out, names[i], 1), 3, 0.01, "%s", out);
+        cr_assert_float_eq(table_figure(out, names[i], 4), mid_wall, 0.0051,
+                           "%s", out);
+        cr_assert_float_eq(table_figure(out, names[i], 8), mid_peak, 0.051,
+                           "%s", out);
+    }
+    free(out);
+    /* A single run afterwards: the charts still show the comparison. */
+    cr_assert_eq(run_scrape(&sb, single, RUN_TIMEOUT_S, 0), 0);
+    snprintf(html, sizeof(html), "%s/report.html", sb.dir);
+    cr_assert_eq(run_scrape(&sb, report, RUN_TIMEOUT_S, 0), 0);
+    text = read_file_text(&sb, "report.html");
+    cr_assert_not_null(strstr(text, "comparison 1 (3 runs of each mode)"));
+    chart = strstr(text, "<svg id=\"memory\"");
+    cr_assert_not_null(chart);
+    snprintf(want, sizeof(want), "data-label=\"multi\" data-value=\"%.1f\"",
+             db_int(&sb, "SELECT peak_rss_kb FROM runs WHERE mode = 'multi'"
+                         " AND compare_id = 1 ORDER BY peak_rss_kb LIMIT 1"
+                         " OFFSET 1") /
+                 1024.0);
+    cr_assert_not_null(strstr(chart, want), "%s not in\n%.600s", want, chart);
+    free(text);
+    cr_assert_eq(run_scrape(&sb, stats, RUN_TIMEOUT_S, 0), 0);
+    text = read_file_text(&sb, "stdout.txt");
+    cr_assert_not_null(strstr(text, "by mode: comparison 1 (3 runs of each"
+                                    " mode)"),
+                       "%s", text);
+    free(text);
+}
+
 /* The high ends: 256 threads, and 500 transfers in one multi handle. */
 Test(engines, threads_256_and_multi_500_complete_the_site, .fini = finish)
 {
@@ -633,4 +787,59 @@ Test(engines, resume_after_kill_multi, .fini = finish)
 Test(engines, resume_after_kill_threads, .fini = finish)
 {
     kill_and_resume("--threads", "8");
+}
+
+/* A stop reaches the run in progress, and no other run starts; a
+ * comparison killed outright takes its run down cleanly (SIGTERM), and
+ * --resume finishes that run. */
+Test(engines, compare_stops_with_its_run, .fini = finish)
+{
+    const char *const cmp[] = {"--compare", "-q",     "--per-host", "16",
+                               "--db",      sb.db,    sb.seeds,     NULL};
+    const char *const resume[] = {"-q", "--resume", "--db", sb.db, NULL};
+    pid_t pid, run;
+    int i;
+
+    start(held_site);
+    every_page_a_seed(400);
+    /* SIGTERM to the comparing process alone. */
+    pid = start_scrape(&sb, cmp);
+    site_wait_held(&site);
+    cr_assert_eq(child_pids(pid, &run, 1), 1);
+    cr_assert_eq(kill(pid, SIGTERM), 0);
+    for (i = 0; i < 500 && proc_state(run) && proc_state(run) != 'Z'; i++)
+        usleep(10000);
+    site_release(&site);
+    cr_assert_eq(wait_scrape(pid, RUN_TIMEOUT_S, 0), 128 + SIGTERM);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM runs"), 1);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM runs WHERE status ="
+                             " 'interrupted' AND compare_id = 1"),
+                 1);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM comparisons WHERE status ="
+                             " 'interrupted'"),
+                 1);
+    /* kill -9 of the comparing process: its run is told to stop.  (A
+     * gate once released stays open: a new site.) */
+    site_stop(&site);
+    site_start(&site, held_site);
+    every_page_a_seed(400);
+    pid = start_scrape(&sb, cmp);
+    site_wait_held(&site);
+    cr_assert_eq(child_pids(pid, &run, 1), 1);
+    cr_assert_eq(kill(pid, SIGKILL), 0);
+    cr_assert_eq(wait_scrape(pid, RUN_TIMEOUT_S, 0), 128 + SIGKILL);
+    for (i = 0; i < 500 && proc_state(run) && proc_state(run) != 'Z'; i++)
+        usleep(10000);
+    cr_assert(!proc_state(run) || proc_state(run) == 'Z',
+              "the run outlived its comparison");
+    site_release(&site);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM runs WHERE id = 2 AND"
+                             " status = 'interrupted' AND compare_id = 2"),
+                 1);
+    cr_assert_eq(run_scrape(&sb, resume, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 2"),
+                 400);
+    cr_assert_eq(db_int(&sb, "SELECT count(DISTINCT url) FROM pages WHERE"
+                             " run_id = 2"),
+                 400);
 }

@@ -217,3 +217,63 @@ Test(cli, args_json_round_trip)
     cli_args_free(argc, out);
     free(json);
 }
+
+/* --repeat belongs to --compare and is range-checked. */
+Test(cli, repeat_is_for_compare)
+{
+    char *ok[] = {"scrape", "--compare", "--repeat", "5", "s.txt", NULL};
+    char *alone[] = {"scrape", "--repeat", "3", "s.txt", NULL};
+    char *zero[] = {"scrape", "--compare", "--repeat", "0", "s.txt", NULL};
+    struct config cfg;
+    char *msg;
+
+    cr_assert_eq(parse(&cfg, &msg, 5, ok), CLI_RUN);
+    cr_assert(cfg.compare);
+    cr_assert_eq(cfg.repeat, 5);
+    cli_release(&cfg);
+    free(msg);
+    cr_assert_eq(parse(&cfg, &msg, 4, alone), CLI_USAGE);
+    cr_assert(strstr(msg, "--repeat N is for --compare"), "%s", msg);
+    cli_release(&cfg);
+    free(msg);
+    cr_assert_eq(parse(&cfg, &msg, 5, zero), CLI_USAGE);
+    cr_assert(strstr(msg, "--repeat wants a number from 1 to 99"), "%s", msg);
+    cli_release(&cfg);
+    free(msg);
+}
+
+/* A run --compare spawned: the engine its hidden option names wins over
+ * the comparison's own engine options, it is no comparison itself, and
+ * the option stays out of the command line the run stores. */
+Test(cli, a_compare_run_is_one_engine)
+{
+    char *argv[] = {"scrape",
+                    CLI_COMPARE_CHILD_ARG "=7,1234,threads",
+                    "--compare",
+                    "--threads",
+                    "8",
+                    "--procs",
+                    "2",
+                    "s.txt",
+                    NULL};
+    char *bad[] = {"scrape", CLI_COMPARE_CHILD_ARG "=7,1234,fibers", "s.txt",
+                   NULL};
+    struct config cfg;
+    char *msg;
+
+    cr_assert_eq(parse(&cfg, &msg, 8, argv), CLI_RUN);
+    cr_assert_not(cfg.compare);
+    cr_assert_str_eq(cfg.engine, "threads");
+    cr_assert_eq(cfg.threads, 8);
+    cr_assert_eq(cfg.procs, 2);
+    cr_assert_eq(cfg.compare_id, 7);
+    cr_assert_eq(cfg.compare_parent, 1234);
+    cr_assert_str_eq(cfg.args_json,
+                     "[\"--compare\",\"--threads\",\"8\",\"--procs\",\"2\","
+                     "\"s.txt\"]");
+    cli_release(&cfg);
+    free(msg);
+    cr_assert_eq(parse(&cfg, &msg, 3, bad), CLI_USAGE);
+    cli_release(&cfg);
+    free(msg);
+}
