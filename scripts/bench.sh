@@ -9,10 +9,12 @@
 #          then the same list with `scrape --multi -c C` (fetch, parse,
 #          store); RUNS runs alternating, median by wall time, the ratio.
 # io       I/O-bound profile: 2000 pages of ~20 KB at 50 ms from the index,
-#          `scrape --compare` (threads 100, multi -c 100, procs 2), and a
-#          sequential crawl (--threads 1) of its first 100 pages.
+#          `scrape --compare --repeat RUNS` (threads 100, multi -c 100,
+#          procs 2), and a sequential crawl (--threads 1) of its first
+#          100 pages.
 # cpu      CPU-bound profile: 300 pages of ~1 MB nested HTML, no latency,
-#          `scrape --compare` (2 threads, 2 processes, 32 transfers).
+#          `scrape --compare --repeat RUNS` (2 threads, 2 processes, 32
+#          transfers).
 # targets  the 5000-page site (~22 KB pages) of `make bench-peers`: --multi
 #          and --procs 2 at 0 ms; --multi -c 100 and -c 500 at 50 ms
 #          against curl -Z 100 and the latency bound (100 / 50 ms = 2000
@@ -57,19 +59,28 @@
 #          job (gzip of the site) timed between the pairs, which is this
 #          machine's own noise; the median of the pairs' speedups; what
 #          the workers held at their peak.
+# alone    --compare against each engine run alone: on 300 generated
+#          pages of ~400 KB at 20 ms (-d 3 -c 8 --per-host 32: 32 threads
+#          hold several times the memory of 8 transfers) and on a real
+#          manual, the Python 3.11 documentation's HTML (Debian package
+#          python3.11-doc, ~530 pages, -d 50 -c 100 --per-host 100):
+#          ALONE_RUNS (5) rounds of `--compare` followed by each engine
+#          alone in the same order; medians of wall, CPU and peak memory
+#          side by side, and their ratios.
 # SECTIONS="ceiling io cpu targets scale items slow corpus serve bodies
-# procs" selects which run.
+# procs alone" selects which run.
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/nginx.sh
 
-SECTIONS=${SECTIONS:-ceiling io cpu targets scale items slow corpus serve bodies procs}
+SECTIONS=${SECTIONS:-ceiling io cpu targets scale items slow corpus serve bodies procs alone}
 PAGES=${PAGES:-2000}
 LATENCY=${LATENCY:-50}
 PAGE_SIZE=${PAGE_SIZE:-20000}
 C=${C:-200}
 RUNS=${RUNS:-3}
 PAIRS=${PAIRS:-5}
+ALONE_RUNS=${ALONE_RUNS:-5}
 TIME=/usr/bin/time
 
 tmp=$(mktemp -d)
@@ -138,7 +149,8 @@ ceiling() {
 # Crawls the site's index with --compare and the given options.
 compare() {
     echo "http://127.0.0.1:$NGINX_PORT/index.html" >"$tmp/index.txt"
-    ./scrape -q --compare "$@" --db "$tmp/compare.db" "$tmp/index.txt"
+    ./scrape -q --compare --repeat "$RUNS" "$@" --db "$tmp/compare.db" \
+        "$tmp/index.txt"
 }
 
 io_profile() {
@@ -566,6 +578,80 @@ bodies() {
     nginx_stop
 }
 
+# Medians of wall s, CPU s and peak MB of each mode's finished runs in
+# database $1, one line per mode: "mode wall cpu peak".
+mode_medians() {
+    for _m in threads multi procs; do
+        printf '%s ' "$_m"
+        sqlite3 "$1" "WITH r AS (SELECT wall_ms / 1000.0 AS w,
+                (cpu_user_ms + cpu_sys_ms) / 1000.0 AS c,
+                peak_rss_kb / 1024.0 AS p FROM runs
+                WHERE mode = '$_m' AND status = 'done'),
+            n AS (SELECT count(*) AS k FROM r)
+            SELECT printf('%.2f %.2f %.1f',
+                (SELECT avg(w) FROM (SELECT w FROM r ORDER BY w
+                    LIMIT 2 - (SELECT k FROM n) % 2
+                    OFFSET ((SELECT k FROM n) - 1) / 2)),
+                (SELECT avg(c) FROM (SELECT c FROM r ORDER BY c
+                    LIMIT 2 - (SELECT k FROM n) % 2
+                    OFFSET ((SELECT k FROM n) - 1) / 2)),
+                (SELECT avg(p) FROM (SELECT p FROM r ORDER BY p
+                    LIMIT 2 - (SELECT k FROM n) % 2
+                    OFFSET ((SELECT k FROM n) - 1) / 2)))"
+    done
+}
+
+# ALONE_RUNS rounds, each a `--compare` with options "$@" on
+# $tmp/seeds.txt and then each engine alone in --compare's order (rounds
+# interleaved, so the machine's drift falls on both alike); the two sets
+# of medians side by side.
+compare_vs_alone() {
+    rm -f "$tmp"/cmp.db* "$tmp"/alone.db*
+    _r=0
+    while [ "$_r" -lt "$ALONE_RUNS" ]; do
+        ./scrape -q --compare "$@" --db "$tmp/cmp.db" "$tmp/seeds.txt" \
+            >/dev/null
+        for _e in --threads --multi --procs; do
+            ./scrape -q "$@" "$_e" --db "$tmp/alone.db" "$tmp/seeds.txt"
+        done
+        _r=$((_r + 1))
+    done
+    mode_medians "$tmp/cmp.db" >"$tmp/cmp.med"
+    mode_medians "$tmp/alone.db" >"$tmp/alone.med"
+    printf '%-8s %17s %7s %17s %7s %19s %7s\n' mode "wall_s cmp/alone" \
+        ratio "cpu_s cmp/alone" ratio "peak_MB cmp/alone" ratio
+    join "$tmp/cmp.med" "$tmp/alone.med" | while read -r m w c p wa ca pa; do
+        awk -v m="$m" -v w="$w" -v c="$c" -v p="$p" -v wa="$wa" -v ca="$ca" \
+            -v pa="$pa" 'BEGIN { printf "%-8s %8.2f / %6.2f %6.2fx %8.2f / %6.2f %6.2fx %9.1f / %7.1f %6.2fx\n",
+                m, w, wa, w / wa, c, ca, c / ca, p, pa, p / pa }'
+    done
+}
+
+alone() {
+    echo
+    echo "bench: alone: $ALONE_RUNS rounds of --compare, each followed by" \
+        "each engine run alone (medians)"
+    echo "300 generated pages of ~400 KB, 20 ms latency," \
+        "-d 3 -c 8 --per-host 32 --procs 2"
+    nginx_site "$tmp" 300 400000
+    nginx_start "$tmp" 20
+    echo "http://127.0.0.1:$NGINX_PORT/index.html" >"$tmp/seeds.txt"
+    compare_vs_alone -d 3 -c 8 --per-host 32 --procs 2
+    nginx_stop
+    echo "the Python 3.11 documentation (python3.11-doc), no latency," \
+        "-d 50 -c 100 --per-host 100 --procs 2"
+    NGINX_PORT=$(nginx_free_port)
+    rm -rf "$tmp/site"
+    mkdir -p "$tmp/site"
+    cp -rL /usr/share/doc/python3.11/html/. "$tmp/site/" 2>/dev/null || true
+    chmod -R a+rX "$tmp"
+    nginx_start "$tmp" 0
+    echo "http://127.0.0.1:$NGINX_PORT/index.html" >"$tmp/seeds.txt"
+    compare_vs_alone -d 50 -c 100 --per-host 100 --procs 2
+    nginx_stop
+    rm -rf "$tmp/site"
+}
+
 for section in $SECTIONS; do
     case $section in
     ceiling) ceiling ;;
@@ -579,6 +665,7 @@ for section in $SECTIONS; do
     serve) serve_load ;;
     bodies) bodies ;;
     procs) procs ;;
+    alone) alone ;;
     *) echo "bench: unknown section '$section'" >&2; exit 2 ;;
     esac
 done

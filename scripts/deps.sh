@@ -25,8 +25,8 @@ libmicrohttpd-dev libuchardet-dev libpcre2-dev zlib1g-dev libpq-dev \
 libzstd-dev libssl-dev sqlite3"
 TEST_PKGS="libcriterion-dev curl time jq man-db chromium chromium-driver \
 python3-selenium"
-BENCH_PKGS="nginx libnginx-mod-http-echo python3 git-doc wrk postgresql \
-postgresql-client iproute2"
+BENCH_PKGS="nginx libnginx-mod-http-echo python3 git-doc python3.11-doc wrk \
+postgresql postgresql-client iproute2"
 
 mode=${1:-test}
 case "$mode" in

@@ -318,12 +318,12 @@ static void print_table(FILE *out, const struct comparison *cmp,
             cfg->seeds_desc, cfg->depth, cfg->concurrency, cfg->per_host);
     if (cfg->repeat > 1)
         fprintf(out,
-                "each engine alone in a process of its own, %ld times, the"
-                " order rotated each round; figures are medians\n",
+                "each engine %ld times, alone in its own process, the order"
+                " rotated; medians\n",
                 cfg->repeat);
     else
-        fprintf(out, "each engine alone in a process of its own, once"
-                     " (--repeat N: medians of N runs)\n");
+        fprintf(out, "each engine once, alone in its own process (--repeat N:"
+                     " medians of N)\n");
     fprintf(out, "%-8s %8s %4s %7s %6s %8s %8s %9s %9s %8s %7s\n", "mode",
             "workers", "runs", "pages", "errors", "wall_s", "pages/s",
             "cpu_user", "cpu_sys", "peak_MB", "speed");
@@ -335,7 +335,7 @@ static void print_table(FILE *out, const struct comparison *cmp,
     fprintf(out, "spread (max - min over each engine's runs):\n");
     for (i = 0; i < COMPARE_ENGINES; i++)
         if (f[i].n)
-            fprintf(out, "%-8s %29s %8.2f %8.0f %9.2f %9.2f %8.1f\n",
+            fprintf(out, "%-8s %28s %8.2f %8.0f %9.2f %9.2f %8.1f\n",
                     f[i].mode, "", f[i].d_wall, f[i].d_rate, f[i].d_user,
                     f[i].d_sys, f[i].d_peak);
 }
