@@ -727,8 +727,7 @@ static char *args_json(int argc, char **argv)
     if (!kept)
         return NULL;
     for (i = 1; i < argc; i++)
-        if (strncmp(argv[i], CLI_COMPARE_CHILD_ARG, len) ||
-            argv[i][len] != '=')
+        if (strncmp(argv[i], CLI_COMPARE_CHILD_ARG, len) || argv[i][len] != '=')
             kept[n++] = argv[i];
     json = cli_args_to_json(n, kept);
     free(kept);

@@ -155,9 +155,8 @@ static void judge(struct comparison *cmp, const char *engine, long round,
 }
 
 /* Runs one engine in a process of its own and waits for it. */
-static void run_engine(struct comparison *cmp, const char *engine,
-                       long round, int argc, char *const *argv,
-                       const struct seeds *piped,
+static void run_engine(struct comparison *cmp, const char *engine, long round,
+                       int argc, char *const *argv, const struct seeds *piped,
                        const volatile sig_atomic_t *stop)
 {
     char name[] = "scrape", arg[128];
@@ -181,8 +180,8 @@ static void run_engine(struct comparison *cmp, const char *engine,
     for (i = 1; i < argc; i++)
         args[i + 1] = argv[i];
     if (!cmp->cfg->quiet)
-        fprintf(stderr, "compare: %s (run %ld of %ld)\n", engine,
-                cmp->runs + 1, cmp->planned);
+        fprintf(stderr, "compare: %s (run %ld of %ld)\n", engine, cmp->runs + 1,
+                cmp->planned);
     if (spawn_self(cmp->exe, args, fds[0], STDIN_FILENO, &pid)) {
         snprintf(cmp->why, sizeof(cmp->why), "cannot start the %s run: %s",
                  engine, strerror(errno));
@@ -252,15 +251,21 @@ static bool figures_of(const struct samples *s, const char *mode,
                        struct figures *f)
 {
     double *v = malloc(sizeof(double) * 7 * (s->n ? s->n : 1)), ignore;
-    double *pages = v, *errors = pages + s->n, *wall = errors + s->n;
-    double *rt = wall + s->n, *user = rt + s->n, *sys = user + s->n;
-    double *peak = sys + s->n;
+    double *pages, *errors, *wall, *rt, *user, *sys, *peak;
     size_t i, n = 0;
 
     memset(f, 0, sizeof(*f));
     f->mode = mode;
     if (!v)
         return false;
+    /* Seven columns of s->n values each, in one block. */
+    pages = v;
+    errors = pages + s->n;
+    wall = errors + s->n;
+    rt = wall + s->n;
+    user = rt + s->n;
+    sys = user + s->n;
+    peak = sys + s->n;
     for (i = 0; i < s->n; i++) {
         const struct run_stats *st = &s->v[i].stats;
         if (strcmp(s->v[i].mode, mode) || strcmp(s->v[i].status, "done"))
@@ -335,9 +340,9 @@ static void print_table(FILE *out, const struct comparison *cmp,
     fprintf(out, "spread (max - min over each engine's runs):\n");
     for (i = 0; i < COMPARE_ENGINES; i++)
         if (f[i].n)
-            fprintf(out, "%-8s %28s %8.2f %8.0f %9.2f %9.2f %8.1f\n",
-                    f[i].mode, "", f[i].d_wall, f[i].d_rate, f[i].d_user,
-                    f[i].d_sys, f[i].d_peak);
+            fprintf(out, "%-8s %28s %8.2f %8.0f %9.2f %9.2f %8.1f\n", f[i].mode,
+                    "", f[i].d_wall, f[i].d_rate, f[i].d_user, f[i].d_sys,
+                    f[i].d_peak);
 }
 
 /* Checks every finished run against the first; the verdict goes to `out`
@@ -374,8 +379,7 @@ static enum err check(FILE *out, struct store *store, const struct samples *s,
                      "MISMATCH %s (run %lld) vs %s (run %lld): %ld vs %ld"
                      " items",
                      first->mode, (long long)first->run_id, c->mode,
-                     (long long)c->run_id, first->stats.items,
-                     c->stats.items);
+                     (long long)c->run_id, first->stats.items, c->stats.items);
         else
             continue;
         fprintf(out, "check: %s\n", verdict);
@@ -399,8 +403,7 @@ static enum err check(FILE *out, struct store *store, const struct samples *s,
 
 /* Reads the runs back, prints the table and the check, and records how
  * the comparison ended. */
-static enum err conclude(struct comparison *cmp, struct store *store,
-                         FILE *out)
+static enum err conclude(struct comparison *cmp, struct store *store, FILE *out)
 {
     struct figures f[COMPARE_ENGINES];
     struct samples s = {0};
@@ -421,8 +424,9 @@ static enum err conclude(struct comparison *cmp, struct store *store,
         status = "failed";
     } else if (cmp->interrupted || cmp->runs < cmp->planned) {
         status = "interrupted";
-        fprintf(out, "compare: interrupted with %zu of %ld runs done; not"
-                     " checked\n",
+        fprintf(out,
+                "compare: interrupted with %zu of %ld runs done; not"
+                " checked\n",
                 f[0].n + f[1].n + f[2].n, cmp->planned);
     } else {
         e = check(out, store, &s, verdict, sizeof(verdict));
@@ -485,8 +489,7 @@ enum err compare_run(const struct config *cfg, int argc, char *const *argv,
         for (k = 0; k < COMPARE_ENGINES; k++) {
             if (*cmp.why || cmp.interrupted || (stop && *stop))
                 continue;
-            run_engine(&cmp, compare_engine(r, k), r, argc, argv, piped,
-                       stop);
+            run_engine(&cmp, compare_engine(r, k), r, argc, argv, piped, stop);
         }
     if (!(e = open_store(cfg, &store, why, n))) {
         if ((e = conclude(&cmp, store, out)))

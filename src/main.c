@@ -103,8 +103,7 @@ static enum err copy_seeds(struct seeds *to, const struct seeds *from)
 
 /* Reads one seeds file (or stdin) and appends its URLs; those of stdin
  * also to `piped` when it is not NULL. */
-static int load_file(const char *path, struct seeds *seeds,
-                     struct seeds *piped)
+static int load_file(const char *path, struct seeds *seeds, struct seeds *piped)
 {
     struct seeds one;
     enum err e = seeds_read(path, &one, stderr);
@@ -285,8 +284,8 @@ static int compare(const struct config *cfg, int argc, char *const *argv)
     memset(&piped, 0, sizeof(piped));
     if (!(status = check_selectors(cfg)) &&
         !(status = load_seeds(cfg, &seeds, &piped))) {
-        if (compare_run(cfg, argc, argv, piped.n ? &piped : NULL,
-                        &stop_signal, stdout, why, sizeof(why))) {
+        if (compare_run(cfg, argc, argv, piped.n ? &piped : NULL, &stop_signal,
+                        stdout, why, sizeof(why))) {
             fprintf(stderr, "scrape: %s\n", why);
             status = EXIT_FATAL;
         } else if (stop_signal) {
@@ -528,7 +527,7 @@ static int scrape(struct config *cfg, int argc, char **argv)
                         " ended\n");
         return EXIT_FATAL;
     }
-    return cfg->extract                              ? extract(cfg)
+    return cfg->extract                               ? extract(cfg)
            : cfg->resume || cfg->join || cfg->recrawl ? resume(cfg)
            : cfg->compare                             ? compare(cfg, argc, argv)
                                                       : run(cfg, 0);

@@ -321,8 +321,8 @@ enum err query_stats(struct query *q, int64_t run_id, FILE *out)
         return ERR_OK;
     if ((e = query_compared_label(q, label, sizeof(label))))
         return e;
-    fprintf(out, "\nby mode: %s\n%-8s %5s %7s %8s %8s %7s %8s\n", label,
-            "mode", "run", "pages", "wall_s", "pages/s", "cpu_s", "peak_MB");
+    fprintf(out, "\nby mode: %s\n%-8s %5s %7s %8s %8s %7s %8s\n", label, "mode",
+            "run", "pages", "wall_s", "pages/s", "cpu_s", "peak_MB");
     return rows(q, out,
                 "SELECT printf('%-8s %5d %7d %8.2f %8.0f %7.2f %8.1f', mode,"
                 " id, pages, wall_ms / 1000.0,"

@@ -123,8 +123,9 @@ static const char report_head_a[] =
 static const char report_head_b[] = "</style></head><body>\n";
 
 /* Pages completed over time for one run of each mode (the latest of
- * QUERY_COMPARED_RUNS; at most four), one line each: where a model stalls or saturates shows as a
- * flat or a straight stretch.  At most TIMELINE_POINTS points a line. */
+ * QUERY_COMPARED_RUNS; at most four), one line each: where a model stalls or
+ * saturates shows as a flat or a straight stretch.  At most TIMELINE_POINTS
+ * points a line. */
 #define TIMELINE_POINTS 120
 #define TIMELINE_MODES  4
 
@@ -239,8 +240,7 @@ enum err report_mode_charts(struct query *q, FILE *out)
     if ((e = load_bars(q, QUERY_MODE_MEDIAN("wall_ms / 1000.0"), 0, &b)))
         return e;
     svg_chart(out, "wall", "Wall time by mode", "s", 2, &b);
-    if ((e = load_bars(q,
-                       QUERY_MODE_MEDIAN("pages * 1000.0 / max(wall_ms, 1)"),
+    if ((e = load_bars(q, QUERY_MODE_MEDIAN("pages * 1000.0 / max(wall_ms, 1)"),
                        0, &b)))
         return e;
     svg_chart(out, "rate", "Pages per second by mode", "pages/s", 0, &b);
@@ -259,9 +259,9 @@ enum err report_mode_charts(struct query *q, FILE *out)
 static enum err report_runs(struct query *q, FILE *out)
 {
     static const char *const heads[] = {
-        "run",     "mode",  "workers", "conc.",  "pages",
-        "errors",  "wall s", "pages/s", "CPU s",  "peak MB",
-        "status",  "started", "comparison"};
+        "run",    "mode",    "workers",   "conc.", "pages",
+        "errors", "wall s",  "pages/s",   "CPU s", "peak MB",
+        "status", "started", "comparison"};
     sqlite3_stmt *st = NULL;
     enum err e;
     int rc, i;

@@ -35,7 +35,7 @@
 #define CLI_MAX_WORKERS           4096
 #define CLI_MAX_REPEAT            99
 /* The hidden option a --compare gives each run it spawns (compare.h). */
-#define CLI_COMPARE_CHILD_ARG     "--internal-compare-run"
+#define CLI_COMPARE_CHILD_ARG "--internal-compare-run"
 /* Repeatable options that take a list (--field, --include, --exclude). */
 #define CLI_MAX_LIST 1024
 
@@ -53,8 +53,8 @@ struct config {
     long compare_id;
     long compare_parent;
     const char *compare_engine; /* the engine of that run (static) */
-    long threads;       /* --threads N */
-    long procs;         /* --procs N (default: online CPUs) */
+    long threads;               /* --threads N */
+    long procs;                 /* --procs N (default: online CPUs) */
     long concurrency;
     long per_host;
     long depth;

@@ -27,7 +27,7 @@ struct query {
  * database has one, else the latest run of each mode that has figures.
  * A comparison's runs side by side, not runs of different days. */
 #define QUERY_COMPARED_RUNS                                                    \
-    "(SELECT id FROM runs WHERE wall_ms IS NOT NULL AND CASE WHEN"              \
+    "(SELECT id FROM runs WHERE wall_ms IS NOT NULL AND CASE WHEN"             \
     " (SELECT max(compare_id) FROM runs WHERE status = 'done') IS NULL THEN"   \
     " id IN (SELECT max(id) FROM runs WHERE wall_ms IS NOT NULL GROUP BY"      \
     " mode) ELSE status = 'done' AND compare_id = (SELECT max(compare_id)"     \

@@ -247,14 +247,10 @@ Test(cli, repeat_is_for_compare)
  * the option stays out of the command line the run stores. */
 Test(cli, a_compare_run_is_one_engine)
 {
-    char *argv[] = {"scrape",
-                    CLI_COMPARE_CHILD_ARG "=7,1234,threads",
-                    "--compare",
-                    "--threads",
-                    "8",
-                    "--procs",
-                    "2",
-                    "s.txt",
+    char *argv[] = {"scrape",    CLI_COMPARE_CHILD_ARG "=7,1234,threads",
+                    "--compare", "--threads",
+                    "8",         "--procs",
+                    "2",         "s.txt",
                     NULL};
     char *bad[] = {"scrape", CLI_COMPARE_CHILD_ARG "=7,1234,fibers", "s.txt",
                    NULL};
