@@ -61,7 +61,7 @@ static const struct option options[] = {
     {"compare", no_argument, NULL, OPT_COMPARE},
     {"repeat", required_argument, NULL, OPT_REPEAT},
     /* Not in --help: how --compare starts each of its runs. */
-    {CLI_COMPARE_CHILD_ARG + 2, required_argument, NULL, OPT_COMPARE_CHILD},
+    {CONFIG_COMPARE_RUN_ARG + 2, required_argument, NULL, OPT_COMPARE_CHILD},
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"delay", required_argument, NULL, OPT_DELAY},
     {"ignore-robots", no_argument, NULL, OPT_IGNORE_ROBOTS},
@@ -499,7 +499,7 @@ static const char *optional_value(int opt, int argc, char **argv)
     return next;
 }
 
-/* CLI_COMPARE_CHILD_ARG=ID,PARENT,MODE: this process is one run of
+/* CONFIG_COMPARE_RUN_ARG=ID,PARENT,MODE: this process is one run of
  * comparison ID, spawned by process PARENT (compare.c). */
 static bool set_compare_child(struct config *cfg, const char *arg, FILE *err)
 {
@@ -520,7 +520,7 @@ static bool set_compare_child(struct config *cfg, const char *arg, FILE *err)
                 return true;
             }
     }
-    fprintf(err, "scrape: malformed %s\n", CLI_COMPARE_CHILD_ARG);
+    fprintf(err, "scrape: malformed %s\n", CONFIG_COMPARE_RUN_ARG);
     return false;
 }
 
@@ -720,14 +720,15 @@ static bool check_item_fields(const struct config *cfg, FILE *err)
  * run: what --resume and --recrawl parse again is the user's command. */
 static char *args_json(int argc, char **argv)
 {
-    size_t len = strlen(CLI_COMPARE_CHILD_ARG);
+    size_t len = strlen(CONFIG_COMPARE_RUN_ARG);
     char **kept = malloc(sizeof(*kept) * (size_t)argc), *json;
     int i, n = 0;
 
     if (!kept)
         return NULL;
     for (i = 1; i < argc; i++)
-        if (strncmp(argv[i], CLI_COMPARE_CHILD_ARG, len) || argv[i][len] != '=')
+        if (strncmp(argv[i], CONFIG_COMPARE_RUN_ARG, len) ||
+            argv[i][len] != '=')
             kept[n++] = argv[i];
     json = cli_args_to_json(n, kept);
     free(kept);

@@ -173,7 +173,7 @@ static void run_engine(struct comparison *cmp, const char *engine, long round,
     /* The comparison's command line as given, after the option that
      * makes it one engine's run: cli.c keeps that option out of the
      * run's stored command line. */
-    snprintf(arg, sizeof(arg), "%s=%lld,%ld,%s", CLI_COMPARE_CHILD_ARG,
+    snprintf(arg, sizeof(arg), "%s=%lld,%ld,%s", CONFIG_COMPARE_RUN_ARG,
              (long long)cmp->id, (long)getpid(), engine);
     args[0] = name;
     args[1] = arg;

@@ -14,7 +14,7 @@
 
 #include "scrape/body.h"
 #include "scrape/buf.h"
-#include "scrape/cli.h"
+#include "scrape/config.h"
 #include "scrape/query_db.h"
 
 /* Largest WARC record scrape writes: a body (at most --max-bytes when it

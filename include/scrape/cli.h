@@ -3,6 +3,8 @@
  *
  * Parsing only: nothing here opens files or starts transfers.  Every
  * numeric option is range-checked; a bad one is a usage error (exit 2).
+ * The core reads the result through config.h and never includes this
+ * header: only main.c, cli.c and subcmd.c do.
  */
 #ifndef SCRAPE_CLI_H
 #define SCRAPE_CLI_H
@@ -11,9 +13,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "scrape/parse.h"
-
-#define SCRAPE_VERSION "0.1.0"
+#include "scrape/config.h"
+#include "scrape/err.h"
 
 #define CLI_DEFAULT_CONCURRENCY   100
 #define CLI_MAX_CONCURRENCY       10000
@@ -34,57 +35,8 @@
 #define QUERY_LIMIT_DEFAULT       10
 #define CLI_MAX_WORKERS           4096
 #define CLI_MAX_REPEAT            99
-/* The hidden option a --compare gives each run it spawns (compare.h). */
-#define CLI_COMPARE_CHILD_ARG "--internal-compare-run"
 /* Repeatable options that take a list (--field, --include, --exclude). */
 #define CLI_MAX_LIST 1024
-
-struct config {
-    char *const *inputs; /* borrowed from argv: seeds files, "-" (stdin)
-                            or http(s) URLs */
-    size_t ninputs;
-    char *seeds_desc; /* owned: the inputs, space-separated (runs.seeds) */
-    const char *db_path;
-    const char *engine; /* "multi", "threads" or "procs" */
-    bool compare;       /* run all three engines, one after another */
-    long repeat;        /* --repeat N: each engine N times (--compare) */
-    /* Set in a run that a --compare spawned (CLI_COMPARE_CHILD_ARG):
-     * the comparison's id in the store and the comparing process. */
-    long compare_id;
-    long compare_parent;
-    const char *compare_engine; /* the engine of that run (static) */
-    long threads;               /* --threads N */
-    long procs;                 /* --procs N (default: online CPUs) */
-    long concurrency;
-    long per_host;
-    long depth;
-    long max_pages; /* 0 = no limit */
-    long retries;   /* extra attempts after a 429 or 503 */
-    long delay_ms;  /* least time between fetch starts per host */
-    long timeout_s;
-    long connect_timeout_s;
-    size_t max_bytes;
-    char *user_agent; /* owned */
-    bool any_host;
-    bool resume;     /* --resume: continue the last unfinished run */
-    char *args_json; /* owned: argv[1..] as a JSON array */
-    bool ignore_robots;
-    bool quiet;
-    struct extract_spec spec; /* --item and --field; every string and
-                                 the fields array owned */
-    const char **include;     /* --include REGEX (array owned, strings
-                                 borrowed from argv) */
-    size_t ninclude;
-    const char **exclude; /* --exclude REGEX, likewise */
-    size_t nexclude;
-    bool sitemaps;    /* --sitemaps: seed from the hosts' sitemaps */
-    long join;        /* --join N: crawl shared run N (0: none) */
-    bool keep_bodies; /* --keep-bodies: store bodies and headers */
-    bool extract;     /* scrape extract: parse stored bodies again */
-    long extract_run; /* --run N of scrape extract (0: the latest) */
-    long recrawl;     /* --recrawl N: run N again, conditionally */
-    long lease_s;     /* --lease: a shared run's claims last this long */
-};
 
 /* A read-only subcommand as parsed: scrape NAME [OPTIONS] (the names
  * and what each takes are subcmd.h's table). */

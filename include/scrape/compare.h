@@ -2,7 +2,7 @@
  * compare.h - --compare: the three concurrency models on the same seeds.
  *
  * Each engine's run is a process of its own: scrape's own executable,
- * spawned with the comparison's command line and CLI_COMPARE_CHILD_ARG
+ * spawned with the comparison's command line and CONFIG_COMPARE_RUN_ARG
  * (which names the engine and the comparison), so every figure is what
  * that engine costs alone.  Run in one process one after another, a
  * later engine inherited what an earlier one left resident (32 threads'
@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "scrape/cli.h"
+#include "scrape/config.h"
 #include "scrape/err.h"
 #include "scrape/seeds.h"
 

@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 
-#include "scrape/cli.h"
+#include "scrape/config.h"
 #include "scrape/crawl.h"
 #include "scrape/err.h"
 #include "scrape/http.h"

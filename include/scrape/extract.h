@@ -17,7 +17,7 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "scrape/cli.h"
+#include "scrape/config.h"
 #include "scrape/err.h"
 #include "scrape/run.h"
 #include "scrape/store.h"

@@ -11,7 +11,7 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "scrape/cli.h"
+#include "scrape/config.h"
 #include "scrape/engine.h"
 #include "scrape/err.h"
 #include "scrape/seeds.h"

@@ -247,12 +247,12 @@ Test(cli, repeat_is_for_compare)
  * the option stays out of the command line the run stores. */
 Test(cli, a_compare_run_is_one_engine)
 {
-    char *argv[] = {"scrape",    CLI_COMPARE_CHILD_ARG "=7,1234,threads",
+    char *argv[] = {"scrape",    CONFIG_COMPARE_RUN_ARG "=7,1234,threads",
                     "--compare", "--threads",
                     "8",         "--procs",
                     "2",         "s.txt",
                     NULL};
-    char *bad[] = {"scrape", CLI_COMPARE_CHILD_ARG "=7,1234,fibers", "s.txt",
+    char *bad[] = {"scrape", CONFIG_COMPARE_RUN_ARG "=7,1234,fibers", "s.txt",
                    NULL};
     struct config cfg;
     char *msg;
