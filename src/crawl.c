@@ -20,6 +20,7 @@
 #include "scrape/held.h"
 #include "scrape/hmap.h"
 #include "scrape/policy.h"
+#include "scrape/record.h"
 #include "scrape/robots.h"
 #include "scrape/body.h"
 #include "scrape/frontier_pg.h"
@@ -999,46 +1000,6 @@ static bool should_retry(const struct crawl *c, const struct frontier_job *job,
            !(c->stop && *c->stop);
 }
 
-void crawl_page_row(const struct config *cfg, const struct frontier_job *job,
-                    int depth, const struct response *r, const struct page *pg,
-                    const char *parse_error, struct page_row *row, char *why,
-                    size_t n)
-{
-    *row = (struct page_row){
-        .url = job->url,
-        .final_url = r->final_url,
-        .depth = depth,
-        .status = r->status,
-        .content_type = r->content_type,
-        .bytes = (long long)r->len,
-        .fetch_ms = r->fetch_ms,
-        .attempts = job->attempts + 1,
-        .error = r->err ? r->error : NULL,
-        .page = pg,
-        .spec = &cfg->spec,
-        .etag = r->etag,
-        .last_modified = r->last_modified,
-        .body_hash = r->body_hash,
-        .keep_body = cfg->keep_bodies,
-        .headers = r->headers,
-    };
-    /* A body as the server sent it: a success, or an HTTP error page (not
-     * a transfer cut short or over --max-bytes). */
-    if (response_has_body(r) && (!r->body_hash || cfg->keep_bodies)) {
-        row->body = r->body;
-        row->body_len = r->len;
-    }
-    if (!r->err && parse_error) {
-        snprintf(why, n, "%s%s", CRAWL_PARSE_ERROR, parse_error);
-        row->error = why;
-    } else if (!r->err && pg && pg->extract_error) {
-        /* The page is kept, and its links followed: only some of its
-         * values are missing, and the row says so. */
-        snprintf(why, n, "%s%s", CRAWL_EXTRACT_ERROR, pg->extract_error);
-        row->error = why;
-    }
-}
-
 /* --recrawl: what changed since the run recrawled, and an unchanged
  * page's record carried forward from it (no links to follow: every URL
  * the old page linked to within scope is a URL of that run, queued). */
@@ -1074,8 +1035,7 @@ static enum err record_page(struct crawl *c, const struct frontier_job *job,
     struct page_row row;
     enum err e;
 
-    crawl_page_row(c->cfg, job, depth, r, pg, parse_error, &row, why,
-                   sizeof(why));
+    record_row(c->cfg, job, depth, r, pg, parse_error, &row, why, sizeof(why));
     if (c->prev.len)
         recrawl_row(c, job, r, &row);
     if ((e = writer_put_page(c->writer, c->run_id, &row)))
@@ -1312,13 +1272,6 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
     return e ? set_fatal(c, e) : ERR_OK;
 }
 
-/* A successful (2xx) HTML response, whatever the job was. */
-static bool response_is_html(const struct response *r)
-{
-    return !r->err && r->status >= 200 && r->status < 300 &&
-           parse_is_html(r->content_type, r->body, r->len);
-}
-
 bool crawl_wants_parse(const struct crawl *c, const struct frontier_job *job,
                        struct response *r)
 {
@@ -1333,35 +1286,7 @@ bool crawl_wants_parse(const struct crawl *c, const struct frontier_job *job,
         body_hash(r->body, r->len, hash);
         r->body_hash = strdup(hash);
     }
-    return response_is_html(r) && !(c && unchanged(c, job, r));
-}
-
-enum err crawl_parse(struct parser *p, const char *url,
-                     const struct response *r, struct page *pg, bool *parsed,
-                     const char **parse_error)
-{
-    const char *base = r->final_url ? r->final_url : url;
-    char *canon_base = NULL;
-    enum err e;
-
-    *parsed = false;
-    *parse_error = NULL;
-    if (!response_is_html(r))
-        return ERR_OK;
-    /* Links resolve against where the page really is. */
-    if (url_canon(base, &canon_base) == ERR_OK)
-        base = canon_base;
-    e = parse_page(p, r->body, r->len, base, r->content_type, pg);
-    free(canon_base);
-    if (e == ERR_OK) {
-        *parsed = true;
-        return ERR_OK;
-    }
-    page_release(pg);
-    if (e == ERR_NOMEM)
-        return e;
-    *parse_error = err_str(e);
-    return ERR_OK;
+    return record_is_html(r) && !(c && unchanged(c, job, r));
 }
 
 enum err crawl_complete(struct crawl *c, const struct frontier_job *job,
@@ -1375,7 +1300,7 @@ enum err crawl_complete(struct crawl *c, const struct frontier_job *job,
     /* robots.txt and sitemaps are read by crawl_record, never parsed; nor
      * is a page a recrawl finds unchanged. */
     if (crawl_wants_parse(c, job, r) &&
-        (e = crawl_parse(p, job->url, r, &pg, &parsed, &perr)))
+        (e = record_parse(p, job->url, r, &pg, &parsed, &perr)))
         return set_fatal(c, e);
     e = crawl_record(c, job, r, parsed ? &pg : NULL, perr);
     if (parsed)

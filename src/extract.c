@@ -21,7 +21,7 @@
 
 #include "scrape/body.h"
 #include "scrape/clock.h"
-#include "scrape/crawl.h"
+#include "scrape/record.h"
 #include "scrape/writer.h"
 
 /* How long one wait for a worker lasts before the stop flag is looked
@@ -85,8 +85,8 @@ static char *col_dup(sqlite3_stmt *st, int i)
  * not from the transfer. */
 static bool parse_made(const char *error)
 {
-    return !strncmp(error, CRAWL_PARSE_ERROR, strlen(CRAWL_PARSE_ERROR)) ||
-           !strncmp(error, CRAWL_EXTRACT_ERROR, strlen(CRAWL_EXTRACT_ERROR));
+    return !strncmp(error, RECORD_PARSE_ERROR, strlen(RECORD_PARSE_ERROR)) ||
+           !strncmp(error, RECORD_EXTRACT_ERROR, strlen(RECORD_EXTRACT_ERROR));
 }
 
 /* Rebuilds the response of source row `st` (columns as in `rows_sql`),
@@ -144,8 +144,8 @@ static enum err record(struct extract *x, const struct frontier_job *job,
     struct page_row row;
     enum err e;
 
-    crawl_page_row(x->cfg, job, job->depth, r, pg, parse_error, &row, why,
-                   sizeof(why));
+    record_row(x->cfg, job, job->depth, r, pg, parse_error, &row, why,
+               sizeof(why));
     /* The body is stored already, under the same hash; the search text
      * is the source row's (the same bytes through the same parser). */
     row.body = NULL;
@@ -224,7 +224,7 @@ static enum err one_row(struct extract *x, sqlite3_stmt *st)
         response_release(&r);
         return ERR_NOMEM;
     }
-    if (!crawl_wants_parse(NULL, &job, &r)) {
+    if (!record_is_html(&r)) {
         e = record(x, &job, &r, NULL, NULL, 0);
     } else {
         size_t n = strlen(job.url) + 1;

@@ -18,7 +18,7 @@
  *     \--DONE and nothing out, or a fatal error--> exit
  *
  *   FETCHING   lock released; curl_easy_perform
- *   PARSING    lock released; crawl_parse (libxml2, SimHash)
+ *   PARSING    lock released; record_parse (libxml2), SimHash
  *   RECORDING  lock held; crawl_record, wake the others
  */
 #include "scrape/engine.h"
@@ -33,6 +33,7 @@
 
 #include "scrape/http.h"
 #include "scrape/parse.h"
+#include "scrape/record.h"
 
 /* Longest wait for work before looking at the stop flag again. */
 #define THREADS_WAIT_MS 100
@@ -106,7 +107,7 @@ static void process(struct pool *p, struct transfer *t, struct parser *parser,
         rc = curl_easy_perform(t->easy);
     http_transfer_result(t, rc, &r);
     e = crawl_wants_parse(p->crawl, job, &r)
-            ? crawl_parse(parser, job->url, &r, &pg, &parsed, &perr)
+            ? record_parse(parser, job->url, &r, &pg, &parsed, &perr)
             : ERR_OK;
     pthread_mutex_lock(&p->lock);
     crawl_release(p->crawl, job);

@@ -90,7 +90,7 @@
 #include <unistd.h>
 
 #include "scrape/body.h"
-#include "scrape/crawl.h"
+#include "scrape/record.h"
 #include "scrape/frame.h"
 
 /* The descriptor a worker's socket gets in the child, and the fork
@@ -244,7 +244,7 @@ static void child_main(int fd, char *area, size_t area_size,
         r.len = job.len;
         if (job.want_hash)
             body_hash(r.body, r.len, hash);
-        if (crawl_parse(parser, job.url, &r, &pg, &parsed, &perr))
+        if (record_parse(parser, job.url, &r, &pg, &parsed, &perr))
             _exit(WORKER_EXIT_NOMEM);
         if (parsed)
             page_fingerprint(&pg);

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "scrape/cli.h"
+#include "scrape/config.h"
 #include "scrape/err.h"
 #include "scrape/frontier.h"
 #include "scrape/http.h"
@@ -76,19 +76,6 @@ enum err crawl_recrawl_seed(struct crawl *c);
 void crawl_validators(const struct crawl *c, const char *url, const char **etag,
                       const char **last_modified);
 
-/* How a row's error starts when parsing failed, or when extraction was
- * cut short (scrape extract tells these from the transfer's errors). */
-#define CRAWL_PARSE_ERROR   "cannot parse HTML: "
-#define CRAWL_EXTRACT_ERROR "extraction cut short: "
-
-/* The pages row a crawl with `cfg` stores for `job` fetched as `r` (and
- * parsed into `pg`, or not: `parse_error`), at `depth`; `why` (n bytes)
- * holds an error text it composes.  Everything is borrowed. */
-void crawl_page_row(const struct config *cfg, const struct frontier_job *job,
-                    int depth, const struct response *r, const struct page *pg,
-                    const char *parse_error, struct page_row *row, char *why,
-                    size_t n);
-
 /* Hands out the next URL to fetch (see enum crawl_next). */
 enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job);
 
@@ -116,16 +103,6 @@ struct workers_usage;
 void crawl_note_workers(struct crawl *c, long n,
                         const struct workers_usage *before,
                         const struct workers_usage *after);
-
-/* Parses `r`, fetched for canonical `url`, into `pg` with `p` when it is a
- * successful (2xx) HTML response; links resolve against its final URL.
- * Sets *parsed when `pg` was filled (caller releases it).  When parsing
- * fails, sets *parse_error to a static reason for the error row.  Returns
- * ERR_NOMEM only.  Touches no crawl state: thread-safe, and what worker
- * processes call. */
-enum err crawl_parse(struct parser *p, const char *url,
-                     const struct response *r, struct page *pg, bool *parsed,
-                     const char **parse_error);
 
 /* Records the outcome of `job`: parses the body with `p` when it is a
  * successful HTML response, stores one pages row and queues in-scope
