@@ -2,7 +2,7 @@
  * cli.c - getopt_long into `struct config` (see cli.h).
  */
 #include "scrape/cli.h"
-#include "scrape/pg.h"
+#include "scrape/store.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -61,7 +61,7 @@ static const struct option options[] = {
     {"compare", no_argument, NULL, OPT_COMPARE},
     {"repeat", required_argument, NULL, OPT_REPEAT},
     /* Not in --help: how --compare starts each of its runs. */
-    {CONFIG_COMPARE_RUN_ARG + 2, required_argument, NULL, OPT_COMPARE_CHILD},
+    {&CONFIG_COMPARE_RUN_ARG[2], required_argument, NULL, OPT_COMPARE_CHILD},
     {"retries", required_argument, NULL, OPT_RETRIES},
     {"delay", required_argument, NULL, OPT_DELAY},
     {"ignore-robots", no_argument, NULL, OPT_IGNORE_ROBOTS},
@@ -208,7 +208,7 @@ static enum cli_result check_extract(struct config *cfg, int argc, char **argv,
     int rest = argc - optind;
     const char *no = rest ? "scrape extract takes no SEEDS (--run N says"
                             " which run)"
-                     : pg_is_uri(cfg->db_path)
+                     : store_is_shared(cfg->db_path)
                          ? "scrape extract reads a SQLite file; export the run"
                            " first (scrape export --format sqlite)"
                      : cfg->resume || cfg->compare || cfg->join
@@ -231,7 +231,7 @@ static bool check_shared(const struct config *cfg, bool seeds, FILE *err)
 {
     const char *no = NULL;
 
-    if (!pg_is_uri(cfg->db_path)) {
+    if (!store_is_shared(cfg->db_path)) {
         if (cfg->join)
             no = "--join needs --db postgresql://... (a shared run)";
     } else if (cfg->resume) {
@@ -1080,7 +1080,7 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
     }
     /* A SQLite copy is a run out of a shared (PostgreSQL) database. */
     if (sub->format && !strcmp(sub->format, "sqlite") &&
-        (!pg_is_uri(sub->db_path) || !sub->output)) {
+        (!store_is_shared(sub->db_path) || !sub->output)) {
         fprintf(err, "scrape export: --format sqlite copies a run out of a"
                      " --db postgresql://... database into -o FILE\n");
         return CLI_USAGE;

@@ -24,7 +24,7 @@
 #include "scrape/robots.h"
 #include "scrape/body.h"
 #include "scrape/frontier_pg.h"
-#include "scrape/pg.h"
+#include "scrape/store.h"
 #include "scrape/sitemap.h"
 #include "scrape/url.h"
 #include "scrape/workers.h"
@@ -169,7 +169,7 @@ enum err crawl_new(const struct config *cfg, struct store *store,
         return ERR_NOMEM;
     }
     frontier_set_delay(c->frontier, cfg->delay_ms);
-    if ((c->shared = pg_is_uri(cfg->db_path)))
+    if ((c->shared = store_is_shared(cfg->db_path)))
         frontier_set_shared(c->frontier);
     /* With --max-pages the first pages fetched are the ones kept: only
      * URLs whose depth is final may take their places. */

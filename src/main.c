@@ -24,7 +24,6 @@
 #include "scrape/extract.h"
 #include "scrape/filter.h"
 #include "scrape/parse.h"
-#include "scrape/pg.h"
 #include "scrape/pg_export.h"
 #include "scrape/query.h"
 #include "scrape/serve.h"
@@ -474,7 +473,7 @@ static int subcommand_on(int argc, char **argv, char *tmpdir, size_t n,
     default:
         return 0;
     }
-    if (pg_is_uri(sub.db_path) &&
+    if (store_is_shared(sub.db_path) &&
         (status = shared_subcommand(&sub, tmpdir, n, tmp, tn)))
         return status < 0 ? 0 : status;
     if (sub.def->serves)

@@ -1,7 +1,7 @@
 /*
  * pg_export.c - a shared run into a SQLite file (see pg_export.h).
  *
- * The file is made by store_open (the SQLite schema is store.c's), then
+ * The file is made by store_open (the SQLite schema is store_sqlite.c's), then
  * each table is streamed row by row (libpq's single-row mode, so a big
  * run is never in memory whole) into the same columns: values travel as
  * text and SQLite's column affinity gives them their types back.

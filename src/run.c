@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "scrape/crawl.h"
-#include "scrape/pg.h"
+#include "scrape/store.h"
 
 /* Runs the engine on a started crawl, ends and frees it. */
 static enum err finish(struct crawl *c, const struct config *cfg,
@@ -74,7 +74,7 @@ enum err run_crawl(const struct config *cfg, const struct seeds *seeds,
         (e = cfg->recrawl ? crawl_recrawl_seed(c) : crawl_seed(c, seeds)))
         return not_started(c, e, out);
     /* A shared run: the id other nodes join with (--join N). */
-    if (pg_is_uri(cfg->db_path)) {
+    if (store_is_shared(cfg->db_path)) {
         printf("%lld\n", (long long)crawl_run_id(c));
         fflush(stdout);
     }

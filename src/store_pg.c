@@ -1,9 +1,21 @@
 /*
- * store_pg.c - the store on PostgreSQL (see store_pg.h and pg.h).
+ * store_pg.c - the store on PostgreSQL, for runs many nodes crawl
+ * together (a backend of store.c: store_backend.h; the connection and
+ * schema are pg.h's).
  *
- * A record is assembled from the writer's calls (store_pg_put_page, the
- * frontier adds and skipped rows of its links) and closed by its
- * store_pg_frontier_done, which turns it into one execution of the
+ * Writes are statements kept in a batch, sent as one transaction when
+ * the writer ticks (after each record).  A page's record - its row,
+ * text, links, fields, items, skipped rows, the URLs it queued and its
+ * done mark - is one statement whose every part is conditional on the
+ * lease: the frontier row must still be claimed by this node.  A node
+ * whose lease was taken over has its record refused (counted), never
+ * duplicated.  Because a record is one statement that is harmless to run
+ * twice, a batch lost with the connection is sent again after
+ * reconnecting (pg_recover).
+ *
+ * A record is assembled from the writer's calls (put_page, the frontier
+ * adds and skipped rows of its links) and closed by its frontier_done,
+ * which turns it into one execution of the
  * prepared statement ST_RECORD:
  *
  *   WITH g AS (UPDATE frontier SET state = 2 WHERE <url claimed by us>),
@@ -20,7 +32,7 @@
  * of their own.  A batch is sent as one pipeline: one round trip, one
  * implicit transaction.
  */
-#include "scrape/store_pg.h"
+#include "store_backend.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +44,8 @@
 #include "scrape/clock.h"
 #include "scrape/json.h"
 #include "scrape/pg.h"
+#include "scrape/buf.h"
+#include "store_json.h"
 #include "scrape/url.h"
 #include "scrape/utf8.h"
 
@@ -183,6 +197,7 @@ struct arrays {
 #define NARRAYS 11
 
 struct store_pg {
+    struct store_backend base; /* first: its ops, for store.c */
     char *uri;
     PGconn *conn;
     bool prepared; /* on this connection */
@@ -199,14 +214,14 @@ struct store_pg {
     char msg[512];
 };
 
-const char *store_pg_errmsg(const struct store_pg *p)
+static const char *pgstore_errmsg(const struct store_backend *b)
 {
-    return p->msg;
+    return ((const struct store_pg *)b)->msg;
 }
 
-int64_t store_pg_node(const struct store_pg *p)
+static int64_t pgstore_node(const struct store_backend *b)
 {
-    return p->node;
+    return ((const struct store_pg *)b)->node;
 }
 
 static void exec_release(struct pg_exec *x)
@@ -238,7 +253,11 @@ static void batch_clear(struct store_pg *p)
     p->nbatch = 0;
 }
 
-enum err store_pg_open(const char *uri, struct store_pg **out, char **why)
+static enum err pgstore_close(struct store_backend *b);
+static enum err pgstore_flush(struct store_backend *b);
+static const struct store_ops pg_ops;
+
+enum err store_pg_open(const char *uri, struct store_backend **out, char **why)
 {
     struct store_pg *p = calloc(1, sizeof(*p));
     struct buf *all[NARRAYS];
@@ -249,6 +268,7 @@ enum err store_pg_open(const char *uri, struct store_pg **out, char **why)
     *why = NULL;
     if (!p || !(p->uri = strdup(uri)))
         goto fail;
+    p->base.ops = &pg_ops;
     {
         struct buf *a[NARRAYS] = ARRAYS(&p->arr);
         memcpy(all, a, sizeof(all));
@@ -261,23 +281,24 @@ enum err store_pg_open(const char *uri, struct store_pg **out, char **why)
     if (!(p->conn = pg_connect(uri, true, p->msg, sizeof(p->msg))) ||
         (e = pg_schema(p->conn, p->msg, sizeof(p->msg))))
         goto fail;
-    *out = p;
+    *out = &p->base;
     return ERR_OK;
 fail:
     *why = strdup(p ? p->msg : "out of memory");
-    store_pg_close(p);
+    pgstore_close(p ? &p->base : NULL);
     return e ? e : ERR_DB;
 }
 
-enum err store_pg_close(struct store_pg *p)
+static enum err pgstore_close(struct store_backend *b)
 {
+    struct store_pg *p = (struct store_pg *)b;
     struct buf *all[NARRAYS];
     enum err e;
     size_t i;
 
     if (!p)
         return ERR_OK;
-    e = p->conn ? store_pg_flush(p) : ERR_OK;
+    e = p->conn ? pgstore_flush(&p->base) : ERR_OK;
     PQfinish(p->conn);
     record_reset(p);
     batch_clear(p);
@@ -423,8 +444,9 @@ static enum err close_record(struct store_pg *p, int64_t run_id,
 
 /* The writer flushes and ticks only between records: rows pending now
  * were written outside one (the seeds). */
-enum err store_pg_flush(struct store_pg *p)
+static enum err pgstore_flush(struct store_backend *b)
 {
+    struct store_pg *p = (struct store_pg *)b;
     enum err e = p->has_page ? ERR_OK : close_record(p, p->run_id, NULL);
 
     if (!e && p->nbatch)
@@ -437,9 +459,10 @@ enum err store_pg_flush(struct store_pg *p)
  * across the nodes) until its record commits, so records are not kept
  * back to make batches; a batch is what arrived while the last one was
  * being sent. */
-enum err store_pg_tick(struct store_pg *p)
+static enum err pgstore_tick(struct store_backend *b)
 {
-    return store_pg_flush(p);
+    struct store_pg *p = (struct store_pg *)b;
+    return pgstore_flush(&p->base);
 }
 
 /* Moves `x` into the batch. */
@@ -611,7 +634,7 @@ static enum err children_params(struct store_pg *p, const struct page_row *row)
     }
     for (i = 0; pg->items && i < pg->nrecords && !e; i++) {
         buf_reset(&p->json);
-        e = store_item_json(&p->json, row, i);
+        e = store_json_item(&p->json, row, i);
         e = e ? e : arr_num(&a->item_idx, (long long)i);
         e = e ? e : pg_array_add(&a->item_data, p->json.data);
     }
@@ -622,7 +645,7 @@ static enum err children_params(struct store_pg *p, const struct page_row *row)
         const char *value = n ? v[0] : NULL;
         if (row->spec->fields[i].list) {
             buf_reset(&p->json);
-            if ((e = store_field_json(&p->json, row, i)))
+            if ((e = store_json_field(&p->json, row, i)))
                 break;
             value = p->json.data;
         } else if (!n) {
@@ -634,9 +657,10 @@ static enum err children_params(struct store_pg *p, const struct page_row *row)
     return e;
 }
 
-enum err store_pg_put_page(struct store_pg *p, int64_t run_id,
-                           const struct page_row *row)
+static enum err pgstore_put_page(struct store_backend *b, int64_t run_id,
+                                 const struct page_row *row)
 {
+    struct store_pg *p = (struct store_pg *)b;
     enum err e;
 
     if (p->has_page) /* a record has one page; never here in a crawl */
@@ -649,18 +673,20 @@ enum err store_pg_put_page(struct store_pg *p, int64_t run_id,
     return e;
 }
 
-enum err store_pg_put_skipped(struct store_pg *p, int64_t run_id,
-                              const char *url, const char *reason)
+static enum err pgstore_put_skipped(struct store_backend *b, int64_t run_id,
+                                    const char *url, const char *reason)
 {
+    struct store_pg *p = (struct store_pg *)b;
     enum err e = pg_array_add(&p->arr.skip_urls, url);
 
     p->run_id = run_id;
     return e ? e : pg_array_add(&p->arr.skip_reasons, reason);
 }
 
-enum err store_pg_frontier_add(struct store_pg *p, int64_t run_id,
-                               const char *url, int depth)
+static enum err pgstore_frontier_add(struct store_backend *b, int64_t run_id,
+                                     const char *url, int depth)
 {
+    struct store_pg *p = (struct store_pg *)b;
     char host[URL_MAX];
     enum err e = pg_array_add(&p->arr.add_urls, url);
 
@@ -715,15 +741,17 @@ static enum err close_record(struct store_pg *p, int64_t run_id,
     return e;
 }
 
-enum err store_pg_frontier_done(struct store_pg *p, int64_t run_id,
-                                const char *url)
+static enum err pgstore_frontier_done(struct store_backend *b, int64_t run_id,
+                                      const char *url)
 {
+    struct store_pg *p = (struct store_pg *)b;
     return close_record(p, run_id, url);
 }
 
-enum err store_pg_put_robots(struct store_pg *p, int64_t run_id,
-                             const struct robots_row *row)
+static enum err pgstore_put_robots(struct store_backend *b, int64_t run_id,
+                                   const struct robots_row *row)
 {
+    struct store_pg *p = (struct store_pg *)b;
     size_t len = row->len > STORE_ROBOTS_MAX ? STORE_ROBOTS_MAX : row->len;
     struct pg_exec x = {.stmt = ST_ROBOTS};
     char host[URL_MAX];
@@ -744,7 +772,7 @@ enum err store_pg_put_robots(struct store_pg *p, int64_t run_id,
  * that is not part of one. */
 static enum err settle(struct store_pg *p)
 {
-    return store_pg_flush(p);
+    return pgstore_flush(&p->base);
 }
 
 /* ---- runs ------------------------------------------------------------- */
@@ -825,9 +853,10 @@ static enum err put_selectors(struct store_pg *p, const char *run,
     return e;
 }
 
-enum err store_pg_run_begin(struct store_pg *p, const struct run_info *info,
-                            int64_t *run_id)
+static enum err pgstore_run_begin(struct store_backend *b,
+                                  const struct run_info *info, int64_t *run_id)
 {
+    struct store_pg *p = (struct store_pg *)b;
     char workers[16], conc[16], depth[16], now[64], run[32];
     char per_host[16], delay[32], max_pages[32], lease[16];
     const char *params[7] = {info->mode,  workers, conc,      depth,
@@ -872,9 +901,10 @@ fail:
     return e;
 }
 
-enum err store_pg_run_args(struct store_pg *p, int64_t run_id, char **args,
-                           char **mode)
+static enum err pgstore_run_args(struct store_backend *b, int64_t run_id,
+                                 char **args, char **mode)
 {
+    struct store_pg *p = (struct store_pg *)b;
     char run[32];
     const char *params[1] = {run};
     PGresult *res = NULL;
@@ -906,8 +936,12 @@ enum err store_pg_run_args(struct store_pg *p, int64_t run_id, char **args,
     return e;
 }
 
-enum err store_pg_run_reopen(struct store_pg *p, int64_t run_id)
+/* --join: registers this node; a shared run's counts are not its. */
+static enum err pgstore_run_reopen(struct store_backend *b, int64_t run_id,
+                                   long *pages, long *errors)
 {
+    struct store_pg *p = (struct store_pg *)b;
+    *pages = *errors = 0;
     return node_begin(p, run_id);
 }
 
@@ -929,9 +963,10 @@ static enum err release_claims(struct store_pg *p, const char *run,
         2, params, NULL);
 }
 
-enum err store_pg_run_end(struct store_pg *p, int64_t run_id,
-                          const struct run_stats *r)
+static enum err pgstore_run_end(struct store_backend *b, int64_t run_id,
+                                const struct run_stats *r)
 {
+    struct store_pg *p = (struct store_pg *)b;
     char run[32], node[32], now[64], v[6][32], refused[32], lock[96];
     const char *params[11] = {run,  node, now,  v[0],    v[1],     v[2],
                               v[3], v[4], v[5], refused, r->status};
@@ -990,10 +1025,10 @@ enum err store_pg_run_end(struct store_pg *p, int64_t run_id,
     return e;
 }
 
-enum err store_pg_seeds_load(struct store_pg *p, int64_t run_id,
-                             enum err (*fn)(void *ctx, const char *url),
-                             void *ctx)
+static enum err pgstore_seeds_load(struct store_backend *b, int64_t run_id,
+                                   store_url_fn fn, void *ctx)
 {
+    struct store_pg *p = (struct store_pg *)b;
     char run[32];
     const char *params[1] = {run};
     PGresult *res = NULL;
@@ -1011,3 +1046,24 @@ enum err store_pg_seeds_load(struct store_pg *p, int64_t run_id,
     PQclear(res);
     return e;
 }
+
+/* What a shared run has no use for is NULL: resuming (a node joins
+ * again instead), sitemaps, recrawls and comparisons. */
+static const struct store_ops pg_ops = {
+    .name = "PostgreSQL",
+    .close = pgstore_close,
+    .errmsg = pgstore_errmsg,
+    .node = pgstore_node,
+    .run_begin = pgstore_run_begin,
+    .run_end = pgstore_run_end,
+    .run_reopen = pgstore_run_reopen,
+    .run_args = pgstore_run_args,
+    .put_page = pgstore_put_page,
+    .put_skipped = pgstore_put_skipped,
+    .put_robots = pgstore_put_robots,
+    .frontier_add = pgstore_frontier_add,
+    .frontier_done = pgstore_frontier_done,
+    .seeds_load = pgstore_seeds_load,
+    .tick = pgstore_tick,
+    .flush = pgstore_flush,
+};

@@ -1,17 +1,25 @@
 /*
  * store.h - where records go: runs, pages, links, fields, items (with
- * the selectors that made them), sitemaps and skipped URLs.
+ * the selectors that made them), sitemaps, skipped URLs, the frontier
+ * journal and comparisons.
  *
  * The store is the single writer.  Rows are written in batched
  * transactions (committed every STORE_BATCH_PAGES pages or
  * STORE_BATCH_MS milliseconds, whichever comes first, and at the end), so
  * a crash loses at most the last open batch and never corrupts the file.
  *
- * This header is the backend interface: store.c implements it on SQLite
- * (WAL, prepared statements) and hands a postgresql:// database to
- * store_pg.c, the shared store of a run many nodes crawl (same tables and
- * columns, plus the shared frontier's; see store_pg.h).  The tables use
- * no SQLite-only types (ISO-8601 text timestamps; items as JSON text).
+ * Two backends keep the rows (store_backend.h, private to src/): a
+ * SQLite file (store_sqlite.c: WAL, prepared statements) and a
+ * postgresql:// database several nodes crawl into together
+ * (store_pg.c: the same tables and columns, plus the shared frontier's).
+ * store.c picks one by the database's name and dispatches every call
+ * below.  A shared run has no use for --resume (store_resumable,
+ * store_frontier_load, store_skipped_load: a node joins again instead),
+ * --sitemaps (store_put_sitemap), --recrawl (store_recrawl_load) or
+ * --compare (store_diff_runs, store_compare_*): on PostgreSQL those
+ * return ERR_INVALID with "X is not available on PostgreSQL runs" (the
+ * command line refuses them before).  The tables use no SQLite-only
+ * types (ISO-8601 text timestamps; items as JSON text).
  *
  * Not thread-safe: one store, one thread.
  */
@@ -43,7 +51,7 @@ struct store;
 
 /* What a run was asked to do (borrowed strings). */
 struct run_info {
-    const char *mode; /* "multi", "threads", "procs" */
+    const char *mode; /* "multi", "threads", "procs", "extract" */
     int workers;      /* threads or processes; 1 for multi */
     int concurrency;  /* transfers in flight */
     int depth;
@@ -128,6 +136,11 @@ struct robots_row {
  * KiB). */
 #define STORE_ROBOTS_MAX (512L * 1024)
 
+/* True when `path` names a shared database (a postgresql:// URI) rather
+ * than a SQLite file: the one place that decides which backend a
+ * database gets. */
+bool store_is_shared(const char *path);
+
 /* Opens (creating or migrating) the database at `path`, a file or a
  * postgresql:// URI.  On failure
  * returns ERR_DB or ERR_IO with a readable reason in *why (new string,
@@ -167,8 +180,8 @@ enum err store_frontier_load(struct store *s, int64_t run_id,
                              store_frontier_fn fn, void *ctx);
 
 /* Calls `fn` for every seed (depth-0 URL) of the run. */
-enum err store_seeds_load(struct store *s, int64_t run_id,
-                          enum err (*fn)(void *ctx, const char *url),
+typedef enum err (*store_url_fn)(void *ctx, const char *url);
+enum err store_seeds_load(struct store *s, int64_t run_id, store_url_fn fn,
                           void *ctx);
 
 /* --recrawl: calls `fn` for every pages row of run `run_id`. */
@@ -180,8 +193,7 @@ enum err store_recrawl_load(struct store *s, int64_t run_id, store_prev_fn fn,
 
 /* Calls `fn` for every URL already in the run's skipped table (a
  * resumed crawl records each skipped URL once, across sessions). */
-enum err store_skipped_load(struct store *s, int64_t run_id,
-                            enum err (*fn)(void *ctx, const char *url),
+enum err store_skipped_load(struct store *s, int64_t run_id, store_url_fn fn,
                             void *ctx);
 
 /* Finds the latest run that did not finish ('running': killed, or
@@ -266,8 +278,8 @@ typedef enum err (*store_sample_fn)(void *ctx,
 enum err store_compare_runs(struct store *s, int64_t id, store_sample_fn fn,
                             void *ctx);
 
-/* The last error's detail (sqlite3_errmsg, or errno text); borrowed, valid
- * until the next call. */
+/* The last error's detail (the backend's message, or why an operation was
+ * refused); borrowed, valid until the next call. */
 const char *store_errmsg(const struct store *s);
 
 #endif
