@@ -118,7 +118,7 @@ MUTATIONS = [
     ("compare: a run outlives a killed comparison", "src/compare.c",
      "    prctl(PR_SET_PDEATHSIG, SIGTERM);\n", "", "engines/compare_stops*"),
     ("report: charts of the latest runs, not the comparison",
-     "include/scrape/query_db.h",
+     "src/query_db.h",
      "\" mode) ELSE status = 'done' AND compare_id",
      "\" mode) ELSE 0 AND compare_id", "engines/compare_repeat*"),
 ]

@@ -12,7 +12,7 @@
 
 #include "scrape/buf.h"
 #include "scrape/query.h"
-#include "scrape/query_db.h"
+#include "query_db.h"
 
 /* The page columns every record has, in order. */
 static const char *const export_cols[] = {

@@ -17,7 +17,7 @@
 #include <sqlite3.h>
 
 #include "scrape/dupes.h"
-#include "scrape/query_db.h"
+#include "query_db.h"
 #include "scrape/search.h"
 #include "scrape/store.h"
 
@@ -135,11 +135,24 @@ fail:
     return e;
 }
 
+enum err query_on(struct sqlite3 *db, struct query **out)
+{
+    struct query *q = calloc(1, sizeof(*q));
+
+    *out = q;
+    if (!q)
+        return ERR_NOMEM;
+    q->db = db;
+    q->borrowed = true;
+    return ERR_OK;
+}
+
 void query_close(struct query *q)
 {
     if (!q)
         return;
-    sqlite3_close(q->db);
+    if (!q->borrowed)
+        sqlite3_close(q->db);
     /* After the connection: FTS5 held a pointer into it until then. */
     search_free(q->search);
     free(q);

@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 
 #include "scrape/query.h"
-#include "scrape/query_db.h"
+#include "query_db.h"
 #include "scrape/report.h"
 
 /* Bars for one chart, read from a query of (label, value) rows. */

@@ -16,7 +16,7 @@
 #include "scrape/buf.h"
 #include "scrape/ftsq.h"
 #include "scrape/query.h"
-#include "scrape/query_db.h"
+#include "query_db.h"
 #include "scrape/utf8.h"
 
 /* The index's columns, in its order, and the tokenizer it was made with

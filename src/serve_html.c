@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scrape/query_db.h"
+#include "scrape/query.h"
 #include "scrape/report.h"
 #include "scrape/search.h"
 #include "scrape/serve.h"
@@ -147,7 +147,7 @@ static void search_form(struct api_req *r, const char *q)
 /* GET / */
 static void front(struct api_req *r)
 {
-    struct query q = {.db = r->db};
+    struct query *q = NULL;
     sqlite3_stmt *st;
     char *charts = NULL;
     size_t clen = 0;
@@ -189,7 +189,10 @@ static void front(struct api_req *r)
                        "<div class=\"grid\">\n");
     /* The report's own charts, written into memory. */
     if ((mem = open_memstream(&charts, &clen))) {
-        enum err e = report_mode_charts(&q, mem);
+        enum err e = query_on(r->db, &q);
+        if (!e)
+            e = report_mode_charts(q, mem);
+        query_close(q);
         fclose(mem);
         if (!e)
             buf_add(&r->body, charts, clen);

@@ -15,7 +15,7 @@
 #include "scrape/body.h"
 #include "scrape/buf.h"
 #include "scrape/config.h"
-#include "scrape/query_db.h"
+#include "query_db.h"
 
 /* Largest WARC record scrape writes: a body (at most --max-bytes when it
  * was kept) and its headers. */

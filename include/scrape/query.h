@@ -1,16 +1,15 @@
 /*
- * query.h - the read side of the database: what the subcommands ask.
- *
- *   scrape stats  [--db PATH] [--run N]
- *   scrape dupes  [--db PATH] [--run N] [--distance K]
- *   scrape export [--db PATH] [--run N] --format jsonl|csv [-o FILE]
- *   scrape report [--db PATH] [--run N] [-o FILE]
- *   scrape search [--db PATH] [--run N] [--limit N] QUERY
+ * query.h - the read side of a scrape SQLite file: what the read-only
+ * subcommands ask (stats, dupes, export as JSON lines, CSV or WARC,
+ * report, search; their options are subcmd.c's table), and the charts
+ * scrape serve borrows from the report.
  *
  * The database is opened read-only (SQLITE_OPEN_READONLY): a subcommand
- * never writes to what it reads.  Like store.c, this module speaks SQL
- * (read-only statements only); nothing else does.  Output goes to a
- * stream, row by row: an export of 100,000 pages uses constant memory.
+ * never writes to what it reads.  The SQL of the read side lives in
+ * query.c and its neighbours (export.c, report.c, search.c, warc.c);
+ * serve_api.c and serve_html.c keep their own page-sized queries; the
+ * writes are the store's (store.h).  Output goes to a stream, row by
+ * row: an export of 100,000 pages uses constant memory.
  */
 #ifndef SCRAPE_QUERY_H
 #define SCRAPE_QUERY_H
@@ -22,6 +21,11 @@
 #include "scrape/err.h"
 
 struct query;
+
+/* A query over a connection the caller opened and keeps (scrape serve's
+ * per-thread connections): query_close frees it and leaves `db` open. */
+struct sqlite3;
+enum err query_on(struct sqlite3 *db, struct query **out);
 
 /* Opens the scrape database at `path` read-only.  On failure returns
  * ERR_IO or ERR_DB with a one-line reason in *why (new string, caller

@@ -1,11 +1,13 @@
 /*
- * query_db.h - what the read-only subcommands share: the open database
- * and its error text.  For query.c, export.c, report.c and search.c only;
- * everyone else uses query.h.
+ * query_db.h - what the modules of the read side share: the open
+ * database and its error text, and the SQL that picks the runs compared
+ * by mode.  Private to src/: query.c, export.c, report.c, search.c and
+ * warc.c; everyone else (main.c, subcmd.c, serve) uses query.h.
  */
 #ifndef SCRAPE_QUERY_DB_H
 #define SCRAPE_QUERY_DB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +20,7 @@ struct search;
 
 struct query {
     sqlite3 *db;           /* read-only connection */
+    bool borrowed;         /* query_on: the caller's, not closed here */
     struct search *search; /* on db, made by the first search */
     char msg[512];         /* the last error's detail */
 };
