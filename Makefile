@@ -17,8 +17,9 @@
 #                   by nodes in network namespaces (tests/cluster/run.sh)
 #   make test-pg-san    the same under ASan + UBSan
 #   make bench-cluster  1, 2 and 4 nodes on PostgreSQL vs one on SQLite
-#   make tsan       --threads, --compare and --procs with workers killed at
-#                   random, under ThreadSanitizer
+#   make tsan       under ThreadSanitizer: --threads, --compare, --procs
+#                   with workers killed at random, a shared run, a recrawl
+#                   and an extract (scripts/tsan.sh)
 #   make fuzz       libFuzzer on URLs, HTML, seeds, CSS, sitemaps and search
 #                   queries (FUZZ_SECONDS each)
 #   make bench      scrape's figures on an nginx-served site: ceiling vs

@@ -1,6 +1,9 @@
 #!/bin/sh
-# `make tsan`: the --threads engine (and --compare) under ThreadSanitizer
-# on a crawl of the local site; any data race fails the run.
+# `make tsan`: under ThreadSanitizer, on the local site: --threads 32;
+# --compare (each engine's run is the TSan build too); --threads with
+# items and sitemaps; --procs with workers killed at random while the
+# writer works; a shared run of two nodes on a throwaway PostgreSQL; a
+# recrawl and an extract.  Any data race fails the run.
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/site.sh

@@ -25,9 +25,10 @@
  * memfd the fork server maps before forking the worker, and passes to
  * the parent, which maps it too): the job goes in, and once the
  * worker has parsed it (its page owns its strings), the record comes
- * back in the same bytes.  So a page crosses once (the parent's copy of
- * the body into the area) instead of through a socket both ways, and the
- * record is stored from where the worker wrote it.  The area is used by
+ * back in the same bytes.  So a page costs two copies - the parent's
+ * copy of the body into the area, and the writer's copy of the record
+ * out of it (writer.h) - instead of a trip through a socket each way.
+ * The area is used by
  * one side at a time: the parent writes it only while the worker waits
  * for a job, the worker only between reading a job and sending its
  * frame.  A fresh area comes with every fresh worker, so a worker that
@@ -377,7 +378,7 @@ static void close_fds(const int fds[REP_FDS])
  * -1 (the worker then gets its jobs through its socket only). */
 static int new_area(size_t size)
 {
-    int fd = size ? memfd_create("scrape-parse", MFD_CLOEXEC) : -1;
+    int fd = memfd_create("scrape-parse", MFD_CLOEXEC);
 
     if (fd >= 0 && ftruncate(fd, (off_t)size)) {
         close(fd);

@@ -11,7 +11,10 @@
  * Life cycle:
  *   crawl_new -> crawl_begin -> crawl_seed -> { next / complete / tick }*
  *             -> crawl_end -> crawl_free
- *   (crawl_resume replaces crawl_begin and crawl_seed for --resume)
+ *   (crawl_resume replaces crawl_begin and crawl_seed for --resume, and
+ *   crawl_join for a node joining a shared run; a --recrawl calls
+ *   crawl_recrawl_load before crawl_begin and crawl_recrawl_seed instead
+ *   of crawl_seed: run.c has the order)
  *
  * Not thread-safe: the threads engine serialises calls with its lock.
  */

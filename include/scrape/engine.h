@@ -5,8 +5,9 @@
  * fetches them its own way, and gives every outcome to crawl_complete()
  * (or crawl_record()).  It returns when crawl_next() says CRAWL_DONE and
  * nothing is in flight, or on a fatal error.  Engines keep all their state
- * in their own run() frame, so several can run in one process one after
- * another (--compare).
+ * in their own run() frame.  engine_multi.c defines engine_multi and
+ * engine_procs, engine_threads.c engine_threads; engine.c finds them by
+ * name.
  */
 #ifndef SCRAPE_ENGINE_H
 #define SCRAPE_ENGINE_H

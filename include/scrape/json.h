@@ -1,6 +1,7 @@
 /*
- * json.h - JSON text for the few places scrape writes it: item records,
- * list fields, the command line kept for --resume.
+ * json.h - JSON string literals and arrays: for item records and list
+ * fields (store_json.c), the command line kept for --resume (cli.c) and
+ * scrape serve's JSON API (serve_api.c).
  *
  * Input strings are UTF-8 (every string from a page went through
  * utf8_clean); '"', '\' and control characters are escaped, everything

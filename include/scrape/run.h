@@ -1,9 +1,12 @@
 /*
  * run.h - one crawl, start to end, with one engine into one store.
  *
- * The life cycle every caller needs (crawl_new, seed, begin, engine run,
- * end, free) in one place, for the single-engine command and for
- * --compare, which runs it once per engine.
+ * The life cycle every crawl needs in one place: crawl_new, then
+ * crawl_begin and crawl_seed (a new run; a --recrawl loads the run it
+ * recrawls first and seeds from its URLs), or crawl_resume / crawl_join
+ * (--resume, --join); then the engine's run, crawl_end and crawl_free.
+ * Each process runs one crawl (--compare spawns one process per
+ * engine, compare.h).
  */
 #ifndef SCRAPE_RUN_H
 #define SCRAPE_RUN_H

@@ -1,7 +1,10 @@
 /*
  * subcmd.h - the read-only subcommands in one table: name, usage, help
  * and the function that runs each.  cli.c parses with it, main.c runs
- * with it, --help prints it; a new subcommand is one entry here.
+ * with it, --help prints it; a new report on a SQLite file is one entry
+ * here.  Not in it: scrape extract, which writes a run (cli_parse and
+ * main.c's extract()); serve's server loop and export --format sqlite of
+ * a shared run, which main.c runs itself (`serves`, shared_subcommand).
  */
 #ifndef SCRAPE_SUBCMD_H
 #define SCRAPE_SUBCMD_H

@@ -1,11 +1,13 @@
 /*
- * fetch_threads.c - the --threads engine: N threads, blocking transfers.
+ * engine_threads.c - the --threads engine (engine_threads): N threads,
+ * blocking transfers.
  *
  * Each thread owns one transfer (a reused easy handle, so it keeps its
  * connections alive) and one parser.  The crawl, which is not
  * thread-safe, is used only under `lock`; fetching and parsing happen
  * outside it, so N threads fetch and parse in parallel while the crawl's
- * bookkeeping and the single SQLite writer stay serial.  Threads that find
+ * bookkeeping stays serial (it hands each record, in order, to the
+ * writer thread, the store's one user).  Threads that find
  * nothing to do wait on `cond` (signalled whenever a job finishes, since
  * that may queue links or free a host slot), with a timeout so the stop
  * flag and the progress line are still seen.  DNS and TLS sessions are

@@ -1,5 +1,7 @@
 /*
- * fetch_multi.c - the --multi engine: one thread, one libcurl multi handle.
+ * engine_multi.c - the event-loop engines: --multi (one thread, one libcurl
+ * multi handle, parsing in it) and --procs (the same loop, parsing in
+ * worker processes, workers.h): engine_multi and engine_procs.
  *
  * Every transfer is non-blocking inside one multi handle, which shares
  * its connection cache and DNS cache across them.  Slots (a transfer plus
