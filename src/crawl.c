@@ -1,11 +1,13 @@
 /*
- * crawl.c - what every engine shares: scope, counters, the page sink.
+ * crawl.c - what every engine shares: scope, counters, the page sink
+ * (robots.txt and sitemaps are crawl_site.c's, held pages crawl_held.c's;
+ * crawl_int.h joins them).
  *
  * A fetched response becomes exactly one pages row here, whatever
  * happened: success, HTTP error, transport error, parse failure or
  * abandonment.  That is the "nothing is lost" rule in one place.
  */
-#include "scrape/crawl.h"
+#include "crawl_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,83 +32,11 @@
 #include "scrape/workers.h"
 #include "scrape/writer.h"
 
-/* Sitemaps read and URLs taken from sitemaps, per run at most: a hostile
- * index of 50,000 sitemaps of 50,000 URLs each must not fill memory. */
-#define CRAWL_MAX_SITEMAPS     1000
-#define CRAWL_MAX_SITEMAP_URLS 1000000L
-
-/* Pages held for their final depth (frontier_hold) are kept in memory up
- * to the first size, then in a temporary file up to the second; beyond
- * both, only URLs whose depth is final go out until some are recorded. */
-#define CRAWL_HELD_MEM_BYTES  (8L * 1024 * 1024)
-#define CRAWL_HELD_FILE_BYTES (4ULL * 1024 * 1024 * 1024)
-
 /* Progress redraws per second at most (redrawing per page costs). */
 #define PROGRESS_INTERVAL_MS 250
 
 /* How often an idle engine looks for claims of a shared run. */
 #define CRAWL_CLAIMS_POLL_MS 10
-
-struct crawl {
-    const struct config *cfg;
-    struct store *store;
-    struct writer *writer; /* owns the store from begin/resume to end */
-    const volatile sig_atomic_t *stop;
-    struct frontier *frontier;
-    struct frontier_pg *claims;  /* a shared run: where work comes from */
-    bool shared;                 /* --db postgresql://: a shared run */
-    struct hmap scope;           /* seed hosts (owned keys) */
-    struct hmap robots;          /* host:port -> struct robots (owned) */
-    struct hmap skipped_urls;    /* recorded in skipped (owned keys) */
-    struct hmap prev;            /* --recrawl: URL -> struct prev_page */
-    struct url_filter *filter;   /* --include/--exclude, NULL for none */
-    struct hmap sitemap_hosts;   /* host:port whose sitemaps were queued */
-    long sitemaps;               /* sitemap jobs queued (cap above) */
-    long sitemap_urls;           /* URLs taken from sitemaps (cap above) */
-    long skipped;                /* URLs not fetched on purpose */
-    long abandoned;              /* in flight at a stop: left for --resume */
-    struct held_store *held;     /* pages fetched before their depth was
-                                    final (see hold_page) */
-    struct buf held_buf;         /* one held page being encoded or read */
-    struct frame_view held_view; /* the arrays of the held page read */
-    int64_t run_id;
-    const char *mode;
-    long started; /* jobs handed out */
-    long pages;   /* rows written */
-    long errors;  /* rows with an error */
-    long items;   /* --item records stored */
-    bool fatal;
-    enum err fatal_err; /* what made it fatal */
-    struct timespec t0, last_draw;
-    struct rusage ru0;
-    /* The parse workers (crawl_note_workers): their CPU and peak memory,
-     * counted as the run's, and what the summary prints of them. */
-    long extra_user_ms, extra_sys_ms, extra_rss_kb;
-    long workers, workers_one_kb, workers_shared, workers_socket;
-    long server_restarts;   /* fork servers replaced during the run */
-    struct run_stats final; /* what crawl_end recorded */
-    bool progress;          /* draw a progress line */
-    bool drawn;             /* a progress line is on screen */
-    char fatal_msg[512];
-};
-
-static enum err set_fatal(struct crawl *c, enum err e);
-static enum err queue_sitemaps(struct crawl *c, const char *url,
-                               const struct robots *rules);
-static enum err note_skipped(struct crawl *c, const char *url,
-                             const char *reason);
-static bool in_scope(const struct crawl *c, const char *url);
-static void drop_held(struct crawl *c);
-static enum err record_ripe(struct crawl *c);
-
-/* What the run being recrawled knew of a URL (--recrawl). */
-struct prev_page {
-    int64_t id; /* its pages row */
-    char *etag, *last_modified;
-    char hash[BODY_HASH_LEN]; /* "" when it had no body */
-    int depth;
-    long status;
-};
 
 static void prev_free(struct prev_page *p)
 {
@@ -116,16 +46,6 @@ static void prev_free(struct prev_page *p)
     free(p->last_modified);
     free(p);
 }
-
-/* A page fetched at a depth that was not final yet is kept (held.h) as
- * one byte string: this head, the response's error text, final URL,
- * Content-Type, ETag, Last-Modified, header block and body hash (u32
- * length, 0xFFFFFFFF for none, bytes), the kept body (u64 length,
- * UINT64_MAX for none, bytes: only with --keep-bodies), then the record
- * as a frame payload (frame_put_page, the format --procs uses). */
-struct held_head {
-    int64_t status, len, fetch_ms, err;
-};
 
 static long ms_between(const struct timespec *a, const struct timespec *b)
 {
@@ -189,7 +109,7 @@ void crawl_free(struct crawl *c)
         return;
     frontier_pg_stop(c->claims); /* crawl_end was not reached */
     writer_stop(c->writer, NULL, 0);
-    drop_held(c);
+    crawl_drop_held(c);
     held_free(c->held);
     buf_release(&c->held_buf);
     frame_view_release(&c->held_view);
@@ -217,36 +137,18 @@ void crawl_free(struct crawl *c)
     free(c);
 }
 
-/* The first URL of a host brings its robots.txt in ahead of it (unless
- * --ignore-robots). */
-static enum err ensure_robots(struct crawl *c, const char *url, int depth)
-{
-    char robots_url[URL_MAX + 16];
-    const char *path;
-
-    /* A shared run's robots.txt jobs come with its claims. */
-    if (c->cfg->ignore_robots || c->shared ||
-        frontier_knows_host(c->frontier, url))
-        return ERR_OK;
-    path = url_path(url);
-    snprintf(robots_url, sizeof(robots_url), "%.*s/robots.txt",
-             (int)(path - url), url);
-    return frontier_add_robots(c->frontier, robots_url, depth);
-}
-
 /* Queues canonical `url`, after its host's robots.txt. */
 static enum err queue_url(struct crawl *c, const char *url, int depth,
                           bool *added)
 {
-    enum err e = ensure_robots(c, url, depth);
+    enum err e = crawl_ensure_robots(c, url, depth);
 
     *added = false;
     return e ? e : frontier_add(c->frontier, url, depth, added);
 }
 
 /* queue_url, and journal a new URL in the store (for --resume). */
-static enum err add_url(struct crawl *c, const char *url, int depth,
-                        bool *added)
+enum err crawl_add_url(struct crawl *c, const char *url, int depth, bool *added)
 {
     enum err e = queue_url(c, url, depth, added);
 
@@ -273,7 +175,7 @@ static enum err add_scope_host(struct crawl *c, const char *url)
 }
 
 /* True when a link to canonical `url` stays within the seeds' hosts. */
-static bool in_scope(const struct crawl *c, const char *url)
+bool crawl_in_scope(const struct crawl *c, const char *url)
 {
     const char *h;
     size_t n = url_host(url, &h);
@@ -354,8 +256,8 @@ enum err crawl_recrawl_seed(struct crawl *c)
         const struct prev_page *p = c->prev.slots[i].value;
         /* A host's robots.txt counts at depth 0, ahead of its URLs
          * whatever their depths (as when resuming). */
-        if (p && !(e = ensure_robots(c, c->prev.slots[i].key, 0)))
-            e = add_url(c, c->prev.slots[i].key, p->depth, &added);
+        if (p && !(e = crawl_ensure_robots(c, c->prev.slots[i].key, 0)))
+            e = crawl_add_url(c, c->prev.slots[i].key, p->depth, &added);
     }
     return e ? e : writer_flush(c->writer);
 }
@@ -413,11 +315,11 @@ enum err crawl_seed(struct crawl *c, const struct seeds *s)
 
     for (i = 0; i < s->n; i++) {
         if ((e = add_scope_host(c, s->urls[i])) ||
-            (e = add_url(c, s->urls[i], 0, &added)))
+            (e = crawl_add_url(c, s->urls[i], 0, &added)))
             return e;
         /* Without robots.txt there is nothing to wait for. */
         if (c->cfg->sitemaps && c->cfg->ignore_robots &&
-            (e = queue_sitemaps(c, s->urls[i], NULL)))
+            (e = crawl_queue_sitemaps(c, s->urls[i], NULL)))
             return e;
     }
     /* Durable at once: a crawl killed now still resumes from its seeds. */
@@ -474,8 +376,8 @@ static enum err resume_url(void *ctx, const char *url, int depth, bool done)
      * their URLs were journaled when read, and are deduplicated now; a
      * kill before they were all read left no deeper page fetched. */
     if (depth == 0 && c->cfg->sitemaps &&
-        ((e = ensure_robots(c, url, 0)) ||
-         (c->cfg->ignore_robots && (e = queue_sitemaps(c, url, NULL)))))
+        ((e = crawl_ensure_robots(c, url, 0)) ||
+         (c->cfg->ignore_robots && (e = crawl_queue_sitemaps(c, url, NULL)))))
         return e;
     if (done)
         return frontier_mark_seen(c->frontier, url);
@@ -518,23 +420,6 @@ enum err crawl_resume(struct crawl *c, int64_t run_id, const char *mode)
     return e;
 }
 
-/* The robots.txt rules for canonical `url`'s host, or NULL (not read
- * yet, or --ignore-robots). */
-static const struct robots *rules_for(const struct crawl *c, const char *url)
-{
-    const char *hp;
-    size_t n = url_hostport(url, &hp);
-    char key[URL_MAX];
-    struct hmap_slot *slot;
-
-    if (!n || n >= sizeof(key))
-        return NULL;
-    memcpy(key, hp, n);
-    key[n] = '\0';
-    slot = hmap_get(&c->robots, key);
-    return slot ? slot->value : NULL;
-}
-
 /* Records a URL robots.txt forbids and finishes its job. */
 static enum err skip_job(struct crawl *c, const struct frontier_job *job,
                          const char *reason)
@@ -546,14 +431,10 @@ static enum err skip_job(struct crawl *c, const struct frontier_job *job,
     frontier_release(c->frontier, job);
     frontier_done(c->frontier, job);
     if (e)
-        return set_fatal(c, e);
+        return crawl_set_fatal(c, e);
     c->skipped++;
     return ERR_OK;
 }
-
-static enum err install_rules(struct crawl *c, const char *robots_url,
-                              long status, enum err err, const char *body,
-                              size_t len, struct hmap_slot **slot);
 
 /* A shared run: says how much room the local queue has and takes what
  * the claims thread got (robots.txt answers before the pages they
@@ -570,8 +451,8 @@ static enum err pull_claims(struct crawl *c)
     frontier_pg_want(c->claims, queued <= room - room / 4 ? room - queued : 0);
     while (!e && frontier_pg_take(c->claims, &cl)) {
         if (cl.kind == CLAIM_RULES)
-            e = install_rules(c, cl.url, cl.status, (enum err)cl.err, cl.body,
-                              cl.len, NULL);
+            e = crawl_install_rules(c, cl.url, cl.status, (enum err)cl.err,
+                                    cl.body, cl.len, NULL);
         else
             e = frontier_add_claimed(c->frontier, cl.url, cl.depth,
                                      cl.kind == CLAIM_ROBOTS);
@@ -596,12 +477,12 @@ enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job)
             return CRAWL_DONE;
         if (c->claims && (e = pull_claims(c))) {
             if (!c->fatal)
-                set_fatal(c, e);
+                crawl_set_fatal(c, e);
             return CRAWL_DONE;
         }
         /* A page skipped below may have ended a level. */
-        if ((e = record_ripe(c))) {
-            set_fatal(c, e);
+        if ((e = crawl_record_ripe(c))) {
+            crawl_set_fatal(c, e);
             return CRAWL_DONE;
         }
         if (c->cfg->max_pages && c->started >= c->cfg->max_pages)
@@ -615,7 +496,7 @@ enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job)
          * with a robots.txt that forbids everything none is queued. */
         if (job->robots || job->sitemap)
             return CRAWL_JOB;
-        rules = rules_for(c, job->url);
+        rules = crawl_rules_for(c, job->url);
         if (rules && !robots_allowed(rules, url_path(job->url))) {
             if (skip_job(c, job,
                          robots_denies_all(rules)
@@ -630,8 +511,8 @@ enum crawl_next crawl_next(struct crawl *c, struct frontier_job *job)
 }
 
 /* Records, once per run, a link that will not be fetched and why. */
-static enum err note_skipped(struct crawl *c, const char *url,
-                             const char *reason)
+enum err crawl_note_skipped(struct crawl *c, const char *url,
+                            const char *reason)
 {
     struct hmap_slot *slot;
     char *copy;
@@ -658,7 +539,7 @@ static const char *skip_reason(const struct crawl *c, const struct link *l,
         return l->why == ERR_SCHEME      ? "scheme not http or https"
                : l->why == ERR_TOO_LARGE ? "URL too long"
                                          : "malformed URL";
-    if (!in_scope(c, l->url))
+    if (!crawl_in_scope(c, l->url))
         return "another host";
     /* Only a link that would be turned away needs the dedup lookup (a
      * known URL is not worth a row); one to follow is deduplicated by
@@ -678,8 +559,8 @@ static const char *skip_reason(const struct crawl *c, const struct link *l,
  * final, a link not followed gets its skipped row; when it may still
  * shrink (a held page), only the links within --depth are queued, to be
  * fetched early, and the rest waits for the final depth. */
-static enum err follow_links(struct crawl *c, int depth, const struct page *pg,
-                             bool final)
+enum err crawl_follow_links(struct crawl *c, int depth, const struct page *pg,
+                            bool final)
 {
     const char *why;
     bool added;
@@ -691,9 +572,9 @@ static enum err follow_links(struct crawl *c, int depth, const struct page *pg,
         if ((why = skip_reason(c, l, depth))) {
             if (!final)
                 continue;
-            e = note_skipped(c, l->url, why);
+            e = crawl_note_skipped(c, l->url, why);
         } else if (depth < c->cfg->depth) {
-            e = add_url(c, l->url, depth + 1, &added);
+            e = crawl_add_url(c, l->url, depth + 1, &added);
         } else {
             continue;
         }
@@ -728,7 +609,7 @@ enum err crawl_join(struct crawl *c, int64_t run_id, const char *mode)
     return e;
 }
 
-static enum err set_fatal(struct crawl *c, enum err e)
+enum err crawl_set_fatal(struct crawl *c, enum err e)
 {
     c->fatal = true;
     c->fatal_err = e;
@@ -746,250 +627,6 @@ static enum err set_fatal(struct crawl *c, enum err e)
 void crawl_release(struct crawl *c, const struct frontier_job *job)
 {
     frontier_release(c->frontier, job);
-}
-
-/* Queues sitemap `url` (canonical) with `nest` indexes above it, after
- * its host's robots.txt when the host is new. */
-static enum err add_sitemap_job(struct crawl *c, const char *url, int nest,
-                                long *refused)
-{
-    bool added;
-    enum err e;
-
-    if (c->sitemaps >= CRAWL_MAX_SITEMAPS) {
-        (*refused)++;
-        return ERR_OK;
-    }
-    if ((e = ensure_robots(c, url, 0)) ||
-        (e = frontier_add_sitemap(c->frontier, url, 0, nest, &added)))
-        return e;
-    c->sitemaps += added;
-    return ERR_OK;
-}
-
-/* Queues, once per seed host:port, its sitemaps: the Sitemap: lines of
- * `rules` (resolved against `url`, a URL on that host), else
- * /sitemap.xml.  Hosts met later through links are not asked: their URLs
- * would enter as seeds after deeper levels started. */
-static enum err queue_sitemaps(struct crawl *c, const char *url,
-                               const struct robots *rules)
-{
-    char fallback[URL_MAX + 16], host[URL_MAX], *key = NULL, *canon = NULL;
-    const char *h, *hp, *path = url_path(url);
-    size_t n = url_host(url, &h), i, count;
-    char *const *list = NULL;
-    enum err e = ERR_OK;
-    long refused = 0;
-
-    if (!n || n >= sizeof(host))
-        return ERR_OK;
-    memcpy(host, h, n);
-    host[n] = '\0';
-    if (!hmap_get(&c->scope, host) || !(n = url_hostport(url, &hp)))
-        return ERR_OK;
-    if (!(key = strndup(hp, n)))
-        return ERR_NOMEM;
-    if (hmap_get(&c->sitemap_hosts, key)) {
-        free(key);
-        return ERR_OK;
-    }
-    if ((e = hmap_put(&c->sitemap_hosts, key, NULL, NULL))) {
-        free(key);
-        return e;
-    }
-    count = rules ? robots_sitemaps(rules, &list) : 0;
-    if (!count) {
-        snprintf(fallback, sizeof(fallback), "%.*s/sitemap.xml",
-                 (int)(path - url), url);
-        return add_sitemap_job(c, fallback, 0, &refused);
-    }
-    for (i = 0; i < count && !e; i++) {
-        e = url_resolve(url, list[i], &canon);
-        if (e == ERR_OK)
-            e = add_sitemap_job(c, canon, 0, &refused);
-        else if (e != ERR_NOMEM) {
-            struct sitemap_row row = {.url = list[i],
-                                      .error = "not an http(s) URL"};
-            e = writer_put_sitemap(c->writer, c->run_id, &row);
-        }
-        free(canon);
-        canon = NULL;
-    }
-    return e;
-}
-
-/* A sitemap index: its sitemaps are queued one level deeper; *refused
- * counts those past the run's limit. */
-static enum err follow_index(struct crawl *c, const struct frontier_job *job,
-                             const char *base, const struct sitemap *sm,
-                             struct sitemap_row *row, long *refused)
-{
-    char *canon = NULL;
-    enum err e = ERR_OK;
-    size_t i;
-
-    if (job->nest >= SITEMAP_MAX_NESTING) {
-        row->error = "sitemap indexes nested deeper than "
-                     "10: its sitemaps are ignored";
-        return ERR_OK;
-    }
-    for (i = 0; i < sm->n && !e; i++) {
-        e = url_resolve(base, sm->urls[i], &canon);
-        if (e == ERR_OK)
-            e = add_sitemap_job(c, canon, job->nest + 1, refused);
-        else if (e != ERR_NOMEM)
-            e = ERR_OK;
-        free(canon);
-        canon = NULL;
-    }
-    return e;
-}
-
-/* A sitemap's <loc>s (or lines) enter the frontier as seeds (depth 0)
- * when in scope and allowed by --include/--exclude; *bad counts entries
- * that are not URLs, *refused those past the run's limit. */
-static enum err seed_locs(struct crawl *c, const char *base,
-                          const struct sitemap *sm, long *bad, long *refused)
-{
-    char *canon = NULL;
-    enum err e = ERR_OK;
-    bool added;
-    size_t i;
-
-    for (i = 0; i < sm->n && !e; i++) {
-        if (c->sitemap_urls >= CRAWL_MAX_SITEMAP_URLS) {
-            *refused = (long)(sm->n - i);
-            break;
-        }
-        c->sitemap_urls++;
-        e = url_resolve(base, sm->urls[i], &canon);
-        if (e == ERR_NOMEM)
-            break;
-        if (e) {
-            (*bad)++;
-            e = ERR_OK;
-        } else if (!in_scope(c, canon)) {
-            e = note_skipped(c, canon, "another host");
-        } else if (frontier_seen(c->frontier, canon)) {
-            /* A seed even when a page linked to it first (level 0 is
-             * still open: it is not done), whatever the filters say. */
-            e = add_url(c, canon, 0, &added);
-        } else if (!url_filter_allows(c->filter, canon)) {
-            e = note_skipped(c, canon, "filtered");
-        } else {
-            e = add_url(c, canon, 0, &added);
-        }
-        free(canon);
-        canon = NULL;
-    }
-    return e;
-}
-
-/* Reads a fetched sitemap: queues what it lists and records one sitemaps
- * row (with the reason when it could not be read whole).  A sitemap is
- * not a page: no pages row. */
-static enum err read_sitemap(struct crawl *c, const struct frontier_job *job,
-                             const struct response *r)
-{
-    struct sitemap_row row = {.url = job->url, .status = r->status};
-    char why[SITEMAP_ERROR_MAX + 64];
-    struct sitemap sm;
-    long bad = 0, refused = 0;
-    char *base = NULL;
-    enum err e = ERR_OK;
-
-    memset(&sm, 0, sizeof(sm));
-    /* Relative <loc>s resolve against where the sitemap really is. */
-    if (!r->final_url || url_canon(r->final_url, &base) != ERR_OK)
-        base = NULL;
-    if (r->err) {
-        row.error = r->error;
-    } else if (!(e = sitemap_parse(r->body, r->len, c->cfg->max_bytes, &sm))) {
-        row.kind = sitemap_kind_name(sm.kind);
-        row.urls = (long)sm.n;
-        row.error = sm.error[0] ? sm.error : NULL;
-        e = sm.kind == SITEMAP_INDEX
-                ? follow_index(c, job, base ? base : job->url, &sm, &row,
-                               &refused)
-                : seed_locs(c, base ? base : job->url, &sm, &bad, &refused);
-        if (!e && refused && !row.error) {
-            snprintf(why, sizeof(why),
-                     "%ld entries ignored: the run's limit of %ld %s reached",
-                     refused,
-                     sm.kind == SITEMAP_INDEX ? (long)CRAWL_MAX_SITEMAPS
-                                              : CRAWL_MAX_SITEMAP_URLS,
-                     sm.kind == SITEMAP_INDEX ? "sitemaps"
-                                              : "URLs from sitemaps");
-            row.error = why;
-        } else if (!e && bad && !row.error) {
-            snprintf(why, sizeof(why), "%ld entries are not http(s) URLs", bad);
-            row.error = why;
-        }
-    }
-    if (!e)
-        e = writer_put_sitemap(c->writer, c->run_id, &row);
-    free(base);
-    sitemap_release(&sm);
-    frontier_done(c->frontier, job);
-    return e ? set_fatal(c, e) : ERR_OK;
-}
-
-/* Makes the rules of a robots.txt answer (policy_robots says what an
- * answer that is not a file means) the rules of its host; *slot (may be
- * NULL) is the host's entry.  A host that has its rules keeps them. */
-static enum err install_rules(struct crawl *c, const char *robots_url,
-                              long status, enum err err, const char *body,
-                              size_t len, struct hmap_slot **slot)
-{
-    struct robots *rules = NULL;
-    struct hmap_slot *s = NULL;
-    const char *hp;
-    size_t n = url_hostport(robots_url, &hp);
-    char *key = strndup(hp, n);
-    enum policy_robots what = policy_robots(status, err);
-    enum err e;
-
-    if (what == POLICY_ROBOTS_PARSE)
-        e = robots_parse(body, len, c->cfg->user_agent, &rules);
-    else
-        e = robots_all(what == POLICY_ROBOTS_ALLOW_ALL, &rules);
-    if (!e && !key)
-        e = ERR_NOMEM;
-    if (!e)
-        e = hmap_put(&c->robots, key, rules, &s);
-    if (e || s->value != rules) {
-        free(key);
-        robots_free(rules);
-    }
-    if (slot)
-        *slot = s;
-    return e;
-}
-
-/* Stores the rules a robots.txt response gives and opens the host; a
- * shared run keeps the answer for the other nodes.  A robots.txt is not
- * a page: no pages row. */
-static enum err read_robots(struct crawl *c, const struct frontier_job *job,
-                            const struct response *r)
-{
-    struct hmap_slot *slot = NULL;
-    struct robots_row row = {
-        .url = job->url,
-        .status = r->status,
-        .err = (int)r->err,
-        .body = r->body,
-        .len = r->len > STORE_ROBOTS_MAX ? STORE_ROBOTS_MAX : r->len,
-    };
-    enum err e =
-        install_rules(c, job->url, r->status, r->err, r->body, r->len, &slot);
-
-    if (!e && c->shared)
-        e = writer_put_robots(c->writer, c->run_id, &row);
-    if (!e && c->cfg->sitemaps && slot && !robots_denies_all(slot->value))
-        e = queue_sitemaps(c, job->url, slot->value);
-    /* After the sitemaps are queued: level 0 holds until they are read. */
-    frontier_done(c->frontier, job);
-    return e ? set_fatal(c, e) : ERR_OK;
 }
 
 /* A retry unless a stop was requested (policy.h has the rules). */
@@ -1027,9 +664,9 @@ static void recrawl_row(const struct crawl *c, const struct frontier_job *job,
 
 /* Stores page `job`'s row at its final `depth` and queues its links;
  * only then may its level end (frontier_done). */
-static enum err record_page(struct crawl *c, const struct frontier_job *job,
-                            int depth, const struct response *r,
-                            const struct page *pg, const char *parse_error)
+enum err crawl_record_page(struct crawl *c, const struct frontier_job *job,
+                           int depth, const struct response *r,
+                           const struct page *pg, const char *parse_error)
 {
     char why[HTTP_ERROR_MAX + 64];
     struct page_row row;
@@ -1043,200 +680,12 @@ static enum err record_page(struct crawl *c, const struct frontier_job *job,
     c->pages++;
     c->errors += row.error != NULL;
     c->items += pg && pg->items ? (long)pg->nrecords : 0;
-    if (pg && (e = follow_links(c, depth, pg, true)))
+    if (pg && (e = crawl_follow_links(c, depth, pg, true)))
         return e;
     if ((e = writer_frontier_done(c->writer, c->run_id, job->url)))
         return e;
     frontier_done(c->frontier, job);
     return ERR_OK;
-}
-
-/* Opens the lookahead while held pages have room. */
-static void steer_lookahead(struct crawl *c)
-{
-    frontier_set_lookahead(c->frontier,
-                           !c->cfg->max_pages && held_has_room(c->held));
-}
-
-static enum err put_str(struct buf *b, const char *v)
-{
-    uint32_t n = v ? (uint32_t)strlen(v) : UINT32_MAX;
-    enum err e = buf_add(b, &n, sizeof(n));
-
-    return e || !v ? e : buf_add(b, v, n);
-}
-
-/* Reads a string put_str wrote at *p (before end) as a new string, or
- * NULL for none, and moves *p past it. */
-static enum err get_str(const char **p, const char *end, char **out)
-{
-    uint32_t n;
-
-    *out = NULL;
-    if ((size_t)(end - *p) < sizeof(n))
-        return ERR_INVALID;
-    memcpy(&n, *p, sizeof(n));
-    *p += sizeof(n);
-    if (n == UINT32_MAX)
-        return ERR_OK;
-    if ((size_t)(end - *p) < n)
-        return ERR_INVALID;
-    if (!(*out = strndup(*p, n)))
-        return ERR_NOMEM;
-    *p += n;
-    return ERR_OK;
-}
-
-/* Keeps page `job` until its depth is final.  Its links within --depth
- * are queued now (at a depth that may shrink), so what they lead to is
- * fetched early too. */
-static enum err hold_page(struct crawl *c, const struct frontier_job *job,
-                          const struct response *r, const struct page *pg,
-                          const char *parse_error)
-{
-    struct held_head head = {r->status, (int64_t)r->len, r->fetch_ms, r->err};
-    struct buf *b = &c->held_buf;
-    struct held_rec *rec;
-    enum err e;
-    char own[BODY_HASH_LEN];
-    bool body = response_has_body(r);
-    const char *hash = body ? r->body_hash : NULL;
-    uint64_t kept = body && c->cfg->keep_bodies ? r->len : UINT64_MAX;
-
-    /* The body's hash now (unless it came hashed), so that only a body to
-     * keep is held. */
-    if (body && !hash) {
-        body_hash(r->body, r->len, own);
-        hash = own;
-    }
-    buf_reset(b);
-    if ((e = buf_add(b, &head, sizeof(head))) ||
-        (e = put_str(b, r->err ? r->error : NULL)) ||
-        (e = put_str(b, r->final_url)) || (e = put_str(b, r->content_type)) ||
-        (e = put_str(b, r->etag)) || (e = put_str(b, r->last_modified)) ||
-        (e = put_str(b, r->headers)) || (e = put_str(b, hash)) ||
-        (e = buf_add(b, &kept, sizeof(kept))) ||
-        (kept != UINT64_MAX && (e = buf_add(b, r->body, r->len))) ||
-        (e = frame_put_page(b, pg, parse_error, NULL)))
-        return e == ERR_TOO_LARGE ? ERR_NOMEM : e;
-    if (pg && (e = follow_links(c, frontier_depth(job), pg, false)))
-        return e;
-    if ((e = held_put(c->held, b->data, b->len, &rec)))
-        return e;
-    frontier_hold(c->frontier, job, rec);
-    steer_lookahead(c);
-    return ERR_OK;
-}
-
-/* A held page's kept body (UINT64_MAX: none kept). */
-static enum err get_body(const char **p, const char *end, struct response *r)
-{
-    uint64_t n;
-
-    if ((size_t)(end - *p) < sizeof(n))
-        return ERR_INVALID;
-    memcpy(&n, *p, sizeof(n));
-    *p += sizeof(n);
-    if (n == UINT64_MAX)
-        return ERR_OK;
-    if (n > (uint64_t)(end - *p))
-        return ERR_INVALID;
-    if (!(r->owned_body = malloc(n + 1)))
-        return ERR_NOMEM;
-    memcpy(r->owned_body, *p, n);
-    r->owned_body[n] = '\0';
-    r->body = r->owned_body;
-    *p += n;
-    return ERR_OK;
-}
-
-/* Records a held page whose depth became final. */
-static enum err record_held(struct crawl *c, const struct frontier_job *job,
-                            struct held_rec *rec)
-{
-    struct held_head head;
-    struct response r;
-    struct page pg;
-    char *error = NULL;
-    const char *p, *end, *perr = NULL, *unused;
-    bool parsed = false;
-    enum err e;
-
-    memset(&r, 0, sizeof(r));
-    r.body = "";
-    /* ERR_IO: the temporary file could not be read back. */
-    if ((e = held_take(c->held, rec, &c->held_buf)))
-        return e;
-    p = c->held_buf.data;
-    end = p + c->held_buf.len;
-    if ((size_t)(end - p) < sizeof(head))
-        return ERR_INVALID;
-    memcpy(&head, p, sizeof(head));
-    p += sizeof(head);
-    r.status = (long)head.status;
-    r.len = (size_t)head.len;
-    r.fetch_ms = (long)head.fetch_ms;
-    r.err = (enum err)head.err;
-    if (!(e = get_str(&p, end, &error)) &&
-        !(e = get_str(&p, end, &r.final_url)) &&
-        !(e = get_str(&p, end, &r.content_type)) &&
-        !(e = get_str(&p, end, &r.etag)) &&
-        !(e = get_str(&p, end, &r.last_modified)) &&
-        !(e = get_str(&p, end, &r.headers)) &&
-        !(e = get_str(&p, end, &r.body_hash)) && !(e = get_body(&p, end, &r)))
-        e = frame_get_page(p, (size_t)(end - p), &c->held_view, &pg, &parsed,
-                           &perr, &unused);
-    if (!e) {
-        snprintf(r.error, sizeof(r.error), "%s", error ? error : "");
-        e = record_page(c, job, frontier_depth(job), &r, parsed ? &pg : NULL,
-                        perr);
-    } else if (e != ERR_NOMEM) {
-        e = ERR_INVALID; /* our own encoding: cannot happen */
-    }
-    free(error);
-    response_release(&r);
-    return e;
-}
-
-/* Records every held page whose depth became final (in turn, their
- * links may ripen more). */
-static enum err record_ripe(struct crawl *c)
-{
-    struct frontier_job job;
-    void *data;
-    enum err e;
-
-    while (frontier_ripe(c->frontier, &job, &data))
-        if ((e = record_held(c, &job, data)))
-            return e;
-    steer_lookahead(c);
-    return ERR_OK;
-}
-
-/* Records every held page at the depth it has now. */
-static enum err record_held_now(struct crawl *c)
-{
-    struct frontier_job job;
-    struct held_rec *rec;
-    enum err e;
-
-    while ((rec = frontier_take_held(c->frontier, &job)))
-        if ((e = record_held(c, &job, rec)))
-            return e;
-    return ERR_OK;
-}
-
-/* Frees the pages still held (a stop or a failure): not recorded, so
- * they stay queued in the journal and --resume fetches them again. */
-static void drop_held(struct crawl *c)
-{
-    struct frontier_job job;
-    struct held_rec *rec;
-
-    while ((rec = frontier_take_held(c->frontier, &job))) {
-        c->abandoned++;
-        held_drop(c->held, rec);
-    }
 }
 
 enum err crawl_record(struct crawl *c, const struct frontier_job *job,
@@ -1256,20 +705,20 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
                  c->frontier, job,
                  clock_ms() +
                      policy_retry_wait_ms(job->attempts, r->retry_after_s))))
-            return set_fatal(c, e);
+            return crawl_set_fatal(c, e);
         return ERR_OK;
     }
     if (job->robots)
-        e = read_robots(c, job, r);
+        e = crawl_read_robots(c, job, r);
     else if (job->sitemap)
-        e = read_sitemap(c, job, r);
+        e = crawl_read_sitemap(c, job, r);
     else if (frontier_exact(c->frontier, job))
-        e = record_page(c, job, frontier_depth(job), r, pg, parse_error);
+        e = crawl_record_page(c, job, frontier_depth(job), r, pg, parse_error);
     else
-        e = hold_page(c, job, r, pg, parse_error);
+        e = crawl_hold_page(c, job, r, pg, parse_error);
     if (!e)
-        e = record_ripe(c);
-    return e ? set_fatal(c, e) : ERR_OK;
+        e = crawl_record_ripe(c);
+    return e ? crawl_set_fatal(c, e) : ERR_OK;
 }
 
 bool crawl_wants_parse(const struct crawl *c, const struct frontier_job *job,
@@ -1301,7 +750,7 @@ enum err crawl_complete(struct crawl *c, const struct frontier_job *job,
      * is a page a recrawl finds unchanged. */
     if (crawl_wants_parse(c, job, r) &&
         (e = record_parse(p, job->url, r, &pg, &parsed, &perr)))
-        return set_fatal(c, e);
+        return crawl_set_fatal(c, e);
     e = crawl_record(c, job, r, parsed ? &pg : NULL, perr);
     if (parsed)
         page_release(&pg);
@@ -1337,7 +786,7 @@ enum err crawl_tick(struct crawl *c, size_t in_flight)
     enum err e;
 
     if ((e = writer_status(c->writer)))
-        return set_fatal(c, e);
+        return crawl_set_fatal(c, e);
     if (!c->progress)
         return ERR_OK;
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -1355,7 +804,7 @@ static long tv_ms(const struct timeval *a, const struct timeval *b)
 
 static enum err skip_for_max_pages(void *ctx, const char *url)
 {
-    return note_skipped(ctx, url, "max-pages");
+    return crawl_note_skipped(ctx, url, "max-pages");
 }
 
 enum err crawl_end(struct crawl *c, const char *status)
@@ -1363,15 +812,15 @@ enum err crawl_end(struct crawl *c, const char *status)
     /* Held pages are left only by a stop or a failure (they are fetched
      * again on --resume), or by --max-pages, which ends the run before
      * the levels do: their depth is then the shortest path fetched. */
-    if (!c->fatal && !(c->stop && *c->stop) && record_held_now(c))
-        set_fatal(c, ERR_DB);
-    drop_held(c);
+    if (!c->fatal && !(c->stop && *c->stop) && crawl_record_held_now(c))
+        crawl_set_fatal(c, ERR_DB);
+    crawl_drop_held(c);
     /* What --max-pages left in the queue is skipped, not lost.  (Not after
      * a stop: --resume will fetch it.) */
     if (!c->fatal && !(c->stop && *c->stop) && c->cfg->max_pages &&
         c->started >= c->cfg->max_pages &&
         frontier_each_queued(c->frontier, skip_for_max_pages, c))
-        set_fatal(c, ERR_DB);
+        crawl_set_fatal(c, ERR_DB);
     struct run_stats st = {.status = status};
     char why[sizeof(c->fatal_msg)];
     struct timespec now;
@@ -1411,7 +860,7 @@ enum err crawl_end(struct crawl *c, const char *status)
     c->final = st;
     /* Tried even after a failure: the run should say it failed. */
     if ((end_e = store_run_end(c->store, c->run_id, &st)) && !e)
-        e = set_fatal(c, end_e);
+        e = crawl_set_fatal(c, end_e);
     if (!c->cfg->quiet)
         fprintf(stderr,
                 "scrape: run %lld (%s): %ld pages, %ld errors in %.2f s "

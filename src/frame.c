@@ -250,6 +250,50 @@ enum err frame_get_job(const char *p, size_t n, struct frame_job *job)
     return ERR_OK;
 }
 
+enum err frame_put_held(struct buf *out, const struct frame_held *h)
+{
+    enum err e;
+
+    if ((e = put_u64(out, (uint64_t)h->status)) ||
+        (e = put_u64(out, (uint64_t)h->len)) ||
+        (e = put_u64(out, (uint64_t)h->fetch_ms)) ||
+        (e = put_u64(out, (uint64_t)h->err)) || (e = put_cstr(out, h->error)) ||
+        (e = put_cstr(out, h->final_url)) ||
+        (e = put_cstr(out, h->content_type)) || (e = put_cstr(out, h->etag)) ||
+        (e = put_cstr(out, h->last_modified)) ||
+        (e = put_cstr(out, h->headers)) || (e = put_cstr(out, h->body_hash)))
+        return e;
+    if (h->body && h->len >= NULL_STRING)
+        return ERR_TOO_LARGE;
+    return put_str(out, h->body, h->len);
+}
+
+enum err frame_get_held(const char *p, size_t n, struct frame_held *h,
+                        size_t *used)
+{
+    struct cursor c = {(const unsigned char *)p, n, false};
+    uint32_t nb;
+
+    h->status = (long)take_u64(&c);
+    h->len = (size_t)take_u64(&c);
+    h->fetch_ms = (long)take_u64(&c);
+    h->err = (int)take_u64(&c);
+    h->error = take_cstr(&c);
+    h->final_url = take_cstr(&c);
+    h->content_type = take_cstr(&c);
+    h->etag = take_cstr(&c);
+    h->last_modified = take_cstr(&c);
+    h->headers = take_cstr(&c);
+    h->body_hash = take_cstr(&c);
+    /* The body may hold NULs: only its length and terminator are checked. */
+    nb = take_u32(&c);
+    h->body = nb == NULL_STRING ? NULL : (const char *)take(&c, (size_t)nb + 1);
+    if (c.bad || (h->body && (h->body[nb] || nb != h->len)))
+        return ERR_INVALID;
+    *used = n - c.left;
+    return ERR_OK;
+}
+
 enum err frame_put_spec(struct buf *out, const struct extract_spec *spec)
 {
     enum err e;

@@ -78,6 +78,29 @@ enum err frame_put_job(struct buf *out, const struct frame_job *job);
  * malformed field. */
 enum err frame_get_job(const char *p, size_t n, struct frame_job *job);
 
+/* A response kept while its page waits for its final depth (crawl.c's
+ * held pages, held.h): its figures, its strings (any may be NULL) and,
+ * when it is kept, its body (len bytes).  Decoded, strings and body
+ * point into the payload. */
+struct frame_held {
+    long status;
+    size_t len;
+    long fetch_ms;
+    int err; /* enum err of the transfer */
+    const char *error, *final_url, *content_type, *etag, *last_modified;
+    const char *headers, *body_hash;
+    const char *body; /* NULL: the body is not kept */
+};
+
+/* Appends a held response to `out`. */
+enum err frame_put_held(struct buf *out, const struct frame_held *h);
+
+/* Decodes a held response at the start of `p` (n bytes); *used says how
+ * many it took (what follows is the caller's).  ERR_INVALID on any
+ * malformed field. */
+enum err frame_get_held(const char *p, size_t n, struct frame_held *h,
+                        size_t *used);
+
 /* Appends an extract spec payload: the item selector and every field. */
 enum err frame_put_spec(struct buf *out, const struct extract_spec *spec);
 

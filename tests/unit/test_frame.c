@@ -412,3 +412,56 @@ Test(frame, spec_round_trip)
     cr_assert_null(fields);
     buf_release(&out);
 }
+
+/* A held response (crawl.c's pages waiting for their depth): every
+ * figure and string comes back, a body with NULs in it whole, and what
+ * follows is left to the caller; any cut is malformed. */
+Test(frame, held_response_round_trip)
+{
+    static const char body[] = "<p>a\0b</p>";
+    struct frame_held in = {.status = 404,
+                            .len = sizeof(body) - 1,
+                            .fetch_ms = 12,
+                            .err = 3,
+                            .error = "HTTP 404 Not Found",
+                            .final_url = "http://h/x",
+                            .content_type = NULL,
+                            .etag = "\"e1\"",
+                            .last_modified = NULL,
+                            .headers = "HTTP/1.1 404 Not Found\r\n",
+                            .body_hash = "abc",
+                            .body = body};
+    struct frame_held out, nobody;
+    struct buf b;
+    size_t used, i;
+
+    buf_init(&b, 1 << 20);
+    cr_assert_eq(frame_put_held(&b, &in), ERR_OK);
+    cr_assert_eq(buf_add(&b, "tail", 4), ERR_OK);
+    cr_assert_eq(frame_get_held(b.data, b.len, &out, &used), ERR_OK);
+    cr_assert_eq(used, b.len - 4);
+    cr_assert_eq(out.status, 404);
+    cr_assert_eq(out.len, sizeof(body) - 1);
+    cr_assert_eq(out.fetch_ms, 12);
+    cr_assert_eq(out.err, 3);
+    cr_assert_str_eq(out.error, "HTTP 404 Not Found");
+    cr_assert_str_eq(out.final_url, "http://h/x");
+    cr_assert_null(out.content_type);
+    cr_assert_str_eq(out.etag, "\"e1\"");
+    cr_assert_null(out.last_modified);
+    cr_assert_str_eq(out.headers, "HTTP/1.1 404 Not Found\r\n");
+    cr_assert_str_eq(out.body_hash, "abc");
+    cr_assert_eq(memcmp(out.body, body, sizeof(body) - 1), 0);
+    /* Every cut short of the whole is refused, never read past. */
+    for (i = 0; i < used; i++)
+        cr_assert_eq(frame_get_held(b.data, i, &out, &used), ERR_INVALID,
+                     "cut at %zu", i);
+    /* Without a kept body, the length is still the response's. */
+    buf_reset(&b);
+    in.body = NULL;
+    cr_assert_eq(frame_put_held(&b, &in), ERR_OK);
+    cr_assert_eq(frame_get_held(b.data, b.len, &nobody, &used), ERR_OK);
+    cr_assert_null(nobody.body);
+    cr_assert_eq(nobody.len, sizeof(body) - 1);
+    buf_release(&b);
+}
