@@ -411,23 +411,174 @@ static PGresult *open_hosts(struct frontier_pg *fp, const char *run,
 }
 
 /* One claim transaction.  *got counts what was claimed. */
+/* One claim, from BEGIN to the hand-over: the run's options, what was
+ * picked and the results it was picked from (hand_over reads them). */
+struct claim_round {
+    char run[32], node[32], lease[16];
+    long per_host, delay_ms, max_pages, claimed, live;
+    bool has_rows, any_out, open_level;
+    int min_depth;
+    PGresult *opts, *lapsed, *fresh, *open;
+    struct buf names, outs, hosts;
+    struct picked *pk;
+};
+
+/* Reads the run's options and state, locking its cluster_runs row for
+ * the claim's transaction. */
+static enum err read_options(struct frontier_pg *fp, struct claim_round *cr)
+{
+    const char *p1[1] = {cr->run};
+    PGresult *o;
+
+    if (!command(fp, "BEGIN") ||
+        !(cr->opts = query(fp,
+                           "SELECT per_host, delay_ms, max_pages, claimed,"
+                           " (SELECT min(depth) FROM frontier WHERE run_id ="
+                           " $1 AND state < 2), EXISTS (SELECT 1 FROM"
+                           " frontier WHERE run_id = $1), EXISTS (SELECT 1"
+                           " FROM frontier WHERE run_id = $1 AND state = 1),"
+                           " (SELECT greatest(count(*), 1) FROM nodes WHERE"
+                           " run_id = $1 AND status = 'running' AND seen_at >"
+                           " now() - make_interval(secs => c.lease_s)) FROM"
+                           " cluster_runs c WHERE run_id = $1 FOR UPDATE",
+                           1, p1)) ||
+        PQntuples(cr->opts) != 1)
+        return ERR_DB;
+    o = cr->opts;
+    cr->per_host = atol(PQgetvalue(o, 0, 0));
+    cr->delay_ms = atol(PQgetvalue(o, 0, 1));
+    cr->max_pages = atol(PQgetvalue(o, 0, 2));
+    cr->claimed = atol(PQgetvalue(o, 0, 3));
+    cr->open_level = !PQgetisnull(o, 0, 4);
+    cr->min_depth = cr->open_level ? atoi(PQgetvalue(o, 0, 4)) : 0;
+    cr->has_rows = PQgetvalue(o, 0, 5)[0] == 't';
+    cr->any_out = PQgetvalue(o, 0, 6)[0] == 't';
+    cr->live = atol(PQgetvalue(o, 0, 7));
+    return ERR_OK;
+}
+
+/* True when the run has nothing more to hand out: every level done, or
+ * --max-pages reached with nothing still out. */
+static bool run_finished(const struct claim_round *cr)
+{
+    return cr->has_rows &&
+           (!cr->open_level ||
+            (cr->max_pages && cr->claimed >= cr->max_pages && !cr->any_out));
+}
+
+/* Chooses URLs whose depth is final (the open level + 1 at most): first
+ * claims whose node stopped renewing them, then fresh ones of the hosts
+ * with room in this node's share of --per-host. */
+static enum err choose_urls(struct frontier_pg *fp, struct claim_round *cr,
+                            size_t want)
+{
+    char level[16], lim[16], ph[16], share[32];
+    long fresh_left = cr->max_pages ? cr->max_pages - cr->claimed : CLAIM_MAX;
+    const char *pl[3] = {cr->run, level, lim};
+    enum err e;
+
+    snprintf(share, sizeof(share), "%ld",
+             (cr->per_host + cr->live - 1) / (cr->live > 0 ? cr->live : 1));
+    snprintf(ph, sizeof(ph), "%ld", cr->per_host);
+    snprintf(lim, sizeof(lim), "%zu",
+             want * 2 < CLAIM_MAX ? want * 2 : CLAIM_MAX);
+    snprintf(level, sizeof(level), "%d", cr->min_depth + 1);
+    if (!(cr->lapsed = query(fp,
+                             "SELECT id, url, depth, state, host, 0 FROM"
+                             " frontier WHERE run_id = $1 AND state = 1 AND"
+                             " lease_until < now() AND depth <= $2 ORDER BY"
+                             " depth, id LIMIT $3 FOR UPDATE SKIP LOCKED",
+                             3, pl)))
+        return ERR_DB;
+    if ((e = choose(fp, cr->lapsed, cr->per_host, cr->delay_ms, fresh_left,
+                    cr->pk)))
+        return e;
+    if (!(cr->open = open_hosts(fp, cr->run, ph, cr->node, share, &cr->names,
+                                &cr->outs)))
+        return ERR_DB;
+    if (PQntuples(cr->open) > 0) {
+        const char *pf[5] = {cr->run, level, cr->names.data, cr->outs.data,
+                             lim};
+        if (!(cr->fresh =
+                  query(fp,
+                        "SELECT f.id, f.url, f.depth, f.state, f.host, o.n FROM"
+                        " frontier f JOIN unnest($3::text[], $4::int[]) o(host,"
+                        " n) ON o.host = f.host WHERE f.run_id = $1 AND"
+                        " f.state = 0 AND f.depth <= $2 ORDER BY f.depth, f.id"
+                        " LIMIT $5 FOR UPDATE OF f SKIP LOCKED",
+                        5, pf)))
+            return ERR_DB;
+        return choose(fp, cr->fresh, cr->per_host, cr->delay_ms, fresh_left,
+                      cr->pk);
+    }
+    return ERR_OK;
+}
+
+/* Marks what was chosen as this node's (with its lease), moves its
+ * hosts' next start past --delay, counts the fresh claims, and commits. */
+static enum err commit_claims(struct frontier_pg *fp, struct claim_round *cr)
+{
+    char delay[32], nfresh[32];
+    struct picked *pk = cr->pk;
+    const char *pu[3] = {pk->ids.data, cr->node, cr->lease};
+    const char *pd[3] = {cr->run, cr->hosts.data, delay};
+    const char *pc[2] = {cr->run, nfresh};
+    PGresult *r1 = NULL, *r2 = NULL, *r3 = NULL;
+    bool ok;
+
+    if (pk->ids.len <= 2)
+        return command(fp, "COMMIT") ? ERR_OK : ERR_DB;
+    /* (The arrays are complete: their buffers do not move any more.) */
+    snprintf(nfresh, sizeof(nfresh), "%ld", pk->fresh);
+    snprintf(delay, sizeof(delay), "%ld", cr->delay_ms);
+    ok = (r1 = query(fp,
+                     "UPDATE frontier SET state = 1, owner = $2,"
+                     " lease_until = now() + make_interval(secs =>"
+                     " $3::int) WHERE id = ANY($1::bigint[])",
+                     3, pu)) &&
+         (cr->delay_ms <= 0 ||
+          (r2 = query(fp,
+                      "UPDATE hosts SET next_at = now() + $3::bigint *"
+                      " interval '1 ms' WHERE run_id = $1 AND host ="
+                      " ANY($2::text[])",
+                      3, pd))) &&
+         (r3 = query(fp,
+                     "UPDATE cluster_runs SET claimed = claimed + $2"
+                     " WHERE run_id = $1",
+                     2, pc));
+    PQclear(r1);
+    PQclear(r2);
+    PQclear(r3);
+    return ok && command(fp, "COMMIT") ? ERR_OK : ERR_DB;
+}
+
+static void claim_round_release(struct claim_round *cr)
+{
+    PQclear(cr->opts);
+    PQclear(cr->lapsed);
+    PQclear(cr->fresh);
+    PQclear(cr->open);
+    buf_release(&cr->names);
+    buf_release(&cr->outs);
+    buf_release(&cr->hosts);
+    if (cr->pk) {
+        buf_release(&cr->pk->ids);
+        buf_release(&cr->pk->told);
+        free(cr->pk);
+    }
+}
+
 static enum err claim(struct frontier_pg *fp, size_t want, size_t *got,
                       char *why, size_t nwhy)
 {
-    char run[32], node[32], lease[16], level[16], lim[16], nfresh[32];
-    char delay[32], ph[16], share[32];
-    const char *p1[1] = {run};
-    PGresult *opts = NULL, *lapsed = NULL, *fresh = NULL, *open = NULL;
-    struct picked *pk = calloc(1, sizeof(*pk));
-    struct buf names, outs, hosts;
-    long per_host, delay_ms, max_pages, claimed, fresh_left, live;
-    bool has_rows, any_out, open_level;
-    enum err e = ERR_DB;
+    struct claim_round cr = {.pk = calloc(1, sizeof(*cr.pk))};
+    struct picked *pk = cr.pk;
+    enum err e;
 
     *got = 0;
-    buf_init(&names, 1L << 24);
-    buf_init(&outs, 1L << 20);
-    buf_init(&hosts, 1L << 24);
+    buf_init(&cr.names, 1L << 24);
+    buf_init(&cr.outs, 1L << 20);
+    buf_init(&cr.hosts, 1L << 24);
     if (!pk) {
         snprintf(why, nwhy, "out of memory");
         return ERR_NOMEM;
@@ -435,140 +586,44 @@ static enum err claim(struct frontier_pg *fp, size_t want, size_t *got,
     buf_init(&pk->ids, 1L << 24);
     buf_init(&pk->told, 1L << 24);
     buf_adds(&pk->ids, "{");
-    snprintf(run, sizeof(run), "%lld", (long long)fp->run_id);
-    snprintf(node, sizeof(node), "%lld", (long long)fp->node);
-    snprintf(lease, sizeof(lease), "%ld", fp->lease_s);
-    if (!command(fp, "BEGIN") ||
-        !(opts = query(fp,
-                       "SELECT per_host, delay_ms, max_pages, claimed,"
-                       " (SELECT min(depth) FROM frontier WHERE run_id = $1"
-                       " AND state < 2), EXISTS (SELECT 1 FROM frontier"
-                       " WHERE run_id = $1), EXISTS (SELECT 1 FROM frontier"
-                       " WHERE run_id = $1 AND state = 1), (SELECT"
-                       " greatest(count(*), 1) FROM nodes WHERE run_id = $1"
-                       " AND status = 'running' AND seen_at > now() -"
-                       " make_interval(secs => c.lease_s)) FROM cluster_runs"
-                       " c WHERE run_id = $1 FOR UPDATE",
-                       1, p1)) ||
-        PQntuples(opts) != 1)
+    snprintf(cr.run, sizeof(cr.run), "%lld", (long long)fp->run_id);
+    snprintf(cr.node, sizeof(cr.node), "%lld", (long long)fp->node);
+    snprintf(cr.lease, sizeof(cr.lease), "%ld", fp->lease_s);
+    if ((e = read_options(fp, &cr)))
         goto out;
-    per_host = atol(PQgetvalue(opts, 0, 0));
-    delay_ms = atol(PQgetvalue(opts, 0, 1));
-    max_pages = atol(PQgetvalue(opts, 0, 2));
-    claimed = atol(PQgetvalue(opts, 0, 3));
-    open_level = !PQgetisnull(opts, 0, 4);
-    has_rows = PQgetvalue(opts, 0, 5)[0] == 't';
-    any_out = PQgetvalue(opts, 0, 6)[0] == 't';
-    live = atol(PQgetvalue(opts, 0, 7));
-    snprintf(share, sizeof(share), "%ld",
-             (per_host + live - 1) / (live > 0 ? live : 1));
-    if (has_rows &&
-        (!open_level || (max_pages && claimed >= max_pages && !any_out))) {
+    if (run_finished(&cr)) {
         pthread_mutex_lock(&fp->lock);
         fp->finished = true;
         pthread_mutex_unlock(&fp->lock);
         e = command(fp, "COMMIT") ? ERR_OK : ERR_DB;
         goto out;
     }
-    if (!fp->ignore_robots &&
-        (e = claim_robots(fp, run, node, lease, &pk->got)))
+    if ((!fp->ignore_robots &&
+         (e = claim_robots(fp, cr.run, cr.node, cr.lease, &pk->got))) ||
+        (cr.open_level && (e = choose_urls(fp, &cr, want))))
         goto out;
-    e = ERR_DB;
-    fresh_left = max_pages ? max_pages - claimed : CLAIM_MAX;
-    snprintf(ph, sizeof(ph), "%ld", per_host);
-    snprintf(lim, sizeof(lim), "%zu",
-             want * 2 < CLAIM_MAX ? want * 2 : CLAIM_MAX);
-    if (open_level) {
-        const char *pl[3] = {run, level, lim};
-        snprintf(level, sizeof(level), "%d", atoi(PQgetvalue(opts, 0, 4)) + 1);
-        /* Claims whose node stopped renewing them: taken over. */
-        if (!(lapsed = query(fp,
-                             "SELECT id, url, depth, state, host, 0 FROM"
-                             " frontier WHERE run_id = $1 AND state = 1 AND"
-                             " lease_until < now() AND depth <= $2 ORDER BY"
-                             " depth, id LIMIT $3 FOR UPDATE SKIP LOCKED",
-                             3, pl)) ||
-            (e = choose(fp, lapsed, per_host, delay_ms, fresh_left, pk)))
-            goto out;
-        e = ERR_DB;
-        if (!(open = open_hosts(fp, run, ph, node, share, &names, &outs)))
-            goto out;
-        if (PQntuples(open) > 0) {
-            const char *pf[5] = {run, level, names.data, outs.data, lim};
-            if (!(fresh = query(
-                      fp,
-                      "SELECT f.id, f.url, f.depth, f.state, f.host, o.n FROM"
-                      " frontier f JOIN unnest($3::text[], $4::int[]) o(host,"
-                      " n) ON o.host = f.host WHERE f.run_id = $1 AND"
-                      " f.state = 0 AND f.depth <= $2 ORDER BY f.depth, f.id"
-                      " LIMIT $5 FOR UPDATE OF f SKIP LOCKED",
-                      5, pf)) ||
-                (e = choose(fp, fresh, per_host, delay_ms, fresh_left, pk)))
-                goto out;
-        }
-        e = ERR_DB;
-    }
     buf_adds(&pk->ids, "}");
     pg_array_end(&pk->told);
-    if (pk->ids.len > 2 && delayed_hosts(pk, &hosts)) {
+    if (pk->ids.len > 2 && delayed_hosts(pk, &cr.hosts)) {
         snprintf(why, nwhy, "out of memory");
         e = ERR_NOMEM;
         goto out;
     }
-    if (pk->ids.len > 2) {
-        /* (The arrays are complete: their buffers do not move any more.) */
-        const char *pu[3] = {pk->ids.data, node, lease};
-        const char *pd[3] = {run, hosts.data, delay};
-        const char *pc[2] = {run, nfresh};
-        PGresult *r1 = NULL, *r2 = NULL, *r3 = NULL;
-        bool ok;
-        snprintf(nfresh, sizeof(nfresh), "%ld", pk->fresh);
-        snprintf(delay, sizeof(delay), "%ld", delay_ms);
-        ok = (r1 = query(fp,
-                         "UPDATE frontier SET state = 1, owner = $2,"
-                         " lease_until = now() + make_interval(secs =>"
-                         " $3::int) WHERE id = ANY($1::bigint[])",
-                         3, pu)) &&
-             (delay_ms <= 0 ||
-              (r2 = query(fp,
-                          "UPDATE hosts SET next_at = now() + $3::bigint *"
-                          " interval '1 ms' WHERE run_id = $1 AND host ="
-                          " ANY($2::text[])",
-                          3, pd))) &&
-             (r3 = query(fp,
-                         "UPDATE cluster_runs SET claimed = claimed + $2"
-                         " WHERE run_id = $1",
-                         2, pc));
-        PQclear(r1);
-        PQclear(r2);
-        PQclear(r3);
-        if (!ok)
-            goto out;
-    }
-    if (!command(fp, "COMMIT"))
+    if ((e = commit_claims(fp, &cr)))
         goto out;
     /* The answers first: a page of a host is checked against them. */
-    e = pk->told.len > 2 ? tell_rules(fp, run, pk->told.data) : ERR_OK;
+    e = pk->told.len > 2 ? tell_rules(fp, cr.run, pk->told.data) : ERR_OK;
     if (!e && pk->ids.len > 2)
-        e = hand_over(fp, lapsed, pk);
+        e = hand_over(fp, cr.lapsed, pk);
     if (!e && pk->ids.len > 2)
-        e = hand_over(fp, fresh, pk);
+        e = hand_over(fp, cr.fresh, pk);
     *got = pk->got;
 out:
     if (e == ERR_DB)
         pg_why(fp->conn, "cannot claim work", why, nwhy);
     if (e && fp->conn && PQtransactionStatus(fp->conn) != PQTRANS_IDLE)
         PQclear(PQexec(fp->conn, "ROLLBACK"));
-    PQclear(opts);
-    PQclear(lapsed);
-    PQclear(fresh);
-    PQclear(open);
-    buf_release(&names);
-    buf_release(&outs);
-    buf_release(&hosts);
-    buf_release(&pk->ids);
-    buf_release(&pk->told);
-    free(pk);
+    claim_round_release(&cr);
     return e;
 }
 
