@@ -62,7 +62,7 @@ OBJ      = $(SRC:%.c=$(BUILD)/%.o)
 LIB      = $(BUILD)/libscrape.a
 UNIT_SRC = $(wildcard tests/unit/*.c)
 INT_SRC  = $(wildcard tests/integration/*.c)
-SITE_SRC = tests/server/site.c
+SITE_SRC = tests/site/site.c
 SITESRV  = $(BUILD)/sitesrv
 
 .PHONY: all helpers deps demo test test-repeat mutate test-pg test-pg-san bench-cluster test-san test-asan unit integration valgrind tsan fuzz bench bench-peers \
@@ -101,7 +101,7 @@ $(BUILD)/tests/%.o: tests/%.c
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Wno-discarded-qualifiers -Itests -c -o $@ $<
 
 # The local site and its helpers: no Criterion (the demo runs them).
-$(BUILD)/tests/server/%.o: tests/server/%.c
+$(BUILD)/tests/site/%.o: tests/site/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SITE_CFLAGS) -Itests -c -o $@ $<
 
@@ -109,18 +109,18 @@ $(BUILD)/tests/bench/%.o: tests/bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -c -o $@ $<
 
-SITE_OBJ = $(BUILD)/tests/server/site.o $(BUILD)/tests/server/quotes.o
+SITE_OBJ = $(BUILD)/tests/site/site.o $(BUILD)/tests/site/quotes.o
 
-$(SITESRV): $(BUILD)/tests/server/sitesrv.o $(SITE_OBJ)
+$(SITESRV): $(BUILD)/tests/site/sitesrv.o $(SITE_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SITE_LIBS) -lpthread
 
-$(SITEGEN): $(BUILD)/tests/server/sitegen.o $(SITE_OBJ)
+$(SITEGEN): $(BUILD)/tests/site/sitegen.o $(SITE_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SITE_LIBS)
 
 $(FRONTIER_MEM): $(BUILD)/tests/bench/frontier_mem.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(RAWPEER): $(BUILD)/tests/server/rawpeer.o
+$(RAWPEER): $(BUILD)/tests/site/rawpeer.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 $(BUILD)/unit-tests: $(UNIT_SRC:%.c=$(BUILD)/%.o) $(SITE_OBJ) $(LIB)
@@ -259,7 +259,7 @@ check-format:
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	    --std=c11 -Iinclude --suppress=missingIncludeSystem src tests/server
+	    --std=c11 -Iinclude --suppress=missingIncludeSystem src tests/site
 
 check-headers:
 	@for h in include/scrape/*.h; do \

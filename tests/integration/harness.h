@@ -32,7 +32,7 @@ struct sandbox {
 void site_start(struct site *s, const char *const *args);
 void site_stop(struct site *s);
 
-/* Starts tests/server/rawpeer, the hostile HTTP peer; stop with
+/* Starts tests/site/rawpeer, the hostile HTTP peer; stop with
  * site_stop. */
 void peer_start(struct site *s);
 

@@ -1,6 +1,6 @@
 /*
  * Integration tests: the real scrape binary against the real local site
- * (tests/server/sitesrv on 127.0.0.1), checked through the SQLite file.
+ * (tests/site/sitesrv on 127.0.0.1), checked through the SQLite file.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "server/site.h"
+#include "site/site.h"
 
 #define RUN_TIMEOUT_S 60
 

@@ -463,7 +463,7 @@ Test(docs, the_readme_is_a_front_page_and_its_links_exist)
 {
     static const char *const docs[] = {
         "docs/scrape.1", "docs/guide.md", "docs/architecture.md",
-        "docs/performance.md", "tests/server/README.md"};
+        "docs/performance.md", "tests/site/README.md"};
     char *readme = slurp_file("README.md"), *p;
     int lines = 0;
     size_t i;
@@ -489,7 +489,7 @@ Test(docs, nothing_refers_to_an_issue_number)
     FILE *p = popen("grep -rnIiE '(issue|issues) ?#?[0-9]+|the iss"
                     "ue|#[0-9]+"
                     " (target|issue)' src include tests/unit"
-                    " tests/integration tests/server tests/bench tests/cluster"
+                    " tests/integration tests/site tests/bench tests/cluster"
                     " scripts docs README.md Makefile .ci | head -n 1",
                     "r");
 

@@ -2,7 +2,7 @@
  * Integration tests for scraping: items with CSS and XPath
  * selectors, list fields, URL arguments, --include/--exclude and
  * --sitemaps, against the quotes section of the local site
- * (tests/server/quotes.h), checked through the database and exports.
+ * (tests/site/quotes.h), checked through the database and exports.
  */
 #include <criterion/criterion.h>
 #include <stdbool.h>
@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "server/quotes.h"
+#include "site/quotes.h"
 
 #define RUN_TIMEOUT_S 60
 #define QUOTE_PAGES   10

@@ -422,7 +422,7 @@ Test(serve, idle_and_slow_connections_do_not_crowd_out_clients)
     long answered = -1, failed = -1, closed = -1;
 
     snprintf(cmd, sizeof(cmd),
-             "python3 tests/server/crowd.py %u 500 50 40 /api/runs", port);
+             "python3 tests/integration/crowd.py %u 500 50 40 /api/runs", port);
     out = sh(cmd);
     cr_assert_eq(sscanf(out, "answered %ld failed %ld", &answered, &failed), 2,
                  "%s", out);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "scrape/parse.h"
-#include "server/site.h"
+#include "site/site.h"
 
 static void same_str(const char *what, const char *a, const char *b,
                      const char *input)

@@ -1,5 +1,5 @@
 /*
- * site.h - the generated bookstore site served by tests/server/sitesrv.
+ * site.h - the generated bookstore site served by tests/site/sitesrv.
  *
  * Page 0 is /index.html; page i > 0 is /book/i.html.  The link graph is a
  * `fanout`-ary tree (page i links to its children i*fanout+1 ..
