@@ -3,11 +3,13 @@
  *
  * The file is made by store_open (the SQLite schema is store_sqlite.c's), then
  * each table is streamed row by row (libpq's single-row mode, so a big
- * run is never in memory whole) into the same columns: values travel as
- * text and SQLite's column affinity gives them their types back.
+ * run is never in memory whole) into the columns of the same name (see
+ * `copies`): values travel as text and SQLite's column affinity gives
+ * them their types back.
  */
 #include "scrape/pg_export.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,78 +17,128 @@
 
 #include <sqlite3.h>
 
+#include "scrape/buf.h"
 #include "scrape/pg.h"
 #include "scrape/store.h"
 
-/* Each table: the PostgreSQL query ($1 = the run) and the SQLite insert
- * with as many parameters as the query has columns. */
+/* Each table: where its rows are in PostgreSQL ($1 = the run; the
+ * table's alias is t) and where they go in the SQLite file.  The columns
+ * are not listed here: a column of the SQLite table (store_sqlite.c's
+ * schema) is copied from the PostgreSQL column of the same name (pg.c's
+ * schema) when there is one, so each backend's schema is the one place
+ * its columns are written down.  `map` names the exceptions, as pairs
+ * (SQLite column, PostgreSQL expression), NULL-terminated. */
 static const struct copy {
     const char *what;
-    const char *select;
-    const char *insert;
-    int blob; /* the column that is bytea (binary in SQLite), or -1 */
+    const char *sqlite_table;
+    const char *pg_table;
+    const char *from; /* FROM ... WHERE ... ORDER BY, t = pg_table */
+    const char *const *map;
+    bool or_ignore; /* rows another run already brought (bodies) */
 } copies[] = {
-    {"runs",
-     "SELECT id, mode, workers, concurrency, depth, seeds, started_at,"
-     " finished_at, wall_ms, pages, errors, cpu_user_ms, cpu_sys_ms,"
-     " peak_rss_kb, status, args FROM runs WHERE id = $1",
-     "INSERT INTO runs(id, mode, workers, concurrency, depth, seeds,"
-     " started_at, finished_at, wall_ms, pages, errors, cpu_user_ms,"
-     " cpu_sys_ms, peak_rss_kb, status, args) VALUES(?,?,?,?,?,?,?,?,?,?,?,"
-     "?,?,?,?,?)",
-     -1},
-    {"pages",
-     "SELECT id, run_id, url, final_url, depth, status, content_type,"
-     " charset, bytes, fetch_ms, title, description, lang, canonical, h1,"
-     " words, outlinks, error, fetched_at, simhash, attempts, etag,"
-     " last_modified, body_hash, headers FROM pages"
-     " WHERE run_id = $1 ORDER BY id",
-     "INSERT INTO pages(id, run_id, url, final_url, depth, status,"
-     " content_type, charset, bytes, fetch_ms, title, description, lang,"
-     " canonical, h1, words, outlinks, error, fetched_at, simhash, attempts,"
-     " etag, last_modified, body_hash, headers)"
-     " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-     -1},
-    {"bodies",
-     "SELECT hash, size, codec, data FROM bodies WHERE hash IN (SELECT"
-     " body_hash FROM pages WHERE run_id = $1)",
-     "INSERT OR IGNORE INTO bodies(hash, size, codec, data) VALUES(?,?,?,?)",
-     3},
-    {"links",
-     "SELECT l.page_id, l.url, l.followable FROM links l JOIN pages p ON"
-     " p.id = l.page_id WHERE p.run_id = $1",
-     "INSERT INTO links(page_id, url, followable) VALUES(?,?,?)", -1},
-    {"fields",
-     "SELECT f.page_id, f.name, f.value FROM fields f JOIN pages p ON"
-     " p.id = f.page_id WHERE p.run_id = $1",
-     "INSERT INTO fields(page_id, name, value) VALUES(?,?,?)", -1},
-    {"search text",
-     "SELECT t.page_id, t.title, t.body FROM pages_text t JOIN pages p ON"
-     " p.id = t.page_id WHERE p.run_id = $1",
-     "INSERT INTO pages_fts(rowid, title, body) VALUES(?,?,?)", -1},
-    {"items",
-     "SELECT id, run_id, page_id, idx, data FROM items WHERE run_id = $1"
-     " ORDER BY id",
-     "INSERT INTO items(id, run_id, page_id, idx, data) VALUES(?,?,?,?,?)", -1},
-    {"selectors",
-     "SELECT run_id, pos, kind, name, selector, xpath, list FROM selectors"
-     " WHERE run_id = $1 ORDER BY pos",
-     "INSERT INTO selectors(run_id, pos, kind, name, selector, xpath, list)"
-     " VALUES(?,?,?,?,?,?,?)",
-     -1},
-    {"sitemaps",
-     "SELECT run_id, url, status, kind, urls, error, fetched_at FROM"
-     " sitemaps WHERE run_id = $1",
-     "INSERT INTO sitemaps(run_id, url, status, kind, urls, error,"
-     " fetched_at) VALUES(?,?,?,?,?,?,?)",
-     -1},
-    {"skipped", "SELECT run_id, url, reason FROM skipped WHERE run_id = $1",
-     "INSERT INTO skipped(run_id, url, reason) VALUES(?,?,?)", -1},
-    {"frontier",
-     "SELECT run_id, url, depth, (state = 2)::int FROM frontier"
-     " WHERE run_id = $1 ORDER BY id",
-     "INSERT INTO frontier(run_id, url, depth, done) VALUES(?,?,?,?)", -1},
+    {"runs", "runs", "runs", "FROM runs t WHERE t.id = $1", NULL, false},
+    {"pages", "pages", "pages",
+     "FROM pages t WHERE t.run_id = $1 ORDER BY t.id", NULL, false},
+    {"bodies", "bodies", "bodies",
+     "FROM bodies t WHERE t.hash IN (SELECT body_hash FROM pages WHERE"
+     " run_id = $1)",
+     NULL, true},
+    {"links", "links", "links",
+     "FROM links t JOIN pages p ON p.id = t.page_id WHERE p.run_id = $1", NULL,
+     false},
+    {"fields", "fields", "fields",
+     "FROM fields t JOIN pages p ON p.id = t.page_id WHERE p.run_id = $1", NULL,
+     false},
+    /* The search text: PostgreSQL keeps it in a table, SQLite in its FTS5
+     * index, whose rowid is the page's id. */
+    {"search text", "pages_fts", "pages_text",
+     "FROM pages_text t JOIN pages p ON p.id = t.page_id WHERE p.run_id = $1",
+     (const char *const[]){"rowid", "t.page_id", NULL}, false},
+    {"items", "items", "items",
+     "FROM items t WHERE t.run_id = $1 ORDER BY t.id", NULL, false},
+    {"selectors", "selectors", "selectors",
+     "FROM selectors t WHERE t.run_id = $1 ORDER BY t.pos", NULL, false},
+    {"sitemaps", "sitemaps", "sitemaps", "FROM sitemaps t WHERE t.run_id = $1",
+     NULL, false},
+    {"skipped", "skipped", "skipped", "FROM skipped t WHERE t.run_id = $1",
+     NULL, false},
+    /* A shared frontier row is done when its state is 2. */
+    {"frontier", "frontier", "frontier",
+     "FROM frontier t WHERE t.run_id = $1 ORDER BY t.id",
+     (const char *const[]){"done", "(t.state = 2)::int", NULL}, false},
 };
+
+/* The SELECT and INSERT of one table: the SQLite table's columns, each
+ * from its mapping or the PostgreSQL column of its name (skipped when
+ * there is neither); *blob is the column that is bytea (-1: none). */
+static bool plan_copy(PGconn *pg, sqlite3 *db, const struct copy *c,
+                      struct buf *select, struct buf *insert, int *blob,
+                      char *why, size_t n)
+{
+    const char *params[1] = {c->pg_table};
+    sqlite3_stmt *ti = NULL;
+    PGresult *cols = NULL;
+    char sql[128];
+    int k = 0, i;
+    bool ok = false;
+
+    *blob = -1;
+    snprintf(sql, sizeof(sql), "PRAGMA table_info(%s)", c->sqlite_table);
+    if (sqlite3_prepare_v2(db, sql, -1, &ti, NULL) != SQLITE_OK) {
+        snprintf(why, n, "cannot copy %s: %s", c->what, sqlite3_errmsg(db));
+        return false;
+    }
+    cols = PQexecParams(pg,
+                        "SELECT column_name, data_type FROM"
+                        " information_schema.columns WHERE table_name = $1"
+                        " AND table_schema = current_schema()",
+                        1, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(cols) != PGRES_TUPLES_OK) {
+        pg_why(pg, "cannot read the run's tables", why, n);
+        goto out;
+    }
+    buf_adds(select, "SELECT ");
+    buf_addf(insert, "INSERT %sINTO %s(", c->or_ignore ? "OR IGNORE " : "",
+             c->sqlite_table);
+    /* FTS5 tables list no rowid: the mappings go first. */
+    for (i = 0; c->map && c->map[i]; i += 2)
+        if (!strcmp(c->map[i], "rowid")) {
+            buf_addf(select, "%s%s", k ? ", " : "", c->map[i + 1]);
+            buf_addf(insert, "%srowid", k ? ", " : "");
+            k++;
+        }
+    while (sqlite3_step(ti) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(ti, 1);
+        const char *expr = NULL, *type = NULL;
+        for (i = 0; c->map && c->map[i] && !expr; i += 2)
+            if (!strcmp(c->map[i], name))
+                expr = c->map[i + 1];
+        for (i = 0; !expr && i < PQntuples(cols); i++)
+            if (!strcmp(PQgetvalue(cols, i, 0), name))
+                type = PQgetvalue(cols, i, 1);
+        if (!expr && !type)
+            continue; /* not kept on PostgreSQL: the column's default */
+        if (type && !strcmp(type, "bytea"))
+            *blob = k;
+        buf_addf(insert, "%s%s", k ? ", " : "", name);
+        if (expr)
+            buf_addf(select, "%s%s", k ? ", " : "", expr);
+        else
+            buf_addf(select, "%st.%s", k ? ", " : "", name);
+        k++;
+    }
+    buf_addf(select, " %s", c->from);
+    buf_adds(insert, ") VALUES(");
+    for (i = 0; i < k; i++)
+        buf_adds(insert, i ? ",?" : "?");
+    ok = !buf_adds(insert, ")") && k > 0;
+    if (!ok)
+        snprintf(why, n, "cannot copy %s: no columns in common", c->what);
+out:
+    PQclear(cols);
+    sqlite3_finalize(ti);
+    return ok;
+}
 
 /* Streams one table.  false with the reason in `why`. */
 static bool copy_table(PGconn *pg, sqlite3 *db, const struct copy *c,
@@ -94,17 +146,28 @@ static bool copy_table(PGconn *pg, sqlite3 *db, const struct copy *c,
 {
     const char *params[1] = {run};
     sqlite3_stmt *st = NULL;
+    struct buf select, insert;
     PGresult *res;
     bool ok = true;
-    int i;
+    int i, blob_col;
 
-    if (sqlite3_prepare_v2(db, c->insert, -1, &st, NULL) != SQLITE_OK) {
+    buf_init(&select, 1 << 16);
+    buf_init(&insert, 1 << 16);
+    if (!plan_copy(pg, db, c, &select, &insert, &blob_col, why, n)) {
+        ok = false;
+    } else if (sqlite3_prepare_v2(db, insert.data, -1, &st, NULL) !=
+               SQLITE_OK) {
         snprintf(why, n, "cannot copy %s: %s", c->what, sqlite3_errmsg(db));
-        return false;
-    }
-    if (!PQsendQueryParams(pg, c->select, 1, NULL, params, NULL, NULL, 0) ||
-        !PQsetSingleRowMode(pg)) {
+        ok = false;
+    } else if (!PQsendQueryParams(pg, select.data, 1, NULL, params, NULL, NULL,
+                                  0) ||
+               !PQsetSingleRowMode(pg)) {
         pg_why(pg, "cannot read the run", why, n);
+        ok = false;
+    }
+    buf_release(&select);
+    buf_release(&insert);
+    if (!ok) {
         sqlite3_finalize(st);
         return false;
     }
@@ -116,7 +179,7 @@ static bool copy_table(PGconn *pg, sqlite3 *db, const struct copy *c,
             for (i = 0; i < PQnfields(res); i++) {
                 if (PQgetisnull(res, 0, i))
                     sqlite3_bind_null(st, i + 1);
-                else if (i == c->blob &&
+                else if (i == blob_col &&
                          (blob = PQunescapeBytea(
                               (const unsigned char *)PQgetvalue(res, 0, i),
                               &bn)))

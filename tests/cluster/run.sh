@@ -186,6 +186,13 @@ skips=$(sqlite3 "$T/three.db" "ATTACH '$T/single.db' AS s;
   SELECT (SELECT count(*) FROM (SELECT url, reason FROM main.skipped EXCEPT SELECT url, reason FROM s.skipped))
        + (SELECT count(*) FROM (SELECT url, reason FROM s.skipped EXCEPT SELECT url, reason FROM main.skipped));" | tail -1)
 check "same skipped URLs and reasons" 0 "$skips"
+# The columns the export maps rather than copies by name: the frontier's
+# done mark (state = 2 on PostgreSQL) and the search text (pages_text ->
+# the FTS5 index, rowid = the page's id).
+check "exported frontier: every page's URL done" "$N" \
+    "$(sqlite3 "$T/three.db" "SELECT count(*) FROM frontier f JOIN pages p ON p.url = f.url WHERE f.done = 1")"
+check "exported search text: one entry per page, on its id" "$N" \
+    "$(sqlite3 "$T/three.db" "SELECT count(*) FROM pages_fts x JOIN pages p ON p.id = x.rowid")"
 "$SCRAPE" stats --db "$T/three.db" --run "$RUN" >"$T/stats.file"
 "$SCRAPE" stats --db "$LOCAL" --run "$RUN" >"$T/stats.pg"
 if grep -q "pages $N:" "$T/stats.pg" && cmp -s "$T/stats.file" "$T/stats.pg"; then ok "stats on PostgreSQL = stats on the exported file"; else fail "stats differ or miss 'pages $N:'"; fi
