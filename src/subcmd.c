@@ -53,8 +53,8 @@ static enum err run_search(struct query *q, int64_t run_id,
 static const struct subcmd_def table[] = {
     {"stats", "[--db PATH] [--run N]",
      "pages by status, items, sitemaps, errors by kind, skipped\n"
-     "          URLs by reason, the slowest pages, top hosts; the latest run\n"
-     "          of each mode",
+     "          URLs by reason, the slowest pages, top hosts; by mode, the\n"
+     "          runs of the latest --compare (or the latest run of each)",
      false, false, NULL, run_stats, false},
     {"dupes", "[--db PATH] [--run N] [--distance K]",
      "clusters of near-duplicate pages: SimHash fingerprints\n"
