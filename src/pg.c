@@ -17,7 +17,7 @@
 /* The scrape schema version of the PostgreSQL tables. */
 #define PG_SCHEMA_VERSION 2
 
-/* The same tables and columns as the SQLite store's (store.c), so the
+/* The same tables and columns as the SQLite store's (store_sqlite.c), so the
  * same queries work, without foreign keys: as in the SQLite file (where
  * they are declared but not enforced) a page's rows are written with it,
  * from its RETURNING id, and a check per link would cost more than the

@@ -20,7 +20,7 @@
 #include "scrape/utf8.h"
 
 /* The index's columns, in its order, and the tokenizer it was made with
- * (store.c, schema v6). */
+ * (store_sqlite.c, schema v6). */
 static const char *const fts_cols[] = {"title", "body"};
 static const char *const fts_tokenizer_args[] = {"remove_diacritics", "2"};
 
