@@ -1003,7 +1003,7 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
             sub->output = optarg;
             break;
         case 'L':
-            if (!sub->def->serves) {
+            if (!sub->def->serve) {
                 fprintf(err, "scrape %s: --listen is for scrape serve\n",
                         sub->name);
                 return CLI_USAGE;
@@ -1011,7 +1011,7 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
             sub->listen = optarg;
             break;
         case 'T':
-            if (!sub->def->serves ||
+            if (!sub->def->serve ||
                 !parse_long(optarg, 0, 600000, &sub->time_limit_ms)) {
                 fprintf(err,
                         "scrape %s: --time-limit (scrape serve) wants 0 to"

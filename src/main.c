@@ -26,7 +26,6 @@
 #include "scrape/parse.h"
 #include "scrape/pg_export.h"
 #include "scrape/query.h"
-#include "scrape/serve.h"
 #include "scrape/subcmd.h"
 #include "scrape/run.h"
 #include "scrape/seeds.h"
@@ -371,22 +370,15 @@ out:
     return status;
 }
 
-/* scrape serve: until SIGINT or SIGTERM. */
+/* A subcommand that serves (the table's `serve`): until SIGINT or
+ * SIGTERM. */
 static int serve(const struct subcommand *sub)
 {
-    struct serve_opts o = {.db_path = sub->db_path,
-                           .listen = sub->listen,
-                           .time_limit_ms = sub->time_limit_ms,
-                           .threads = 4,
-                           .max_conns = SERVE_MAX_CONNS,
-                           .per_ip = SERVE_PER_IP,
-                           .first_s = SERVE_FIRST_S,
-                           .keepalive_s = SERVE_KEEPALIVE_S};
     char why[512];
 
     install_signals();
-    if (serve_run(&o, &stop_signal, why, sizeof(why))) {
-        fprintf(stderr, "scrape serve: %s\n", why);
+    if (sub->def->serve(sub, &stop_signal, why, sizeof(why))) {
+        fprintf(stderr, "scrape %s: %s\n", sub->name, why);
         return EXIT_FATAL;
     }
     return 0;
@@ -402,7 +394,7 @@ static int shared_subcommand(struct subcommand *sub, char *tmpdir, size_t n,
     int64_t run_id = 0;
     char why[512];
 
-    if (sub->def->serves) {
+    if (sub->def->serve) {
         fprintf(stderr,
                 "scrape serve: serves a SQLite file; write one with scrape"
                 " export --db %s --run N --format sqlite -o FILE\n",
@@ -476,7 +468,7 @@ static int subcommand_on(int argc, char **argv, char *tmpdir, size_t n,
     if (store_is_shared(sub.db_path) &&
         (status = shared_subcommand(&sub, tmpdir, n, tmp, tn)))
         return status < 0 ? 0 : status;
-    if (sub.def->serves)
+    if (sub.def->serve)
         return serve(&sub);
     if (query_open(sub.db_path, &q, &why)) {
         fprintf(stderr, "scrape %s: %s\n", sub.name, why);

@@ -9,6 +9,7 @@
 
 #include "scrape/cli.h"
 #include "scrape/query.h"
+#include "scrape/serve.h"
 
 static enum err run_stats(struct query *q, int64_t run_id,
                           const struct subcommand *sub, FILE *out)
@@ -50,37 +51,54 @@ static enum err run_search(struct query *q, int64_t run_id,
                         tty ? "\x1b[1m" : "[", tty ? "\x1b[0m" : "]", out);
 }
 
+/* scrape serve: libmicrohttpd with the limits serve.h sets. */
+static enum err run_serve(const struct subcommand *sub,
+                          const volatile sig_atomic_t *stop, char *why,
+                          size_t n)
+{
+    struct serve_opts o = {.db_path = sub->db_path,
+                           .listen = sub->listen,
+                           .time_limit_ms = sub->time_limit_ms,
+                           .threads = 4,
+                           .max_conns = SERVE_MAX_CONNS,
+                           .per_ip = SERVE_PER_IP,
+                           .first_s = SERVE_FIRST_S,
+                           .keepalive_s = SERVE_KEEPALIVE_S};
+
+    return serve_run(&o, stop, why, n);
+}
+
 static const struct subcmd_def table[] = {
     {"stats", "[--db PATH] [--run N]",
      "pages by status, items, sitemaps, errors by kind, skipped\n"
      "          URLs by reason, the slowest pages, top hosts; by mode, the\n"
      "          runs of the latest --compare (or the latest run of each)",
-     false, false, NULL, run_stats, false},
+     false, false, NULL, run_stats, NULL},
     {"dupes", "[--db PATH] [--run N] [--distance K]",
      "clusters of near-duplicate pages: SimHash fingerprints\n"
      "          within K bits (default 3)",
-     false, false, NULL, run_dupes, false},
+     false, false, NULL, run_dupes, NULL},
     {"export",
      "[--db PATH] [--run N] --format jsonl|csv|sqlite|warc [--changed]\n"
      "                     [-o FILE]",
      "one record per item (keys url, idx, then the fields) when\n"
      "          the run had --item, else one per page with its --field\n"
      "          values; list fields are JSON arrays",
-     false, true, NULL, run_export, false},
+     false, true, NULL, run_export, NULL},
     {"report", "[--db PATH] [--run N] [-o FILE]",
      "one self-contained HTML page with charts (default\n"
      "          out/report.html)",
-     false, false, "out/report.html", run_report, false},
+     false, false, "out/report.html", run_report, NULL},
     {"search", "[--db PATH] [--run N] [--limit N] QUERY",
      "full-text search over titles and visible text (FTS5\n"
      "          syntax: words, OR, NOT, prefix*, title:word, \"a phrase\",\n"
      "          NEAR(a b, N), ^first), best first",
-     true, false, NULL, run_search, false},
+     true, false, NULL, run_search, NULL},
     {"serve", "[--db PATH] [--listen HOST:PORT] [--time-limit MS]",
      "the database over HTTP, read-only: pages for people and\n"
      "          a JSON API of runs, pages, items, search and\n"
      "          near-duplicates (default 127.0.0.1:8000)",
-     false, false, NULL, NULL, true},
+     false, false, NULL, NULL, run_serve},
 };
 
 const struct subcmd_def *subcmd_find(const char *name)

@@ -2,15 +2,17 @@
  * subcmd.h - the read-only subcommands in one table: name, usage, help
  * and the function that runs each.  cli.c parses with it, main.c runs
  * with it, --help prints it; a new report on a SQLite file is one entry
- * here.  Not in it: scrape extract, which writes a run (cli_parse and
- * main.c's extract()); serve's server loop and export --format sqlite of
- * a shared run, which main.c runs itself (`serves`, shared_subcommand).
+ * here, a server too (`serve`).  Not in it: scrape extract, which
+ * writes a run (cli_parse and main.c's extract()), and the copy of a
+ * shared run into a SQLite file that main.c makes before any of these
+ * runs on it (export --format sqlite is that copy alone).
  */
 #ifndef SCRAPE_SUBCMD_H
 #define SCRAPE_SUBCMD_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -30,8 +32,10 @@ struct subcmd_def {
      * query_errmsg(q) (ERR_IO: writing failed). */
     enum err (*run)(struct query *q, int64_t run_id,
                     const struct subcommand *sub, FILE *out);
-    bool serves; /* runs until stopped (serve): no run is chosen and `run`
-                    is NULL; main serves instead */
+    /* A server (serve), instead of `run`: serves the file until `stop`
+     * is set; no run is chosen.  On failure the detail is in `why`. */
+    enum err (*serve)(const struct subcommand *sub,
+                      const volatile sig_atomic_t *stop, char *why, size_t n);
 };
 
 /* The subcommand called `name`, or NULL. */
