@@ -39,15 +39,11 @@ enum err crawl_ensure_robots(struct crawl *c, const char *url, int depth)
  * yet, or --ignore-robots). */
 const struct robots *crawl_rules_for(const struct crawl *c, const char *url)
 {
-    const char *hp;
-    size_t n = url_hostport(url, &hp);
     char key[URL_MAX];
     struct hmap_slot *slot;
 
-    if (!n || n >= sizeof(key))
+    if (!url_hostport_key(url, key, sizeof(key)))
         return NULL;
-    memcpy(key, hp, n);
-    key[n] = '\0';
     slot = hmap_get(&c->robots, key);
     return slot ? slot->value : NULL;
 }

@@ -530,15 +530,11 @@ enum err frontier_add(struct frontier *f, const char *url, int depth,
 /* The host record of canonical `url`, or NULL when none was made. */
 static struct frontier_host *host_of(const struct frontier *f, const char *url)
 {
-    const char *hp;
-    size_t n = url_hostport(url, &hp);
     char key[URL_MAX];
     struct hmap_slot *slot;
 
-    if (!n || n >= sizeof(key))
+    if (!url_hostport_key(url, key, sizeof(key)))
         return NULL;
-    memcpy(key, hp, n);
-    key[n] = '\0';
     slot = hmap_get(&f->hosts, key);
     return slot ? slot->value : NULL;
 }

@@ -455,6 +455,18 @@ size_t url_hostport(const char *canon, const char **hostport)
     return (size_t)(end - p);
 }
 
+bool url_hostport_key(const char *canon, char *key, size_t n)
+{
+    const char *hp;
+    size_t len = url_hostport(canon, &hp);
+
+    if (!len || len >= n)
+        return false;
+    memcpy(key, hp, len);
+    key[len] = '\0';
+    return true;
+}
+
 size_t url_host(const char *canon, const char **host)
 {
     size_t n = url_hostport(canon, host), i;

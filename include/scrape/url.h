@@ -52,4 +52,9 @@ const char *url_path(const char *canon);
 /* Same for the authority used for per-host politeness: host[:port]. */
 size_t url_hostport(const char *canon, const char **hostport);
 
+/* Copies canonical `canon`'s host[:port] into `key` (n bytes) as a C
+ * string, the key of per-host tables; false when it has none or it does
+ * not fit. */
+bool url_hostport_key(const char *canon, char *key, size_t n);
+
 #endif

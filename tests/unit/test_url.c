@@ -191,3 +191,18 @@ Test(url, host_and_hostport)
     cr_assert_eq(n, 5);
     cr_assert_eq(strncmp(h, "[::1]", n), 0);
 }
+
+/* The key of per-host tables: host[:port] alone, and nothing when it
+ * does not fit. */
+Test(url, hostport_key_is_host_and_port)
+{
+    char key[32], tiny[8];
+
+    cr_assert(
+        url_hostport_key("http://user@Example.com:8080/a?b", key, sizeof(key)));
+    cr_assert_str_eq(key, "Example.com:8080");
+    cr_assert(url_hostport_key("https://h/", key, sizeof(key)));
+    cr_assert_str_eq(key, "h");
+    cr_assert_not(url_hostport_key("http://example.com/", tiny, sizeof(tiny)));
+    cr_assert_not(url_hostport_key("no scheme", key, sizeof(key)));
+}
