@@ -456,6 +456,15 @@ Test(frame, held_response_round_trip)
     for (i = 0; i < used; i++)
         cr_assert_eq(frame_get_held(b.data, i, &out, &used), ERR_INVALID,
                      "cut at %zu", i);
+    /* A body whose length is not the response's is malformed. */
+    {
+        char *bad = malloc(used);
+        cr_assert_not_null(bad);
+        memcpy(bad, b.data, used);
+        bad[8] ^= 1; /* the response's length, a u64 after the status */
+        cr_assert_eq(frame_get_held(bad, used, &out, &i), ERR_INVALID);
+        free(bad);
+    }
     /* Without a kept body, the length is still the response's. */
     buf_reset(&b);
     in.body = NULL;
