@@ -17,6 +17,7 @@
 #include <libxml/xmlversion.h>
 #include <sqlite3.h>
 
+#include "scrape/argfile.h"
 #include "scrape/buf.h"
 #include "scrape/css.h"
 #include "scrape/dupes.h"
@@ -194,6 +195,9 @@ static const char usage_text[] =
     "      --lease S             a shared run's claims expire after S seconds"
     " unless\n"
     "                            renewed (default 60)\n"
+    "  -K, --config FILE         options (and SEEDS) from FILE, written as on"
+    " the\n"
+    "                            command line; the command line's come after\n"
     "  -q, --quiet               no progress line, no summary\n"
     "  -h, --help                this text\n"
     "  -V, --version             version of scrape and its libraries\n"
@@ -735,9 +739,166 @@ static char *args_json(int argc, char **argv)
     return json;
 }
 
+/* The path of a -K/--config argument at argv[*i] (moving *i past its
+ * value), or NULL when argv[*i] is not one.  *missing: it had no value. */
+static const char *config_path(int argc, char **argv, int *i, bool *missing)
+{
+    const char *a = argv[*i];
+
+    *missing = false;
+    if (!strncmp(a, "--config=", 9))
+        return a + 9;
+    if (strcmp(a, "-K") && strcmp(a, "--config"))
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+/* Reads one config file into cfg->argfiles; false with the message
+ * written. */
+static bool read_config(struct config *cfg, const char *path, FILE *err)
+{
+    struct argfile *files =
+        realloc(cfg->argfiles, sizeof(*files) * (cfg->nargfiles + 1));
+    struct argfile *a;
+    char why[256];
+    enum err e;
+    int k;
+
+    if (!files)
+        return false;
+    cfg->argfiles = files;
+    a = &files[cfg->nargfiles];
+    e = argfile_read(path, a, why, sizeof(why));
+    if (e == ERR_IO)
+        fprintf(err, "scrape: cannot read config file '%s': %s\n", path,
+                strerror(errno));
+    else if (e == ERR_TOO_LARGE)
+        fprintf(err, "scrape: config file '%s' is over %ld bytes\n", path,
+                ARGFILE_MAX_BYTES);
+    else if (e)
+        fprintf(err, "scrape: %s:%s\n", path, why);
+    if (e)
+        return false;
+    cfg->nargfiles++;
+    for (k = 0; k < a->n; k++)
+        if (!strcmp(a->args[k], "-K") || !strncmp(a->args[k], "--config", 8)) {
+            fprintf(err,
+                    "scrape: %s:%d: a config file cannot read another"
+                    " (%s)\n",
+                    path, a->lines[k], a->args[k]);
+            return false;
+        }
+    return true;
+}
+
+/* -K FILE / --config FILE: a new argument vector, argv[0], then every
+ * file's arguments in order, then the command line's other arguments
+ * (so they come after the files').  Each argument remembers its file
+ * and line for the error messages.  Without -K, argv is left alone. */
+static enum cli_result expand_config(struct config *cfg, int *argc,
+                                     char ***argv, FILE *err)
+{
+    const char **paths = calloc((size_t)*argc, sizeof(*paths));
+    size_t nk = 0, f;
+    int i, n = 1, total = 1;
+    bool missing;
+
+    if (!paths)
+        return CLI_USAGE;
+    for (i = 1; i < *argc && strcmp((*argv)[i], "--"); i++) {
+        const char *p = config_path(*argc, *argv, &i, &missing);
+        if (missing) {
+            fprintf(err, "scrape: missing value for '%s' (see --help)\n",
+                    (*argv)[i]);
+            free(paths);
+            return CLI_USAGE;
+        }
+        if (p)
+            paths[nk++] = p;
+    }
+    for (f = 0; f < nk; f++)
+        if (!read_config(cfg, paths[f], err)) {
+            free(paths);
+            return CLI_USAGE;
+        }
+    if (!nk) {
+        free(paths);
+        return CLI_RUN;
+    }
+    for (f = 0; f < cfg->nargfiles; f++)
+        total += cfg->argfiles[f].n;
+    total += *argc;
+    cfg->argv_owned = calloc((size_t)total + 1, sizeof(char *));
+    cfg->arg_file = calloc((size_t)total + 1, sizeof(char *));
+    cfg->arg_line = calloc((size_t)total + 1, sizeof(int));
+    if (!cfg->argv_owned || !cfg->arg_file || !cfg->arg_line) {
+        free(paths);
+        return CLI_USAGE;
+    }
+    cfg->argv_owned[0] = (*argv)[0];
+    for (f = 0; f < cfg->nargfiles; f++)
+        for (i = 0; i < cfg->argfiles[f].n; i++, n++) {
+            cfg->argv_owned[n] = cfg->argfiles[f].args[i];
+            cfg->arg_file[n] = paths[f];
+            cfg->arg_line[n] = cfg->argfiles[f].lines[i];
+        }
+    for (i = 1; i < *argc; i++) {
+        bool rest = !strcmp((*argv)[i], "--");
+        int at = i;
+        if (!rest && config_path(*argc, *argv, &i, &missing))
+            continue;
+        for (i = at; i < *argc && (rest || i == at); i++)
+            cfg->argv_owned[n++] = (*argv)[i];
+        i--;
+    }
+    cfg->argc_owned = n;
+    *argc = n;
+    *argv = cfg->argv_owned;
+    free(paths);
+    return CLI_RUN;
+}
+
+/* "FILE:LINE: " when argv[i] came from a config file, else "". */
+static const char *origin(const struct config *cfg, int i, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    if (cfg->arg_file && i > 0 && i < cfg->argc_owned && cfg->arg_file[i])
+        snprintf(buf, n, "%s:%d: ", cfg->arg_file[i], cfg->arg_line[i]);
+    return buf;
+}
+
+/* apply(), with its message naming the config file and line the option
+ * came from (argv[at]). */
+static bool apply_from(struct config *cfg, int opt, const char *arg, int at,
+                       FILE *err)
+{
+    char where[320], *msg = NULL;
+    size_t len = 0;
+    FILE *mem;
+    bool ok;
+
+    if (!*origin(cfg, at, where, sizeof(where)) ||
+        !(mem = open_memstream(&msg, &len)))
+        return apply(cfg, opt, arg, err);
+    ok = apply(cfg, opt, arg, mem);
+    fclose(mem);
+    if (msg && !strncmp(msg, "scrape: ", 8))
+        fprintf(err, "scrape: %s%s", where, msg + 8);
+    else if (msg)
+        fputs(msg, err);
+    free(msg);
+    return ok;
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
                           FILE *err)
 {
+    enum cli_result r;
+    char where[320];
     int opt;
 
     defaults(cfg);
@@ -747,6 +908,8 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
         argc--;
         argv++;
     }
+    if ((r = expand_config(cfg, &argc, &argv, err)) != CLI_RUN)
+        return r;
     optind = 1;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":c:d:qhV", options, NULL)) != -1) {
@@ -761,12 +924,14 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
             return CLI_VERSION;
         }
         if (opt == '?' || opt == ':') {
-            fprintf(err, "scrape: %s '%s' (see --help)\n",
+            fprintf(err, "scrape: %s%s '%s' (see --help)\n",
+                    origin(cfg, optind - 1, where, sizeof(where)),
                     opt == '?' ? "unknown option" : "missing value for",
                     argv[optind - 1]);
             return CLI_USAGE;
         }
-        if (!apply(cfg, opt, optional_value(opt, argc, argv), err))
+        if (!apply_from(cfg, opt, optional_value(opt, argc, argv), optind - 1,
+                        err))
             return CLI_USAGE;
     }
     if (!check_shared(cfg, optind < argc, err) || !check_compare(cfg, err))
@@ -800,6 +965,18 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
 void cli_release(struct config *cfg)
 {
     size_t i;
+
+    for (i = 0; i < cfg->nargfiles; i++)
+        argfile_release(&cfg->argfiles[i]);
+    free(cfg->argfiles);
+    free(cfg->argv_owned);
+    free(cfg->arg_file);
+    free(cfg->arg_line);
+    cfg->argfiles = NULL;
+    cfg->nargfiles = 0;
+    cfg->argv_owned = NULL;
+    cfg->arg_file = NULL;
+    cfg->arg_line = NULL;
 
     for (i = 0; i < cfg->spec.nfields; i++) {
         free((char *)cfg->spec.fields[i].name);

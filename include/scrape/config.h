@@ -12,6 +12,8 @@
 
 #include "scrape/parse.h"
 
+struct argfile;
+
 #define SCRAPE_VERSION "0.1.0"
 
 /* The hidden option a --compare gives each run it spawns (compare.h),
@@ -63,6 +65,15 @@ struct config {
     long extract_run; /* --run N of scrape extract (0: the latest) */
     long recrawl;     /* --recrawl N: run N again, conditionally */
     long lease_s;     /* --lease: a shared run's claims last this long */
+    /* -K/--config: the argument vector with the files' arguments in it
+     * (owned array; inputs, include and exclude point into its strings),
+     * the files read (owned), and where each argument came from. */
+    char **argv_owned;
+    struct argfile *argfiles;
+    size_t nargfiles;
+    const char **arg_file; /* per argv_owned entry: its file, or NULL */
+    int *arg_line;         /* ... and its line there */
+    int argc_owned;
 };
 
 #endif

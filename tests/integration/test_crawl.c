@@ -783,3 +783,73 @@ Test(crawl, hostile_html_is_recorded_cleanly, .fini = finish)
                              " 'javascript:%%' AND followable = 0"),
                  1);
 }
+
+/* Writes `text` to sb.dir/NAME; its path into `path`. */
+static void write_conf(const char *name, const char *text, char *path, size_t n)
+{
+    FILE *f;
+
+    snprintf(path, n, "%s/%s", sb.dir, name);
+    cr_assert_not_null(f = fopen(path, "w"));
+    fputs(text, f);
+    fclose(f);
+}
+
+/* -K FILE: options and seeds from a file, the command line's options
+ * after the file's (its --depth wins); the run keeps the whole command
+ * line for --resume.  A bad line is a usage error naming the file and
+ * line, before anything is written. */
+Test(crawl, options_and_seeds_from_a_config_file, .fini = finish)
+{
+    char conf[200], bad[200], never[200], text[600];
+    const char *const run[] = {"-q", "-K",   conf,  "--depth",
+                               "1",  "--db", sb.db, NULL};
+    const char *const broken[] = {"-q", "--config", bad, "--db", never, NULL};
+    char *err;
+
+    start(NULL);
+    snprintf(text, sizeof(text),
+             "# a small spider\n"
+             "--depth 3\n"
+             "  --field \"price=//p[@class='price']\"\n"
+             "--per-host 16\n"
+             "\n"
+             "%s\n",
+             site_url("/index.html"));
+    write_conf("spider.conf", text, conf, sizeof(conf));
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT max(depth) FROM pages"), 1);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"),
+                 db_int(&sb, "SELECT 1 + count(DISTINCT url) FROM links"
+                             " WHERE followable = 1 AND page_id = 1 AND url"
+                             " LIKE 'http://127.0.0.1:%%' AND url NOT LIKE"
+                             " '%%/index.html'"));
+    cr_assert_gt(db_int(&sb, "SELECT count(*) FROM fields WHERE name ="
+                             " 'price' AND value LIKE '£%%'"),
+                 0);
+    cr_assert_eq(db_int(&sb, "SELECT args LIKE '%%\"--depth\",\"3\"%%'"
+                             " AND args LIKE '%%\"--depth\",\"1\"%%' AND args"
+                             " LIKE '%%\"--per-host\",\"16\"%%' FROM runs"),
+                 1);
+    /* Errors: file and line, exit 2, no database. */
+    snprintf(never, sizeof(never), "%s/never.db", sb.dir);
+    write_conf("bad.conf", "--depth 2\n--field \"oops\n", bad, sizeof(bad));
+    cr_assert_eq(run_scrape(&sb, broken, RUN_TIMEOUT_S, 0), 2);
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, "bad.conf:2: a double quote is not closed"),
+                       "%s", err);
+    free(err);
+    write_conf("bad.conf", "--depth 2\n\n--bogus 1\n", bad, sizeof(bad));
+    cr_assert_eq(run_scrape(&sb, broken, RUN_TIMEOUT_S, 0), 2);
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, "bad.conf:3: unknown option '--bogus'"),
+                       "%s", err);
+    free(err);
+    write_conf("bad.conf", "--max-pages none\n", bad, sizeof(bad));
+    cr_assert_eq(run_scrape(&sb, broken, RUN_TIMEOUT_S, 0), 2);
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, "bad.conf:1: --max-pages wants a number"),
+                       "%s", err);
+    free(err);
+    cr_assert_neq(access(never, F_OK), 0, "a database was written");
+}
