@@ -795,6 +795,20 @@ static void write_conf(const char *name, const char *text, char *path, size_t n)
     fclose(f);
 }
 
+/* Runs `args` (which read sb.dir/bad.conf, path `bad`) with `text` as
+ * that file: a usage error whose message holds `want`. */
+static void expect_config_error(const char *const *args, char *bad,
+                                const char *text, const char *want)
+{
+    char *err;
+
+    write_conf("bad.conf", text, bad, 200);
+    cr_assert_eq(run_scrape(&sb, args, RUN_TIMEOUT_S, 0), 2);
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, want), "%s", err);
+    free(err);
+}
+
 /* -K FILE: options and seeds from a file, the command line's options
  * after the file's (its --depth wins); the run keeps the whole command
  * line for --resume.  A bad line is a usage error naming the file and
@@ -805,7 +819,6 @@ Test(crawl, options_and_seeds_from_a_config_file, .fini = finish)
     const char *const run[] = {"-q", "-K",   conf,  "--depth",
                                "1",  "--db", sb.db, NULL};
     const char *const broken[] = {"-q", "--config", bad, "--db", never, NULL};
-    char *err;
 
     start(NULL);
     snprintf(text, sizeof(text),
@@ -833,23 +846,11 @@ Test(crawl, options_and_seeds_from_a_config_file, .fini = finish)
                  1);
     /* Errors: file and line, exit 2, no database. */
     snprintf(never, sizeof(never), "%s/never.db", sb.dir);
-    write_conf("bad.conf", "--depth 2\n--field \"oops\n", bad, sizeof(bad));
-    cr_assert_eq(run_scrape(&sb, broken, RUN_TIMEOUT_S, 0), 2);
-    err = read_stderr(&sb);
-    cr_assert_not_null(strstr(err, "bad.conf:2: a double quote is not closed"),
-                       "%s", err);
-    free(err);
-    write_conf("bad.conf", "--depth 2\n\n--bogus 1\n", bad, sizeof(bad));
-    cr_assert_eq(run_scrape(&sb, broken, RUN_TIMEOUT_S, 0), 2);
-    err = read_stderr(&sb);
-    cr_assert_not_null(strstr(err, "bad.conf:3: unknown option '--bogus'"),
-                       "%s", err);
-    free(err);
-    write_conf("bad.conf", "--max-pages none\n", bad, sizeof(bad));
-    cr_assert_eq(run_scrape(&sb, broken, RUN_TIMEOUT_S, 0), 2);
-    err = read_stderr(&sb);
-    cr_assert_not_null(strstr(err, "bad.conf:1: --max-pages wants a number"),
-                       "%s", err);
-    free(err);
+    expect_config_error(broken, bad, "--depth 2\n--field \"oops\n",
+                        "bad.conf:2: a double quote is not closed");
+    expect_config_error(broken, bad, "--depth 2\n\n--bogus 1\n",
+                        "bad.conf:3: unknown option '--bogus'");
+    expect_config_error(broken, bad, "--max-pages none\n",
+                        "bad.conf:1: --max-pages wants a number");
     cr_assert_neq(access(never, F_OK), 0, "a database was written");
 }
