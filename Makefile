@@ -109,7 +109,8 @@ $(BUILD)/tests/bench/%.o: tests/bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -c -o $@ $<
 
-SITE_OBJ = $(BUILD)/tests/site/site.o $(BUILD)/tests/site/quotes.o
+SITE_OBJ = $(BUILD)/tests/site/site.o $(BUILD)/tests/site/quotes.o \
+           $(BUILD)/tests/site/shop.o
 
 $(SITESRV): $(BUILD)/tests/site/sitesrv.o $(SITE_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SITE_LIBS) -lpthread

@@ -14,6 +14,7 @@
 
 #include "harness.h"
 #include "site/quotes.h"
+#include "site/shop.h"
 
 #define RUN_TIMEOUT_S 60
 #define QUOTE_PAGES   10
@@ -555,4 +556,65 @@ Test(scrape, export_writes_one_record_per_item, .init = start, .fini = finish)
     cr_assert_not_null(strstr(text, ",\"[\"\"life\"\",\"\"love\"\"]\","), "%s",
                        text);
     free(text);
+}
+
+/* The shop section as a spider must see it: list pages (with facet links
+ * that answer the same list, and an add-to-cart link per card) lead to
+ * product pages.  With --include kept to list and product URLs (the
+ * facets' query strings and the cart fall outside it), one crawl fetches
+ * exactly home + the categories' list pages + every product, and each
+ * product page's fields are the product's (shop.h knows them). */
+Test(scrape, shop_lists_lead_to_every_product_once, .init = start,
+     .fini = finish)
+{
+    const char *const run[] = {
+        "-q",
+        "-d",
+        "10",
+        "--per-host",
+        "16",
+        "--include",
+        "/shop/(c/[a-z]+/(page/[0-9]+/)?|p/SKU-[0-9]+/)$",
+        "--field",
+        "title=css:h1.title::text",
+        "--field",
+        "price=css:span.price::text",
+        "--field",
+        "sku=css:span.sku::text",
+        "--field",
+        "tags[]=css:ul.tags li::text",
+        "--db",
+        sb.db,
+        site_url("/shop/"),
+        NULL};
+    unsigned per = 20, lists = shop_list_pages(per), i;
+
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    /* Home, each category's /c/X/ and /c/X/page/N/ (page 1 twice: the
+     * "previous" link of page 2 spells it so), every product. */
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages"),
+                 1 + SHOP_CATEGORIES * (1 + lists) + SHOP_CATEGORIES * per);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE status != 200"
+                             " OR url LIKE '%%?%%' OR url LIKE '%%/cart/%%'"
+                             " OR url LIKE '%%/reviews/%%'"),
+                 0);
+    for (i = 0; i < SHOP_CATEGORIES * per; i++) {
+        struct product p;
+        char price[32];
+        shop_get(i, &p);
+        snprintf(price, sizeof(price), "\xC2\xA3%u.%02u", p.price_cents / 100,
+                 p.price_cents % 100);
+        cr_assert_eq(db_int(&sb,
+                            "SELECT count(*) FROM pages g JOIN fields t ON"
+                            " t.page_id = g.id AND t.name = 'title' JOIN"
+                            " fields c ON c.page_id = g.id AND c.name ="
+                            " 'price' JOIN fields k ON k.page_id = g.id AND"
+                            " k.name = 'sku' WHERE g.url LIKE '%%/shop/p/%s/'"
+                            " AND t.value = '%s' AND c.value = '%s' AND"
+                            " k.value = '%s' AND (SELECT json_array_length("
+                            "value) FROM fields WHERE page_id = g.id AND name"
+                            " = 'tags') = %u",
+                            p.sku, p.name, price, p.sku, p.ntags),
+                     1, "product %s (%s)", p.sku, p.name);
+    }
 }

@@ -3,7 +3,8 @@
  *
  *   sitesrv [--port P] [--pages N] [--fanout K] [--latency MS]
  *           [--page-size BYTES] [--nested 0|1] [--lifetime SEC]
- *           [--robots 0|1|2] [--quote-pages N] [--slow MS]
+ *           [--robots 0|1|2] [--quote-pages N] [--shop-products N]
+ *           [--slow MS]
  *           [--slow-levels N] [--slow-gate 0|1] [--hold N]
  *
  * --nested 1 renders the CPU-heavy profile: deeply nested review sections
@@ -63,6 +64,8 @@
  *                         otherwise 404
  *   /sitemap.xml          a urlset of /book/1..3.html
  *   /quotes/...           the quotes section, --quote-pages pages
+ *   /shop/...             the shop section (shop.h), --shop-products
+ *                         products per category (default 20)
  *                         (default 10; see quotes.h)
  *   /robots-count         how many times /robots.txt was asked for
  *   /xss                  a title, heading and link that are scripts
@@ -99,6 +102,7 @@
 #include <zlib.h>
 
 #include "quotes.h"
+#include "shop.h"
 #include "site.h"
 
 #define LATENCY_MAX_MS 60000
@@ -124,6 +128,7 @@ struct server {
     unsigned flaky[FLAKY_IDS]; /* atomic */
     int robots;                /* robots.txt: 0 none, 1 rules, 2 sitemaps */
     unsigned quote_pages;      /* pages of the quotes section */
+    unsigned shop_products;    /* products per category of the shop */
     unsigned robots_hits;      /* atomic */
     unsigned latency_ms;
     unsigned slow_ms;     /* --slow */
@@ -843,6 +848,23 @@ static enum MHD_Result plain_sitemap(struct server *s, struct MHD_Connection *c)
     return send_str(c, 200, "application/xml", body);
 }
 
+/* The shop section (shop.h); unknown shop paths are 404.  The query
+ * string (facets, the cart's sku) is not part of `url`: a facet answers
+ * its list again, as a real shop does. */
+static enum MHD_Result shop(struct server *s, struct MHD_Connection *c,
+                            const char *url)
+{
+    enum MHD_Result ret;
+    size_t len;
+    char *body = shop_render(url, s->shop_products, &len);
+
+    if (!body)
+        return send_str(c, 404, "text/html", "<title>Not found</title>");
+    ret = send_buf(c, 200, "text/html; charset=utf-8", body, len);
+    free(body);
+    return ret;
+}
+
 /* The quotes section (quotes.h); unknown quotes paths are 404. */
 static enum MHD_Result quotes(struct server *s, struct MHD_Connection *c,
                               const char *url)
@@ -1014,6 +1036,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         return send_str(c, 200, "application/json", "{\"books\": 3}\n");
     if (!strncmp(url, "/charset/", 9))
         return charset_page(c, url + 9);
+    if (!strncmp(url, "/shop/", 6))
+        return shop(s, c, url);
     if (!strncmp(url, "/quotes/", 8))
         return quotes(s, c, url);
     if (!strncmp(url, "/hostile-sitemaps/", 18))
@@ -1069,6 +1093,8 @@ static int parse_args(int argc, char **argv, struct server *s, long *port,
             s->robots = (int)v;
         else if (!strcmp(argv[i], "--quote-pages") && v >= 1 && v <= 100000)
             s->quote_pages = (unsigned)v;
+        else if (!strcmp(argv[i], "--shop-products") && v >= 1 && v <= 3000)
+            s->shop_products = (unsigned)v;
         else if (!strcmp(argv[i], "--slow") && v <= LATENCY_MAX_MS)
             s->slow_ms = (unsigned)v;
         else if (!strcmp(argv[i], "--slow-levels") && v >= 1 && v <= 32)
@@ -1090,6 +1116,7 @@ int main(int argc, char **argv)
     struct server s = {
         .site = {.pages = 1000, .fanout = 10, .page_size = 16 * 1024},
         .quote_pages = 10,
+        .shop_products = 20,
         .slow_levels = 3,
         .min_gap_ms = -1,
         .gate_lock = PTHREAD_MUTEX_INITIALIZER,
@@ -1108,6 +1135,8 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv, &s, &port, &lifetime, &bind)) {
         fprintf(stderr, "usage: sitesrv [--port P] [--pages N] [--fanout K]"
                         " [--latency MS] [--page-size B] [--nested 0|1]"
+                        " [--robots 0|1|2|3] [--quote-pages N]"
+                        " [--shop-products N]"
                         " [--slow MS] [--slow-levels N] [--slow-gate 0|1]"
                         " [--hold N]"
                         " [--lifetime S] [--bind IPV4] [--validators 0|1|2]\n");
