@@ -110,7 +110,7 @@ $(BUILD)/tests/bench/%.o: tests/bench/%.c
 	$(CC) $(ALL_CFLAGS) -Itests -c -o $@ $<
 
 SITE_OBJ = $(BUILD)/tests/site/site.o $(BUILD)/tests/site/quotes.o \
-           $(BUILD)/tests/site/shop.o
+           $(BUILD)/tests/site/shop.o $(BUILD)/tests/site/out.o
 
 $(SITESRV): $(BUILD)/tests/site/sitesrv.o $(SITE_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SITE_LIBS) -lpthread

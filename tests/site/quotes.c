@@ -2,6 +2,7 @@
  * quotes.c - the quotes section (see quotes.h).
  */
 #include "quotes.h"
+#include "out.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -59,39 +60,6 @@ void quotes_sitemap_pages(unsigned pages, unsigned k, unsigned *first,
     *last = k == 1 ? half : pages;
 }
 
-struct out {
-    char *p;
-    size_t len, cap;
-    bool failed;
-};
-
-static void put(struct out *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void put(struct out *o, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    for (;;) {
-        va_start(ap, fmt);
-        n = vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap);
-        va_end(ap);
-        if (n < 0 || o->failed) {
-            o->failed = true;
-            return;
-        }
-        if ((size_t)n < o->cap - o->len)
-            break;
-        o->cap = (o->cap + (size_t)n) * 2;
-        if (!(o->p = realloc(o->p, o->cap))) {
-            o->failed = true;
-            return;
-        }
-    }
-    o->len += (size_t)n;
-}
-
 /* Writes `s` HTML-escaped; "é" as &eacute; and the first space as a
  * newline and indentation, which a scraper must fold back. */
 static void put_text(struct out *o, const char *s)
@@ -100,21 +68,21 @@ static void put_text(struct out *o, const char *s)
 
     for (; *s && !o->failed; s++) {
         if (*s == '&')
-            put(o, "&amp;");
+            out_put(o, "&amp;");
         else if (*s == '<')
-            put(o, "&lt;");
+            out_put(o, "&lt;");
         else if (*s == '>')
-            put(o, "&gt;");
+            out_put(o, "&gt;");
         else if (*s == '\'')
-            put(o, "&#39;");
+            out_put(o, "&#39;");
         else if (*s == '"')
-            put(o, "&quot;");
+            out_put(o, "&quot;");
         else if (!strncmp(s, "\xC3\xA9", 2) && ++s)
-            put(o, "&eacute;");
+            out_put(o, "&eacute;");
         else if (*s == ' ' && first_space && !(first_space = false))
-            put(o, "\n        ");
+            out_put(o, "\n        ");
         else
-            put(o, "%c", *s);
+            out_put(o, "%c", *s);
     }
 }
 
@@ -129,7 +97,8 @@ static void slug(const char *s, char *out, size_t n)
 
 static void head(struct out *o, const char *title)
 {
-    put(o,
+    out_put(
+        o,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"UTF-8\">"
         "\n<title>%s</title>\n</head>\n<body>\n<div class=\"container\">\n"
         "<div class=\"header-box\"><h1><a href=\"/quotes/\">Quotes to"
@@ -145,22 +114,23 @@ static void quote_div(struct out *o, unsigned q)
 
     quotes_get(q, &qt);
     slug(qt.author, s, sizeof(s));
-    put(o, "<div class=\"quote\" itemscope itemtype=\"http://schema.org/"
-           "CreativeWork\">\n    <span class=\"text\" itemprop=\"text\">");
+    out_put(o, "<div class=\"quote\" itemscope itemtype=\"http://schema.org/"
+               "CreativeWork\">\n    <span class=\"text\" itemprop=\"text\">");
     put_text(o, qt.text);
-    put(o,
+    out_put(
+        o,
         "</span>\n    <span>by <small class=\"author\" itemprop=\"author\">");
     put_text(o, qt.author);
-    put(o,
-        "</small>\n    <a href=\"/quotes/author/%s/\">(about)</a>\n"
-        "    </span>\n    <div class=\"tags\">\n        Tags:\n",
-        s);
+    out_put(o,
+            "</small>\n    <a href=\"/quotes/author/%s/\">(about)</a>\n"
+            "    </span>\n    <div class=\"tags\">\n        Tags:\n",
+            s);
     for (k = 0; k < qt.ntags; k++)
-        put(o,
-            "        <a class=\"tag\" href=\"/quotes/tag/%s/page/1/\">%s"
-            "</a>\n",
-            qt.tags[k], qt.tags[k]);
-    put(o, "    </div>\n</div>\n");
+        out_put(o,
+                "        <a class=\"tag\" href=\"/quotes/tag/%s/page/1/\">%s"
+                "</a>\n",
+                qt.tags[k], qt.tags[k]);
+    out_put(o, "    </div>\n</div>\n");
 }
 
 static void quote_page(struct out *o, unsigned page, unsigned pages)
@@ -170,24 +140,25 @@ static void quote_page(struct out *o, unsigned page, unsigned pages)
     head(o, "Quotes to Scrape");
     for (q = (page - 1) * QUOTES_PER_PAGE; q < page * QUOTES_PER_PAGE; q++)
         quote_div(o, q);
-    put(o, "<nav>\n<ul class=\"pager\">\n");
+    out_put(o, "<nav>\n<ul class=\"pager\">\n");
     if (page > 1)
-        put(o,
-            "<li class=\"previous\"><a href=\"/quotes/page/%u/\"><span"
-            " aria-hidden=\"true\">&larr;</span> Previous</a></li>\n",
-            page - 1);
+        out_put(o,
+                "<li class=\"previous\"><a href=\"/quotes/page/%u/\"><span"
+                " aria-hidden=\"true\">&larr;</span> Previous</a></li>\n",
+                page - 1);
     if (page < pages)
-        put(o,
-            "<li class=\"next\"><a href=\"/quotes/page/%u/\">Next <span"
-            " aria-hidden=\"true\">&rarr;</span></a></li>\n",
-            page + 1);
-    put(o, "</ul>\n</nav>\n<div class=\"tags-box\"><h2>Top Ten tags</h2>\n");
+        out_put(o,
+                "<li class=\"next\"><a href=\"/quotes/page/%u/\">Next <span"
+                " aria-hidden=\"true\">&rarr;</span></a></li>\n",
+                page + 1);
+    out_put(o,
+            "</ul>\n</nav>\n<div class=\"tags-box\"><h2>Top Ten tags</h2>\n");
     for (q = 0; q < 10 && q < COUNT(tag_names); q++)
-        put(o,
-            "<span class=\"tag-item\"><a class=\"tag\" href=\"/quotes/tag"
-            "/%s/page/1/\">%s</a></span>\n",
-            tag_names[q], tag_names[q]);
-    put(o, "</div>\n</div>\n</body>\n</html>\n");
+        out_put(o,
+                "<span class=\"tag-item\"><a class=\"tag\" href=\"/quotes/tag"
+                "/%s/page/1/\">%s</a></span>\n",
+                tag_names[q], tag_names[q]);
+    out_put(o, "</div>\n</div>\n</body>\n</html>\n");
 }
 
 /* A tag's page: the first quotes carrying it (div.quote again). */
@@ -197,10 +168,10 @@ static void tag_page(struct out *o, const char *tag, unsigned pages)
     struct quote qt;
 
     head(o, "Quotes to Scrape");
-    put(o,
-        "<h3>Viewing tag: <a href=\"/quotes/tag/%.40s/page/1/\">%.40s</a>"
-        "</h3>\n",
-        tag, tag);
+    out_put(o,
+            "<h3>Viewing tag: <a href=\"/quotes/tag/%.40s/page/1/\">%.40s</a>"
+            "</h3>\n",
+            tag, tag);
     for (q = 0; q < pages * QUOTES_PER_PAGE && shown < 5; q++) {
         quotes_get(q, &qt);
         for (k = 0; k < qt.ntags; k++)
@@ -210,16 +181,16 @@ static void tag_page(struct out *o, const char *tag, unsigned pages)
                 break;
             }
     }
-    put(o, "</div>\n</body>\n</html>\n");
+    out_put(o, "</div>\n</body>\n</html>\n");
 }
 
 static void author_page(struct out *o, const char *who)
 {
     head(o, "Quotes to Scrape");
-    put(o,
-        "<div class=\"author-details\"><h3 class=\"author-title\">%.80s"
-        "</h3><p>Born somewhere.</p></div>\n</div>\n</body>\n</html>\n",
-        who);
+    out_put(o,
+            "<div class=\"author-details\"><h3 class=\"author-title\">%.80s"
+            "</h3><p>Born somewhere.</p></div>\n</div>\n</body>\n</html>\n",
+            who);
 }
 
 /* gzip of o's bytes, replacing them. */
@@ -253,26 +224,27 @@ static void sitemap(struct out *o, unsigned k, unsigned pages, unsigned port)
     unsigned first, last, n;
 
     quotes_sitemap_pages(pages, k, &first, &last);
-    put(o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://"
+    out_put(
+        o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://"
            "www.sitemaps.org/schemas/sitemap/0.9\">\n");
     for (n = first; n <= last; n++)
-        put(o,
-            "  <url><loc>http://127.0.0.1:%u/quotes/page/%u/</loc>"
-            "<changefreq>daily</changefreq></url>\n",
-            port, n);
-    put(o, "</urlset>\n");
+        out_put(o,
+                "  <url><loc>http://127.0.0.1:%u/quotes/page/%u/</loc>"
+                "<changefreq>daily</changefreq></url>\n",
+                port, n);
+    out_put(o, "</urlset>\n");
 }
 
 static void sitemap_index(struct out *o, unsigned port)
 {
-    put(o,
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\""
-        "http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
-        "  <sitemap><loc>http://127.0.0.1:%u/quotes/sitemaps/1.xml.gz</loc>"
-        "</sitemap>\n"
-        "  <sitemap>\n    <loc>\n      http://127.0.0.1:%u/quotes/sitemaps/"
-        "2.xml.gz\n    </loc>\n  </sitemap>\n</sitemapindex>\n",
-        port, port);
+    out_put(o,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\""
+            "http://www.sitemaps.org/schemas/sitemap/0.9\">\n"
+            "  <sitemap><loc>http://127.0.0.1:%u/quotes/sitemaps/1.xml.gz</loc>"
+            "</sitemap>\n"
+            "  <sitemap>\n    <loc>\n      http://127.0.0.1:%u/quotes/sitemaps/"
+            "2.xml.gz\n    </loc>\n  </sitemap>\n</sitemapindex>\n",
+            port, port);
 }
 
 char *quotes_render(const char *path, unsigned pages, unsigned port,

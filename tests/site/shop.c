@@ -2,6 +2,7 @@
  * shop.c - the shop section (see shop.h).
  */
 #include "shop.h"
+#include "out.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -51,85 +52,36 @@ unsigned shop_list_pages(unsigned per_category)
                         : 1;
 }
 
-struct out {
-    char *p;
-    size_t len, cap;
-    bool failed;
-};
-
-static void put(struct out *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void put(struct out *o, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    for (;;) {
-        va_start(ap, fmt);
-        n = vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap);
-        va_end(ap);
-        if (n < 0 || o->failed) {
-            o->failed = true;
-            return;
-        }
-        if ((size_t)n < o->cap - o->len) {
-            o->len += (size_t)n;
-            return;
-        }
-        {
-            char *np = realloc(o->p, o->cap * 2 + (size_t)n);
-            if (!np) {
-                o->failed = true;
-                return;
-            }
-            o->p = np;
-            o->cap = o->cap * 2 + (size_t)n;
-        }
-    }
-}
-
-/* Text with &, < and > escaped. */
-static void put_text(struct out *o, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '&')
-            put(o, "&amp;");
-        else if (*s == '<')
-            put(o, "&lt;");
-        else if (*s == '>')
-            put(o, "&gt;");
-        else
-            put(o, "%c", *s);
-    }
-}
-
 /* The site's header: navigation a spider must not take for content. */
 static void head(struct out *o, const char *title)
 {
     unsigned k;
 
-    put(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-           "<title>");
-    put_text(o, title);
-    put(o, " | Scrape Shop</title></head><body>\n<header><nav class=\"menu\">"
-           "<a href=\"/shop/\">Home</a>");
+    out_put(o,
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<title>");
+    out_escaped(o, title);
+    out_put(o,
+            " | Scrape Shop</title></head><body>\n<header><nav class=\"menu\">"
+            "<a href=\"/shop/\">Home</a>");
     for (k = 0; k < SHOP_CATEGORIES; k++)
-        put(o, " <a href=\"/shop/c/%s/\">%s</a>", categories[k], categories[k]);
-    put(o, " <a href=\"/shop/blog/\">Blog</a> <a href=\"/shop/cart/\">Cart</a>"
-           " <a href=\"/shop/account/\">Account</a></nav></header>\n<main>\n");
+        out_put(o, " <a href=\"/shop/c/%s/\">%s</a>", categories[k],
+                categories[k]);
+    out_put(o,
+            " <a href=\"/shop/blog/\">Blog</a> <a href=\"/shop/cart/\">Cart</a>"
+            " <a href=\"/shop/account/\">Account</a></nav></header>\n<main>\n");
 }
 
 static void foot(struct out *o)
 {
-    put(o, "</main>\n<footer><a href=\"/shop/account/login\">Sign in</a>"
-           "</footer></body></html>\n");
+    out_put(o, "</main>\n<footer><a href=\"/shop/account/login\">Sign in</a>"
+               "</footer></body></html>\n");
 }
 
 static void price(struct out *o, unsigned cents)
 {
-    put(o, "<span class=\"price\">\xC2\xA3%u.%02u</span>", cents / 100,
-        cents % 100);
+    out_put(o, "<span class=\"price\">\xC2\xA3%u.%02u</span>", cents / 100,
+            cents % 100);
 }
 
 static void home(struct out *o)
@@ -137,11 +89,11 @@ static void home(struct out *o)
     unsigned k;
 
     head(o, "Scrape Shop");
-    put(o, "<h1>Scrape Shop</h1>\n<ul class=\"categories\">");
+    out_put(o, "<h1>Scrape Shop</h1>\n<ul class=\"categories\">");
     for (k = 0; k < SHOP_CATEGORIES; k++)
-        put(o, "<li><a class=\"category\" href=\"/shop/c/%s/\">%s</a></li>",
-            categories[k], categories[k]);
-    put(o, "</ul>\n");
+        out_put(o, "<li><a class=\"category\" href=\"/shop/c/%s/\">%s</a></li>",
+                categories[k], categories[k]);
+    out_put(o, "</ul>\n");
     foot(o);
 }
 
@@ -154,44 +106,44 @@ static void list_page(struct out *o, unsigned k, unsigned n,
 
     snprintf(title, sizeof(title), "%s, page %u", categories[k], n);
     head(o, title);
-    put(o, "<h1>%s</h1>\n<div class=\"facets\">", categories[k]);
-    put(o,
-        "<a href=\"/shop/c/%s/page/%u/?sort=price\">by price</a> "
-        "<a href=\"/shop/c/%s/page/%u/?sort=name\">by name</a>",
-        categories[k], n, categories[k], n);
+    out_put(o, "<h1>%s</h1>\n<div class=\"facets\">", categories[k]);
+    out_put(o,
+            "<a href=\"/shop/c/%s/page/%u/?sort=price\">by price</a> "
+            "<a href=\"/shop/c/%s/page/%u/?sort=name\">by name</a>",
+            categories[k], n, categories[k], n);
     for (j = 0; j < COUNT(colours); j++)
-        put(o, " <a href=\"/shop/c/%s/page/%u/?colour=%s\">%s</a>",
-            categories[k], n, colours[j], colours[j]);
-    put(o, "</div>\n<section class=\"products\">\n");
+        out_put(o, " <a href=\"/shop/c/%s/page/%u/?colour=%s\">%s</a>",
+                categories[k], n, colours[j], colours[j]);
+    out_put(o, "</div>\n<section class=\"products\">\n");
     for (j = (n - 1) * SHOP_PER_PAGE; j < n * SHOP_PER_PAGE && j < per_category;
          j++) {
         struct product p;
         i = j * SHOP_CATEGORIES + k;
         shop_get(i, &p);
-        put(o,
-            "<article class=\"card\"><h3 class=\"title\"><a href=\"/shop/"
-            "p/%s/\">",
-            p.sku);
-        put_text(o, p.name);
-        put(o, "</a></h3>");
+        out_put(o,
+                "<article class=\"card\"><h3 class=\"title\"><a href=\"/shop/"
+                "p/%s/\">",
+                p.sku);
+        out_escaped(o, p.name);
+        out_put(o, "</a></h3>");
         price(o, p.price_cents);
-        put(o,
-            "<a class=\"add\" href=\"/shop/cart/add?sku=%s\">Add to"
-            " cart</a></article>\n",
-            p.sku);
+        out_put(o,
+                "<a class=\"add\" href=\"/shop/cart/add?sku=%s\">Add to"
+                " cart</a></article>\n",
+                p.sku);
     }
-    put(o, "</section>\n<nav class=\"pager\">");
+    out_put(o, "</section>\n<nav class=\"pager\">");
     if (n > 1)
-        put(o,
-            "<a class=\"prev\" rel=\"prev\" href=\"/shop/c/%s/page/%u/\">"
-            "previous</a> ",
-            categories[k], n - 1);
+        out_put(o,
+                "<a class=\"prev\" rel=\"prev\" href=\"/shop/c/%s/page/%u/\">"
+                "previous</a> ",
+                categories[k], n - 1);
     if (n < pages)
-        put(o,
-            "<a class=\"next\" rel=\"next\" href=\"/shop/c/%s/page/%u/\">"
-            "next</a>",
-            categories[k], n + 1);
-    put(o, "</nav>\n");
+        out_put(o,
+                "<a class=\"next\" rel=\"next\" href=\"/shop/c/%s/page/%u/\">"
+                "next</a>",
+                categories[k], n + 1);
+    out_put(o, "</nav>\n");
     foot(o);
 }
 
@@ -202,45 +154,45 @@ static void product_page(struct out *o, unsigned i, unsigned per_category)
 
     shop_get(i, &p);
     head(o, p.name);
-    put(o,
-        "<nav class=\"breadcrumbs\"><a href=\"/shop/\">Home</a> &gt; "
-        "<a href=\"/shop/c/%s/\">%s</a></nav>\n<h1 class=\"title\">",
-        p.category, p.category);
-    put_text(o, p.name);
-    put(o, "</h1>\n");
+    out_put(o,
+            "<nav class=\"breadcrumbs\"><a href=\"/shop/\">Home</a> &gt; "
+            "<a href=\"/shop/c/%s/\">%s</a></nav>\n<h1 class=\"title\">",
+            p.category, p.category);
+    out_escaped(o, p.name);
+    out_put(o, "</h1>\n");
     price(o, p.price_cents);
-    put(o, " <span class=\"sku\">%s</span>\n<p class=\"stock\">", p.sku);
+    out_put(o, " <span class=\"sku\">%s</span>\n<p class=\"stock\">", p.sku);
     if (p.stock)
-        put(o, "In stock (%u available)", p.stock);
+        out_put(o, "In stock (%u available)", p.stock);
     else
-        put(o, "Out of stock");
-    put(o, "</p>\n<ul class=\"tags\">");
+        out_put(o, "Out of stock");
+    out_put(o, "</p>\n<ul class=\"tags\">");
     for (k = 0; k < p.ntags; k++)
-        put(o, "<li>%s</li>", p.tags[k]);
-    put(o,
-        "</ul>\n<table class=\"specs\"><tr><th>Colour</th><td>%s</td></tr>"
-        "<tr><th>Weight</th><td>%u g</td></tr></table>\n",
-        p.colour, p.weight_g);
-    put(o,
-        "<a class=\"reviews\" href=\"/shop/p/%s/reviews/\">Reviews</a> "
-        "<a class=\"add\" href=\"/shop/cart/add?sku=%s\">Add to cart</a>\n"
-        "<aside class=\"related\"><h2>Related</h2>",
-        p.sku, p.sku);
+        out_put(o, "<li>%s</li>", p.tags[k]);
+    out_put(o,
+            "</ul>\n<table class=\"specs\"><tr><th>Colour</th><td>%s</td></tr>"
+            "<tr><th>Weight</th><td>%u g</td></tr></table>\n",
+            p.colour, p.weight_g);
+    out_put(o,
+            "<a class=\"reviews\" href=\"/shop/p/%s/reviews/\">Reviews</a> "
+            "<a class=\"add\" href=\"/shop/cart/add?sku=%s\">Add to cart</a>\n"
+            "<aside class=\"related\"><h2>Related</h2>",
+            p.sku, p.sku);
     for (k = 1; k <= 3 && total > 1; k++) {
         struct product r;
         shop_get((i + k * SHOP_CATEGORIES) % total, &r);
-        put(o, "<a class=\"related\" href=\"/shop/p/%s/\">", r.sku);
-        put_text(o, r.name);
-        put(o, "</a> ");
+        out_put(o, "<a class=\"related\" href=\"/shop/p/%s/\">", r.sku);
+        out_escaped(o, r.name);
+        out_put(o, "</a> ");
     }
-    put(o, "</aside>\n");
+    out_put(o, "</aside>\n");
     foot(o);
 }
 
 static void simple_page(struct out *o, const char *title, const char *text)
 {
     head(o, title);
-    put(o, "<h1>%s</h1><p>%s</p>\n", title, text);
+    out_put(o, "<h1>%s</h1><p>%s</p>\n", title, text);
     foot(o);
 }
 
@@ -305,10 +257,11 @@ char *shop_render(const char *path, unsigned per_category, size_t *len)
             goto none;
     } else if (!strcmp(tail, "blog/")) {
         head(&o, "Blog");
-        put(&o, "<h1>Blog</h1>");
+        out_put(&o, "<h1>Blog</h1>");
         for (n = 1; n <= SHOP_BLOG_POSTS; n++)
-            put(&o, " <a class=\"post\" href=\"/shop/blog/%u/\">Post %u</a>", n,
-                n);
+            out_put(&o,
+                    " <a class=\"post\" href=\"/shop/blog/%u/\">Post %u</a>", n,
+                    n);
         foot(&o);
     } else if (sscanf(tail, "blog/%u/", &n) == 1 && n >= 1 &&
                n <= SHOP_BLOG_POSTS) {

@@ -848,39 +848,42 @@ static enum MHD_Result plain_sitemap(struct server *s, struct MHD_Connection *c)
     return send_str(c, 200, "application/xml", body);
 }
 
-/* The shop section (shop.h); unknown shop paths are 404.  The query
- * string (facets, the cart's sku) is not part of `url`: a facet answers
- * its list again, as a real shop does. */
-static enum MHD_Result shop(struct server *s, struct MHD_Connection *c,
-                            const char *url)
+/* A generated section's page (freed here), or 404 when it has none. */
+static enum MHD_Result send_rendered(struct MHD_Connection *c, char *body,
+                                     size_t len, const char *ctype)
 {
     enum MHD_Result ret;
-    size_t len;
-    char *body = shop_render(url, s->shop_products, &len);
-
-    if (!body)
-        return send_str(c, 404, "text/html", "<title>Not found</title>");
-    ret = send_buf(c, 200, "text/html; charset=utf-8", body, len);
-    free(body);
-    return ret;
-}
-
-/* The quotes section (quotes.h); unknown quotes paths are 404. */
-static enum MHD_Result quotes(struct server *s, struct MHD_Connection *c,
-                              const char *url)
-{
-    const char *ctype;
-    enum MHD_Result ret;
-    size_t len;
-    int gzip;
-    char *body =
-        quotes_render(url, s->quote_pages, s->site.port, &len, &ctype, &gzip);
 
     if (!body)
         return send_str(c, 404, "text/html", "<title>Not found</title>");
     ret = send_buf(c, 200, ctype, body, len);
     free(body);
     return ret;
+}
+
+/* The shop section (shop.h).  The query string (facets, the cart's sku)
+ * is not part of `url`: a facet answers its list again, as a real shop
+ * does. */
+static enum MHD_Result shop(struct server *s, struct MHD_Connection *c,
+                            const char *url)
+{
+    size_t len = 0;
+    char *body = shop_render(url, s->shop_products, &len);
+
+    return send_rendered(c, body, len, "text/html; charset=utf-8");
+}
+
+/* The quotes section (quotes.h). */
+static enum MHD_Result quotes(struct server *s, struct MHD_Connection *c,
+                              const char *url)
+{
+    const char *ctype = NULL;
+    size_t len = 0;
+    int gzip;
+    char *body =
+        quotes_render(url, s->quote_pages, s->site.port, &len, &ctype, &gzip);
+
+    return send_rendered(c, body, len, ctype);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
