@@ -846,14 +846,16 @@ static enum cli_result expand_config(struct config *cfg, int *argc,
             cfg->arg_file[n] = paths[f];
             cfg->arg_line[n] = cfg->argfiles[f].lines[i];
         }
+    /* The command line's arguments but -K and its file; after "--"
+     * every one, as it is. */
     for (i = 1; i < *argc; i++) {
-        bool rest = !strcmp((*argv)[i], "--");
-        int at = i;
-        if (!rest && config_path(*argc, *argv, &i, &missing))
-            continue;
-        for (i = at; i < *argc && (rest || i == at); i++)
+        if (!strcmp((*argv)[i], "--")) {
+            while (i < *argc)
+                cfg->argv_owned[n++] = (*argv)[i++];
+            break;
+        }
+        if (!config_path(*argc, *argv, &i, &missing))
             cfg->argv_owned[n++] = (*argv)[i];
-        i--;
     }
     cfg->argc_owned = n;
     *argc = n;

@@ -100,7 +100,7 @@ static int wait_run(struct comparison *cmp, pid_t pid,
                     const volatile sig_atomic_t *stop)
 {
     struct timespec tick = {0, 100 * 1000 * 1000};
-    int pfd = (int)syscall(SYS_pidfd_open, pid, 0), status = 0;
+    int pfd = (int)syscall(SYS_pidfd_open, pid, 0), status = 0, err;
     struct pollfd p = {.fd = pfd, .events = POLLIN};
     sigset_t block, old;
     bool passed = false;
@@ -120,9 +120,11 @@ static int wait_run(struct comparison *cmp, pid_t pid,
             break;
         ppoll(pfd >= 0 ? &p : NULL, pfd >= 0, pfd >= 0 ? NULL : &tick, &old);
     }
+    err = errno; /* waitpid's, for judge() when the run was lost */
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (pfd >= 0)
         close(pfd);
+    errno = err;
     return r == pid ? status : -1;
 }
 

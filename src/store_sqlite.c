@@ -1133,7 +1133,6 @@ static enum err sq_run_args(struct store_backend *b, int64_t run_id,
     enum err e;
     int rc;
 
-    *args = *mode = NULL;
     if ((e = prepare(s, "SELECT args, mode FROM runs WHERE id = ?", &st)))
         return e;
     sqlite3_bind_int64(st, 1, run_id);
