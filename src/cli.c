@@ -21,6 +21,7 @@
 #include "scrape/buf.h"
 #include "scrape/css.h"
 #include "scrape/dupes.h"
+#include "scrape/filter.h"
 #include "scrape/json.h"
 #include "scrape/subcmd.h"
 
@@ -42,6 +43,9 @@ enum {
     OPT_USER_AGENT,
     OPT_FIELD,
     OPT_ITEM,
+    OPT_RULE,
+    OPT_FOLLOW,
+    OPT_NO_FOLLOW,
     OPT_INCLUDE,
     OPT_EXCLUDE,
     OPT_SITEMAPS,
@@ -78,6 +82,9 @@ static const struct option options[] = {
     {"user-agent", required_argument, NULL, OPT_USER_AGENT},
     {"field", required_argument, NULL, OPT_FIELD},
     {"item", required_argument, NULL, OPT_ITEM},
+    {"rule", required_argument, NULL, OPT_RULE},
+    {"follow", required_argument, NULL, OPT_FOLLOW},
+    {"no-follow", no_argument, NULL, OPT_NO_FOLLOW},
     {"include", required_argument, NULL, OPT_INCLUDE},
     {"exclude", required_argument, NULL, OPT_EXCLUDE},
     {"sitemaps", no_argument, NULL, OPT_SITEMAPS},
@@ -348,15 +355,44 @@ static bool selector_xpath(const char *option, const char *sel, char **xpath,
     return e == ERR_OK;
 }
 
-/* --field NAME=SEL or NAME[]=SEL. */
+/* The rule the --item, --field, --follow and --no-follow options being
+ * read belong to: the last --rule, or rules[0] before any. */
+static struct rule_spec *current_rule(struct config *cfg)
+{
+    struct spider *sp = &cfg->spider;
+
+    if (!sp->nrules) {
+        if (!(sp->rules = calloc(1, sizeof(*sp->rules))))
+            return NULL;
+        sp->nrules = 1;
+    }
+    /* cli.c owns the rules it makes (config.h): they are its to fill. */
+    return (struct rule_spec *)&sp->rules[sp->nrules - 1];
+}
+
+/* " in rule 'NAME'" for an option of a named rule, "" otherwise. */
+static const char *in_rule(const struct rule_spec *r, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    if (r->name)
+        snprintf(buf, n, " in rule '%s'", r->name);
+    return buf;
+}
+
+/* --field NAME=SEL or NAME[]=SEL, for the current rule. */
 static bool add_field(struct config *cfg, const char *arg, FILE *err)
 {
     const char *eq = strchr(arg, '=');
+    struct rule_spec *r = current_rule(cfg);
+    struct extract_spec *spec;
     struct field_spec *nf, *f;
-    char option[160];
+    char option[160], in[160];
     size_t i, n;
     bool list;
 
+    if (!r)
+        return false;
+    spec = &r->spec;
     if (!eq || eq == arg || !eq[1]) {
         fprintf(err,
                 "scrape: --field wants NAME=SELECTOR or NAME[]=SELECTOR,"
@@ -379,23 +415,24 @@ static bool add_field(struct config *cfg, const char *arg, FILE *err)
             return false;
         }
     }
-    if (cfg->spec.nfields >= CLI_MAX_LIST) {
-        fprintf(err, "scrape: more than %d --field options\n", CLI_MAX_LIST);
+    if (spec->nfields >= CLI_MAX_LIST) {
+        fprintf(err, "scrape: more than %d --field options%s\n", CLI_MAX_LIST,
+                in_rule(r, in, sizeof(in)));
         return false;
     }
-    for (i = 0; i < cfg->spec.nfields; i++) {
-        if (strlen(cfg->spec.fields[i].name) == n &&
-            !strncmp(cfg->spec.fields[i].name, arg, n)) {
-            fprintf(err, "scrape: --field '%.*s' given twice\n", (int)n, arg);
+    for (i = 0; i < spec->nfields; i++) {
+        if (strlen(spec->fields[i].name) == n &&
+            !strncmp(spec->fields[i].name, arg, n)) {
+            fprintf(err, "scrape: --field '%.*s' given twice%s\n", (int)n, arg,
+                    in_rule(r, in, sizeof(in)));
             return false;
         }
     }
-    nf = realloc((void *)cfg->spec.fields,
-                 (cfg->spec.nfields + 1) * sizeof(*nf));
+    nf = realloc((void *)spec->fields, (spec->nfields + 1) * sizeof(*nf));
     if (!nf)
         return false;
-    cfg->spec.fields = nf;
-    f = &nf[cfg->spec.nfields];
+    spec->fields = nf;
+    f = &nf[spec->nfields];
     memset(f, 0, sizeof(*f));
     f->list = list;
     if (!(f->name = strndup(arg, n)) || !(f->selector = strdup(eq + 1))) {
@@ -408,19 +445,143 @@ static bool add_field(struct config *cfg, const char *arg, FILE *err)
         free((char *)f->selector);
         return false;
     }
-    cfg->spec.nfields++;
+    spec->nfields++;
     return true;
 }
 
 static bool set_item(struct config *cfg, const char *arg, FILE *err)
 {
-    if (cfg->spec.item_xpath) {
-        fprintf(err, "scrape: --item given twice\n");
+    struct rule_spec *r = current_rule(cfg);
+    char in[160];
+
+    if (!r)
+        return false;
+    if (r->spec.item_xpath) {
+        fprintf(err, "scrape: --item given twice%s\n",
+                in_rule(r, in, sizeof(in)));
         return false;
     }
-    if (!(cfg->spec.item_selector = strdup(arg)))
+    if (!(r->spec.item_selector = strdup(arg)))
         return false;
-    return selector_xpath("--item", arg, (char **)&cfg->spec.item_xpath, err);
+    return selector_xpath("--item", arg, (char **)&r->spec.item_xpath, err);
+}
+
+/* --follow SEL, for the current rule. */
+static bool add_follow(struct config *cfg, const char *arg, FILE *err)
+{
+    struct rule_spec *r = current_rule(cfg);
+    struct follow_spec *nf, *f;
+    char in[160];
+
+    if (!r)
+        return false;
+    if (r->no_follow) {
+        fprintf(err, "scrape: --follow and --no-follow%s: choose one\n",
+                in_rule(r, in, sizeof(in)));
+        return false;
+    }
+    if (r->nfollow >= CLI_MAX_LIST) {
+        fprintf(err, "scrape: more than %d --follow options%s\n",
+                CLI_MAX_LIST, in_rule(r, in, sizeof(in)));
+        return false;
+    }
+    if (!(nf = realloc((void *)r->follow, (r->nfollow + 1) * sizeof(*nf))))
+        return false;
+    r->follow = nf;
+    f = &nf[r->nfollow];
+    memset(f, 0, sizeof(*f));
+    if (!(f->selector = strdup(arg)))
+        return false;
+    if (!selector_xpath("--follow", arg, (char **)&f->xpath, err)) {
+        free((char *)f->selector);
+        return false;
+    }
+    r->nfollow++;
+    return true;
+}
+
+static bool set_no_follow(struct config *cfg, FILE *err)
+{
+    struct rule_spec *r = current_rule(cfg);
+    char in[160];
+
+    if (!r)
+        return false;
+    if (r->nfollow) {
+        fprintf(err, "scrape: --follow and --no-follow%s: choose one\n",
+                in_rule(r, in, sizeof(in)));
+        return false;
+    }
+    r->no_follow = true;
+    return true;
+}
+
+/* True when `name` is fit to be a rule's name: it becomes a JSON value,
+ * a CSV cell and a serve query parameter. */
+static bool rule_name_ok(const char *name, size_t n)
+{
+    size_t i;
+
+    if (!n || n > 64)
+        return false;
+    for (i = 0; i < n; i++)
+        if (!isalnum((unsigned char)name[i]) && !strchr("_-.", name[i]))
+            return false;
+    return true;
+}
+
+/* --rule NAME=REGEX: a new rule, which the options after it fill. */
+static bool add_rule(struct config *cfg, const char *arg, FILE *err)
+{
+    const char *eq = strchr(arg, '='), *pattern;
+    struct spider *sp = &cfg->spider;
+    struct url_filter *check = NULL;
+    struct rule_spec *nr, *r;
+    char why[FILTER_WHY_MAX], label[96];
+    size_t i, n;
+    enum err e;
+
+    if (!current_rule(cfg))
+        return false;
+    n = eq ? (size_t)(eq - arg) : 0;
+    if (!eq || !rule_name_ok(arg, n) || !eq[1]) {
+        fprintf(err,
+                "scrape: --rule wants NAME=REGEX (NAME: 1 to 64 letters,"
+                " digits, '_', '-' or '.'; REGEX not empty), got '%s'\n",
+                arg);
+        return false;
+    }
+    for (i = 1; i < sp->nrules; i++)
+        if (strlen(sp->rules[i].name) == n && !strncmp(sp->rules[i].name, arg, n)) {
+            fprintf(err, "scrape: --rule '%.*s' given twice\n", (int)n, arg);
+            return false;
+        }
+    if (sp->nrules > CLI_MAX_LIST) {
+        fprintf(err, "scrape: more than %d --rule options\n", CLI_MAX_LIST);
+        return false;
+    }
+    pattern = eq + 1;
+    snprintf(label, sizeof(label), "--rule '%.*s'", (int)n, arg);
+    {
+        const char *labels[1] = {label};
+        e = url_filter_new_list(&pattern, labels, 1, &check, why, sizeof(why));
+    }
+    url_filter_free(check);
+    if (e == ERR_INVALID)
+        fprintf(err, "scrape: %s\n", why);
+    if (e)
+        return false;
+    if (!(nr = realloc((void *)sp->rules, (sp->nrules + 1) * sizeof(*nr))))
+        return false;
+    sp->rules = nr;
+    r = &nr[sp->nrules];
+    memset(r, 0, sizeof(*r));
+    if (!(r->name = strndup(arg, n)) || !(r->pattern = strdup(pattern))) {
+        free((char *)r->name);
+        return false;
+    }
+    sp->nrules++;
+    return true;
 }
 
 /* Appends a borrowed string to a list option. */
@@ -471,20 +632,22 @@ static bool absolute_xpath(const char *x)
 /* Warns about item fields that escape the item (the classic trap). */
 static void warn_absolute_fields(const struct config *cfg, FILE *err)
 {
-    size_t i;
+    size_t i, k;
+    char in[160];
 
-    if (!cfg->spec.item_xpath)
-        return;
-    for (i = 0; i < cfg->spec.nfields; i++) {
-        const struct field_spec *f = &cfg->spec.fields[i];
-        if (absolute_xpath(f->xpath))
-            fprintf(err,
-                    "scrape: warning: --field '%s' is absolute ('%s'): with"
-                    " --item it searches the whole page, not the item;"
-                    " write '.%s' for the item's own\n",
-                    f->name, f->xpath,
-                    f->xpath[strspn(f->xpath, " \t")] == '/' ? f->xpath
-                                                             : "//...");
+    for (k = 0; k < cfg->spider.nrules; k++) {
+        const struct rule_spec *r = &cfg->spider.rules[k];
+        for (i = 0; r->spec.item_xpath && i < r->spec.nfields; i++) {
+            const struct field_spec *f = &r->spec.fields[i];
+            if (absolute_xpath(f->xpath))
+                fprintf(err,
+                        "scrape: warning: --field '%s'%s is absolute ('%s'):"
+                        " with --item it searches the whole page, not the"
+                        " item; write '.%s' for the item's own\n",
+                        f->name, in_rule(r, in, sizeof(in)), f->xpath,
+                        f->xpath[strspn(f->xpath, " \t")] == '/' ? f->xpath
+                                                                 : "//...");
+        }
     }
 }
 
@@ -628,6 +791,12 @@ static bool apply(struct config *cfg, int opt, const char *arg, FILE *err)
         return add_field(cfg, arg, err);
     case OPT_ITEM:
         return set_item(cfg, arg, err);
+    case OPT_RULE:
+        return add_rule(cfg, arg, err);
+    case OPT_FOLLOW:
+        return add_follow(cfg, arg, err);
+    case OPT_NO_FOLLOW:
+        return set_no_follow(cfg, err);
     case OPT_INCLUDE:
         return add_to_list(&cfg->include, &cfg->ninclude, arg, "--include",
                            err);
@@ -702,19 +871,33 @@ bad:
     return false;
 }
 
-/* With --item, export keys are url and idx, then the field names. */
+/* With --item, export keys are url and idx, then the field names; with
+ * rules, every record also has a rule key. */
 static bool check_item_fields(const struct config *cfg, FILE *err)
 {
-    size_t i;
+    size_t i, k;
+    char in[160];
 
-    for (i = 0; cfg->spec.item_xpath && i < cfg->spec.nfields; i++) {
-        const char *name = cfg->spec.fields[i].name;
-        if (!strcmp(name, "url") || !strcmp(name, "idx")) {
-            fprintf(err,
-                    "scrape: --field '%s': with --item, 'url' and 'idx' are"
-                    " the item's own keys; choose another name\n",
-                    name);
-            return false;
+    for (k = 0; k < cfg->spider.nrules; k++) {
+        const struct rule_spec *r = &cfg->spider.rules[k];
+        for (i = 0; i < r->spec.nfields; i++) {
+            const char *name = r->spec.fields[i].name;
+            if (r->spec.item_xpath &&
+                (!strcmp(name, "url") || !strcmp(name, "idx"))) {
+                fprintf(err,
+                        "scrape: --field '%s'%s: with --item, 'url' and"
+                        " 'idx' are the item's own keys; choose another"
+                        " name\n",
+                        name, in_rule(r, in, sizeof(in)));
+                return false;
+            }
+            if (cfg->spider.nrules > 1 && !strcmp(name, "rule")) {
+                fprintf(err,
+                        "scrape: --field 'rule'%s: with --rule, 'rule' is a"
+                        " record's own key; choose another name\n",
+                        in_rule(r, in, sizeof(in)));
+                return false;
+            }
         }
     }
     return true;
@@ -936,7 +1119,8 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
                         err))
             return CLI_USAGE;
     }
-    if (!check_shared(cfg, optind < argc, err) || !check_compare(cfg, err))
+    if (!current_rule(cfg) || !check_shared(cfg, optind < argc, err) ||
+        !check_compare(cfg, err))
         return CLI_USAGE;
     if (cfg->extract)
         return check_extract(cfg, argc, argv, err);
@@ -964,9 +1148,31 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
     return CLI_RUN;
 }
 
-void cli_release(struct config *cfg)
+/* Frees what one rule owns. */
+static void free_rule(const struct rule_spec *r)
 {
     size_t i;
+
+    for (i = 0; i < r->spec.nfields; i++) {
+        free((char *)r->spec.fields[i].name);
+        free((char *)r->spec.fields[i].xpath);
+        free((char *)r->spec.fields[i].selector);
+    }
+    free((void *)r->spec.fields);
+    free((char *)r->spec.item_xpath);
+    free((char *)r->spec.item_selector);
+    for (i = 0; i < r->nfollow; i++) {
+        free((char *)r->follow[i].xpath);
+        free((char *)r->follow[i].selector);
+    }
+    free((void *)r->follow);
+    free((char *)r->name);
+    free((char *)r->pattern);
+}
+
+void cli_release(struct config *cfg)
+{
+    size_t i, k;
 
     for (i = 0; i < cfg->nargfiles; i++)
         argfile_release(&cfg->argfiles[i]);
@@ -980,15 +1186,10 @@ void cli_release(struct config *cfg)
     cfg->arg_file = NULL;
     cfg->arg_line = NULL;
 
-    for (i = 0; i < cfg->spec.nfields; i++) {
-        free((char *)cfg->spec.fields[i].name);
-        free((char *)cfg->spec.fields[i].xpath);
-        free((char *)cfg->spec.fields[i].selector);
-    }
-    free((void *)cfg->spec.fields);
-    free((char *)cfg->spec.item_xpath);
-    free((char *)cfg->spec.item_selector);
-    memset(&cfg->spec, 0, sizeof(cfg->spec));
+    for (k = 0; k < cfg->spider.nrules; k++)
+        free_rule(&cfg->spider.rules[k]);
+    free((void *)cfg->spider.rules);
+    memset(&cfg->spider, 0, sizeof(cfg->spider));
     free(cfg->include);
     free(cfg->exclude);
     cfg->include = cfg->exclude = NULL;

@@ -74,17 +74,16 @@ enum err crawl_new(const struct config *cfg, struct store *store,
         return ERR_NOMEM;
     }
     /* The patterns were checked at start-up; only memory can fail now. */
-    if (url_filter_new(cfg->include, cfg->ninclude, cfg->exclude, cfg->nexclude,
-                       &c->filter, c->fatal_msg, sizeof(c->fatal_msg))) {
-        frontier_free(c->frontier);
-        free(c);
-        return ERR_NOMEM;
-    }
     buf_init(&c->held_buf, FRAME_MAX);
-    if (held_new((size_t)CRAWL_HELD_MEM_BYTES, CRAWL_HELD_FILE_BYTES,
+    if (url_filter_new(cfg->include, cfg->ninclude, cfg->exclude, cfg->nexclude,
+                       &c->filter, c->fatal_msg, sizeof(c->fatal_msg)) ||
+        spider_patterns(&cfg->spider, &c->rules, c->fatal_msg,
+                        sizeof(c->fatal_msg)) ||
+        held_new((size_t)CRAWL_HELD_MEM_BYTES, CRAWL_HELD_FILE_BYTES,
                  &c->held)) {
         frontier_free(c->frontier);
         url_filter_free(c->filter);
+        url_filter_free(c->rules);
         free(c);
         return ERR_NOMEM;
     }
@@ -134,6 +133,7 @@ void crawl_free(struct crawl *c)
     hmap_release(&c->sitemap_hosts);
     frontier_free(c->frontier);
     url_filter_free(c->filter);
+    url_filter_free(c->rules);
     free(c);
 }
 
@@ -148,12 +148,13 @@ static enum err queue_url(struct crawl *c, const char *url, int depth,
 }
 
 /* queue_url, and journal a new URL in the store (for --resume). */
-enum err crawl_add_url(struct crawl *c, const char *url, int depth, bool *added)
+enum err crawl_add_url(struct crawl *c, const char *url, int depth,
+                       const char *from, bool *added)
 {
     enum err e = queue_url(c, url, depth, added);
 
     if (!e && *added)
-        e = writer_frontier_add(c->writer, c->run_id, url, depth);
+        e = writer_frontier_add(c->writer, c->run_id, url, depth, from);
     return e;
 }
 
@@ -257,7 +258,8 @@ enum err crawl_recrawl_seed(struct crawl *c)
         /* A host's robots.txt counts at depth 0, ahead of its URLs
          * whatever their depths (as when resuming). */
         if (p && !(e = crawl_ensure_robots(c, c->prev.slots[i].key, 0)))
-            e = crawl_add_url(c, c->prev.slots[i].key, p->depth, &added);
+            e = crawl_add_url(c, c->prev.slots[i].key, p->depth, NULL,
+                              &added);
     }
     return e ? e : writer_flush(c->writer);
 }
@@ -315,7 +317,7 @@ enum err crawl_seed(struct crawl *c, const struct seeds *s)
 
     for (i = 0; i < s->n; i++) {
         if ((e = add_scope_host(c, s->urls[i])) ||
-            (e = crawl_add_url(c, s->urls[i], 0, &added)))
+            (e = crawl_add_url(c, s->urls[i], 0, NULL, &added)))
             return e;
         /* Without robots.txt there is nothing to wait for. */
         if (c->cfg->sitemaps && c->cfg->ignore_robots &&
@@ -555,26 +557,28 @@ static const char *skip_reason(const struct crawl *c, const struct link *l,
     return NULL;
 }
 
-/* Queues the links of page `pg` found at `depth`.  When the depth is
+/* Queues the links of page `pg` (fetched as `url`) found at `depth`: all
+ * of them, or those its rule chose (pg->chosen).  When the depth is
  * final, a link not followed gets its skipped row; when it may still
  * shrink (a held page), only the links within --depth are queued, to be
  * fetched early, and the rest waits for the final depth. */
-enum err crawl_follow_links(struct crawl *c, int depth, const struct page *pg,
-                            bool final)
+enum err crawl_follow_links(struct crawl *c, const char *url, int depth,
+                            const struct page *pg, bool final)
 {
+    const struct link *links = pg->chosen ? pg->follow : pg->links;
+    size_t i, n = pg->chosen ? pg->nfollow : pg->nlinks;
     const char *why;
     bool added;
-    size_t i;
     enum err e;
 
-    for (i = 0; i < pg->nlinks; i++) {
-        const struct link *l = &pg->links[i];
+    for (i = 0; i < n; i++) {
+        const struct link *l = &links[i];
         if ((why = skip_reason(c, l, depth))) {
             if (!final)
                 continue;
             e = crawl_note_skipped(c, l->url, why);
         } else if (depth < c->cfg->depth) {
-            e = crawl_add_url(c, l->url, depth + 1, &added);
+            e = crawl_add_url(c, l->url, depth + 1, url, &added);
         } else {
             continue;
         }
@@ -672,7 +676,8 @@ enum err crawl_record_page(struct crawl *c, const struct frontier_job *job,
     struct page_row row;
     enum err e;
 
-    record_row(c->cfg, job, depth, r, pg, parse_error, &row, why, sizeof(why));
+    record_row(c->cfg, job, depth, spider_rule(c->rules, job->url), r, pg,
+               parse_error, &row, why, sizeof(why));
     if (c->prev.len)
         recrawl_row(c, job, r, &row);
     if ((e = writer_put_page(c->writer, c->run_id, &row)))
@@ -680,7 +685,7 @@ enum err crawl_record_page(struct crawl *c, const struct frontier_job *job,
     c->pages++;
     c->errors += row.error != NULL;
     c->items += pg && pg->items ? (long)pg->nrecords : 0;
-    if (pg && (e = crawl_follow_links(c, depth, pg, true)))
+    if (pg && (e = crawl_follow_links(c, job->url, depth, pg, true)))
         return e;
     if ((e = writer_frontier_done(c->writer, c->run_id, job->url)))
         return e;

@@ -45,6 +45,7 @@ struct crawl {
     struct hmap skipped_urls;    /* recorded in skipped (owned keys) */
     struct hmap prev;            /* --recrawl: URL -> struct prev_page */
     struct url_filter *filter;   /* --include/--exclude, NULL for none */
+    struct url_filter *rules;    /* the --rule patterns, NULL for none */
     struct hmap sitemap_hosts;   /* host:port whose sitemaps were queued */
     long sitemaps;               /* sitemap jobs queued (cap above) */
     long sitemap_urls;           /* URLs taken from sitemaps (cap above) */
@@ -86,10 +87,11 @@ struct prev_page {
 
 /* crawl.c */
 
-/* Queues canonical `url` at `depth` (after its host's robots.txt);
- * *added says whether it was new. */
+/* Queues canonical `url` at `depth` (after its host's robots.txt), found
+ * on the page fetched as `from` (NULL: a seed); *added says whether it
+ * was new. */
 enum err crawl_add_url(struct crawl *c, const char *url, int depth,
-                       bool *added);
+                       const char *from, bool *added);
 
 /* True when canonical `url`'s host is one the crawl may fetch. */
 bool crawl_in_scope(const struct crawl *c, const char *url);
@@ -98,9 +100,10 @@ bool crawl_in_scope(const struct crawl *c, const char *url);
 enum err crawl_note_skipped(struct crawl *c, const char *url,
                             const char *reason);
 
-/* Queues page `pg`'s links found at `depth` (`final`: its depth is). */
-enum err crawl_follow_links(struct crawl *c, int depth, const struct page *pg,
-                            bool final);
+/* Queues the links of page `pg`, fetched as `url`, found at `depth`
+ * (`final`: its depth is). */
+enum err crawl_follow_links(struct crawl *c, const char *url, int depth,
+                            const struct page *pg, bool final);
 
 /* Stores page `job`'s row at its final `depth` and queues its links. */
 enum err crawl_record_page(struct crawl *c, const struct frontier_job *job,

@@ -173,11 +173,11 @@ static enum err seed_locs(struct crawl *c, const char *base,
         } else if (frontier_seen(c->frontier, canon)) {
             /* A seed even when a page linked to it first (level 0 is
              * still open: it is not done), whatever the filters say. */
-            e = crawl_add_url(c, canon, 0, &added);
+            e = crawl_add_url(c, canon, 0, NULL, &added);
         } else if (!url_filter_allows(c->filter, canon)) {
             e = crawl_note_skipped(c, canon, "filtered");
         } else {
-            e = crawl_add_url(c, canon, 0, &added);
+            e = crawl_add_url(c, canon, 0, NULL, &added);
         }
         free(canon);
         canon = NULL;

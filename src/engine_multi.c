@@ -342,7 +342,7 @@ static enum err setup(struct multi *m, const struct config *cfg)
     enum err e;
 
     engine_http_opts(cfg, m->crawl, &m->opts);
-    if ((e = parser_new(&cfg->spec, &m->parser, why, sizeof(why))))
+    if ((e = parser_new(&cfg->spider, &m->parser, why, sizeof(why))))
         return e;
     m->nslots = (size_t)cfg->concurrency;
     m->slots = calloc(m->nslots, sizeof(*m->slots));

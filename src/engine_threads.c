@@ -140,7 +140,7 @@ static void *worker(void *arg)
 
     e = http_transfer_init(&t, &p->opts);
     if (!e)
-        e = parser_new(&p->cfg->spec, &parser, why, sizeof(why));
+        e = parser_new(&p->cfg->spider, &parser, why, sizeof(why));
     pthread_mutex_lock(&p->lock);
     if (e && !p->err)
         p->err = e;

@@ -21,6 +21,7 @@
 
 #include "scrape/body.h"
 #include "scrape/clock.h"
+#include "scrape/filter.h"
 #include "scrape/record.h"
 #include "scrape/writer.h"
 
@@ -34,6 +35,7 @@ struct extract {
     struct workers *pool;
     struct writer *writer; /* owns the store from the run's start to end */
     sqlite3 *db;           /* the source run, read-only */
+    struct url_filter *rules; /* the --rule patterns, NULL for none */
     int64_t source, run_id;
     long pages, errors, items;
     char why[512];
@@ -138,14 +140,16 @@ static void response_of(struct extract *x, sqlite3_stmt *st, struct response *r)
 /* Writes one row of the new run. */
 static enum err record(struct extract *x, const struct frontier_job *job,
                        const struct response *r, struct page *pg,
-                       const char *parse_error, int64_t text_of)
+                       const char *parse_error, int64_t text_of,
+                       const char *referrer)
 {
     char why[HTTP_ERROR_MAX + 64];
     struct page_row row;
     enum err e;
 
-    record_row(x->cfg, job, job->depth, r, pg, parse_error, &row, why,
-               sizeof(why));
+    record_row(x->cfg, job, job->depth, spider_rule(x->rules, job->url), r,
+               pg, parse_error, &row, why, sizeof(why));
+    row.referrer_url = referrer;
     /* The body is stored already, under the same hash; the search text
      * is the source row's (the same bytes through the same parser). */
     row.body = NULL;
@@ -166,9 +170,12 @@ static enum err record(struct extract *x, const struct frontier_job *job,
 }
 
 /* A job on the pool: its URL (the job's, which must outlive the row of
- * the statement it came from) and the row whose search text it has. */
+ * the statement it came from), the row whose search text it has, and
+ * the URL of its referrer in the source run (after the URL's NUL), if
+ * any. */
 struct pool_job {
     int64_t text_of;
+    bool has_referrer;
     char url[];
 };
 
@@ -179,8 +186,10 @@ static enum err on_parsed(void *ctx, const struct frontier_job *job,
 {
     struct pool_job *pj =
         (struct pool_job *)(job->url - offsetof(struct pool_job, url));
+    const char *ref =
+        pj->has_referrer ? pj->url + strlen(pj->url) + 1 : NULL;
     enum err e =
-        record(ctx, job, r, (struct page *)pg, parse_error, pj->text_of);
+        record(ctx, job, r, (struct page *)pg, parse_error, pj->text_of, ref);
 
     free(pj);
     return e;
@@ -214,6 +223,7 @@ static enum err one_row(struct extract *x, sqlite3_stmt *st)
         .depth = sqlite3_column_int(st, 3),
         .attempts = sqlite3_column_int(st, 8) - 1,
     };
+    const char *ref = (const char *)sqlite3_column_text(st, 17);
     struct response r;
     enum err e;
 
@@ -225,14 +235,14 @@ static enum err one_row(struct extract *x, sqlite3_stmt *st)
         return ERR_NOMEM;
     }
     if (!record_is_html(&r)) {
-        e = record(x, &job, &r, NULL, NULL, 0);
+        e = record(x, &job, &r, NULL, NULL, 0, ref);
     } else {
-        size_t n = strlen(job.url) + 1;
+        size_t n = strlen(job.url) + 1, rn = ref ? strlen(ref) + 1 : 0;
         struct pool_job *pj;
         while (workers_busy(x->pool) >= workers_size(x->pool))
             if ((e = wait_workers(x)))
                 goto out;
-        pj = malloc(sizeof(*pj) + n);
+        pj = malloc(sizeof(*pj) + n + rn);
         /* The pool keeps the job until it comes back (on_parsed frees
          * it). */
         if (!pj) {
@@ -241,6 +251,8 @@ static enum err one_row(struct extract *x, sqlite3_stmt *st)
         }
         pj->text_of = sqlite3_column_int64(st, 16);
         memcpy(pj->url, job.url, n);
+        if ((pj->has_referrer = ref != NULL))
+            memcpy(pj->url + n, ref, rn);
         job.url = pj->url;
         if ((e = workers_submit(x->pool, &job, &r)))
             free(pj);
@@ -254,7 +266,8 @@ out:
 static const char rows_sql[] =
     "SELECT p.id, p.url, p.final_url, p.depth, p.status, p.content_type,"
     " p.bytes, p.fetch_ms, p.attempts, p.error, p.etag, p.last_modified,"
-    " p.body_hash, p.headers, b.size, b.data, coalesce(p.text_of, p.id)"
+    " p.body_hash, p.headers, b.size, b.data, coalesce(p.text_of, p.id),"
+    " (SELECT r.url FROM pages r WHERE r.id = p.referrer)"
     " FROM pages p LEFT JOIN bodies b ON b.hash = p.body_hash"
     " WHERE p.run_id = ? ORDER BY p.id";
 
@@ -327,7 +340,7 @@ enum err extract_run(const struct config *cfg, struct store *store,
         .concurrency = (int)workers_size(pool),
         .seeds = seeds,
         .args = cfg->args_json,
-        .spec = &cfg->spec,
+        .spider = &cfg->spider,
     };
     sqlite3_stmt *st = NULL;
     struct rusage ru0;
@@ -337,7 +350,8 @@ enum err extract_run(const struct config *cfg, struct store *store,
 
     memset(out, 0, sizeof(*out));
     getrusage(RUSAGE_SELF, &ru0);
-    if ((e = open_source(&x, cfg->extract_run)))
+    if ((e = open_source(&x, cfg->extract_run)) ||
+        (e = spider_patterns(&cfg->spider, &x.rules, x.why, sizeof(x.why))))
         goto out;
     snprintf(seeds, sizeof(seeds), "run %lld", (long long)x.source);
     if ((e = store_run_begin(store, &info, &x.run_id))) {
@@ -381,6 +395,7 @@ end:
     }
     out->run_id = x.run_id;
 out:
+    url_filter_free(x.rules);
     sqlite3_finalize(st);
     sqlite3_close(x.db);
     if (e && x.why[0])

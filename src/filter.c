@@ -48,9 +48,11 @@ static pcre2_code *compile(const char *option, const char *pat, char *why,
     return code;
 }
 
-static enum err compile_all(const char *option, const char *const *pats,
-                            size_t npats, pcre2_code ***out, char *why,
-                            size_t n)
+/* Compiles `npats` patterns into *out; pattern i is named `option` in
+ * errors, or labels[i] when there are labels. */
+static enum err compile_all(const char *option, const char *const *labels,
+                            const char *const *pats, size_t npats,
+                            pcre2_code ***out, char *why, size_t n)
 {
     size_t i;
 
@@ -59,14 +61,18 @@ static enum err compile_all(const char *option, const char *const *pats,
     if (!(*out = calloc(npats, sizeof(**out))))
         return ERR_NOMEM;
     for (i = 0; i < npats; i++)
-        if (!((*out)[i] = compile(option, pats[i], why, n)))
+        if (!((*out)[i] = compile(labels ? labels[i] : option, pats[i], why,
+                                  n)))
             return ERR_INVALID;
     return ERR_OK;
 }
 
-enum err url_filter_new(const char *const *include, size_t ninclude,
-                        const char *const *exclude, size_t nexclude,
-                        struct url_filter **out, char *why, size_t n)
+/* A filter of `ninclude` include patterns (labelled, or named --include)
+ * and the exclude patterns. */
+static enum err filter_new(const char *const *include,
+                           const char *const *labels, size_t ninclude,
+                           const char *const *exclude, size_t nexclude,
+                           struct url_filter **out, char *why, size_t n)
 {
     struct url_filter *f;
     enum err e;
@@ -80,10 +86,10 @@ enum err url_filter_new(const char *const *include, size_t ninclude,
         return ERR_NOMEM;
     f->ninclude = ninclude;
     f->nexclude = nexclude;
-    if ((e = compile_all("--include", include, ninclude, &f->include, why,
-                         n)) ||
-        (e = compile_all("--exclude", exclude, nexclude, &f->exclude, why,
-                         n))) {
+    if ((e = compile_all("--include", labels, include, ninclude, &f->include,
+                         why, n)) ||
+        (e = compile_all("--exclude", NULL, exclude, nexclude, &f->exclude,
+                         why, n))) {
         url_filter_free(f);
         return e;
     }
@@ -95,17 +101,51 @@ enum err url_filter_new(const char *const *include, size_t ninclude,
     return ERR_OK;
 }
 
-/* True when one of the patterns matches somewhere in `url`.  A match
- * that hits PCRE2's limits (a pathological pattern) counts as none. */
-static bool any_match(struct url_filter *f, pcre2_code **pats, size_t n,
-                      const char *url, size_t len)
+enum err url_filter_new(const char *const *include, size_t ninclude,
+                        const char *const *exclude, size_t nexclude,
+                        struct url_filter **out, char *why, size_t n)
+{
+    return filter_new(include, NULL, ninclude, exclude, nexclude, out, why, n);
+}
+
+enum err url_filter_new_list(const char *const *patterns,
+                             const char *const *labels, size_t n,
+                             struct url_filter **out, char *why, size_t whyn)
+{
+    return filter_new(patterns, labels, n, NULL, 0, out, why, whyn);
+}
+
+/* The index of the first of the patterns that matches somewhere in
+ * `url` (len bytes), or -1.  A match that hits PCRE2's limits (a
+ * pathological pattern) counts as none. */
+static long first_match(struct url_filter *f, pcre2_code **pats, size_t n,
+                        const char *url, size_t len)
 {
     size_t i;
 
     for (i = 0; i < n; i++)
         if (pcre2_match(pats[i], (PCRE2_SPTR)url, len, 0, 0, f->md, NULL) >= 0)
-            return true;
-    return false;
+            return (long)i;
+    return -1;
+}
+
+/* `url` copied into zero-padded room (see FILTER_PAD), or `url` itself
+ * when there is no room (out of memory: matching still works). */
+static const char *padded(struct url_filter *f, const char *url, size_t len)
+{
+    if (len + FILTER_PAD > f->cap) {
+        size_t ncap = (len + FILTER_PAD) * 2;
+        char *ns = realloc(f->subject, ncap);
+        if (ns) {
+            f->subject = ns;
+            f->cap = ncap;
+        }
+    }
+    if (len + FILTER_PAD > f->cap)
+        return url;
+    memcpy(f->subject, url, len);
+    memset(f->subject + len, 0, FILTER_PAD);
+    return f->subject;
 }
 
 bool url_filter_allows(struct url_filter *f, const char *url)
@@ -115,22 +155,20 @@ bool url_filter_allows(struct url_filter *f, const char *url)
     if (!f)
         return true;
     len = strlen(url);
-    if (len + FILTER_PAD > f->cap) {
-        size_t ncap = (len + FILTER_PAD) * 2;
-        char *ns = realloc(f->subject, ncap);
-        if (ns) {
-            f->subject = ns;
-            f->cap = ncap;
-        }
-    }
-    if (len + FILTER_PAD <= f->cap) {
-        memcpy(f->subject, url, len);
-        memset(f->subject + len, 0, FILTER_PAD);
-        url = f->subject;
-    }
-    if (f->ninclude && !any_match(f, f->include, f->ninclude, url, len))
+    url = padded(f, url, len);
+    if (f->ninclude && first_match(f, f->include, f->ninclude, url, len) < 0)
         return false;
-    return !any_match(f, f->exclude, f->nexclude, url, len);
+    return first_match(f, f->exclude, f->nexclude, url, len) < 0;
+}
+
+long url_filter_first(struct url_filter *f, const char *url)
+{
+    size_t len;
+
+    if (!f)
+        return -1;
+    len = strlen(url);
+    return first_match(f, f->include, f->ninclude, padded(f, url, len), len);
 }
 
 static void free_all(pcre2_code **pats, size_t n)

@@ -294,12 +294,16 @@ enum err frame_get_held(const char *p, size_t n, struct frame_held *h,
     return ERR_OK;
 }
 
-enum err frame_put_spec(struct buf *out, const struct extract_spec *spec)
+/* One rule: its name, pattern, --item, fields, --follow and
+ * --no-follow. */
+static enum err put_rule(struct buf *out, const struct rule_spec *r)
 {
+    const struct extract_spec *spec = &r->spec;
     enum err e;
     size_t i;
 
-    if ((e = put_cstr(out, spec->item_xpath)) ||
+    if ((e = put_cstr(out, r->name)) || (e = put_cstr(out, r->pattern)) ||
+        (e = put_cstr(out, spec->item_xpath)) ||
         (e = put_cstr(out, spec->item_selector)) ||
         (e = put_u64(out, (uint64_t)spec->nfields)))
         return e;
@@ -310,46 +314,113 @@ enum err frame_put_spec(struct buf *out, const struct extract_spec *spec)
             (e = put_cstr(out, f->selector)))
             return e;
     }
-    return ERR_OK;
+    if ((e = put_u64(out, (uint64_t)r->nfollow)))
+        return e;
+    for (i = 0; i < r->nfollow; i++)
+        if ((e = put_cstr(out, r->follow[i].xpath)) ||
+            (e = put_cstr(out, r->follow[i].selector)))
+            return e;
+    return buf_add(out, r->no_follow ? "\1" : "\0", 1);
 }
 
-enum err frame_get_spec(const char *p, size_t n, struct extract_spec *spec,
-                        struct field_spec **fields)
+enum err frame_put_spec(struct buf *out, const struct spider *spider)
 {
-    struct cursor c = {(const unsigned char *)p, n, false};
+    size_t n = spider ? spider->nrules : 0, i;
+    enum err e = put_u64(out, (uint64_t)n);
+
+    for (i = 0; i < n && !e; i++)
+        e = put_rule(out, &spider->rules[i]);
+    return e;
+}
+
+/* Decodes one rule put_rule() wrote; its arrays are new (the caller
+ * frees them with frame_spider_release). */
+static enum err get_rule(struct cursor *c, struct rule_spec *r)
+{
     struct field_spec *f = NULL;
-    uint64_t nf;
+    struct follow_spec *fo = NULL;
+    const unsigned char *flag;
+    uint64_t nf, nfo;
     size_t i;
 
-    *fields = NULL;
-    memset(spec, 0, sizeof(*spec));
-    spec->item_xpath = take_cstr(&c);
-    spec->item_selector = take_cstr(&c);
-    nf = take_u64(&c);
+    r->name = take_cstr(c);
+    r->pattern = take_cstr(c);
+    r->spec.item_xpath = take_cstr(c);
+    r->spec.item_selector = take_cstr(c);
+    nf = take_u64(c);
     /* Each field takes at least 13 bytes: a count beyond what is left
      * is malformed, and allocates nothing. */
-    if (c.bad || nf > c.left / 13)
+    if (c->bad || nf > c->left / 13 || (r->name && !r->pattern))
         return ERR_INVALID;
     if (nf && !(f = calloc((size_t)nf, sizeof(*f))))
         return ERR_NOMEM;
-    for (i = 0; i < nf && !c.bad; i++) {
-        const unsigned char *flag;
-        f[i].name = take_cstr(&c);
-        f[i].xpath = take_cstr(&c);
-        flag = take(&c, 1);
+    r->spec.fields = f;
+    for (i = 0; i < nf && !c->bad; i++) {
+        f[i].name = take_cstr(c);
+        f[i].xpath = take_cstr(c);
+        flag = take(c, 1);
         f[i].list = flag && *flag;
-        f[i].selector = take_cstr(&c);
+        f[i].selector = take_cstr(c);
         if (!f[i].name || !f[i].xpath)
-            c.bad = true;
+            c->bad = true;
     }
-    if (c.bad || c.left != 0) {
-        free(f);
+    r->spec.nfields = (size_t)nf;
+    nfo = take_u64(c);
+    /* Each --follow takes at least 8 bytes. */
+    if (c->bad || nfo > c->left / 8)
         return ERR_INVALID;
+    if (nfo && !(fo = calloc((size_t)nfo, sizeof(*fo))))
+        return ERR_NOMEM;
+    r->follow = fo;
+    for (i = 0; i < nfo && !c->bad; i++) {
+        fo[i].xpath = take_cstr(c);
+        fo[i].selector = take_cstr(c);
+        if (!fo[i].xpath)
+            c->bad = true;
     }
-    spec->fields = f;
-    spec->nfields = (size_t)nf;
-    *fields = f;
-    return ERR_OK;
+    r->nfollow = (size_t)nfo;
+    flag = take(c, 1);
+    r->no_follow = flag && *flag;
+    return c->bad ? ERR_INVALID : ERR_OK;
+}
+
+enum err frame_get_spec(const char *p, size_t n, struct spider *spider)
+{
+    struct cursor c = {(const unsigned char *)p, n, false};
+    uint64_t nr = take_u64(&c);
+    enum err e = ERR_OK;
+    size_t i;
+
+    struct rule_spec *rules;
+
+    memset(spider, 0, sizeof(*spider));
+    /* Each rule takes at least 33 bytes: four NULL strings, two counts
+     * and a flag. */
+    if (c.bad || nr > c.left / 33)
+        return ERR_INVALID;
+    if (nr && !(rules = calloc((size_t)nr, sizeof(*rules))))
+        return ERR_NOMEM;
+    spider->rules = nr ? rules : NULL;
+    spider->nrules = (size_t)nr;
+    for (i = 0; i < nr && !e; i++)
+        e = get_rule(&c, &rules[i]);
+    if (!e && (c.bad || c.left != 0))
+        e = ERR_INVALID;
+    if (e)
+        frame_spider_release(spider);
+    return e;
+}
+
+void frame_spider_release(struct spider *spider)
+{
+    size_t i;
+
+    for (i = 0; i < spider->nrules; i++) {
+        free((void *)spider->rules[i].spec.fields);
+        free((void *)spider->rules[i].follow);
+    }
+    free((void *)spider->rules);
+    memset(spider, 0, sizeof(*spider));
 }
 
 /* Room for `n` more entries in a view array (geometric growth). */
@@ -372,6 +443,7 @@ static bool view_room(void **arr, size_t *cap, size_t need, size_t size)
 void frame_view_release(struct frame_view *v)
 {
     free(v->links);
+    free(v->follow);
     free(v->off);
     free(v->vals);
     memset(v, 0, sizeof(*v));
@@ -403,12 +475,29 @@ static enum err put_records(struct buf *out, const struct page *pg)
     return e ? e : put_cstr(out, pg->extract_error);
 }
 
-enum err frame_put_page(struct buf *out, const struct page *pg,
-                        const char *parse_error, const char *body_hash)
+/* A links array: u32 count, then each URL and its two flags. */
+static enum err put_links(struct buf *out, const struct link *links, size_t n)
 {
     unsigned char b[4];
     enum err e;
     size_t i;
+
+    put_u32(b, (uint32_t)n);
+    if ((e = buf_add(out, b, 4)))
+        return e;
+    for (i = 0; i < n && !e; i++) {
+        unsigned char flags[2] = {links[i].followable,
+                                  (unsigned char)links[i].why};
+        if (!(e = put_cstr(out, links[i].url)))
+            e = buf_add(out, flags, 2);
+    }
+    return e;
+}
+
+enum err frame_put_page(struct buf *out, const struct page *pg,
+                        const char *parse_error, const char *body_hash)
+{
+    enum err e;
 
     if ((e = buf_add(out, pg ? "\1" : "\0", 1)) ||
         (e = put_cstr(out, parse_error)) || (e = put_cstr(out, body_hash)) ||
@@ -421,16 +510,12 @@ enum err frame_put_page(struct buf *out, const struct page *pg,
         (e = put_u64(out, (uint64_t)pg->words)) ||
         (e = put_u64(out, pg->simhash)) || (e = put_cstr(out, pg->text)))
         return e;
-    put_u32(b, (uint32_t)pg->nlinks);
-    if ((e = buf_add(out, b, 4)))
+    if ((e = put_links(out, pg->links, pg->nlinks)) ||
+        (e = put_records(out, pg)) || (e = put_u64(out, (uint64_t)pg->rule)) ||
+        (e = buf_add(out, pg->chosen ? "\1" : "\0", 1)) ||
+        (e = put_u64(out, (uint64_t)pg->unfollowed)))
         return e;
-    for (i = 0; i < pg->nlinks && !e; i++) {
-        unsigned char flags[2] = {pg->links[i].followable,
-                                  (unsigned char)pg->links[i].why};
-        if (!(e = put_cstr(out, pg->links[i].url)))
-            e = buf_add(out, flags, 2);
-    }
-    return e ? e : put_records(out, pg);
+    return put_links(out, pg->follow, pg->nfollow);
 }
 
 /* Decodes the records put_records() wrote. */
@@ -478,9 +563,9 @@ static bool get_records(struct cursor *c, struct frame_view *v, struct page *pg,
     return !c->bad;
 }
 
-/* Decodes the links array and the records. */
-static bool get_arrays(struct cursor *c, struct frame_view *v, struct page *pg,
-                       bool *nomem)
+/* Decodes a links array put_links() wrote into *arr (grown as needed). */
+static bool get_links(struct cursor *c, struct link **arr, size_t *cap,
+                      struct link **links, size_t *nlinks, bool *nomem)
 {
     uint32_t n = take_u32(c), i;
 
@@ -488,21 +573,38 @@ static bool get_arrays(struct cursor *c, struct frame_view *v, struct page *pg,
      * hold before allocating for them. */
     if (c->bad || n > c->left / 7)
         return !(c->bad = true);
-    if (!view_room((void **)&v->links, &v->links_cap, n ? n : 1,
-                   sizeof(*v->links)))
+    if (!view_room((void **)arr, cap, n ? n : 1, sizeof(**arr)))
         return !(*nomem = true);
-    pg->links = v->links;
+    *links = *arr;
     for (i = 0; i < n; i++) {
         const unsigned char *flags;
         const char *url = take_cstr(c);
         flags = take(c, 2);
         if (!flags || !url)
             return !(c->bad = true);
-        v->links[i] =
+        (*arr)[i] =
             (struct link){(char *)url, flags[0] != 0, (enum err)flags[1]};
-        pg->nlinks++;
+        (*nlinks)++;
     }
-    return get_records(c, v, pg, nomem);
+    return true;
+}
+
+/* Decodes the links, the records, the rule and the chosen links. */
+static bool get_arrays(struct cursor *c, struct frame_view *v, struct page *pg,
+                       bool *nomem)
+{
+    const unsigned char *flag;
+
+    if (!get_links(c, &v->links, &v->links_cap, &pg->links, &pg->nlinks,
+                   nomem) ||
+        !get_records(c, v, pg, nomem))
+        return false;
+    pg->rule = (size_t)take_u64(c);
+    flag = take(c, 1);
+    pg->chosen = flag && *flag;
+    pg->unfollowed = (long)take_u64(c);
+    return !c->bad && get_links(c, &v->follow, &v->follow_cap, &pg->follow,
+                                &pg->nfollow, nomem);
 }
 
 enum err frame_get_page(const char *p, size_t n, struct frame_view *view,

@@ -69,7 +69,7 @@ static int check_selectors(const struct config *cfg)
     char why[FILTER_WHY_MAX];
     struct url_filter *f = NULL;
     struct parser *p = NULL;
-    enum err e = parser_new(&cfg->spec, &p, why, sizeof(why));
+    enum err e = parser_new(&cfg->spider, &p, why, sizeof(why));
 
     parser_free(p);
     if (!e) {
@@ -197,7 +197,7 @@ static int extract(const struct config *cfg)
 
     if ((status = check_selectors(cfg)))
         return status;
-    if (workers_start((size_t)cfg->procs, &cfg->spec, &pool)) {
+    if (workers_start((size_t)cfg->procs, &cfg->spider, &pool)) {
         fprintf(stderr, "scrape extract: cannot start %ld parse workers: %s\n",
                 cfg->procs, strerror(errno));
         return EXIT_FATAL;
@@ -246,7 +246,7 @@ static int run(const struct config *cfg, int64_t resume_run)
      * nothing to undo.  (The fork server is spawned, not forked, so
      * threads would not matter.) */
     if (engine->needs_workers &&
-        workers_start((size_t)cfg->procs, &cfg->spec, &pool)) {
+        workers_start((size_t)cfg->procs, &cfg->spider, &pool)) {
         fprintf(stderr, "scrape: cannot start %ld parse workers: %s\n",
                 cfg->procs, strerror(errno));
         status = EXIT_FATAL;

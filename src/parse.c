@@ -33,6 +33,8 @@
 
 #include "scrape/buf.h"
 #include "scrape/charset.h"
+#include "scrape/filter.h"
+#include "scrape/hmap.h"
 #include "scrape/simhash.h"
 #include "scrape/url.h"
 #include "scrape/utf8.h"
@@ -74,8 +76,9 @@ static xmlXPathCompExprPtr compile(const char *xpath, const char *option,
 /* An item must be a node: an --item XPath that computes a number, string
  * or boolean (count(//div)) would find no item on any page, silently.
  * The result's type does not depend on the document, so one evaluation
- * on an empty one tells. */
-static bool selects_nodes(struct parser *p, const char *xpath, char *why,
+ * on an empty one tells.  So for --follow, whose nodes are links. */
+static bool selects_nodes(struct parser *p, xmlXPathCompExprPtr comp,
+                          const char *option, const char *xpath, char *why,
                           size_t n)
 {
     xmlDocPtr doc = xmlNewDoc((const xmlChar *)"1.0");
@@ -86,8 +89,8 @@ static bool selects_nodes(struct parser *p, const char *xpath, char *why,
         return true; /* out of memory: the crawl will say so */
     p->xctx->doc = doc;
     p->xctx->node = (xmlNodePtr)doc;
-    obj = xmlXPathCompiledEval(p->item, p->xctx);
-    if (obj && obj->type != XPATH_NODESET) {
+    obj = xmlXPathCompiledEval(comp, p->xctx);
+    if (obj && obj->type != XPATH_NODESET && !strcmp(option, "--item")) {
         snprintf(why, n,
                  "--item: '%s' computes a %s, not nodes: an item must be"
                  " an element (or a text or attribute node)",
@@ -95,6 +98,11 @@ static bool selects_nodes(struct parser *p, const char *xpath, char *why,
                  obj->type == XPATH_NUMBER    ? "number"
                  : obj->type == XPATH_BOOLEAN ? "boolean"
                                               : "string");
+        ok = false;
+    } else if (obj && (obj->type == XPATH_NUMBER ||
+                       obj->type == XPATH_BOOLEAN)) {
+        snprintf(why, n, "%s: '%s' computes a %s, not links or URLs", option,
+                 xpath, obj->type == XPATH_NUMBER ? "number" : "boolean");
         ok = false;
     }
     xmlXPathFreeObject(obj);
@@ -104,11 +112,88 @@ static bool selects_nodes(struct parser *p, const char *xpath, char *why,
     return ok;
 }
 
-enum err parser_new(const struct extract_spec *spec, struct parser **out,
+/* " (rule 'NAME')" for the options of a named rule, "" otherwise. */
+static void rule_suffix(const struct rule_spec *r, char *out, size_t n)
+{
+    if (r->name)
+        snprintf(out, n, " (rule '%s')", r->name);
+    else if (n)
+        out[0] = '\0';
+}
+
+/* Compiles rule `r`'s selectors into `pr`. */
+static enum err compile_rule(struct parser *p, const struct rule_spec *r,
+                             struct parser_rule *pr, char *why, size_t n)
+{
+    const struct extract_spec *spec = &r->spec;
+    char option[256], in[140];
+    size_t i;
+
+    pr->spec = r;
+    pr->tree = spec->item_xpath || spec->nfields || r->nfollow;
+    if (!pr->tree)
+        return ERR_OK;
+    if (!p->xctx && (!(p->xctx = xmlXPathNewContext(NULL)) ||
+                     xmlXPathContextSetCache(p->xctx, 1, -1, 0)))
+        return ERR_NOMEM;
+    if (!(pr->fields = calloc(spec->nfields + 1, sizeof(*pr->fields))) ||
+        !(pr->follow = calloc(r->nfollow + 1, sizeof(*pr->follow))))
+        return ERR_NOMEM;
+    rule_suffix(r, in, sizeof(in));
+    snprintf(option, sizeof(option), "--item%s", in);
+    if (spec->item_xpath &&
+        (!(pr->item = compile(spec->item_xpath, option, why, n)) ||
+         !selects_nodes(p, pr->item, "--item", spec->item_xpath, why, n)))
+        return ERR_INVALID;
+    for (i = 0; i < spec->nfields; i++) {
+        snprintf(option, sizeof(option), "--field '%s'%s",
+                 spec->fields[i].name, in);
+        if (!(pr->fields[i] = compile(spec->fields[i].xpath, option, why, n)))
+            return ERR_INVALID;
+    }
+    for (i = 0; i < r->nfollow; i++) {
+        snprintf(option, sizeof(option), "--follow%s", in);
+        if (!(pr->follow[i] = compile(r->follow[i].xpath, option, why, n)) ||
+            !selects_nodes(p, pr->follow[i], option, r->follow[i].xpath, why,
+                           n))
+            return ERR_INVALID;
+    }
+    return ERR_OK;
+}
+
+enum err spider_patterns(const struct spider *sp, struct url_filter **out,
+                         char *why, size_t n)
+{
+    const char **pats = NULL, **labels = NULL;
+    char *text = NULL;
+    size_t i, k = sp && sp->nrules ? sp->nrules - 1 : 0, each = 160;
+    enum err e = ERR_NOMEM;
+
+    *out = NULL;
+    if (!k)
+        return ERR_OK;
+    if (!(pats = calloc(k, sizeof(*pats))) ||
+        !(labels = calloc(k, sizeof(*labels))) ||
+        !(text = malloc(k * each)))
+        goto out;
+    for (i = 0; i < k; i++) {
+        pats[i] = sp->rules[i + 1].pattern;
+        labels[i] = text + i * each;
+        snprintf(text + i * each, each, "--rule '%s'", sp->rules[i + 1].name);
+    }
+    e = url_filter_new_list(pats, labels, k, out, why, n);
+out:
+    free(pats);
+    free(labels);
+    free(text);
+    return e;
+}
+
+enum err parser_new(const struct spider *spider, struct parser **out,
                     char *why, size_t n)
 {
     struct parser *p = calloc(1, sizeof(*p));
-    char option[160];
+    enum err e = ERR_NOMEM;
     size_t i;
 
     /* The handler is per-thread state in libxml2, hence set here, in the
@@ -119,51 +204,62 @@ enum err parser_new(const struct extract_spec *spec, struct parser **out,
         why[0] = '\0';
     if (!p)
         return ERR_NOMEM;
-    p->spec = spec;
-    p->nfields = spec ? spec->nfields : 0;
     p->ctxt = htmlNewParserCtxt();
     p->sax = htmlNewParserCtxt();
-    p->compiled = calloc(p->nfields ? p->nfields : 1, sizeof(*p->compiled));
-    if (!p->ctxt || !p->sax || !p->compiled || parse_sax_install(p->sax)) {
-        parser_free(p);
-        return ERR_NOMEM;
-    }
-    /* Selectors need the tree; the built-in fields do not. */
-    p->tree = spec && (spec->item_xpath || spec->nfields);
-    if ((spec && (spec->item_xpath || spec->nfields)) &&
-        (!(p->xctx = xmlXPathNewContext(NULL)) ||
-         xmlXPathContextSetCache(p->xctx, 1, -1, 0))) {
-        parser_free(p);
-        return ERR_NOMEM;
-    }
-    if (spec && spec->item_xpath &&
-        (!(p->item = compile(spec->item_xpath, "--item", why, n)) ||
-         !selects_nodes(p, spec->item_xpath, why, n))) {
-        parser_free(p);
-        return ERR_INVALID;
-    }
-    for (i = 0; i < p->nfields; i++) {
-        snprintf(option, sizeof(option), "--field '%s'", spec->fields[i].name);
-        p->compiled[i] = compile(spec->fields[i].xpath, option, why, n);
-        if (!p->compiled[i]) {
-            parser_free(p);
-            return ERR_INVALID;
-        }
+    if (!p->ctxt || !p->sax || parse_sax_install(p->sax))
+        goto fail;
+    if (spider && spider->nrules) {
+        if (!(p->rules = calloc(spider->nrules, sizeof(*p->rules))))
+            goto fail;
+        p->nrules = spider->nrules;
+        for (i = 0; i < spider->nrules; i++)
+            if ((e = compile_rule(p, &spider->rules[i], &p->rules[i], why, n)))
+                goto fail;
+        if ((e = spider_patterns(spider, &p->choose, why, n)))
+            goto fail;
     }
     *out = p;
     return ERR_OK;
+fail:
+    parser_free(p);
+    return e;
+}
+
+size_t spider_rule(struct url_filter *patterns, const char *url)
+{
+    long i = url_filter_first(patterns, url);
+
+    return i < 0 ? 0 : (size_t)i + 1;
+}
+
+const char *spider_rule_name(const struct spider *sp, size_t i)
+{
+    return sp && i < sp->nrules ? sp->rules[i].name : NULL;
+}
+
+size_t parser_rule(struct parser *p, const char *url)
+{
+    return spider_rule(p->choose, url);
 }
 
 void parser_free(struct parser *p)
 {
-    size_t i;
+    size_t i, k;
 
     if (!p)
         return;
-    for (i = 0; p->compiled && i < p->nfields; i++)
-        xmlXPathFreeCompExpr(p->compiled[i]);
-    free(p->compiled);
-    xmlXPathFreeCompExpr(p->item);
+    for (i = 0; i < p->nrules; i++) {
+        struct parser_rule *pr = &p->rules[i];
+        for (k = 0; pr->fields && k < pr->spec->spec.nfields; k++)
+            xmlXPathFreeCompExpr(pr->fields[k]);
+        for (k = 0; pr->follow && k < pr->spec->nfollow; k++)
+            xmlXPathFreeCompExpr(pr->follow[k]);
+        free(pr->fields);
+        free(pr->follow);
+        xmlXPathFreeCompExpr(pr->item);
+    }
+    free(p->rules);
+    url_filter_free(p->choose);
     xmlXPathFreeContext(p->xctx);
     if (p->ctxt)
         htmlFreeParserCtxt(p->ctxt);
@@ -174,7 +270,12 @@ void parser_free(struct parser *p)
 
 void parser_use_tree(struct parser *p, bool tree)
 {
-    p->tree = tree || p->item || p->nfields;
+    p->force_tree = tree;
+}
+
+bool rule_follows_chosen(const struct rule_spec *r)
+{
+    return r->nfollow || r->no_follow;
 }
 
 bool parse_is_html(const char *content_type, const char *body, size_t len)
@@ -678,8 +779,9 @@ static enum err push_result(struct extraction *x, xmlXPathObjectPtr obj,
     return e;
 }
 
-/* Evaluates every field with `node` as the context: one record. */
-static enum err push_record(struct parser *p, struct extraction *x,
+/* Evaluates every field of rule `pr` with `node` as the context: one
+ * record. */
+static enum err push_record(const struct parser_rule *pr, struct extraction *x,
                             xmlXPathContextPtr ctx, xmlNodePtr node)
 {
     struct page *pg = x->pg;
@@ -697,10 +799,10 @@ static enum err push_record(struct parser *p, struct extraction *x,
     for (f = 0; f < pg->nfields; f++) {
         xmlXPathObjectPtr obj;
         ctx->node = node;
-        obj = xmlXPathCompiledEval(p->compiled[f], ctx);
+        obj = xmlXPathCompiledEval(pr->fields[f], ctx);
         if (!obj && ctx->opLimit && ctx->opCount >= ctx->opLimit)
             x->cut = CUT_STEPS;
-        e = push_result(x, obj, p->spec->fields[f].list);
+        e = push_result(x, obj, pr->spec->spec.fields[f].list);
         xmlXPathFreeObject(obj);
         if (e)
             return e;
@@ -710,68 +812,215 @@ static enum err push_record(struct parser *p, struct extraction *x,
     return ERR_OK;
 }
 
-/* Fills the page's records: one per --item match, or the page itself. */
-static enum err extract(struct parser *p, xmlDocPtr doc, struct page *pg)
+/* Points the parser's XPath context at `doc`, within the page's budget
+ * of XPath steps. */
+static xmlXPathContextPtr context_on(struct parser *p, xmlDocPtr doc)
 {
-    struct extraction x = {.pg = pg};
-    xmlXPathContextPtr ctx;
-    xmlXPathObjectPtr items = NULL;
-    enum err e = ERR_OK;
-    int i;
+    xmlXPathContextPtr ctx = p->xctx;
 
-    if (!p->item && !p->nfields)
-        return ERR_OK;
-    pg->items = p->item != NULL;
-    pg->nfields = p->nfields;
-    x.cap_off = 16;
-    pg->off = calloc(x.cap_off, sizeof(*pg->off));
-    if (!pg->off)
-        return ERR_NOMEM;
-    /* The parser's context (with its cache of XPath objects, so node-sets
-     * and strings are reused, not malloc'd per evaluation), on this page. */
-    ctx = p->xctx;
     ctx->doc = doc;
     ctx->node = (xmlNodePtr)doc;
     ctx->contextSize = -1;
     ctx->proximityPosition = -1;
     ctx->opLimit = PARSE_MAX_XPATH_OPS;
-    ctx->opCount = 0;
-    if (!p->item) {
-        e = push_record(p, &x, ctx, (xmlNodePtr)doc);
+    return ctx;
+}
+
+/* Fills the page's records: one per --item match of rule `pr`, or the
+ * page itself. */
+static enum err extract(struct parser *p, const struct parser_rule *pr,
+                        xmlDocPtr doc, struct extraction *x)
+{
+    const struct extract_spec *spec = &pr->spec->spec;
+    struct page *pg = x->pg;
+    xmlXPathContextPtr ctx;
+    xmlXPathObjectPtr items = NULL;
+    enum err e = ERR_OK;
+    int i;
+
+    if (!pr->item && !spec->nfields)
+        return ERR_OK;
+    pg->items = pr->item != NULL;
+    pg->nfields = spec->nfields;
+    x->cap_off = 16;
+    pg->off = calloc(x->cap_off, sizeof(*pg->off));
+    if (!pg->off)
+        return ERR_NOMEM;
+    /* The parser's context (with its cache of XPath objects, so node-sets
+     * and strings are reused, not malloc'd per evaluation), on this page. */
+    ctx = context_on(p, doc);
+    if (!pr->item) {
+        e = push_record(pr, x, ctx, (xmlNodePtr)doc);
     } else {
-        items = xmlXPathCompiledEval(p->item, ctx);
+        items = xmlXPathCompiledEval(pr->item, ctx);
         if (!items && ctx->opCount >= ctx->opLimit)
-            x.cut = CUT_STEPS;
+            x->cut = CUT_STEPS;
         for (i = 0;
              items && items->type == XPATH_NODESET && items->nodesetval &&
-             i < items->nodesetval->nodeNr && !e && !x.cut;
+             i < items->nodesetval->nodeNr && !e && !x->cut;
              i++) {
             if (pg->nrecords >= PARSE_MAX_ITEMS) {
-                x.cut = CUT_ITEMS;
+                x->cut = CUT_ITEMS;
                 break;
             }
-            e = push_record(p, &x, ctx, items->nodesetval->nodeTab[i]);
+            e = push_record(pr, x, ctx, items->nodesetval->nodeTab[i]);
         }
     }
     xmlXPathFreeObject(items);
-    /* The document is freed next: nothing may point into it. */
-    ctx->doc = NULL;
-    ctx->node = NULL;
-    if (!e && x.cut && !(pg->extract_error = cut_message(x.cut)))
-        e = ERR_NOMEM;
     return e;
 }
 
-enum err parse_page(struct parser *p, const char *body, size_t len,
-                    const char *url, const char *content_type, struct page *out)
+/* The URL one --follow result names, as written: an element's href (<a>,
+ * <area>, <link>; an element without one names nothing), an attribute's
+ * value, a text node's content.  New string, or NULL. */
+static char *follow_target(xmlNodePtr n)
 {
+    xmlChar *raw = NULL;
+    char *s;
+
+    if (n->type == XML_ELEMENT_NODE)
+        raw = xmlGetProp(n, (const xmlChar *)"href");
+    else if (n->type == XML_ATTRIBUTE_NODE || n->type == XML_TEXT_NODE ||
+             n->type == XML_CDATA_SECTION_NODE)
+        raw = xmlNodeGetContent(n);
+    if (!raw)
+        return NULL;
+    s = strdup((const char *)raw);
+    xmlFree(raw);
+    return s;
+}
+
+/* Adds `href` to the page's chosen links (w->pg->follow), resolved like
+ * a link, unless it is there already (`seen` holds their URLs). */
+static void choose_link(struct walk *w, struct hmap *seen, const char *href)
+{
+    struct page *pg = w->pg;
+    struct link *links = pg->links;
+    size_t nlinks = pg->nlinks, cap = w->links_cap;
+    struct hmap_slot *slot;
+    const char *url;
+    enum err e;
+
+    /* parse_add_link() appends to pg->links: let it append to the
+     * chosen list instead. */
+    pg->links = pg->follow;
+    pg->nlinks = pg->nfollow;
+    w->links_cap = w->follow_cap;
+    parse_add_link(w, href);
+    if (pg->nlinks > pg->nfollow) {
+        url = pg->links[pg->nlinks - 1].url;
+        if (hmap_get(seen, url)) {
+            free(pg->links[--pg->nlinks].url);
+        } else if ((e = hmap_put(seen, url, NULL, &slot))) {
+            w->err = e;
+        }
+    }
+    pg->follow = pg->links;
+    pg->nfollow = pg->nlinks;
+    w->follow_cap = w->links_cap;
+    pg->links = links;
+    pg->nlinks = nlinks;
+    w->links_cap = cap;
+}
+
+/* Appends what one --follow result chose. */
+static void choose_result(struct walk *w, struct hmap *seen,
+                          xmlXPathObjectPtr obj)
+{
+    xmlChar *raw;
+    char *href;
+    int i;
+
+    if (!obj)
+        return;
+    if (obj->type != XPATH_NODESET) {
+        if ((raw = xmlXPathCastToString(obj)) && *raw)
+            choose_link(w, seen, (const char *)raw);
+        xmlFree(raw);
+        return;
+    }
+    for (i = 0; obj->nodesetval && i < obj->nodesetval->nodeNr && !w->err;
+         i++) {
+        if (!(href = follow_target(obj->nodesetval->nodeTab[i])))
+            continue;
+        choose_link(w, seen, href);
+        free(href);
+    }
+}
+
+/* Counts the page's distinct followable links that are not among the
+ * chosen ones (`seen` holds the chosen URLs). */
+static enum err count_unfollowed(struct page *pg, struct hmap *seen)
+{
+    struct hmap_slot *slot;
+    size_t i;
+    enum err e;
+
+    for (i = 0; i < pg->nlinks; i++) {
+        const struct link *l = &pg->links[i];
+        if (!l->followable || hmap_get(seen, l->url))
+            continue;
+        if ((e = hmap_put(seen, l->url, NULL, &slot)))
+            return e;
+        pg->unfollowed++;
+    }
+    return ERR_OK;
+}
+
+/* count_unfollowed() with nothing chosen (--no-follow). */
+static enum err count_unfollowed_all(struct page *pg)
+{
+    struct hmap seen;
+    enum err e;
+
+    hmap_init(&seen);
+    e = count_unfollowed(pg, &seen);
+    hmap_release(&seen);
+    return e;
+}
+
+/* The links rule `pr` chooses to follow (--follow), or none
+ * (--no-follow), and how many of the page's links are left out. */
+static enum err choose(struct parser *p, const struct parser_rule *pr,
+                       xmlDocPtr doc, struct walk *w, struct extraction *x)
+{
+    xmlXPathContextPtr ctx;
+    struct hmap seen; /* keys borrowed from the page's links */
+    size_t i;
+    enum err e;
+
+    hmap_init(&seen);
+    w->pg->chosen = true;
+    for (i = 0; i < pr->spec->nfollow && !w->err && !x->cut; i++) {
+        xmlXPathObjectPtr obj;
+        ctx = context_on(p, doc);
+        obj = xmlXPathCompiledEval(pr->follow[i], ctx);
+        if (!obj && ctx->opCount >= ctx->opLimit)
+            x->cut = CUT_STEPS;
+        choose_result(w, &seen, obj);
+        xmlXPathFreeObject(obj);
+    }
+    e = w->err ? w->err : count_unfollowed(w->pg, &seen);
+    hmap_release(&seen);
+    return e;
+}
+
+enum err parse_rule_page(struct parser *p, size_t rule, const char *body,
+                         size_t len, const char *url, const char *content_type,
+                         struct page *out)
+{
+    static const struct rule_spec none;
+    static const struct parser_rule plain = {.spec = &none};
+    const struct parser_rule *pr = rule < p->nrules ? &p->rules[rule] : &plain;
     char charset[CHARSET_MAX + 1];
     struct walk w = {.pg = out};
+    struct extraction x = {.pg = out};
     xmlDocPtr doc = NULL;
     char *base = NULL, *decoded = NULL;
     enum err e;
 
     memset(out, 0, sizeof(*out));
+    out->rule = pr == &plain ? 0 : rule;
     if (len > (size_t)PARSE_MAX_BYTES)
         return ERR_TOO_LARGE;
     charset_pick(content_type, body, len, charset);
@@ -779,10 +1028,15 @@ enum err parse_page(struct parser *p, const char *body, size_t len,
         return ERR_NOMEM;
     if ((e = charset_to_utf8(charset, &body, &len, &decoded)))
         return e;
-    /* charset_to_utf8() made the bytes UTF-8, whatever the page's charset. */
-    if (!p->tree) {
+    /* charset_to_utf8() made the bytes UTF-8, whatever the page's charset.
+     * --no-follow chooses nothing, which needs no tree either. */
+    if (!pr->tree && !p->force_tree) {
         e = parse_sax(p, body, len, url, out);
         free(decoded);
+        if (!e && pr->spec->no_follow) {
+            out->chosen = true;
+            e = count_unfollowed_all(out);
+        }
         return e;
     }
     doc = htmlCtxtReadMemory(p->ctxt, len ? body : " ", len ? (int)len : 1, url,
@@ -806,13 +1060,30 @@ enum err parse_page(struct parser *p, const char *body, size_t len,
         e = ERR_NOMEM;
         goto out;
     }
-    e = extract(p, doc, out);
+    if (p->xctx)
+        p->xctx->opCount = 0; /* one budget for the page's selectors */
+    if (!(e = extract(p, pr, doc, &x)) && rule_follows_chosen(pr->spec))
+        e = choose(p, pr, doc, &w, &x);
+    if (!e && x.cut && !(out->extract_error = cut_message(x.cut)))
+        e = ERR_NOMEM;
 out:
+    /* The document is freed next: nothing may point into it. */
+    if (p->xctx) {
+        p->xctx->doc = NULL;
+        p->xctx->node = NULL;
+    }
     buf_release(&w.text);
     free(base);
     free(decoded);
     xmlFreeDoc(doc);
     return e;
+}
+
+enum err parse_page(struct parser *p, const char *body, size_t len,
+                    const char *url, const char *content_type, struct page *out)
+{
+    return parse_rule_page(p, parser_rule(p, url), body, len, url,
+                           content_type, out);
 }
 
 void page_fingerprint(struct page *pg)
@@ -845,6 +1116,9 @@ void page_release(struct page *pg)
     for (i = 0; i < pg->nlinks; i++)
         free(pg->links[i].url);
     free(pg->links);
+    for (i = 0; i < pg->nfollow; i++)
+        free(pg->follow[i].url);
+    free(pg->follow);
     for (i = 0; i < pg->nvals; i++)
         free(pg->vals[i]);
     free(pg->vals);

@@ -1,6 +1,7 @@
 /*
  * parse_int.h - what the two ways through a page share (private to src/):
- * parse.c (the parser, the tree walk, --item/--field extraction) and
+ * parse.c (the parser, the tree walk, --item/--field/--follow
+ * extraction) and
  * parse_sax.c (the SAX pass of a crawl without selectors, which must give
  * the record the tree walk gives).  Everyone else uses parse.h.
  */
@@ -23,14 +24,24 @@
     (HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |          \
      HTML_PARSE_NONET | HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC)
 
+struct url_filter;
+
+/* One rule's compiled selectors. */
+struct parser_rule {
+    const struct rule_spec *spec;
+    xmlXPathCompExprPtr item;    /* NULL without --item */
+    xmlXPathCompExprPtr *fields; /* one per --field */
+    xmlXPathCompExprPtr *follow; /* one per --follow */
+    bool tree;                   /* its pages need the document tree */
+};
+
 struct parser {
-    htmlParserCtxtPtr ctxt;          /* builds a tree (selectors) */
-    htmlParserCtxtPtr sax;           /* builds none (no selectors) */
-    bool tree;                       /* parse_page uses ctxt */
-    const struct extract_spec *spec; /* NULL: nothing to extract */
-    xmlXPathCompExprPtr item;        /* NULL without --item */
-    xmlXPathCompExprPtr *compiled;   /* one per field */
-    size_t nfields;
+    htmlParserCtxtPtr ctxt; /* builds a tree (selectors) */
+    htmlParserCtxtPtr sax;  /* builds none (no selectors) */
+    bool force_tree;        /* parser_use_tree: always ctxt */
+    struct parser_rule *rules;
+    size_t nrules;             /* 0: nothing to extract */
+    struct url_filter *choose; /* the --rule patterns, in order */
     /* One XPath context for every page (pointed at each document in
      * turn), so its object cache outlives the page: creating and freeing
      * a cached context per page cost ~100,000 instructions a page. */
@@ -43,7 +54,8 @@ struct walk {
     struct buf text;  /* visible text so far */
     const char *base; /* canonical URL links resolve against */
     size_t links_cap;
-    enum err err; /* first allocation failure */
+    size_t follow_cap; /* of pg->follow */
+    enum err err;      /* first allocation failure */
 };
 
 /* parse.c: the helpers both passes use. */

@@ -15,7 +15,7 @@
 #include "scrape/utf8.h"
 
 /* The scrape schema version of the PostgreSQL tables. */
-#define PG_SCHEMA_VERSION 2
+#define PG_SCHEMA_VERSION 3
 
 /* The same tables and columns as the SQLite store's (store_sqlite.c), so the
  * same queries work, without foreign keys: as in the SQLite file (where
@@ -110,6 +110,17 @@ static const char schema_v2[] =
      * host's --per-host slots. */
     "ALTER TABLE nodes ADD COLUMN seen_at timestamptz DEFAULT now();"
     "UPDATE scrape_schema SET version = 2;";
+
+/* Version 3, as the SQLite store's version 11: rules on pages, items and
+ * selectors, the links a rule left out, and each page's referrer (the
+ * frontier keeps the URL of the page that first queued each URL). */
+static const char schema_v3[] =
+    "ALTER TABLE pages ADD COLUMN rule text, ADD COLUMN unfollowed bigint,"
+    " ADD COLUMN referrer bigint;"
+    "ALTER TABLE items ADD COLUMN rule text;"
+    "ALTER TABLE selectors ADD COLUMN rule text;"
+    "ALTER TABLE frontier ADD COLUMN referrer text;"
+    "UPDATE scrape_schema SET version = 3;";
 
 bool pg_is_uri(const char *db)
 {
@@ -252,11 +263,15 @@ enum err pg_schema(PGconn *conn, char *why, size_t n)
                      "the database has a 'runs' or 'pages' table that scrape"
                      " did not create; use an empty database");
             e = ERR_INVALID;
-        } else if (!(e = pg_exec(conn, schema_sql, why, n))) {
-            e = pg_exec(conn, schema_v2, why, n);
+        } else if (!(e = pg_exec(conn, schema_sql, why, n)) &&
+                   !(e = pg_exec(conn, schema_v2, why, n))) {
+            e = pg_exec(conn, schema_v3, why, n);
         }
-    } else if ((v = schema_version(conn)) == 1) {
-        e = pg_exec(conn, schema_v2, why, n);
+    } else if ((v = schema_version(conn)) == 1 || v == 2) {
+        if (v == 1)
+            e = pg_exec(conn, schema_v2, why, n);
+        if (!e)
+            e = pg_exec(conn, schema_v3, why, n);
     } else if (v != PG_SCHEMA_VERSION) {
         snprintf(why, n,
                  "the database has scrape schema version %d; this scrape"

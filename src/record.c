@@ -29,7 +29,8 @@ enum err record_parse(struct parser *p, const char *url,
     /* Links resolve against where the page really is. */
     if (url_canon(base, &canon_base) == ERR_OK)
         base = canon_base;
-    e = parse_page(p, r->body, r->len, base, r->content_type, pg);
+    e = parse_rule_page(p, parser_rule(p, url), r->body, r->len, base,
+                        r->content_type, pg);
     free(canon_base);
     if (e == ERR_OK) {
         *parsed = true;
@@ -43,10 +44,13 @@ enum err record_parse(struct parser *p, const char *url,
 }
 
 void record_row(const struct config *cfg, const struct frontier_job *job,
-                int depth, const struct response *r, const struct page *pg,
-                const char *parse_error, struct page_row *row, char *why,
-                size_t n)
+                int depth, size_t rule, const struct response *r,
+                const struct page *pg, const char *parse_error,
+                struct page_row *row, char *why, size_t n)
 {
+    static const struct extract_spec none;
+    const struct spider *sp = &cfg->spider;
+
     *row = (struct page_row){
         .url = job->url,
         .final_url = r->final_url,
@@ -58,7 +62,8 @@ void record_row(const struct config *cfg, const struct frontier_job *job,
         .attempts = job->attempts + 1,
         .error = r->err ? r->error : NULL,
         .page = pg,
-        .spec = &cfg->spec,
+        .spec = rule < sp->nrules ? &sp->rules[rule].spec : &none,
+        .rule = spider_rule_name(sp, rule),
         .etag = r->etag,
         .last_modified = r->last_modified,
         .body_hash = r->body_hash,

@@ -145,9 +145,64 @@ enum err store_put_sitemap(struct store *s, int64_t run_id,
 }
 
 enum err store_frontier_add(struct store *s, int64_t run_id, const char *url,
-                            int depth)
+                            int depth, const char *referrer)
 {
-    return DISPATCH(s, frontier_add, "queueing a URL", run_id, url, depth);
+    return DISPATCH(s, frontier_add, "queueing a URL", run_id, url, depth,
+                    referrer);
+}
+
+/* The selectors rows of one rule, from *pos on. */
+static enum err rule_rows(const struct rule_spec *r, int *pos,
+                          store_selector_fn fn, void *ctx)
+{
+    const struct extract_spec *spec = &r->spec;
+    struct selector_row row = {.rule = r->name};
+    enum err e = ERR_OK;
+    size_t i;
+
+    if (r->name) {
+        row = (struct selector_row){"rule", r->name, r->pattern, r->pattern,
+                                    false, r->name};
+        e = fn(ctx, (*pos)++, &row);
+    }
+    if (!e && spec->item_xpath) {
+        row = (struct selector_row){"item", NULL,
+                                    spec->item_selector ? spec->item_selector
+                                                        : spec->item_xpath,
+                                    spec->item_xpath, true, r->name};
+        e = fn(ctx, (*pos)++, &row);
+    }
+    for (i = 0; i < spec->nfields && !e; i++) {
+        const struct field_spec *f = &spec->fields[i];
+        row = (struct selector_row){"field", f->name,
+                                    f->selector ? f->selector : f->xpath,
+                                    f->xpath, f->list, r->name};
+        e = fn(ctx, (*pos)++, &row);
+    }
+    for (i = 0; i < r->nfollow && !e; i++) {
+        const struct follow_spec *f = &r->follow[i];
+        row = (struct selector_row){"follow", NULL,
+                                    f->selector ? f->selector : f->xpath,
+                                    f->xpath, true, r->name};
+        e = fn(ctx, (*pos)++, &row);
+    }
+    if (!e && r->no_follow) {
+        row = (struct selector_row){"no-follow", NULL, "", "", false, r->name};
+        e = fn(ctx, (*pos)++, &row);
+    }
+    return e;
+}
+
+enum err store_selector_rows(const struct spider *spider, store_selector_fn fn,
+                             void *ctx)
+{
+    enum err e = ERR_OK;
+    size_t k;
+    int pos = 0;
+
+    for (k = 0; spider && k < spider->nrules && !e; k++)
+        e = rule_rows(&spider->rules[k], &pos, fn, ctx);
+    return e;
 }
 
 enum err store_frontier_done(struct store *s, int64_t run_id, const char *url)

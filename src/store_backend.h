@@ -14,6 +14,7 @@
 #ifndef SCRAPE_STORE_BACKEND_H
 #define SCRAPE_STORE_BACKEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,7 +49,7 @@ struct store_ops {
     enum err (*put_sitemap)(struct store_backend *b, int64_t run_id,
                             const struct sitemap_row *row);
     enum err (*frontier_add)(struct store_backend *b, int64_t run_id,
-                             const char *url, int depth);
+                             const char *url, int depth, const char *referrer);
     enum err (*frontier_done)(struct store_backend *b, int64_t run_id,
                               const char *url);
     enum err (*frontier_load)(struct store_backend *b, int64_t run_id,
@@ -70,6 +71,25 @@ struct store_ops {
     enum err (*compare_runs)(struct store_backend *b, int64_t id,
                              store_sample_fn fn, void *ctx);
 };
+
+/* One selectors row: what a run extracts and follows with. */
+struct selector_row {
+    const char *kind; /* "rule", "item", "field", "follow", "no-follow" */
+    const char *name; /* a field's or rule's name, else NULL */
+    const char *selector; /* as written (a rule's: its pattern) */
+    const char *xpath;    /* what runs (a rule's: its pattern) */
+    bool list;            /* a list field */
+    const char *rule;     /* the rule it belongs to; NULL: none */
+};
+
+typedef enum err (*store_selector_fn)(void *ctx, int pos,
+                                      const struct selector_row *row);
+
+/* Calls `fn` for each selectors row of `spider` (NULL: none), `pos`
+ * numbering them from 0 in the order given: rule by rule, the --rule
+ * itself, its --item, its fields, its --follow (or --no-follow). */
+enum err store_selector_rows(const struct spider *spider, store_selector_fn fn,
+                             void *ctx);
 
 /* Opens each backend; as store_open. */
 enum err store_sqlite_open(const char *path, struct store_backend **out,

@@ -101,6 +101,9 @@ enum rec_param {
     R_HEADERS,
     R_BODY_SIZE,
     R_BODY_DATA,
+    R_RULE,
+    R_UNFOLLOWED,
+    R_ADD_REFS,
     R__COUNT
 };
 
@@ -109,15 +112,15 @@ enum rec_param {
  * row lock, so records of several nodes that link to the same pages do
  * not wait for each other); only a URL found shallower than it is queued
  * is updated.  A new host gets its hosts row. */
-#define QUEUED_SQL(gate, run, s_urls, s_reasons, urls, hosts, depths)          \
+#define QUEUED_SQL(gate, run, s_urls, s_reasons, urls, hosts, depths, refs)    \
     "s AS (INSERT INTO skipped(run_id, url, reason) SELECT " run ", v.u, v.r"  \
     " FROM " gate "unnest(" s_urls "::text[], " s_reasons "::text[]) v(u, r)"  \
     " ON CONFLICT DO NOTHING),"                                                \
-    "v AS (SELECT DISTINCT ON (v.u) v.u, v.h, v.d FROM " gate "unnest(" urls   \
-    "::text[], " hosts "::text[], " depths "::int[]) v(u, h, d)"               \
-    " ORDER BY v.u, v.d),"                                                     \
-    "a AS (INSERT INTO frontier(run_id, url, host, depth) SELECT " run ", u,"  \
-    " h, d FROM v ORDER BY u ON CONFLICT (run_id, url) DO NOTHING"             \
+    "v AS (SELECT DISTINCT ON (v.u) v.u, v.h, v.d, v.r FROM " gate "unnest("   \
+    urls "::text[], " hosts "::text[], " depths "::int[], " refs "::text[])"   \
+    " v(u, h, d, r) ORDER BY v.u, v.d),"                                       \
+    "a AS (INSERT INTO frontier(run_id, url, host, depth, referrer) SELECT "   \
+    run ", u, h, d, r FROM v ORDER BY u ON CONFLICT (run_id, url) DO NOTHING"  \
     " RETURNING host),"                                                        \
     "ad AS (UPDATE frontier SET depth = v.d FROM v WHERE frontier.run_id "     \
     "= " run " AND frontier.url = v.u AND frontier.state = 0"                  \
@@ -134,12 +137,15 @@ static const char *const stmt_sql[ST__COUNT] = {
         "p AS (INSERT INTO pages(run_id, url, final_url, depth, status,"
         " content_type, charset, bytes, fetch_ms, title, description, lang,"
         " canonical, h1, words, outlinks, error, fetched_at, simhash,"
-        " attempts, etag, last_modified, body_hash, headers)"
+        " attempts, etag, last_modified, body_hash, headers, rule,"
+        " unfollowed, referrer)"
         " SELECT $1, $2, $5::text, $6::int, $7::int, $8::text,"
         " $9::text, $10::bigint, $11::bigint, $12::text, $13::text,"
         " $14::text, $15::text, $16::text, $17::bigint, $18::bigint,"
         " $19::text, $20::text, $21::bigint, $22::int, $37::text, $38::text,"
-        " $39::text, $40::text FROM g"
+        " $39::text, $40::text, $43::text, $44::bigint, (SELECT r.id FROM"
+        " frontier f JOIN pages r ON r.run_id = f.run_id AND r.url ="
+        " f.referrer WHERE f.run_id = $1 AND f.url = $2) FROM g"
         " WHERE $4::boolean ON CONFLICT (run_id, url) DO NOTHING"
         " RETURNING id),"
         /* The body, once per distinct body (--keep-bodies). */
@@ -152,20 +158,21 @@ static const char *const stmt_sql[ST__COUNT] = {
         " v.f FROM p, unnest($26::text[], $27::int[]) v(u, f)),"
         "f AS (INSERT INTO fields(page_id, name, value) SELECT p.id, v.n, v.v"
         " FROM p, unnest($28::text[], $29::text[]) v(n, v)),"
-        "i AS (INSERT INTO items(run_id, page_id, idx, data) SELECT $1, p.id,"
-        " v.i, v.d FROM p, unnest($30::int[], $31::text[]) v(i, d)),"
+        "i AS (INSERT INTO items(run_id, page_id, idx, data, rule) SELECT"
+        " $1, p.id, v.i, v.d, $43::text FROM p, unnest($30::int[],"
+        " $31::text[]) v(i, d)),"
         /* A URL robots.txt forbids (no page) does not count for
          * --max-pages: a single-node run does not count it either. */
         "m AS (UPDATE cluster_runs SET claimed = greatest(claimed - 1, 0)"
         " FROM g WHERE cluster_runs.run_id = $1 AND NOT $4)," QUEUED_SQL(
-            "g, ", "$1", "$32", "$33", "$34", "$35", "$36")
+            "g, ", "$1", "$32", "$33", "$34", "$35", "$36", "$45")
     /* Refused unless the claim was ours now or the record is already
      * in (a batch sent again after a lost connection). */
     " SELECT CASE WHEN EXISTS (SELECT 1 FROM g) OR EXISTS (SELECT 1 FROM"
     " frontier WHERE run_id = $1 AND state = 2 AND owner = $3"
     " AND url = $2) THEN 0 ELSE 1 END",
     [ST_LOOSE] = "WITH " QUEUED_SQL("", "$1::bigint", "$2", "$3", "$4", "$5",
-                                    "$6") " SELECT 0",
+                                    "$6", "$7") " SELECT 0",
     [ST_ROBOTS] = "UPDATE hosts SET robots = 2, robots_status = $3::int,"
                   " robots_err = $4::int, robots_owner = NULL,"
                   " robots_body = $5::bytea WHERE run_id = $1::bigint"
@@ -173,7 +180,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 };
 
 static const int stmt_params[ST__COUNT] = {
-    [ST_RECORD] = R__COUNT, [ST_LOOSE] = 6, [ST_ROBOTS] = 5};
+    [ST_RECORD] = R__COUNT, [ST_LOOSE] = 7, [ST_ROBOTS] = 5};
 
 /* One statement of a batch: its parameters (owned; NULL is SQL NULL). */
 struct pg_exec {
@@ -184,7 +191,8 @@ struct pg_exec {
 /* Array parameters being built ("{...}" text literals). */
 struct arrays {
     struct buf link_urls, link_follow, field_names, field_values, item_idx,
-        item_data, skip_urls, skip_reasons, add_urls, add_hosts, add_depths;
+        item_data, skip_urls, skip_reasons, add_urls, add_hosts, add_depths,
+        add_refs;
 };
 
 #define ARRAYS(a)                                                              \
@@ -192,9 +200,9 @@ struct arrays {
         &(a)->link_urls, &(a)->link_follow, &(a)->field_names,                 \
             &(a)->field_values, &(a)->item_idx, &(a)->item_data,               \
             &(a)->skip_urls, &(a)->skip_reasons, &(a)->add_urls,               \
-            &(a)->add_hosts, &(a)->add_depths                                  \
+            &(a)->add_hosts, &(a)->add_depths, &(a)->add_refs                  \
     }
-#define NARRAYS 11
+#define NARRAYS 12
 
 struct store_pg {
     struct store_backend base; /* first: its ops, for store.c */
@@ -599,10 +607,14 @@ static enum err page_params(struct store_pg *p, const struct page_row *row)
     v[R_ERROR] = text(row->error, &e);
     v[R_FETCHED_AT] = text(now, &e);
     v[R_ATTEMPTS] = num(row->attempts, &e);
+    if (row->rule)
+        v[R_RULE] = text(row->rule, &e);
     if (!e)
         e = body_params(p, row);
     if (!pg)
         return e;
+    if (pg->chosen)
+        v[R_UNFOLLOWED] = num(pg->unfollowed, &e);
     v[R_CHARSET] = text(pg->charset, &e);
     v[R_TITLE] = text(pg->title, &e);
     v[R_DESCRIPTION] = text(pg->description, &e);
@@ -684,7 +696,8 @@ static enum err pgstore_put_skipped(struct store_backend *b, int64_t run_id,
 }
 
 static enum err pgstore_frontier_add(struct store_backend *b, int64_t run_id,
-                                     const char *url, int depth)
+                                     const char *url, int depth,
+                                     const char *referrer)
 {
     struct store_pg *p = (struct store_pg *)b;
     char host[URL_MAX];
@@ -693,6 +706,7 @@ static enum err pgstore_frontier_add(struct store_backend *b, int64_t run_id,
     p->run_id = run_id;
     host_of(url, host, sizeof(host));
     e = e ? e : pg_array_add(&p->arr.add_hosts, host);
+    e = e ? e : pg_array_add(&p->arr.add_refs, referrer);
     return e ? e : arr_num(&p->arr.add_depths, depth);
 }
 
@@ -727,14 +741,16 @@ static enum err close_record(struct store_pg *p, int64_t run_id,
         v[R_ADD_URLS] = arr_done(&a->add_urls, &e);
         v[R_ADD_HOSTS] = arr_done(&a->add_hosts, &e);
         v[R_ADD_DEPTHS] = arr_done(&a->add_depths, &e);
+        v[R_ADD_REFS] = arr_done(&a->add_refs, &e);
     } else {
-        /* ST_LOOSE: $1 run, $2..$3 skipped, $4..$6 queued. */
+        /* ST_LOOSE: $1 run, $2..$3 skipped, $4..$7 queued. */
         x->stmt = ST_LOOSE;
         v[1] = arr_done(&a->skip_urls, &e);
         v[2] = arr_done(&a->skip_reasons, &e);
         v[3] = arr_done(&a->add_urls, &e);
         v[4] = arr_done(&a->add_hosts, &e);
         v[5] = arr_done(&a->add_depths, &e);
+        v[6] = arr_done(&a->add_refs, &e);
     }
     e = e ? e : batch_add(p, x);
     record_reset(p);
@@ -820,37 +836,35 @@ static enum err node_begin(struct store_pg *p, int64_t run_id)
                       5, params, NULL);
 }
 
-static enum err put_selectors(struct store_pg *p, const char *run,
-                              const struct extract_spec *spec)
-{
-    char pos[16], list[4];
-    enum err e = ERR_OK;
-    size_t i;
+/* put_selectors' state: the store and the run. */
+struct selectors_ctx {
+    struct store_pg *p;
+    const char *run;
+};
 
-    if (!spec)
-        return ERR_OK;
-    for (i = 0; i <= spec->nfields && !e; i++) {
-        const struct field_spec *f = i ? &spec->fields[i - 1] : NULL;
-        const char *sel = f ? f->selector : spec->item_selector;
-        const char *xpath = f ? f->xpath : spec->item_xpath;
-        const char *params[7] = {run,
-                                 pos,
-                                 f ? "field" : "item",
-                                 f ? f->name : NULL,
-                                 sel ? sel : xpath,
-                                 xpath,
-                                 list};
-        if (!xpath)
-            continue;
-        snprintf(pos, sizeof(pos), "%zu", i);
-        snprintf(list, sizeof(list), "%d", f ? f->list : 1);
-        e = run_params(p,
-                       "INSERT INTO selectors(run_id, pos, kind, name,"
-                       " selector, xpath, list) VALUES($1, $2, $3, $4, $5,"
-                       " $6, $7)",
-                       7, params, NULL);
-    }
-    return e;
+static enum err put_selector(void *ctx, int pos, const struct selector_row *r)
+{
+    struct selectors_ctx *c = ctx;
+    char spos[16], list[4];
+    const char *params[8] = {c->run, spos,        r->kind, r->name,
+                             r->selector, r->xpath, list, r->rule};
+
+    snprintf(spos, sizeof(spos), "%d", pos);
+    snprintf(list, sizeof(list), "%d", r->list);
+    return run_params(c->p,
+                      "INSERT INTO selectors(run_id, pos, kind, name,"
+                      " selector, xpath, list, rule) VALUES($1, $2, $3, $4,"
+                      " $5, $6, $7, $8)",
+                      8, params, NULL);
+}
+
+/* What the run extracts and follows with (store_selector_rows). */
+static enum err put_selectors(struct store_pg *p, const char *run,
+                              const struct spider *spider)
+{
+    struct selectors_ctx c = {p, run};
+
+    return store_selector_rows(spider, put_selector, &c);
 }
 
 static enum err pgstore_run_begin(struct store_backend *b,
@@ -891,7 +905,7 @@ static enum err pgstore_run_begin(struct store_backend *b,
                         " max_pages, lease_s, ignore_robots) VALUES($1, $2, $3,"
                         " $4, $5, $6)",
                         6, cparams, NULL)) ||
-        (e = put_selectors(p, run, info->spec)) ||
+        (e = put_selectors(p, run, info->spider)) ||
         (e = node_begin(p, *run_id)) ||
         (e = pg_exec(p->conn, "COMMIT", p->msg, sizeof(p->msg))))
         goto fail;
@@ -984,6 +998,17 @@ static enum err pgstore_run_end(struct store_backend *b, int64_t run_id,
     if ((e = settle(p)))
         return e;
     if (strcmp(r->status, "done") != 0 && (e = release_claims(p, run, node)))
+        return e;
+    /* Pages recorded before the page that queued them (a held page's
+     * links are fetched early, another node's page may come later): their
+     * referrer, now that more of the run is in. */
+    if ((e = run_params(p,
+                        "UPDATE pages SET referrer = (SELECT r.id FROM"
+                        " frontier f JOIN pages r ON r.run_id = f.run_id AND"
+                        " r.url = f.referrer WHERE f.run_id = pages.run_id"
+                        " AND f.url = pages.url) WHERE run_id = $1 AND"
+                        " referrer IS NULL AND depth > 0",
+                        1, params, NULL)))
         return e;
     if ((e = run_params(p,
                         "UPDATE nodes SET finished_at = $3, pages = $4,"

@@ -140,10 +140,24 @@ static const char schema_v10[] =
     "ALTER TABLE runs ADD COLUMN compare_id INTEGER"
     " REFERENCES comparisons(id);";
 
+/* Version 11: spiders.  The rule each page and item belongs to (--rule;
+ * NULL: none matched), how many of a page's links its rule left out
+ * (--follow, --no-follow; NULL when it follows every link), the page
+ * through which a URL was first queued (pages.id; the frontier keeps its
+ * URL, as the page that queues a link may be recorded after it), and
+ * the rule of each selector. */
+static const char schema_v11[] =
+    "ALTER TABLE pages ADD COLUMN rule TEXT;"
+    "ALTER TABLE pages ADD COLUMN unfollowed INTEGER;"
+    "ALTER TABLE pages ADD COLUMN referrer INTEGER;"
+    "ALTER TABLE items ADD COLUMN rule TEXT;"
+    "ALTER TABLE selectors ADD COLUMN rule TEXT;"
+    "ALTER TABLE frontier ADD COLUMN referrer TEXT;";
+
 /* Migration steps, index i takes the schema from version i to i + 1. */
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
-    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,
-    schema_v6, schema_v7, schema_v8, schema_v9, schema_v10};
+    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,  schema_v6,
+    schema_v7, schema_v8, schema_v9, schema_v10, schema_v11};
 
 /* What two runs must agree on, per page (see store_diff_runs). */
 #define RECORD_COLUMNS                                                         \
@@ -153,6 +167,15 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     " (SELECT group_concat(idx || '=' || data, ';') FROM items i"              \
     " WHERE i.page_id = p.id) AS iv"                                           \
     " FROM pages p"
+
+/* The pages row of the page through which URL ?2 of run ?1 was first
+ * queued, when that page is recorded already: the page of URL ?29 when
+ * the caller knows it, else the one the frontier journal names. */
+#define PAGE_REFERRER                                                          \
+    "coalesce((SELECT r.id FROM pages r WHERE r.run_id = ?1 AND r.url = ?29"   \
+    " ORDER BY r.id LIMIT 1), (SELECT r.id FROM frontier f JOIN pages r"       \
+    " ON r.run_id = f.run_id AND r.url = f.referrer WHERE f.run_id = ?1"       \
+    " AND f.url = ?2 ORDER BY r.id LIMIT 1))"
 
 enum stmt_id {
     ST_DIFF,
@@ -175,6 +198,7 @@ enum stmt_id {
     ST_CARRY_LINKS,
     ST_CARRY_FIELDS,
     ST_CARRY_ITEMS,
+    ST_REFERRERS,
     ST__COUNT
 };
 
@@ -199,8 +223,9 @@ static const char *const stmt_sql[ST__COUNT] = {
                 " content_type, charset, bytes, fetch_ms, title, description,"
                 " lang, canonical, h1, words, outlinks, error, fetched_at,"
                 " simhash, attempts, etag, last_modified, body_hash, headers,"
-                " change, text_of)"
-                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " change, text_of, rule, unfollowed, referrer)"
+                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                " ?, ?, " PAGE_REFERRER ")",
     [ST_LINK] = "INSERT INTO links(page_id, url, followable) VALUES(?, ?, ?)",
     /* STORE_LINK_BATCH rows in one statement: a page's links go in 16 at
      * a time (one step instead of 16, a third of the instructions per
@@ -215,16 +240,23 @@ static const char *const stmt_sql[ST__COUNT] = {
     [ST_SKIPPED] = "INSERT INTO skipped(run_id, url, reason) VALUES(?, ?, ?)",
     /* A URL queued again shallower (a sitemap's seed first found as a
      * link) keeps the smaller depth. */
-    [ST_FRONTIER_ADD] = "INSERT INTO frontier(run_id, url, depth)"
-                        " VALUES(?, ?, ?) ON CONFLICT(run_id, url)"
+    [ST_FRONTIER_ADD] = "INSERT INTO frontier(run_id, url, depth, referrer)"
+                        " VALUES(?, ?, ?, ?) ON CONFLICT(run_id, url)"
                         " DO UPDATE SET depth = min(depth, excluded.depth)",
     [ST_FRONTIER_DONE] = "UPDATE frontier SET done = 1"
                          " WHERE run_id = ? AND url = ?",
     [ST_FTS] = "INSERT INTO pages_fts(rowid, title, body) VALUES(?, ?, ?)",
-    [ST_ITEM] = "INSERT INTO items(run_id, page_id, idx, data)"
-                " VALUES(?, ?, ?, ?)",
+    [ST_ITEM] = "INSERT INTO items(run_id, page_id, idx, data, rule)"
+                " VALUES(?, ?, ?, ?, ?)",
     [ST_SELECTOR] = "INSERT INTO selectors(run_id, pos, kind, name, selector,"
-                    " xpath, list) VALUES(?, ?, ?, ?, ?, ?, ?)",
+                    " xpath, list, rule) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+    /* Pages recorded before the page that queued them (a held page's
+     * links are fetched early): their referrer, once the run is over. */
+    [ST_REFERRERS] = "UPDATE pages SET referrer = (SELECT r.id FROM frontier"
+                     " f JOIN pages r ON r.run_id = f.run_id AND"
+                     " r.url = f.referrer WHERE f.run_id = pages.run_id AND"
+                     " f.url = pages.url ORDER BY r.id LIMIT 1)"
+                     " WHERE run_id = ?1 AND referrer IS NULL AND depth > 0",
     [ST_SITEMAP] = "INSERT INTO sitemaps(run_id, url, status, kind, urls,"
                    " error, fetched_at) VALUES(?, ?, ?, ?, ?, ?, ?)",
     [ST_BODY_HAS] = "SELECT 1 FROM bodies WHERE hash = ?",
@@ -236,25 +268,27 @@ static const char *const stmt_sql[ST__COUNT] = {
                  " content_type, charset, bytes, fetch_ms, title, description,"
                  " lang, canonical, h1, words, outlinks, error, fetched_at,"
                  " simhash, attempts, etag, last_modified, body_hash, headers,"
-                 " change, text_of) SELECT ?1, url, final_url, ?3, status,"
-                 " content_type, charset, bytes, ?4, title, description, lang,"
-                 " canonical, h1, words, outlinks, error, ?5, simhash, ?6,"
-                 " coalesce(?7, etag), coalesce(?8, last_modified), body_hash,"
-                 " headers, 'unchanged', coalesce(text_of, id) FROM pages"
-                 " WHERE id = ?2",
+                 " change, text_of, rule, unfollowed) SELECT ?1, url,"
+                 " final_url, ?3, status, content_type, charset, bytes, ?4,"
+                 " title, description, lang, canonical, h1, words, outlinks,"
+                 " error, ?5, simhash, ?6, coalesce(?7, etag),"
+                 " coalesce(?8, last_modified), body_hash, headers,"
+                 " 'unchanged', coalesce(text_of, id), rule, unfollowed"
+                 " FROM pages WHERE id = ?2",
     [ST_CARRY_LINKS] = "INSERT INTO links(page_id, url, followable)"
                        " SELECT ?1, url, followable FROM links"
                        " WHERE page_id = ?2",
     [ST_CARRY_FIELDS] =
         "INSERT INTO fields(page_id, name, value)"
         " SELECT ?1, name, value FROM fields WHERE page_id = ?2",
-    [ST_CARRY_ITEMS] = "INSERT INTO items(run_id, page_id, idx, data)"
-                       " SELECT ?3, ?1, idx, data FROM items WHERE page_id = ?2"
-                       " ORDER BY idx",
+    [ST_CARRY_ITEMS] = "INSERT INTO items(run_id, page_id, idx, data, rule)"
+                       " SELECT ?3, ?1, idx, data, rule FROM items"
+                       " WHERE page_id = ?2 ORDER BY idx",
 };
 
 struct sqlite_store {
     struct store_backend base; /* first: its ops, for store.c */
+    int64_t selectors_run;     /* put_selectors' run */
     sqlite3 *db;
     sqlite3_stmt *st[ST__COUNT];
     bool in_batch;
@@ -573,39 +607,36 @@ static enum err run(struct sqlite_store *s, sqlite3_stmt *st, int bind_rc,
 
 /* One selectors row; `pos` orders them as given. */
 static enum err put_selector(struct sqlite_store *s, int64_t run_id, int pos,
-                             const char *kind, const char *name,
-                             const char *selector, const char *xpath, bool list)
+                             const struct selector_row *sel)
 {
     sqlite3_stmt *st = s->st[ST_SELECTOR];
     int rc = sqlite3_bind_int64(st, 1, run_id);
 
     rc = rc ? rc : sqlite3_bind_int(st, 2, pos);
-    rc = rc ? rc : bind_text(st, 3, kind);
-    rc = rc ? rc : bind_text(st, 4, name);
-    rc = rc ? rc : bind_text(st, 5, selector ? selector : xpath);
-    rc = rc ? rc : bind_text(st, 6, xpath);
-    rc = rc ? rc : sqlite3_bind_int(st, 7, list);
+    rc = rc ? rc : bind_text(st, 3, sel->kind);
+    rc = rc ? rc : bind_text(st, 4, sel->name);
+    rc = rc ? rc : bind_text(st, 5, sel->selector);
+    rc = rc ? rc : bind_text(st, 6, sel->xpath);
+    rc = rc ? rc : sqlite3_bind_int(st, 7, sel->list);
+    rc = rc ? rc : bind_text(st, 8, sel->rule);
     return run(s, st, rc, "cannot record the selectors");
 }
 
-/* What the run extracts with: --item, then the fields in order.  In
- * autocommit mode, like the runs row. */
-static enum err put_selectors(struct sqlite_store *s, int64_t run_id,
-                              const struct extract_spec *spec)
+static enum err put_selectors_cb(void *ctx, int pos,
+                                 const struct selector_row *sel)
 {
-    enum err e = ERR_OK;
-    size_t i;
+    struct sqlite_store *s = ctx;
 
-    if (!spec)
-        return ERR_OK;
-    if (spec->item_xpath)
-        e = put_selector(s, run_id, 0, "item", NULL, spec->item_selector,
-                         spec->item_xpath, true);
-    for (i = 0; i < spec->nfields && !e; i++)
-        e = put_selector(s, run_id, (int)i + 1, "field", spec->fields[i].name,
-                         spec->fields[i].selector, spec->fields[i].xpath,
-                         spec->fields[i].list);
-    return e;
+    return put_selector(s, s->selectors_run, pos, sel);
+}
+
+/* What the run extracts and follows with, rule by rule (see
+ * store_selector_rows).  In autocommit mode, like the runs row. */
+static enum err put_selectors(struct sqlite_store *s, int64_t run_id,
+                              const struct spider *spider)
+{
+    s->selectors_run = run_id;
+    return store_selector_rows(spider, put_selectors_cb, s);
 }
 
 static enum err sq_run_begin(struct store_backend *b,
@@ -632,7 +663,7 @@ static enum err sq_run_begin(struct store_backend *b,
     if ((e = run(s, st, rc, "cannot insert run")))
         return e;
     *run_id = sqlite3_last_insert_rowid(s->db);
-    return put_selectors(s, *run_id, info->spec);
+    return put_selectors(s, *run_id, info->spider);
 }
 
 static enum err sq_run_end(struct store_backend *b, int64_t run_id,
@@ -645,6 +676,9 @@ static enum err sq_run_end(struct store_backend *b, int64_t run_id,
     int rc;
 
     if ((e = sq_flush(&s->base)))
+        return e;
+    rc = sqlite3_bind_int64(s->st[ST_REFERRERS], 1, run_id);
+    if ((e = run(s, s->st[ST_REFERRERS], rc, "cannot link pages to referrers")))
         return e;
     clock_iso(now, sizeof(now));
     rc = bind_text(st, 1, now);
@@ -698,6 +732,10 @@ static int bind_page(sqlite3_stmt *st, int64_t run_id,
     rc = rc ? rc : bind_text(st, 25, row->change);
     if (row->text_of)
         rc = rc ? rc : sqlite3_bind_int64(st, 26, row->text_of);
+    rc = rc ? rc : bind_text(st, 27, row->rule);
+    if (pg && pg->chosen)
+        rc = rc ? rc : sqlite3_bind_int64(st, 28, pg->unfollowed);
+    rc = rc ? rc : bind_text(st, 29, row->referrer_url);
     return rc;
 }
 
@@ -841,6 +879,7 @@ static enum err put_items(struct sqlite_store *s, int64_t run_id,
         rc = rc ? rc
                 : sqlite3_bind_text(st, 4, s->json.data, (int)s->json.len,
                                     SQLITE_STATIC);
+        rc = rc ? rc : bind_text(st, 5, row->rule);
         e = run(s, st, rc, "cannot insert item");
     }
     return e;
@@ -983,7 +1022,8 @@ static enum err sq_put_skipped(struct store_backend *b, int64_t run_id,
 }
 
 static enum err sq_frontier_add(struct store_backend *b, int64_t run_id,
-                                const char *url, int depth)
+                                const char *url, int depth,
+                                const char *referrer)
 {
     struct sqlite_store *s = (struct sqlite_store *)b;
     sqlite3_stmt *st = s->st[ST_FRONTIER_ADD];
@@ -994,6 +1034,7 @@ static enum err sq_frontier_add(struct store_backend *b, int64_t run_id,
     if (e)
         return e;
     rc = rc ? rc : sqlite3_bind_int(st, 3, depth);
+    rc = rc ? rc : bind_text(st, 4, referrer);
     return run(s, st, rc, "cannot journal the frontier");
 }
 

@@ -152,7 +152,7 @@ struct workers {
     struct slot *slots;
     size_t n;
     size_t busy;
-    const struct extract_spec *spec;
+    const struct spider *spider;
     struct buf out;         /* encode buffer for jobs */
     struct buf in;          /* frames read back */
     struct frame_view view; /* arrays of the record being delivered */
@@ -209,7 +209,7 @@ static bool reply(int fd, char *area, size_t area_size, struct buf *out,
  * needs only the page: the body's hash (when the parent has none) and the
  * text's SimHash, so the parent and its writer thread do not. */
 static void child_main(int fd, char *area, size_t area_size,
-                       const struct extract_spec *spec)
+                       const struct spider *spider)
 {
     struct parser *parser = NULL;
     struct buf in, out;
@@ -217,7 +217,7 @@ static void child_main(int fd, char *area, size_t area_size,
     uint8_t type;
     bool eof;
 
-    if (parser_new(spec, &parser, why, sizeof(why)))
+    if (parser_new(spider, &parser, why, sizeof(why)))
         _exit(WORKER_EXIT_NOMEM); /* the selectors were checked at start */
     buf_init(&in, FRAME_MAX);
     buf_init(&out, FRAME_MAX);
@@ -389,7 +389,7 @@ static int new_area(size_t size)
 
 /* In the fork server: forks one worker and sends the parent its pid, its
  * socket and its shared area (SCM_RIGHTS). */
-static void server_spawn(int ctl, const struct extract_spec *spec)
+static void server_spawn(int ctl, const struct spider *spider)
 {
     struct ctl_rep rep = {.pid = -1};
     int sv[2], fds[REP_FDS];
@@ -417,7 +417,7 @@ static void server_spawn(int ctl, const struct extract_spec *spec)
         if (dup2(sv[1], WORKER_FD) < 0)
             _exit(WORKER_EXIT_SETUP);
         close_range(WORKER_FD + 1, ~0U, 0);
-        child_main(WORKER_FD, map, area_size, spec);
+        child_main(WORKER_FD, map, area_size, spider);
     }
     if (pid < 0)
         rep.err = errno;
@@ -457,13 +457,13 @@ static void server_reap(int ctl, pid_t pid)
 
 /* The fork server: serves requests until the parent closes the control
  * socket, then reaps what is left. */
-static void server_main(int ctl, const struct extract_spec *spec)
+static void server_main(int ctl, const struct spider *spider)
 {
     struct ctl_req rq;
 
     while (read_full(ctl, &rq, sizeof(rq))) {
         if (rq.op == CTL_SPAWN)
-            server_spawn(ctl, spec);
+            server_spawn(ctl, spider);
         else if (rq.op == CTL_REAP)
             server_reap(ctl, rq.pid);
         else
@@ -486,8 +486,7 @@ bool workers_is_server(int argc, char **argv)
 int workers_server_main(char **argv)
 {
     pid_t parent = (pid_t)strtol(argv[2], NULL, 10);
-    struct extract_spec spec;
-    struct field_spec *fields = NULL;
+    struct spider spider;
     struct buf in;
     uint8_t type;
     bool eof;
@@ -504,10 +503,10 @@ int workers_server_main(char **argv)
     close_range(SERVER_FD + 1, ~0U, 0);
     buf_init(&in, SPEC_MAX);
     if (frame_read(SERVER_FD, &type, &in, SPEC_MAX, &eof) ||
-        type != FRAME_SPEC || frame_get_spec(in.data, in.len, &spec, &fields))
+        type != FRAME_SPEC || frame_get_spec(in.data, in.len, &spider))
         _exit(WORKER_EXIT_SETUP);
-    /* `spec` points into `in` and `fields` for the server's life. */
-    server_main(SERVER_FD, &spec);
+    /* `spider` points into `in` and its own arrays for the server's life. */
+    server_main(SERVER_FD, &spider);
     return 0; /* not reached: server_main exits */
 }
 
@@ -538,7 +537,7 @@ static enum err start_server(struct workers *w)
     w->server = pid;
     w->ctl = sv[0];
     buf_init(&spec, SPEC_MAX);
-    e = frame_put_spec(&spec, w->spec);
+    e = frame_put_spec(&spec, w->spider);
     if (!e)
         e = frame_write(w->ctl, FRAME_SPEC, spec.data, spec.len);
     buf_release(&spec);
@@ -666,7 +665,7 @@ static bool reap(struct workers *w, struct slot *s, char *why, size_t n)
     return true;
 }
 
-enum err workers_start(size_t n, const struct extract_spec *spec,
+enum err workers_start(size_t n, const struct spider *spider,
                        struct workers **out)
 {
     struct workers *w = calloc(1, sizeof(*w));
@@ -683,7 +682,7 @@ enum err workers_start(size_t n, const struct extract_spec *spec,
         free(w);
         return ERR_NOMEM;
     }
-    w->spec = spec;
+    w->spider = spider;
     w->ctl = -1;
     buf_init(&w->out, FRAME_MAX);
     buf_init(&w->in, FRAME_MAX);

@@ -36,7 +36,7 @@ struct msg {
     size_t size; /* the whole allocation, counted against the queue cap */
     int64_t run_id;
     const char *url;            /* SKIPPED, FRONTIER_* */
-    const char *reason;         /* SKIPPED */
+    const char *reason;         /* SKIPPED; FRONTIER_ADD: the referrer */
     int depth;                  /* FRONTIER_ADD */
     unsigned long seq;          /* FLUSH */
     struct sitemap_row sitemap; /* SITEMAP */
@@ -146,6 +146,9 @@ static void pack_page(struct pack *k, struct page *dst, const struct page *src)
         .vals = vals,
         .nvals = src->nvals,
         .extract_error = (char *)pack_str(k, src->extract_error),
+        .rule = src->rule,
+        .chosen = src->chosen,
+        .unfollowed = src->unfollowed,
     };
 }
 
@@ -253,7 +256,8 @@ static enum err apply(struct writer *w, struct msg *m)
     case MSG_SITEMAP:
         return store_put_sitemap(w->store, m->run_id, &m->sitemap);
     case MSG_FRONTIER_ADD:
-        return store_frontier_add(w->store, m->run_id, m->url, m->depth);
+        return store_frontier_add(w->store, m->run_id, m->url, m->depth,
+                                  m->reason);
     case MSG_FRONTIER_DONE:
         return store_frontier_done(w->store, m->run_id, m->url);
     case MSG_ROBOTS:
@@ -448,11 +452,11 @@ enum err writer_put_skipped(struct writer *w, int64_t run_id, const char *url,
 }
 
 enum err writer_frontier_add(struct writer *w, int64_t run_id, const char *url,
-                             int depth)
+                             int depth, const char *referrer)
 {
     struct msg *m;
 
-    NEW_MSG(m, MSG_FRONTIER_ADD, pack_url(&k_, url, NULL));
+    NEW_MSG(m, MSG_FRONTIER_ADD, pack_url(&k_, url, referrer));
     if (m) {
         m->run_id = run_id;
         m->depth = depth;

@@ -51,8 +51,10 @@ struct config {
     char *args_json; /* owned: argv[1..] as a JSON array */
     bool ignore_robots;
     bool quiet;
-    struct extract_spec spec; /* --item and --field; every string and
-                                 the fields array owned */
+    /* --rule, --item, --field, --follow and --no-follow: rules[0] holds
+     * the options given before any --rule (cli_parse always makes it);
+     * every string and array owned. */
+    struct spider spider;
     const char **include;     /* --include REGEX (array owned, strings
                                  borrowed from argv) */
     size_t ninclude;

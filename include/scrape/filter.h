@@ -31,6 +31,16 @@ enum err url_filter_new(const char *const *include, size_t ninclude,
                         const char *const *exclude, size_t nexclude,
                         struct url_filter **out, char *why, size_t n);
 
+/* A list of patterns tried in order (--rule): labels[i] names pattern i
+ * in errors ("--rule 'NAME'").  Match with url_filter_first(). */
+enum err url_filter_new_list(const char *const *patterns,
+                             const char *const *labels, size_t n,
+                             struct url_filter **out, char *why, size_t whyn);
+
+/* The index of the first pattern of a list (or include pattern) that
+ * matches `url`, or -1 for none.  NULL filter: -1. */
+long url_filter_first(struct url_filter *f, const char *url);
+
 /* True when `url` may be followed.  NULL filter: always. */
 bool url_filter_allows(struct url_filter *f, const char *url);
 

@@ -101,27 +101,33 @@ enum err frame_put_held(struct buf *out, const struct frame_held *h);
 enum err frame_get_held(const char *p, size_t n, struct frame_held *h,
                         size_t *used);
 
-/* Appends an extract spec payload: the item selector and every field. */
-enum err frame_put_spec(struct buf *out, const struct extract_spec *spec);
+/* Appends a spec payload: every rule of `spider` (NULL: none) with its
+ * pattern, item selector, fields and links to follow. */
+enum err frame_put_spec(struct buf *out, const struct spider *spider);
 
-/* Decodes a spec payload: its strings point into `p`, its fields into a
- * new array in *fields (caller frees; NULL when there are none), and
- * spec->fields is that array.  ERR_INVALID on any malformed field or a
- * field without a name or XPath, ERR_NOMEM. */
-enum err frame_get_spec(const char *p, size_t n, struct extract_spec *spec,
-                        struct field_spec **fields);
+/* Decodes a spec payload into `spider`: its strings point into `p`, its
+ * arrays are new (free them with frame_spider_release, which leaves
+ * `p` alone).  ERR_INVALID on any malformed field or a field without a
+ * name or XPath, ERR_NOMEM. */
+enum err frame_get_spec(const char *p, size_t n, struct spider *spider);
+
+/* Frees the arrays frame_get_spec() made. */
+void frame_spider_release(struct spider *spider);
 
 /* Appends a page payload: `pg` when parsed (may be NULL: not parsed),
  * `parse_error` and the body's hash (either may be NULL). */
 enum err frame_put_page(struct buf *out, const struct page *pg,
                         const char *parse_error, const char *body_hash);
 
-/* The arrays a decoded page points into (links, record offsets, values),
+/* The arrays a decoded page points into (links, record offsets, values,
+ * chosen links),
  * kept from one decode to the next so that decoding allocates only when
  * a page has more of them than any before.  Zero-initialise; one owner. */
 struct frame_view {
     struct link *links;
     size_t links_cap;
+    struct link *follow; /* the links the page's rule chose */
+    size_t follow_cap;
     size_t *off;
     size_t off_cap;
     char **vals;

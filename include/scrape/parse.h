@@ -6,10 +6,13 @@
  * link, first h1, word count and the visible text, every <a href>
  * (resolved and canonicalised where it is http/https), and the user's
  * --item records and --field values (XPath; CSS was translated before).
+ * With rules (--rule), the page's rule picks which items, fields and
+ * --follow selectors apply; a rule with --follow or --no-follow also
+ * gets the list of links it chose.
  * The SimHash fingerprint of the text is a separate step
  * (page_fingerprint), so it can run on another thread.
- * Without --item or --field the page is read in one SAX pass that builds
- * no tree; with them the tree is built and walked once, iteratively (so
+ * A page whose rule has no --item, --field or --follow is read in one
+ * SAX pass that builds no tree; otherwise the tree is built and walked once, iteratively (so
  * 200,000 nested elements cannot overflow the stack), for the XPaths.
  * Both give the same built-in fields.
  *
@@ -23,7 +26,7 @@
  * uchardet's guess, else windows-1252 (the WHATWG default for unlabelled
  * Western pages).  Every string in a page is valid UTF-8.
  *
- * A `struct parser` holds the compiled --item/--field XPaths; make one
+ * A `struct parser` holds the compiled rules and XPaths; make one
  * per thread or worker process (libxml2 documents and XPath contexts are
  * not shared).  Parsing knows nothing about I/O or storage.
  */
@@ -73,6 +76,54 @@ struct extract_spec {
     size_t nfields;
 };
 
+/* A --follow selector: the links of a rule's pages to follow. */
+struct follow_spec {
+    const char *xpath;    /* XPath 1.0 (CSS already translated) */
+    const char *selector; /* as written, for the record */
+};
+
+/* One rule of a spider (--rule NAME=REGEX and the --item, --field,
+ * --follow and --no-follow options after it): what is extracted from
+ * the pages whose URL it matches, and which of their links are
+ * followed. */
+struct rule_spec {
+    const char *name;    /* NULL for the pages no rule matches */
+    const char *pattern; /* PCRE2 on the canonical URL; NULL likewise */
+    struct extract_spec spec;
+    const struct follow_spec *follow; /* follow only what these select */
+    size_t nfollow;
+    bool no_follow; /* follow nothing from these pages */
+};
+
+/* Every rule of a crawl: rules[0] holds the options given before the
+ * first --rule and applies to pages no rule matches; rules[1..] are the
+ * --rule options in order, the first whose pattern matches a page's URL
+ * winning.  Borrowed by parsers and workers: must outlive them. */
+struct spider {
+    const struct rule_spec *rules;
+    size_t nrules; /* 0 (nothing to extract) or 1 + the --rule options */
+};
+
+struct url_filter;
+
+/* Compiles the --rule patterns of `sp` into *out for spider_rule() (NULL
+ * when there are none: every page is then rule 0).  ERR_INVALID with the
+ * reason in `why` for a bad pattern, ERR_NOMEM. */
+enum err spider_patterns(const struct spider *sp, struct url_filter **out,
+                         char *why, size_t n);
+
+/* The rule a page fetched as canonical `url` belongs to: the index of the
+ * first --rule whose pattern matches it, or 0.  Not thread-safe (one
+ * compiled set per thread). */
+size_t spider_rule(struct url_filter *patterns, const char *url);
+
+/* The name of rule `i` (NULL for rule 0 or none). */
+const char *spider_rule_name(const struct spider *sp, size_t i);
+
+/* True when rule `r` follows only what its selectors choose (--follow or
+ * --no-follow), not every link. */
+bool rule_follows_chosen(const struct rule_spec *r);
+
 /* One <a href>.  `url` is canonical when `followable`; otherwise it is the
  * href as written (cleaned to UTF-8, cut at URL_MAX bytes) and `why`
  * says why it cannot be fetched. */
@@ -111,17 +162,33 @@ struct page {
     char **vals;
     size_t nvals;
     char *extract_error; /* why extraction was cut short, or NULL */
+    /* The rule the page belongs to (index into the spider's rules; 0: no
+     * rule matched).  When that rule chooses its links (--follow,
+     * --no-follow), `follow` holds the URLs it chose (each once, in
+     * document order, canonical when followable) and `unfollowed` counts
+     * the page's distinct followable links it left out; the crawl
+     * follows `follow` instead of `links`. */
+    size_t rule;
+    bool chosen;
+    struct link *follow;
+    size_t nfollow;
+    long unfollowed;
 };
 
 struct parser;
 
-/* Compiles the item and field XPaths of `spec` (borrowed; must outlive
- * the parser; NULL = extract nothing).  On a bad XPath returns ERR_INVALID
- * with a one-line reason in `why` (n bytes) naming the option, the
- * position and libxml2's complaint.  Caller frees the parser with
+/* Compiles every rule's URL pattern and its item, field and follow
+ * XPaths (`spider` is borrowed and must outlive the parser; NULL =
+ * extract nothing).  On a bad XPath or pattern returns ERR_INVALID with
+ * a one-line reason in `why` (n bytes) naming the option, the position
+ * and the library's complaint.  Caller frees the parser with
  * parser_free(). */
-enum err parser_new(const struct extract_spec *spec, struct parser **out,
+enum err parser_new(const struct spider *spider, struct parser **out,
                     char *why, size_t n);
+
+/* The rule a page fetched as canonical `url` belongs to: the index of
+ * the first --rule whose pattern matches it, or 0. */
+size_t parser_rule(struct parser *p, const char *url);
 
 /* Frees a parser.  NULL ok. */
 void parser_free(struct parser *p);
@@ -135,9 +202,15 @@ void parser_use_tree(struct parser *p, bool tree);
  * should be parsed as HTML. */
 bool parse_is_html(const char *content_type, const char *body, size_t len);
 
-/* Parses `len` bytes of `body` fetched from canonical `url`.  Fills `out`
- * (caller releases it, also on error).  Errors: ERR_TOO_LARGE, ERR_NOMEM,
- * ERR_PARSE (libxml2 produced no document at all). */
+/* Parses `len` bytes of `body` fetched from canonical `url` as a page of
+ * rule `rule` (parser_rule).  Links resolve against `url` (and <base>).
+ * Fills `out` (caller releases it, also on error).  Errors: ERR_TOO_LARGE,
+ * ERR_NOMEM, ERR_PARSE (libxml2 produced no document at all). */
+enum err parse_rule_page(struct parser *p, size_t rule, const char *body,
+                         size_t len, const char *url, const char *content_type,
+                         struct page *out);
+
+/* parse_rule_page() for the rule `url` itself belongs to. */
 enum err parse_page(struct parser *p, const char *body, size_t len,
                     const char *url, const char *content_type,
                     struct page *out);

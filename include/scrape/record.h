@@ -29,7 +29,8 @@
 bool record_is_html(const struct response *r);
 
 /* Parses `r`, fetched for canonical `url`, into `pg` with `p` when it is a
- * successful (2xx) HTML response; links resolve against its final URL.
+ * successful (2xx) HTML response, as a page of the rule `url` belongs
+ * to; links resolve against its final URL.
  * Sets *parsed when `pg` was filled (caller releases it).  When parsing
  * fails, sets *parse_error to a static reason for the error row.  Returns
  * ERR_NOMEM only. */
@@ -38,11 +39,12 @@ enum err record_parse(struct parser *p, const char *url,
                       const char **parse_error);
 
 /* The pages row a crawl with `cfg` stores for `job` fetched as `r` (and
- * parsed into `pg`, or not: `parse_error`), at `depth`; `why` (n bytes)
- * holds an error text it composes.  Everything is borrowed. */
+ * parsed into `pg`, or not: `parse_error`), at `depth`, a page of rule
+ * `rule` (spider_rule of its URL); `why` (n bytes) holds an error text
+ * it composes.  Everything is borrowed. */
 void record_row(const struct config *cfg, const struct frontier_job *job,
-                int depth, const struct response *r, const struct page *pg,
-                const char *parse_error, struct page_row *row, char *why,
-                size_t n);
+                int depth, size_t rule, const struct response *r,
+                const struct page *pg, const char *parse_error,
+                struct page_row *row, char *why, size_t n);
 
 #endif

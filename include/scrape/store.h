@@ -41,7 +41,7 @@
 #define STORE_PAGE_SIZE "16384"
 
 /* Schema version this scrape writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 /* Largest JSON text of one item or list field (parse.c caps a page's
  * values at PARSE_MAX_VALUE_BYTES, so this is never reached in a crawl). */
@@ -57,7 +57,7 @@ struct run_info {
     int depth;
     const char *seeds; /* the seeds: files and URLs, space-separated */
     const char *args;  /* the command line as a JSON array, for --resume */
-    const struct extract_spec *spec; /* --item/--field, or NULL */
+    const struct spider *spider; /* what it extracts with, or NULL */
     /* What the nodes of a shared run (PostgreSQL) apply together. */
     long per_host;
     long delay_ms;
@@ -92,6 +92,8 @@ struct page_row {
     const char *error;       /* NULL on success */
     const struct page *page; /* the record when HTML was parsed, or NULL */
     const struct extract_spec *spec; /* names and kinds of page's values */
+    const char *rule; /* the page's --rule, or NULL (borrowed, lives as
+                         long as the run) */
     const char *etag;                /* the response's validators, or NULL */
     const char *last_modified;
     /* The body as received (decompressed), hashed into pages.body_hash;
@@ -111,6 +113,10 @@ struct page_row {
      * the same bytes parsed by the same code), so it is not indexed
      * again; 0: index this page's own. */
     int64_t text_of;
+    /* The URL of the page through which this one was queued, when the
+     * caller knows it (scrape extract: the source run's); NULL: the
+     * frontier journal's. */
+    const char *referrer_url;
 };
 
 /* One sitemap read (--sitemaps).  Borrowed. */
@@ -166,11 +172,13 @@ enum err store_put_page(struct store *s, int64_t run_id,
                         const struct page_row *row);
 
 /* The frontier journal, written in the same batches as the pages rows so
- * a killed crawl resumes exactly: every URL queued (frontier_add) and
+ * a killed crawl resumes exactly: every URL queued (frontier_add, with
+ * the URL of the page that queued it first, or NULL: its pages row gets
+ * that page's id as its referrer) and
  * every URL finished (frontier_done).  robots.txt jobs are not journaled:
  * a resumed crawl reads each host's robots.txt again. */
 enum err store_frontier_add(struct store *s, int64_t run_id, const char *url,
-                            int depth);
+                            int depth, const char *referrer);
 enum err store_frontier_done(struct store *s, int64_t run_id, const char *url);
 
 /* Calls `fn` for every journaled URL of the run, in the order queued. */

@@ -76,10 +76,11 @@ bool workers_is_server(int argc, char **argv);
 int workers_server_main(char **argv);
 
 /* Starts the fork server and has it fork `n` workers that parse and
- * extract with `spec` (borrowed; must outlive the pool), each with a
+ * extract with `spider`'s rules (borrowed; must outlive the pool), each
+ * with a
  * shared area of WORKERS_SHM_BYTES (or, when one cannot be made, with
  * its socket only).  Returns ERR_IO (errno set) or ERR_NOMEM. */
-enum err workers_start(size_t n, const struct extract_spec *spec,
+enum err workers_start(size_t n, const struct spider *spider,
                        struct workers **out);
 
 /* Closes the pool and reaps every worker (no zombies).  NULL ok. */

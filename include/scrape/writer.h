@@ -74,7 +74,7 @@ enum err writer_put_sitemap(struct writer *w, int64_t run_id,
 enum err writer_put_skipped(struct writer *w, int64_t run_id, const char *url,
                             const char *reason);
 enum err writer_frontier_add(struct writer *w, int64_t run_id, const char *url,
-                             int depth);
+                             int depth, const char *referrer);
 enum err writer_put_robots(struct writer *w, int64_t run_id,
                            const struct robots_row *row);
 enum err writer_frontier_done(struct writer *w, int64_t run_id,

@@ -21,9 +21,15 @@ static const struct field_spec fields[] = {
     {.name = "text", .xpath = ".", .list = true},
     {.name = "hrefs", .xpath = "descendant-or-self::a/@href", .list = true},
 };
-/* Items: every element with a child, so hostile nesting is exercised. */
-static const struct extract_spec spec = {
-    .item_xpath = "//*[*]", .fields = fields, .nfields = 4};
+/* Items: every element with a child, so hostile nesting is exercised;
+ * links chosen as a --follow would, elements and attributes alike. */
+static const struct follow_spec follow[] = {
+    {.xpath = "//a | //link/@href | //*[@data-href]/@data-href"}};
+static const struct rule_spec rule = {
+    .spec = {.item_xpath = "//*[*]", .fields = fields, .nfields = 4},
+    .follow = follow,
+    .nfollow = 1};
+static const struct spider spider = {&rule, 1};
 
 static void check(const char *s)
 {
@@ -84,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (!p) {
         xmlInitParser();
-        if (parser_new(&spec, &p, why, sizeof(why)) ||
+        if (parser_new(&spider, &p, why, sizeof(why)) ||
             parser_new(NULL, &sax, why, sizeof(why)) ||
             parser_new(NULL, &tree, why, sizeof(why)))
             abort();

@@ -72,9 +72,9 @@ Test(cli, options_and_fields)
     cr_assert(cfg.any_host);
     cr_assert(cfg.quiet);
     cr_assert_eq(cfg.max_pages, 10);
-    cr_assert_eq(cfg.spec.nfields, 2);
-    cr_assert_str_eq(cfg.spec.fields[0].name, "price");
-    cr_assert_str_eq(cfg.spec.fields[0].xpath, "//p[@class='price']");
+    cr_assert_eq(cfg.spider.rules[0].spec.nfields, 2);
+    cr_assert_str_eq(cfg.spider.rules[0].spec.fields[0].name, "price");
+    cr_assert_str_eq(cfg.spider.rules[0].spec.fields[0].xpath, "//p[@class='price']");
     cr_assert_str_eq(cfg.db_path, "x.db");
     cr_assert_str_eq(cfg.inputs[0], "-");
     cli_release(&cfg);
@@ -155,13 +155,13 @@ Test(cli, selector_kind_rule_and_prefixes)
             cr_assert_eq(parse(&cfg, &msg, 4, argv), CLI_RUN, "%s: %s",
                          cases[i].sel, msg);
             if (cases[i].xpath)
-                cr_assert_str_eq(cfg.spec.fields[0].xpath, cases[i].xpath);
+                cr_assert_str_eq(cfg.spider.rules[0].spec.fields[0].xpath, cases[i].xpath);
             else
-                cr_assert_eq(strncmp(cfg.spec.fields[0].xpath,
+                cr_assert_eq(strncmp(cfg.spider.rules[0].spec.fields[0].xpath,
                                      "descendant-or-self::", 20),
                              0, "%s -> %s", cases[i].sel,
-                             cfg.spec.fields[0].xpath);
-            cr_assert_str_eq(cfg.spec.fields[0].selector, cases[i].sel);
+                             cfg.spider.rules[0].spec.fields[0].xpath);
+            cr_assert_str_eq(cfg.spider.rules[0].spec.fields[0].selector, cases[i].sel);
         }
         cli_release(&cfg);
         free(msg);
@@ -180,9 +180,9 @@ Test(cli, list_fields_and_names)
     char *msg;
 
     cr_assert_eq(parse(&cfg, &msg, 6, ok), CLI_RUN, "%s", msg);
-    cr_assert_str_eq(cfg.spec.fields[0].name, "tags");
-    cr_assert(cfg.spec.fields[0].list);
-    cr_assert_str_eq(cfg.spec.item_selector, "li");
+    cr_assert_str_eq(cfg.spider.rules[0].spec.fields[0].name, "tags");
+    cr_assert(cfg.spider.rules[0].spec.fields[0].list);
+    cr_assert_str_eq(cfg.spider.rules[0].spec.item_selector, "li");
     cli_release(&cfg);
     free(msg);
     cr_assert_eq(parse(&cfg, &msg, 4, quote), CLI_USAGE);

@@ -378,38 +378,57 @@ Test(frame, spec_round_trip)
     static const struct field_spec f[] = {
         {.name = "price", .xpath = "//p", .selector = "p.price"},
         {.name = "tags", .xpath = "//a/text()", .list = true}};
-    const struct extract_spec spec = {
-        .item_xpath = "//li", .item_selector = "li", .fields = f, .nfields = 2};
-    struct extract_spec got;
-    struct field_spec *fields;
+    static const struct follow_spec fo[] = {
+        {.xpath = "//a[@rel='next']", .selector = "a[rel=next]"},
+        {.xpath = "//link/@href"}};
+    const struct rule_spec rules[] = {
+        {.spec = {.item_xpath = "//li", .item_selector = "li", .fields = f,
+                  .nfields = 2}},
+        {.name = "list", .pattern = "/c/", .follow = fo, .nfollow = 2},
+        {.name = "cart", .pattern = "/cart", .no_follow = true,
+         .spec = {.fields = f + 1, .nfields = 1}}};
+    const struct spider spider = {rules, 3};
+    struct spider got;
     struct buf out;
     size_t cut;
 
     buf_init(&out, 1 << 16);
-    cr_assert_eq(frame_put_spec(&out, &spec), ERR_OK);
-    cr_assert_eq(frame_get_spec(out.data, out.len, &got, &fields), ERR_OK);
-    cr_assert_str_eq(got.item_xpath, "//li");
-    cr_assert_str_eq(got.item_selector, "li");
-    cr_assert_eq(got.nfields, 2);
-    cr_assert_str_eq(got.fields[0].name, "price");
-    cr_assert_str_eq(got.fields[0].xpath, "//p");
-    cr_assert_str_eq(got.fields[0].selector, "p.price");
-    cr_assert_not(got.fields[0].list);
-    cr_assert_str_eq(got.fields[1].xpath, "//a/text()");
-    cr_assert_null(got.fields[1].selector);
-    cr_assert(got.fields[1].list);
-    free(fields);
+    cr_assert_eq(frame_put_spec(&out, &spider), ERR_OK);
+    cr_assert_eq(frame_get_spec(out.data, out.len, &got), ERR_OK);
+    cr_assert_eq(got.nrules, 3);
+    cr_assert_null(got.rules[0].name);
+    cr_assert_null(got.rules[0].pattern);
+    cr_assert_str_eq(got.rules[0].spec.item_xpath, "//li");
+    cr_assert_str_eq(got.rules[0].spec.item_selector, "li");
+    cr_assert_eq(got.rules[0].spec.nfields, 2);
+    cr_assert_str_eq(got.rules[0].spec.fields[0].name, "price");
+    cr_assert_str_eq(got.rules[0].spec.fields[0].xpath, "//p");
+    cr_assert_str_eq(got.rules[0].spec.fields[0].selector, "p.price");
+    cr_assert_not(got.rules[0].spec.fields[0].list);
+    cr_assert_str_eq(got.rules[0].spec.fields[1].xpath, "//a/text()");
+    cr_assert_null(got.rules[0].spec.fields[1].selector);
+    cr_assert(got.rules[0].spec.fields[1].list);
+    cr_assert_str_eq(got.rules[1].name, "list");
+    cr_assert_str_eq(got.rules[1].pattern, "/c/");
+    cr_assert_eq(got.rules[1].nfollow, 2);
+    cr_assert_str_eq(got.rules[1].follow[0].xpath, "//a[@rel='next']");
+    cr_assert_str_eq(got.rules[1].follow[0].selector, "a[rel=next]");
+    cr_assert_null(got.rules[1].follow[1].selector);
+    cr_assert_not(got.rules[1].no_follow);
+    cr_assert_str_eq(got.rules[2].name, "cart");
+    cr_assert(got.rules[2].no_follow);
+    cr_assert_str_eq(got.rules[2].spec.fields[0].name, "tags");
+    frame_spider_release(&got);
     for (cut = 0; cut < out.len; cut++) {
-        cr_assert_eq(frame_get_spec(out.data, cut, &got, &fields), ERR_INVALID,
+        cr_assert_eq(frame_get_spec(out.data, cut, &got), ERR_INVALID,
                      "cut at %zu", cut);
-        cr_assert_null(fields);
+        cr_assert_null(got.rules);
     }
     buf_reset(&out);
-    cr_assert_eq(frame_put_spec(&out, &(struct extract_spec){0}), ERR_OK);
-    cr_assert_eq(frame_get_spec(out.data, out.len, &got, &fields), ERR_OK);
-    cr_assert_null(got.item_xpath);
-    cr_assert_eq(got.nfields, 0);
-    cr_assert_null(fields);
+    cr_assert_eq(frame_put_spec(&out, NULL), ERR_OK);
+    cr_assert_eq(frame_get_spec(out.data, out.len, &got), ERR_OK);
+    cr_assert_eq(got.nrules, 0);
+    cr_assert_null(got.rules);
     buf_release(&out);
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "scrape/parse.h"
+#include "spider1.h"
 #include "scrape/utf8.h"
 
 static char *slurp(const char *path, size_t *len)
@@ -222,7 +223,7 @@ Test(parse, binary_garbage_gives_valid_utf8_only)
     /* Undeclared (detected) and declared UTF-8 (a lie), in each path. */
     for (tree = 0; tree < 4; tree++) {
         xmlInitParser();
-        cr_assert_eq(parser_new(tree % 2 ? &spec : NULL, &p, why, sizeof(why)),
+        cr_assert_eq(parser_new(tree % 2 ? SPIDER1(&spec) : NULL, &p, why, sizeof(why)),
                      ERR_OK);
         cr_assert_eq(
             parse_page(p, html, len, "http://h/",
@@ -297,7 +298,7 @@ Test(parse, deep_nesting_does_not_overflow)
 
     for (tree = 0; tree < 2; tree++) {
         xmlInitParser();
-        cr_assert_eq(parser_new(tree ? &spec : NULL, &p, why, sizeof(why)),
+        cr_assert_eq(parser_new(tree ? SPIDER1(&spec) : NULL, &p, why, sizeof(why)),
                      ERR_OK);
         for (k = 0; k < 3; k++) {
             html = nested(depths[k], &len);
@@ -368,7 +369,7 @@ Test(parse, fields_from_compiled_xpath)
     struct page pg;
 
     xmlInitParser();
-    cr_assert_eq(parser_new(&spec, &p, why, sizeof(why)), ERR_OK);
+    cr_assert_eq(parser_new(SPIDER1(&spec), &p, why, sizeof(why)), ERR_OK);
     cr_assert_eq(parse_page(p, html, sizeof(html) - 1, "http://h/", NULL, &pg),
                  ERR_OK);
     cr_assert_not(pg.items);
@@ -409,7 +410,7 @@ Test(parse, items_with_relative_and_list_fields)
     struct page pg;
 
     xmlInitParser();
-    cr_assert_eq(parser_new(&spec, &p, why, sizeof(why)), ERR_OK, "%s", why);
+    cr_assert_eq(parser_new(SPIDER1(&spec), &p, why, sizeof(why)), ERR_OK, "%s", why);
     cr_assert_eq(parse_page(p, html, sizeof(html) - 1, "http://h/", NULL, &pg),
                  ERR_OK);
     cr_assert(pg.items);
@@ -445,7 +446,7 @@ static void hostile(const char *xpath, bool is_list, const char *reason)
     for (i = 0; i < n; i++, len += 15)
         memcpy(html + len, "<p><b>x</b></p>", 15);
     xmlInitParser();
-    cr_assert_eq(parser_new(&spec, &p, why, sizeof(why)), ERR_OK);
+    cr_assert_eq(parser_new(SPIDER1(&spec), &p, why, sizeof(why)), ERR_OK);
     cr_assert_eq(parse_page(p, html, len, "http://h/", "text/html", &pg),
                  ERR_OK);
     cr_assert_not_null(pg.extract_error);
@@ -492,7 +493,7 @@ Test(parse, computed_values_count_against_the_byte_cap)
     for (i = 0; i < n; i++, len += 7)
         memcpy(html + len, "<p></p>", 7);
     xmlInitParser();
-    cr_assert_eq(parser_new(&spec, &p, why, sizeof(why)), ERR_OK);
+    cr_assert_eq(parser_new(SPIDER1(&spec), &p, why, sizeof(why)), ERR_OK);
     cr_assert_eq(parse_page(p, html, len, "http://h/", "text/html", &pg),
                  ERR_OK);
     cr_assert_not_null(pg.extract_error);
@@ -519,19 +520,19 @@ Test(parse, bad_xpath_is_named_with_its_position)
     char why[256];
 
     xmlInitParser();
-    cr_assert_eq(parser_new(&spec, &p, why, sizeof(why)), ERR_INVALID);
+    cr_assert_eq(parser_new(SPIDER1(&spec), &p, why, sizeof(why)), ERR_INVALID);
     cr_assert_null(p);
     cr_assert_not_null(strstr(why, "--field 'broken': invalid XPath"), "%s",
                        why);
     cr_assert_not_null(strstr(why, "at position 12"), "%s", why);
-    cr_assert_eq(parser_new(&item, &p, why, sizeof(why)), ERR_INVALID);
+    cr_assert_eq(parser_new(SPIDER1(&item), &p, why, sizeof(why)), ERR_INVALID);
     cr_assert_not_null(strstr(why, "--item: invalid XPath '//div['"), "%s",
                        why);
     /* An item that is not a node could never match. */
     {
         static const struct extract_spec number = {
             .item_xpath = "count(//div)", .fields = fields, .nfields = 1};
-        cr_assert_eq(parser_new(&number, &p, why, sizeof(why)), ERR_INVALID);
+        cr_assert_eq(parser_new(SPIDER1(&number), &p, why, sizeof(why)), ERR_INVALID);
         cr_assert_not_null(strstr(why, "computes a number, not nodes"), "%s",
                            why);
     }

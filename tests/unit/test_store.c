@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "scrape/store.h"
+#include "spider1.h"
 
 #include "dbfile.h"
 
@@ -144,7 +145,7 @@ Test(store, writes_items_as_json_objects)
                       .nvals = 3};
     struct page_row row = {
         .url = "http://h/", .status = 200, .page = &pg, .spec = &spec};
-    struct run_info info = {.mode = "multi", .spec = &spec};
+    struct run_info info = {.mode = "multi", .spider = SPIDER1(&spec)};
     struct store *s = dbfile_open_store();
     int64_t run;
 

@@ -47,7 +47,7 @@ Test(writer, copies_records_and_stores_them_in_order)
 
     cr_assert_eq(store_run_begin(s, &info, &run), ERR_OK);
     cr_assert_eq(writer_start(s, page_fingerprint, &w), ERR_OK);
-    cr_assert_eq(writer_frontier_add(w, run, "http://h/", 0), ERR_OK);
+    cr_assert_eq(writer_frontier_add(w, run, "http://h/", 0, NULL), ERR_OK);
     cr_assert_eq(writer_put_page(w, run, &row), ERR_OK);
     /* The caller's memory is its own again at once. */
     memset(title, 'x', sizeof(title) - 1);
@@ -157,7 +157,7 @@ Test(writer, a_page_is_never_committed_without_its_done_mark)
 
     cr_assert_eq(store_run_begin(s, &info, &run), ERR_OK);
     cr_assert_eq(writer_start(s, NULL, &w), ERR_OK);
-    cr_assert_eq(writer_frontier_add(w, run, "http://h/", 0), ERR_OK);
+    cr_assert_eq(writer_frontier_add(w, run, "http://h/", 0, NULL), ERR_OK);
     cr_assert_eq(writer_flush(w), ERR_OK);
     cr_assert_eq(dbfile_int("SELECT count(*) FROM frontier"), 1);
     cr_assert_eq(writer_put_page(w, run, &row), ERR_OK);
