@@ -1345,6 +1345,7 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
         {"listen", required_argument, NULL, 'L'},
         {"time-limit", required_argument, NULL, 'T'},
         {"changed", no_argument, NULL, 'C'},
+        {"rule", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -1375,6 +1376,14 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
                 return CLI_USAGE;
             }
             sub->changed = true;
+            break;
+        case 'R':
+            if (!sub->def->wants_format) {
+                fprintf(err, "scrape %s: --rule is for scrape export\n",
+                        sub->name);
+                return CLI_USAGE;
+            }
+            sub->rule = optarg;
             break;
         case 'f':
             sub->format = optarg;
@@ -1450,6 +1459,11 @@ enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
          (strcmp(sub->format, "jsonl") && strcmp(sub->format, "csv") &&
           strcmp(sub->format, "sqlite") && strcmp(sub->format, "warc")))) {
         fprintf(err, "scrape export: --format jsonl, csv, sqlite or warc\n");
+        return CLI_USAGE;
+    }
+    if (sub->rule && sub->format &&
+        (!strcmp(sub->format, "warc") || !strcmp(sub->format, "sqlite"))) {
+        fprintf(err, "scrape export: --rule is for --format jsonl or csv\n");
         return CLI_USAGE;
     }
     if (sub->format && !strcmp(sub->format, "warc") &&

@@ -299,17 +299,304 @@ static enum err export_items(struct query *q, int64_t run_id,
 static enum err export_pages(struct query *q, int64_t run_id,
                              enum query_format format, bool changed, FILE *out);
 
-enum err query_export(struct query *q, int64_t run_id, enum query_format format,
-                      bool changed, FILE *out)
-{
-    long long items =
-        query_scalar(q,
-                     "SELECT count(*) FROM selectors WHERE run_id = ?"
-                     " AND kind = 'item'",
-                     run_id);
+/* One rule's part of a run with rules: its name (NULL: the pages no rule
+ * matched), whether its records are items, its fields. */
+struct rule_part {
+    char *name;
+    bool items;
+    struct field_names fields;
+};
 
-    if (items < 0)
+/* The SELECT of one rule's records: url, idx (NULL for a page record),
+ * then one column per name of `cols` (the rule's own fields, or in CSV
+ * with every rule the union of them all: NULL where the rule has none),
+ * each the field's JSON (JSON lines) or its text (CSV). */
+static enum err prep_rule(struct query *q, const struct rule_part *r,
+                          const struct field_names *cols,
+                          enum query_format format, bool changed,
+                          sqlite3_stmt **st)
+{
+    struct buf sql;
+    enum err e;
+    size_t i, k;
+
+    buf_init(&sql, 1 << 20);
+    e = buf_adds(&sql, r->items ? "SELECT p.url, i.idx" : "SELECT p.url, NULL");
+    for (i = 0; i < cols->n && !e; i++) {
+        for (k = 0; k < r->fields.n && strcmp(r->fields.v[k], cols->v[i]); k++)
+            ;
+        /* cli.c keeps '"', '\' and control characters out of names. */
+        if (k == r->fields.n)
+            e = buf_adds(&sql, ", NULL");
+        else if (r->items)
+            e = buf_addf(&sql, ", i.data %s '$.\"%s\"'",
+                         format == QUERY_CSV && !r->fields.json[k] ? "->>"
+                                                                   : "->",
+                         cols->v[i]);
+        else
+            e = buf_addf(&sql,
+                         ", (SELECT %s FROM fields f WHERE f.page_id = p.id"
+                         " AND f.name = '%s')",
+                         format == QUERY_JSONL && !r->fields.json[k]
+                             ? "json_quote(f.value)"
+                             : "f.value",
+                         cols->v[i]);
+    }
+    if (!e && r->items)
+        e = buf_adds(&sql, " FROM items i JOIN pages p ON p.id = i.page_id"
+                           " WHERE i.run_id = ?1 AND i.rule IS ?2");
+    else if (!e)
+        e = buf_adds(&sql, " FROM pages p WHERE p.run_id = ?1 AND"
+                           " p.rule IS ?2");
+    if (!e && changed)
+        e = buf_adds(&sql, " AND p.change IN " EXPORT_CHANGES);
+    if (!e)
+        e = buf_adds(&sql, r->items ? " ORDER BY i.id" : " ORDER BY p.id");
+    if (!e)
+        e = query_prep(q, sql.data, st);
+    buf_release(&sql);
+    return e;
+}
+
+/* Writes one rule's records, with a "rule" key when `keyed`. */
+static enum err write_rule(struct query *q, int64_t run_id,
+                           const struct rule_part *r,
+                           const struct field_names *cols,
+                           enum query_format format, bool changed, bool keyed,
+                           FILE *out)
+{
+    sqlite3_stmt *st = NULL;
+    enum err e;
+    size_t i;
+    int rc;
+
+    if ((e = prep_rule(q, r, cols, format, changed, &st)))
+        return e;
+    sqlite3_bind_int64(st, 1, run_id);
+    if (r->name)
+        sqlite3_bind_text(st, 2, r->name, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (format == QUERY_CSV) {
+            if (keyed) {
+                csv_value(out, r->name ? r->name : "");
+                fputc(',', out);
+            }
+            for (i = 0; i < cols->n + 2; i++) {
+                const char *v = (const char *)sqlite3_column_text(st, (int)i);
+                if (i == 1 && !r->items && !keyed)
+                    continue; /* one rule of page records: no idx column */
+                if (i)
+                    fputc(',', out);
+                csv_value(out, v ? v : "");
+            }
+            fputs("\r\n", out);
+            continue;
+        }
+        fputc('{', out);
+        if (keyed) {
+            fputs("\"rule\":", out);
+            if (r->name)
+                json_string(out, r->name);
+            else
+                fputs("null", out);
+            fputc(',', out);
+        }
+        fputs("\"url\":", out);
+        json_string(out, (const char *)sqlite3_column_text(st, 0));
+        if (r->items)
+            fprintf(out, ",\"idx\":%lld", (long long)sqlite3_column_int64(st, 1));
+        for (i = 0; i < cols->n; i++) {
+            const char *v = (const char *)sqlite3_column_text(st, (int)i + 2);
+            fputc(',', out);
+            json_string(out, cols->v[i]);
+            fputc(':', out);
+            fputs(v ? v : "null", out);
+        }
+        fputs("}\n", out);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return query_fail(q, "cannot read records");
+    return ferror(out) ? ERR_IO : ERR_OK;
+}
+
+/* The parts of a run with rules: each --rule in order, then the pages no
+ * rule matched when something was extracted from them; only `only` when
+ * it is given (ERR_INVALID when the run has no such rule). */
+static enum err load_parts(struct query *q, int64_t run_id, const char *only,
+                           struct rule_part **out, size_t *n)
+{
+    sqlite3_stmt *st = NULL;
+    struct rule_part *parts = NULL, *np;
+    enum err e;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if ((e = query_prep(q,
+                        "SELECT name, 0 FROM (SELECT name, pos FROM selectors"
+                        " WHERE run_id = ?1 AND kind = 'rule' UNION ALL"
+                        " SELECT NULL, 1000000 WHERE EXISTS (SELECT 1 FROM"
+                        " selectors WHERE run_id = ?1 AND rule IS NULL AND"
+                        " kind IN ('item', 'field'))) WHERE ?2 IS NULL OR"
+                        " name = ?2 ORDER BY pos",
+                        &st)))
+        return e;
+    sqlite3_bind_int64(st, 1, run_id);
+    if (only)
+        sqlite3_bind_text(st, 2, only, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && !e) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        if (!(np = realloc(parts, (*n + 1) * sizeof(*np)))) {
+            e = ERR_NOMEM;
+            break;
+        }
+        parts = np;
+        memset(&parts[*n], 0, sizeof(parts[*n]));
+        if (name && !(parts[*n].name = strdup(name)))
+            e = ERR_NOMEM;
+        (*n)++;
+    }
+    sqlite3_finalize(st);
+    *out = parts;
+    if (!e && only && !*n) {
+        snprintf(q->msg, sizeof(q->msg), "run %lld has no rule '%s'",
+                 (long long)run_id, only);
+        return ERR_INVALID;
+    }
+    return e;
+}
+
+/* Reads each part's fields and whether its records are items. */
+static enum err load_part_fields(struct query *q, int64_t run_id,
+                                 struct rule_part *r)
+{
+    sqlite3_stmt *st = NULL;
+    struct field_names fn;
+    enum err e;
+
+    if ((e = query_prep(q,
+                        "SELECT name, list, kind FROM selectors WHERE"
+                        " run_id = ?1 AND rule IS ?2 AND kind IN ('item',"
+                        " 'field') ORDER BY pos",
+                        &st)))
+        return e;
+    sqlite3_bind_int64(st, 1, run_id);
+    if (r->name)
+        sqlite3_bind_text(st, 2, r->name, -1, SQLITE_STATIC);
+    memset(&fn, 0, sizeof(fn));
+    while (!e && sqlite3_step(st) == SQLITE_ROW) {
+        char **nv;
+        bool *nj;
+        if (!strcmp((const char *)sqlite3_column_text(st, 2), "item")) {
+            r->items = true;
+            continue;
+        }
+        nv = realloc(fn.v, (fn.n + 1) * sizeof(*nv));
+        if (nv)
+            fn.v = nv;
+        nj = nv ? realloc(fn.json, (fn.n + 1) * sizeof(*nj)) : NULL;
+        if (nj)
+            fn.json = nj;
+        if (!nj ||
+            !(nv[fn.n] = strdup((const char *)sqlite3_column_text(st, 0))))
+            e = ERR_NOMEM;
+        else
+            nj[fn.n++] = sqlite3_column_int(st, 1) != 0;
+    }
+    sqlite3_finalize(st);
+    r->fields = fn;
+    return e;
+}
+
+/* Adds the names of `add` missing from `all` (the CSV columns). */
+static enum err union_names(struct field_names *all,
+                            const struct field_names *add)
+{
+    size_t i, k;
+
+    for (i = 0; i < add->n; i++) {
+        char **nv;
+        bool *nj;
+        for (k = 0; k < all->n && strcmp(all->v[k], add->v[i]); k++)
+            ;
+        if (k < all->n)
+            continue;
+        if (!(nv = realloc(all->v, (all->n + 1) * sizeof(*nv))))
+            return ERR_NOMEM;
+        all->v = nv;
+        if (!(nj = realloc(all->json, (all->n + 1) * sizeof(*nj))))
+            return ERR_NOMEM;
+        all->json = nj;
+        if (!(nv[all->n] = strdup(add->v[i])))
+            return ERR_NOMEM;
+        nj[all->n++] = add->json[i];
+    }
+    return ERR_OK;
+}
+
+/* A run with rules: `only`'s records, or every rule's with a rule key. */
+static enum err export_rules(struct query *q, int64_t run_id, const char *only,
+                             enum query_format format, bool changed,
+                             FILE *out)
+{
+    struct field_names all;
+    struct rule_part *parts = NULL;
+    size_t n = 0, i;
+    bool keyed = only == NULL;
+    enum err e;
+
+    memset(&all, 0, sizeof(all));
+    e = load_parts(q, run_id, only, &parts, &n);
+    for (i = 0; i < n && !e; i++)
+        if (!(e = load_part_fields(q, run_id, &parts[i])))
+            e = union_names(&all, &parts[i].fields);
+    if (!e && format == QUERY_CSV) {
+        bool idx = keyed || (n && parts[0].items);
+        fputs(keyed ? "rule,url" : "url", out);
+        if (idx)
+            fputs(",idx", out);
+        for (i = 0; i < all.n; i++) {
+            fputc(',', out);
+            csv_value(out, all.v[i]);
+        }
+        fputs("\r\n", out);
+    }
+    for (i = 0; i < n && !e; i++)
+        e = write_rule(q, run_id, &parts[i],
+                       format == QUERY_CSV ? &all : &parts[i].fields, format,
+                       changed, keyed, out);
+    for (i = 0; i < n; i++) {
+        free(parts[i].name);
+        field_names_release(&parts[i].fields);
+    }
+    free(parts);
+    field_names_release(&all);
+    return e;
+}
+
+enum err query_export(struct query *q, int64_t run_id, enum query_format format,
+                      bool changed, const char *rule, FILE *out)
+{
+    long long items, rules;
+
+    rules = query_scalar(q,
+                         "SELECT count(*) FROM selectors WHERE run_id = ?"
+                         " AND kind = 'rule'",
+                         run_id);
+    items = query_scalar(q,
+                         "SELECT count(*) FROM selectors WHERE run_id = ?"
+                         " AND kind = 'item'",
+                         run_id);
+    if (items < 0 || rules < 0)
         return query_fail(q, "cannot read the run's selectors");
+    if (rules)
+        return export_rules(q, run_id, rule, format, changed, out);
+    if (rule) {
+        snprintf(q->msg, sizeof(q->msg), "run %lld has no rules (--rule)",
+                 (long long)run_id);
+        return ERR_INVALID;
+    }
     return items ? export_items(q, run_id, format, changed, out)
                  : export_pages(q, run_id, format, changed, out);
 }

@@ -266,6 +266,23 @@ static enum err run_summary(struct query *q, int64_t run_id, FILE *out)
                  " (SELECT count(*) FROM selectors WHERE run_id = ?1"
                  " AND kind = 'field')",
                  run_id, "  items {} (on {} pages), {} fields\n");
+    /* Only for spiders (--rule): pages and items per rule, and the links
+     * each rule's pages left out (--follow, --no-follow). */
+    if (!e && query_scalar(q,
+                           "SELECT count(*) FROM selectors WHERE run_id = ?"
+                           " AND kind = 'rule'",
+                           run_id) > 0)
+        e = rows(q, out,
+                 "SELECT coalesce(r.name, '(no rule)'), (SELECT count(*) FROM"
+                 " pages p WHERE p.run_id = ?1 AND p.rule IS r.name),"
+                 " (SELECT count(*) FROM items i WHERE i.run_id = ?1 AND"
+                 " i.rule IS r.name), (SELECT coalesce(sum(unfollowed), 0)"
+                 " FROM pages p WHERE p.run_id = ?1 AND p.rule IS r.name)"
+                 " FROM (SELECT name, pos FROM selectors WHERE run_id = ?1"
+                 " AND kind = 'rule' UNION ALL SELECT NULL, 1000000) r"
+                 " ORDER BY r.pos",
+                 run_id,
+                 "  rule {}: {} pages, {} items, {} links not followed\n");
     /* Only for recrawls (--recrawl): what changed since the run recrawled,
      * and that run's URLs this one did not reach again. */
     if (!e && query_scalar(q,

@@ -532,8 +532,8 @@ static void page_detail(struct api_req *r, long long id)
                 " \"value$\", coalesce(s.list, 0) AS list FROM fields f"
                 " JOIN pages p"
                 " ON p.id = f.page_id LEFT JOIN selectors s ON s.run_id ="
-                " p.run_id AND s.kind = 'field' AND s.name = f.name WHERE"
-                " f.page_id = ?1 ORDER BY f.rowid",
+                " p.run_id AND s.kind = 'field' AND s.name = f.name AND"
+                " s.rule IS p.rule WHERE f.page_id = ?1 ORDER BY f.rowid",
                 id) &&
         section(r, "links",
                 "SELECT url, followable FROM links WHERE page_id = ?1"
@@ -602,11 +602,28 @@ static bool collect_filter(void *ctx, const char *name, const char *value)
     return true;
 }
 
-/* GET /api/runs/N/items */
+bool api_has_rule(struct api_req *r, long long run, const char *name)
+{
+    sqlite3_stmt *st = prep(r, "SELECT 1 FROM selectors WHERE run_id = ? AND"
+                               " kind = 'rule' AND name = ?");
+    bool found;
+
+    if (!st)
+        return false;
+    sqlite3_bind_int64(st, 1, run);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found;
+}
+
+/* GET /api/runs/N/items[?rule=NAME][&field.NAME=VALUE...] */
 static void items_list(struct api_req *r, long long run)
 {
     struct filters fs = {.r = r, .run = run};
     long long after = 0, limit = SERVE_LIMIT_DEFAULT, last = 0, n = 0;
+    const char *rule = r->arg(r->conn, "rule");
+    char msg[160];
     struct buf sql;
     sqlite3_stmt *st = NULL;
     size_t i;
@@ -614,19 +631,26 @@ static void items_list(struct api_req *r, long long run)
     if (!int_arg(r, "after", 0, 1LL << 53, &after) ||
         !int_arg(r, "limit", 1, SERVE_LIMIT_MAX, &limit))
         return;
+    if (rule && !api_has_rule(r, run, rule)) {
+        snprintf(msg, sizeof(msg), "run %lld has no rule '%.64s'", run, rule);
+        api_error(r, 400, msg);
+        return;
+    }
     r->each_arg(r->conn, collect_filter, &fs);
     if (fs.bad)
         return;
     /* The statement's text depends only on how many filters there are. */
     buf_init(&sql, 8192);
-    buf_adds(&sql, "SELECT i.id, i.page_id, p.url, i.idx, json(i.data) AS"
-                   " \"data$\" FROM items i JOIN pages p ON p.id = i.page_id"
-                   " WHERE i.run_id = ?1 AND i.id > ?2");
+    buf_adds(&sql, "SELECT i.id, i.page_id, p.url, i.idx, i.rule, json(i.data)"
+                   " AS \"data$\" FROM items i JOIN pages p ON p.id ="
+                   " i.page_id WHERE i.run_id = ?1 AND i.id > ?2");
     for (i = 0; i < fs.n; i++)
         buf_addf(&sql,
                  " AND EXISTS (SELECT 1 FROM json_each(i.data, ?%zu) WHERE"
                  " json_each.value = ?%zu)",
                  4 + 2 * i, 5 + 2 * i);
+    if (rule)
+        buf_addf(&sql, " AND i.rule = ?%zu", 4 + 2 * fs.n);
     buf_adds(&sql, " ORDER BY i.id LIMIT ?3");
     st = prep(r, sql.data);
     buf_release(&sql);
@@ -641,6 +665,8 @@ static void items_list(struct api_req *r, long long run)
         sqlite3_bind_text(st, (int)(5 + 2 * i), fs.f[i].value, -1,
                           SQLITE_STATIC);
     }
+    if (rule)
+        sqlite3_bind_text(st, (int)(4 + 2 * fs.n), rule, -1, SQLITE_STATIC);
     buf_addf(&r->body, "{\"run\": %lld, \"items\": ", run);
     if (put_rows(r, st, &last, &n))
         end_list(r, n, limit, last);

@@ -320,6 +320,9 @@ static void page_page(struct api_req *r, long long id)
         else if (!strcmp(name, "run_id"))
             buf_addf(&r->body, "<a href=\"/runs/%s\">%s</a>", col(st, i),
                      col(st, i));
+        else if (!strcmp(name, "referrer") && *col(st, i))
+            buf_addf(&r->body, "<a href=\"/pages/%s\">%s</a>", col(st, i),
+                     col(st, i));
         else
             html(&r->body, col(st, i));
         buf_adds(&r->body, "</dd>");
@@ -443,10 +446,12 @@ static void search_page(struct api_req *r)
     foot(r);
 }
 
-/* GET /runs/N/items: the items as a table, a column per field. */
+/* GET /runs/N/items[?rule=NAME]: the items (of one rule) as a table, a
+ * column per field (the rule's, or every rule's once). */
 static void items_page(struct api_req *r, long long run)
 {
     char names[16][128], title[64];
+    const char *rule = r->arg(r->conn, "rule");
     long long after = 0, last = 0, n = 0;
     int nf = 0, i, rc;
     struct buf sql;
@@ -457,21 +462,32 @@ static void items_page(struct api_req *r, long long run)
         page_error(r, 400, "after is a whole number");
         return;
     }
-    if (!(st = prep(r, "SELECT name FROM selectors WHERE run_id = ? AND kind ="
-                       " 'field' ORDER BY pos"))) {
+    if (rule && !api_has_rule(r, run, rule)) {
+        page_error(r, 404, "no such rule in this run");
+        return;
+    }
+    if (!(st = prep(r, "SELECT name FROM selectors WHERE run_id = ?1 AND kind"
+                       " = 'field' AND (?2 IS NULL OR rule = ?2) GROUP BY"
+                       " name ORDER BY min(pos)"))) {
         db_failed(r);
         return;
     }
     sqlite3_bind_int64(st, 1, run);
+    if (rule)
+        sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW && nf < 16)
         snprintf(names[nf++], sizeof(names[0]), "%s", col(st, 0));
     sqlite3_finalize(st);
     snprintf(title, sizeof(title), "run %lld items", run);
     head(r, title);
-    buf_addf(&r->body,
-             "<h1><a href=\"/runs/%lld\">Run %lld</a>: items</h1>\n"
-             "<table id=\"items\"><tr><th>id</th><th>page</th>",
-             run, run);
+    buf_addf(&r->body, "<h1><a href=\"/runs/%lld\">Run %lld</a>: items", run,
+             run);
+    if (rule) {
+        buf_adds(&r->body, " of rule ");
+        html(&r->body, rule);
+    }
+    buf_adds(&r->body, "</h1>\n<table id=\"items\"><tr><th>id</th>"
+                       "<th>page</th><th>rule</th>");
     for (i = 0; i < nf; i++) {
         buf_adds(&r->body, "<th class=\"l\">");
         html(&r->body, names[i]);
@@ -480,11 +496,11 @@ static void items_page(struct api_req *r, long long run)
     buf_adds(&r->body, "</tr>\n");
     /* A json_extract per field; the text depends only on their count. */
     buf_init(&sql, 8192);
-    buf_adds(&sql, "SELECT id, page_id");
+    buf_adds(&sql, "SELECT id, page_id, rule");
     for (i = 0; i < nf; i++)
-        buf_addf(&sql, ", json_extract(data, ?%d)", i + 4);
-    buf_adds(&sql, " FROM items WHERE run_id = ?1 AND id > ?2 ORDER BY id"
-                   " LIMIT ?3");
+        buf_addf(&sql, ", json_extract(data, ?%d)", i + 5);
+    buf_adds(&sql, " FROM items WHERE run_id = ?1 AND id > ?2 AND (?4 IS"
+                   " NULL OR rule = ?4) ORDER BY id LIMIT ?3");
     st = prep(r, sql.data);
     buf_release(&sql);
     if (!st) {
@@ -494,21 +510,25 @@ static void items_page(struct api_req *r, long long run)
     sqlite3_bind_int64(st, 1, run);
     sqlite3_bind_int64(st, 2, after);
     sqlite3_bind_int64(st, 3, HTML_ROWS);
+    if (rule)
+        sqlite3_bind_text(st, 4, rule, -1, SQLITE_STATIC);
     for (i = 0; i < nf; i++) {
         char path[160];
         snprintf(path, sizeof(path), "$.\"%.127s\"", names[i]);
-        sqlite3_bind_text(st, i + 4, path, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, i + 5, path, -1, SQLITE_TRANSIENT);
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         last = sqlite3_column_int64(st, 0);
         n++;
         buf_addf(&r->body,
                  "<tr><td>%lld</td><td><a href=\"/pages/%s\">%s</a>"
-                 "</td>",
+                 "</td><td>",
                  last, col(st, 1), col(st, 1));
+        html(&r->body, col(st, 2));
+        buf_adds(&r->body, "</td>");
         for (i = 0; i < nf; i++) {
             buf_adds(&r->body, "<td class=\"l\">");
-            html(&r->body, col(st, i + 2));
+            html(&r->body, col(st, i + 3));
             buf_adds(&r->body, "</td>");
         }
         buf_adds(&r->body, "</tr>\n");
@@ -520,10 +540,16 @@ static void items_page(struct api_req *r, long long run)
     }
     buf_adds(&r->body, "</table>\n");
     if (n == HTML_ROWS)
+    {
         buf_addf(&r->body,
-                 "<p><a rel=\"next\" href=\"/runs/%lld/items?after="
-                 "%lld\">next page</a></p>\n",
+                 "<p><a rel=\"next\" href=\"/runs/%lld/items?after=%lld",
                  run, last);
+        if (rule) {
+            buf_adds(&r->body, "&amp;rule=");
+            html(&r->body, rule); /* rule names are [A-Za-z0-9_.-] */
+        }
+        buf_adds(&r->body, "\">next page</a></p>\n");
+    }
     foot(r);
 }
 

@@ -31,7 +31,7 @@ static enum err run_export(struct query *q, int64_t run_id,
         return query_export_warc(q, run_id, out);
     return query_export(q, run_id,
                         strcmp(sub->format, "csv") ? QUERY_JSONL : QUERY_CSV,
-                        sub->changed, out);
+                        sub->changed, sub->rule, out);
 }
 
 static enum err run_report(struct query *q, int64_t run_id,
@@ -80,10 +80,11 @@ static const struct subcmd_def table[] = {
      false, false, NULL, run_dupes, NULL},
     {"export",
      "[--db PATH] [--run N] --format jsonl|csv|sqlite|warc [--changed]\n"
-     "                     [-o FILE]",
+     "                     [--rule NAME] [-o FILE]",
      "one record per item (keys url, idx, then the fields) when\n"
      "          the run had --item, else one per page with its --field\n"
-     "          values; list fields are JSON arrays",
+     "          values; list fields are JSON arrays.  A run with rules:\n"
+     "          --rule NAME's records, or every rule's with a rule key",
      false, true, NULL, run_export, NULL},
     {"report", "[--db PATH] [--run N] [-o FILE]",
      "one self-contained HTML page with charts (default\n"

@@ -48,6 +48,7 @@ struct subcommand {
     long distance;      /* dupes */
     const char *format; /* export: "jsonl" or "csv" */
     bool changed;       /* export --changed: a recrawl's changes only */
+    const char *rule;   /* export --rule NAME: that rule's records */
     const char *output; /* -o FILE, or NULL for stdout */
     const char *query;  /* search: the FTS5 query */
     const char *listen; /* serve: HOST:PORT */

@@ -50,9 +50,14 @@ enum query_format { QUERY_JSONL, QUERY_CSV };
 
 /* Streams one record per item when the run had --item (url, idx, then
  * the fields in the order given), else one per page with its --field
- * values; list fields are JSON arrays (JSON text in a CSV cell). */
+ * values; list fields are JSON arrays (JSON text in a CSV cell).  A run
+ * with rules (--rule) gives rule `rule`'s records: its items (url, idx,
+ * fields) or, for a rule without --item, one per page of the rule (url,
+ * fields); with `rule` NULL every rule's, each with a "rule" key (in
+ * CSV, the columns are rule, url, idx and every rule's fields).
+ * ERR_INVALID (detail set) for a `rule` the run does not have. */
 enum err query_export(struct query *q, int64_t run_id, enum query_format format,
-                      bool changed, FILE *out);
+                      bool changed, const char *rule, FILE *out);
 
 /* Full-text search (FTS5 over titles and visible text) in run `run_id`:
  * the best `limit` pages by bm25 (title hits weigh 10x), with a snippet
