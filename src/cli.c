@@ -481,8 +481,8 @@ static bool add_follow(struct config *cfg, const char *arg, FILE *err)
         return false;
     }
     if (r->nfollow >= CLI_MAX_LIST) {
-        fprintf(err, "scrape: more than %d --follow options%s\n",
-                CLI_MAX_LIST, in_rule(r, in, sizeof(in)));
+        fprintf(err, "scrape: more than %d --follow options%s\n", CLI_MAX_LIST,
+                in_rule(r, in, sizeof(in)));
         return false;
     }
     if (!(nf = realloc((void *)r->follow, (r->nfollow + 1) * sizeof(*nf))))
@@ -552,7 +552,8 @@ static bool add_rule(struct config *cfg, const char *arg, FILE *err)
         return false;
     }
     for (i = 1; i < sp->nrules; i++)
-        if (strlen(sp->rules[i].name) == n && !strncmp(sp->rules[i].name, arg, n)) {
+        if (strlen(sp->rules[i].name) == n &&
+            !strncmp(sp->rules[i].name, arg, n)) {
             fprintf(err, "scrape: --rule '%.*s' given twice\n", (int)n, arg);
             return false;
         }

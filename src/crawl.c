@@ -258,8 +258,7 @@ enum err crawl_recrawl_seed(struct crawl *c)
         /* A host's robots.txt counts at depth 0, ahead of its URLs
          * whatever their depths (as when resuming). */
         if (p && !(e = crawl_ensure_robots(c, c->prev.slots[i].key, 0)))
-            e = crawl_add_url(c, c->prev.slots[i].key, p->depth, NULL,
-                              &added);
+            e = crawl_add_url(c, c->prev.slots[i].key, p->depth, NULL, &added);
     }
     return e ? e : writer_flush(c->writer);
 }

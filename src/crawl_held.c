@@ -62,8 +62,8 @@ enum err crawl_hold_page(struct crawl *c, const struct frontier_job *job,
     if ((e = frame_put_held(b, &h)) ||
         (e = frame_put_page(b, pg, parse_error, NULL)))
         return e == ERR_TOO_LARGE ? ERR_NOMEM : e;
-    if (pg && (e = crawl_follow_links(c, job->url, frontier_depth(job), pg,
-                                        false)))
+    if (pg &&
+        (e = crawl_follow_links(c, job->url, frontier_depth(job), pg, false)))
         return e;
     if ((e = held_put(c->held, b->data, b->len, &rec)))
         return e;

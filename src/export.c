@@ -404,7 +404,8 @@ static enum err write_rule(struct query *q, int64_t run_id,
         fputs("\"url\":", out);
         json_string(out, (const char *)sqlite3_column_text(st, 0));
         if (r->items)
-            fprintf(out, ",\"idx\":%lld", (long long)sqlite3_column_int64(st, 1));
+            fprintf(out, ",\"idx\":%lld",
+                    (long long)sqlite3_column_int64(st, 1));
         for (i = 0; i < cols->n; i++) {
             const char *v = (const char *)sqlite3_column_text(st, (int)i + 2);
             fputc(',', out);
@@ -537,8 +538,7 @@ static enum err union_names(struct field_names *all,
 
 /* A run with rules: `only`'s records, or every rule's with a rule key. */
 static enum err export_rules(struct query *q, int64_t run_id, const char *only,
-                             enum query_format format, bool changed,
-                             FILE *out)
+                             enum query_format format, bool changed, FILE *out)
 {
     struct field_names all;
     struct rule_part *parts = NULL;

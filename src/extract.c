@@ -33,8 +33,8 @@ struct extract {
     const struct config *cfg;
     struct store *store;
     struct workers *pool;
-    struct writer *writer; /* owns the store from the run's start to end */
-    sqlite3 *db;           /* the source run, read-only */
+    struct writer *writer;    /* owns the store from the run's start to end */
+    sqlite3 *db;              /* the source run, read-only */
     struct url_filter *rules; /* the --rule patterns, NULL for none */
     int64_t source, run_id;
     long pages, errors, items;
@@ -147,8 +147,8 @@ static enum err record(struct extract *x, const struct frontier_job *job,
     struct page_row row;
     enum err e;
 
-    record_row(x->cfg, job, job->depth, spider_rule(x->rules, job->url), r,
-               pg, parse_error, &row, why, sizeof(why));
+    record_row(x->cfg, job, job->depth, spider_rule(x->rules, job->url), r, pg,
+               parse_error, &row, why, sizeof(why));
     row.referrer_url = referrer;
     /* The body is stored already, under the same hash; the search text
      * is the source row's (the same bytes through the same parser). */
@@ -186,8 +186,7 @@ static enum err on_parsed(void *ctx, const struct frontier_job *job,
 {
     struct pool_job *pj =
         (struct pool_job *)(job->url - offsetof(struct pool_job, url));
-    const char *ref =
-        pj->has_referrer ? pj->url + strlen(pj->url) + 1 : NULL;
+    const char *ref = pj->has_referrer ? pj->url + strlen(pj->url) + 1 : NULL;
     enum err e =
         record(ctx, job, r, (struct page *)pg, parse_error, pj->text_of, ref);
 

@@ -61,8 +61,8 @@ static enum err compile_all(const char *option, const char *const *labels,
     if (!(*out = calloc(npats, sizeof(**out))))
         return ERR_NOMEM;
     for (i = 0; i < npats; i++)
-        if (!((*out)[i] = compile(labels ? labels[i] : option, pats[i], why,
-                                  n)))
+        if (!((*out)[i] =
+                  compile(labels ? labels[i] : option, pats[i], why, n)))
             return ERR_INVALID;
     return ERR_OK;
 }
@@ -88,8 +88,8 @@ static enum err filter_new(const char *const *include,
     f->nexclude = nexclude;
     if ((e = compile_all("--include", labels, include, ninclude, &f->include,
                          why, n)) ||
-        (e = compile_all("--exclude", NULL, exclude, nexclude, &f->exclude,
-                         why, n))) {
+        (e = compile_all("--exclude", NULL, exclude, nexclude, &f->exclude, why,
+                         n))) {
         url_filter_free(f);
         return e;
     }

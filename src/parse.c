@@ -99,8 +99,8 @@ static bool selects_nodes(struct parser *p, xmlXPathCompExprPtr comp,
                  : obj->type == XPATH_BOOLEAN ? "boolean"
                                               : "string");
         ok = false;
-    } else if (obj && (obj->type == XPATH_NUMBER ||
-                       obj->type == XPATH_BOOLEAN)) {
+    } else if (obj &&
+               (obj->type == XPATH_NUMBER || obj->type == XPATH_BOOLEAN)) {
         snprintf(why, n, "%s: '%s' computes a %s, not links or URLs", option,
                  xpath, obj->type == XPATH_NUMBER ? "number" : "boolean");
         ok = false;
@@ -146,8 +146,8 @@ static enum err compile_rule(struct parser *p, const struct rule_spec *r,
          !selects_nodes(p, pr->item, "--item", spec->item_xpath, why, n)))
         return ERR_INVALID;
     for (i = 0; i < spec->nfields; i++) {
-        snprintf(option, sizeof(option), "--field '%s'%s",
-                 spec->fields[i].name, in);
+        snprintf(option, sizeof(option), "--field '%s'%s", spec->fields[i].name,
+                 in);
         if (!(pr->fields[i] = compile(spec->fields[i].xpath, option, why, n)))
             return ERR_INVALID;
     }
@@ -173,8 +173,7 @@ enum err spider_patterns(const struct spider *sp, struct url_filter **out,
     if (!k)
         return ERR_OK;
     if (!(pats = calloc(k, sizeof(*pats))) ||
-        !(labels = calloc(k, sizeof(*labels))) ||
-        !(text = malloc(k * each)))
+        !(labels = calloc(k, sizeof(*labels))) || !(text = malloc(k * each)))
         goto out;
     for (i = 0; i < k; i++) {
         pats[i] = sp->rules[i + 1].pattern;
@@ -189,8 +188,8 @@ out:
     return e;
 }
 
-enum err parser_new(const struct spider *spider, struct parser **out,
-                    char *why, size_t n)
+enum err parser_new(const struct spider *spider, struct parser **out, char *why,
+                    size_t n)
 {
     struct parser *p = calloc(1, sizeof(*p));
     enum err e = ERR_NOMEM;
@@ -1082,8 +1081,8 @@ out:
 enum err parse_page(struct parser *p, const char *body, size_t len,
                     const char *url, const char *content_type, struct page *out)
 {
-    return parse_rule_page(p, parser_rule(p, url), body, len, url,
-                           content_type, out);
+    return parse_rule_page(p, parser_rule(p, url), body, len, url, content_type,
+                           out);
 }
 
 void page_fingerprint(struct page *pg)

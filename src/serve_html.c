@@ -539,11 +539,10 @@ static void items_page(struct api_req *r, long long run)
         return;
     }
     buf_adds(&r->body, "</table>\n");
-    if (n == HTML_ROWS)
-    {
+    if (n == HTML_ROWS) {
         buf_addf(&r->body,
-                 "<p><a rel=\"next\" href=\"/runs/%lld/items?after=%lld",
-                 run, last);
+                 "<p><a rel=\"next\" href=\"/runs/%lld/items?after=%lld", run,
+                 last);
         if (rule) {
             buf_adds(&r->body, "&amp;rule=");
             html(&r->body, rule); /* rule names are [A-Za-z0-9_.-] */

@@ -161,29 +161,32 @@ static enum err rule_rows(const struct rule_spec *r, int *pos,
     size_t i;
 
     if (r->name) {
-        row = (struct selector_row){"rule", r->name, r->pattern, r->pattern,
-                                    false, r->name};
+        row = (struct selector_row){"rule",     r->name, r->pattern,
+                                    r->pattern, false,   r->name};
         e = fn(ctx, (*pos)++, &row);
     }
     if (!e && spec->item_xpath) {
-        row = (struct selector_row){"item", NULL,
+        row = (struct selector_row){"item",
+                                    NULL,
                                     spec->item_selector ? spec->item_selector
                                                         : spec->item_xpath,
-                                    spec->item_xpath, true, r->name};
+                                    spec->item_xpath,
+                                    true,
+                                    r->name};
         e = fn(ctx, (*pos)++, &row);
     }
     for (i = 0; i < spec->nfields && !e; i++) {
         const struct field_spec *f = &spec->fields[i];
-        row = (struct selector_row){"field", f->name,
-                                    f->selector ? f->selector : f->xpath,
-                                    f->xpath, f->list, r->name};
+        row = (struct selector_row){
+            "field",  f->name, f->selector ? f->selector : f->xpath,
+            f->xpath, f->list, r->name};
         e = fn(ctx, (*pos)++, &row);
     }
     for (i = 0; i < r->nfollow && !e; i++) {
         const struct follow_spec *f = &r->follow[i];
-        row = (struct selector_row){"follow", NULL,
-                                    f->selector ? f->selector : f->xpath,
-                                    f->xpath, true, r->name};
+        row = (struct selector_row){
+            "follow", NULL, f->selector ? f->selector : f->xpath,
+            f->xpath, true, r->name};
         e = fn(ctx, (*pos)++, &row);
     }
     if (!e && r->no_follow) {

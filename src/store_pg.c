@@ -116,11 +116,13 @@ enum rec_param {
     "s AS (INSERT INTO skipped(run_id, url, reason) SELECT " run ", v.u, v.r"  \
     " FROM " gate "unnest(" s_urls "::text[], " s_reasons "::text[]) v(u, r)"  \
     " ON CONFLICT DO NOTHING),"                                                \
-    "v AS (SELECT DISTINCT ON (v.u) v.u, v.h, v.d, v.r FROM " gate "unnest("   \
-    urls "::text[], " hosts "::text[], " depths "::int[], " refs "::text[])"   \
+    "v AS (SELECT DISTINCT ON (v.u) v.u, v.h, v.d, v.r FROM " gate             \
+    "unnest(" urls "::text[], " hosts "::text[], " depths "::int[], " refs     \
+    "::text[])"                                                                \
     " v(u, h, d, r) ORDER BY v.u, v.d),"                                       \
-    "a AS (INSERT INTO frontier(run_id, url, host, depth, referrer) SELECT "   \
-    run ", u, h, d, r FROM v ORDER BY u ON CONFLICT (run_id, url) DO NOTHING"  \
+    "a AS (INSERT INTO frontier(run_id, url, host, depth, referrer) "          \
+    "SELECT " run                                                              \
+    ", u, h, d, r FROM v ORDER BY u ON CONFLICT (run_id, url) DO NOTHING"      \
     " RETURNING host),"                                                        \
     "ad AS (UPDATE frontier SET depth = v.d FROM v WHERE frontier.run_id "     \
     "= " run " AND frontier.url = v.u AND frontier.state = 0"                  \
@@ -846,8 +848,8 @@ static enum err put_selector(void *ctx, int pos, const struct selector_row *r)
 {
     struct selectors_ctx *c = ctx;
     char spos[16], list[4];
-    const char *params[8] = {c->run, spos,        r->kind, r->name,
-                             r->selector, r->xpath, list, r->rule};
+    const char *params[8] = {c->run,      spos,     r->kind, r->name,
+                             r->selector, r->xpath, list,    r->rule};
 
     snprintf(spos, sizeof(spos), "%d", pos);
     snprintf(list, sizeof(list), "%d", r->list);

@@ -156,7 +156,7 @@ static const char schema_v11[] =
 
 /* Migration steps, index i takes the schema from version i to i + 1. */
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
-    schema_v1, schema_v2, schema_v3, schema_v4, schema_v5,  schema_v6,
+    schema_v1, schema_v2, schema_v3, schema_v4,  schema_v5, schema_v6,
     schema_v7, schema_v8, schema_v9, schema_v10, schema_v11};
 
 /* What two runs must agree on, per page (see store_diff_runs). */

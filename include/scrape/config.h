@@ -55,8 +55,8 @@ struct config {
      * the options given before any --rule (cli_parse always makes it);
      * every string and array owned. */
     struct spider spider;
-    const char **include;     /* --include REGEX (array owned, strings
-                                 borrowed from argv) */
+    const char **include; /* --include REGEX (array owned, strings
+                             borrowed from argv) */
     size_t ninclude;
     const char **exclude; /* --exclude REGEX, likewise */
     size_t nexclude;

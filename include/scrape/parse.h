@@ -12,9 +12,9 @@
  * The SimHash fingerprint of the text is a separate step
  * (page_fingerprint), so it can run on another thread.
  * A page whose rule has no --item, --field or --follow is read in one
- * SAX pass that builds no tree; otherwise the tree is built and walked once, iteratively (so
- * 200,000 nested elements cannot overflow the stack), for the XPaths.
- * Both give the same built-in fields.
+ * SAX pass that builds no tree; otherwise the tree is built and walked once,
+ * iteratively (so 200,000 nested elements cannot overflow the stack), for the
+ * XPaths. Both give the same built-in fields.
  *
  * Depth: libxml2 2.9's HTML parser stops a document at 256 open
  * elements (without HTML_PARSE_HUGE, which scrape does not set): what
@@ -183,8 +183,8 @@ struct parser;
  * a one-line reason in `why` (n bytes) naming the option, the position
  * and the library's complaint.  Caller frees the parser with
  * parser_free(). */
-enum err parser_new(const struct spider *spider, struct parser **out,
-                    char *why, size_t n);
+enum err parser_new(const struct spider *spider, struct parser **out, char *why,
+                    size_t n);
 
 /* The rule a page fetched as canonical `url` belongs to: the index of
  * the first --rule whose pattern matches it, or 0. */

@@ -94,7 +94,7 @@ struct page_row {
     const struct extract_spec *spec; /* names and kinds of page's values */
     const char *rule; /* the page's --rule, or NULL (borrowed, lives as
                          long as the run) */
-    const char *etag;                /* the response's validators, or NULL */
+    const char *etag; /* the response's validators, or NULL */
     const char *last_modified;
     /* The body as received (decompressed), hashed into pages.body_hash;
      * NULL when there was none.  body_hash, when set, is that hash

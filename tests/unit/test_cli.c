@@ -74,7 +74,8 @@ Test(cli, options_and_fields)
     cr_assert_eq(cfg.max_pages, 10);
     cr_assert_eq(cfg.spider.rules[0].spec.nfields, 2);
     cr_assert_str_eq(cfg.spider.rules[0].spec.fields[0].name, "price");
-    cr_assert_str_eq(cfg.spider.rules[0].spec.fields[0].xpath, "//p[@class='price']");
+    cr_assert_str_eq(cfg.spider.rules[0].spec.fields[0].xpath,
+                     "//p[@class='price']");
     cr_assert_str_eq(cfg.db_path, "x.db");
     cr_assert_str_eq(cfg.inputs[0], "-");
     cli_release(&cfg);
@@ -155,13 +156,15 @@ Test(cli, selector_kind_rule_and_prefixes)
             cr_assert_eq(parse(&cfg, &msg, 4, argv), CLI_RUN, "%s: %s",
                          cases[i].sel, msg);
             if (cases[i].xpath)
-                cr_assert_str_eq(cfg.spider.rules[0].spec.fields[0].xpath, cases[i].xpath);
+                cr_assert_str_eq(cfg.spider.rules[0].spec.fields[0].xpath,
+                                 cases[i].xpath);
             else
                 cr_assert_eq(strncmp(cfg.spider.rules[0].spec.fields[0].xpath,
                                      "descendant-or-self::", 20),
                              0, "%s -> %s", cases[i].sel,
                              cfg.spider.rules[0].spec.fields[0].xpath);
-            cr_assert_str_eq(cfg.spider.rules[0].spec.fields[0].selector, cases[i].sel);
+            cr_assert_str_eq(cfg.spider.rules[0].spec.fields[0].selector,
+                             cases[i].sel);
         }
         cli_release(&cfg);
         free(msg);

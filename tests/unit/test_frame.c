@@ -382,10 +382,14 @@ Test(frame, spec_round_trip)
         {.xpath = "//a[@rel='next']", .selector = "a[rel=next]"},
         {.xpath = "//link/@href"}};
     const struct rule_spec rules[] = {
-        {.spec = {.item_xpath = "//li", .item_selector = "li", .fields = f,
+        {.spec = {.item_xpath = "//li",
+                  .item_selector = "li",
+                  .fields = f,
                   .nfields = 2}},
         {.name = "list", .pattern = "/c/", .follow = fo, .nfollow = 2},
-        {.name = "cart", .pattern = "/cart", .no_follow = true,
+        {.name = "cart",
+         .pattern = "/cart",
+         .no_follow = true,
          .spec = {.fields = f + 1, .nfields = 1}}};
     const struct spider spider = {rules, 3};
     struct spider got;

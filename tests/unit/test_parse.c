@@ -223,8 +223,9 @@ Test(parse, binary_garbage_gives_valid_utf8_only)
     /* Undeclared (detected) and declared UTF-8 (a lie), in each path. */
     for (tree = 0; tree < 4; tree++) {
         xmlInitParser();
-        cr_assert_eq(parser_new(tree % 2 ? SPIDER1(&spec) : NULL, &p, why, sizeof(why)),
-                     ERR_OK);
+        cr_assert_eq(
+            parser_new(tree % 2 ? SPIDER1(&spec) : NULL, &p, why, sizeof(why)),
+            ERR_OK);
         cr_assert_eq(
             parse_page(p, html, len, "http://h/",
                        tree < 2 ? "text/html" : "text/html; charset=utf-8",
@@ -298,8 +299,9 @@ Test(parse, deep_nesting_does_not_overflow)
 
     for (tree = 0; tree < 2; tree++) {
         xmlInitParser();
-        cr_assert_eq(parser_new(tree ? SPIDER1(&spec) : NULL, &p, why, sizeof(why)),
-                     ERR_OK);
+        cr_assert_eq(
+            parser_new(tree ? SPIDER1(&spec) : NULL, &p, why, sizeof(why)),
+            ERR_OK);
         for (k = 0; k < 3; k++) {
             html = nested(depths[k], &len);
             cr_assert_eq(
@@ -410,7 +412,8 @@ Test(parse, items_with_relative_and_list_fields)
     struct page pg;
 
     xmlInitParser();
-    cr_assert_eq(parser_new(SPIDER1(&spec), &p, why, sizeof(why)), ERR_OK, "%s", why);
+    cr_assert_eq(parser_new(SPIDER1(&spec), &p, why, sizeof(why)), ERR_OK, "%s",
+                 why);
     cr_assert_eq(parse_page(p, html, sizeof(html) - 1, "http://h/", NULL, &pg),
                  ERR_OK);
     cr_assert(pg.items);
@@ -532,7 +535,8 @@ Test(parse, bad_xpath_is_named_with_its_position)
     {
         static const struct extract_spec number = {
             .item_xpath = "count(//div)", .fields = fields, .nfields = 1};
-        cr_assert_eq(parser_new(SPIDER1(&number), &p, why, sizeof(why)), ERR_INVALID);
+        cr_assert_eq(parser_new(SPIDER1(&number), &p, why, sizeof(why)),
+                     ERR_INVALID);
         cr_assert_not_null(strstr(why, "computes a number, not nodes"), "%s",
                            why);
     }
