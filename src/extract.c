@@ -149,16 +149,19 @@ static enum err record(struct extract *x, const struct frontier_job *job,
 
     record_row(x->cfg, job, job->depth, spider_rule(x->rules, job->url), r, pg,
                parse_error, &row, why, sizeof(why));
-    row.referrer_url = referrer;
     /* The body is stored already, under the same hash; the search text
      * is the source row's (the same bytes through the same parser). */
     row.body = NULL;
     row.body_len = 0;
     row.keep_body = true;
     row.text_of = pg ? text_of : 0;
-    /* The done mark closes the record for the writer (it commits
-     * between records); the new run has no frontier rows: a no-op. */
-    if ((e = writer_put_page(x->writer, x->run_id, &row)) ||
+    /* The new run journals each page with the source's referrer (a
+     * worker may give a page back before the page that linked to it: the
+     * store links them when the run ends, as in a crawl); the done mark
+     * closes the record for the writer (it commits between records). */
+    if ((e = writer_frontier_add(x->writer, x->run_id, job->url, job->depth,
+                                 referrer)) ||
+        (e = writer_put_page(x->writer, x->run_id, &row)) ||
         (e = writer_frontier_done(x->writer, x->run_id, job->url))) {
         writer_errmsg(x->writer, x->why, sizeof(x->why));
         return e;

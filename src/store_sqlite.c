@@ -159,23 +159,25 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
     schema_v1, schema_v2, schema_v3, schema_v4,  schema_v5, schema_v6,
     schema_v7, schema_v8, schema_v9, schema_v10, schema_v11};
 
-/* What two runs must agree on, per page (see store_diff_runs). */
+/* What two runs must agree on, per page (see store_diff_runs): its
+ * record, its rule and the links its rule left out.  Not its referrer:
+ * which of two pages linking to a URL queues it first is a matter of
+ * timing. */
 #define RECORD_COLUMNS                                                         \
-    "SELECT url, status, title, h1, words, outlinks, simhash,"                 \
-    " error IS NULL AS ok, (SELECT group_concat(name || '=' ||"                \
+    "SELECT url, status, title, h1, words, outlinks, simhash, rule,"           \
+    " unfollowed, error IS NULL AS ok, (SELECT group_concat(name || '=' ||"    \
     " coalesce(value, ''), ';') FROM fields f WHERE f.page_id = p.id) AS fv,"  \
     " (SELECT group_concat(idx || '=' || data, ';') FROM items i"              \
     " WHERE i.page_id = p.id) AS iv"                                           \
     " FROM pages p"
 
 /* The pages row of the page through which URL ?2 of run ?1 was first
- * queued, when that page is recorded already: the page of URL ?29 when
- * the caller knows it, else the one the frontier journal names. */
+ * queued (the frontier journal names it), when that page is recorded
+ * already. */
 #define PAGE_REFERRER                                                          \
-    "coalesce((SELECT r.id FROM pages r WHERE r.run_id = ?1 AND r.url = ?29"   \
-    " ORDER BY r.id LIMIT 1), (SELECT r.id FROM frontier f JOIN pages r"       \
-    " ON r.run_id = f.run_id AND r.url = f.referrer WHERE f.run_id = ?1"       \
-    " AND f.url = ?2 ORDER BY r.id LIMIT 1))"
+    "(SELECT r.id FROM frontier f JOIN pages r ON r.run_id = f.run_id AND"     \
+    " r.url = f.referrer WHERE f.run_id = ?1 AND f.url = ?2"                   \
+    " ORDER BY r.id LIMIT 1)"
 
 enum stmt_id {
     ST_DIFF,
@@ -735,7 +737,6 @@ static int bind_page(sqlite3_stmt *st, int64_t run_id,
     rc = rc ? rc : bind_text(st, 27, row->rule);
     if (pg && pg->chosen)
         rc = rc ? rc : sqlite3_bind_int64(st, 28, pg->unfollowed);
-    rc = rc ? rc : bind_text(st, 29, row->referrer_url);
     return rc;
 }
 

@@ -113,10 +113,6 @@ struct page_row {
      * the same bytes parsed by the same code), so it is not indexed
      * again; 0: index this page's own. */
     int64_t text_of;
-    /* The URL of the page through which this one was queued, when the
-     * caller knows it (scrape extract: the source run's); NULL: the
-     * frontier journal's. */
-    const char *referrer_url;
 };
 
 /* One sitemap read (--sitemaps).  Borrowed. */
