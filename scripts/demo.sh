@@ -60,6 +60,29 @@ sqlite3 -header -column "$DB" "
     SELECT t.value AS tag, count(*) AS quotes
     FROM items, json_each(items.data, '\$.tags') AS t
     WHERE run_id = $RUN GROUP BY t.value ORDER BY quotes DESC, tag LIMIT 5"
+
+# A spider: rules per page type, links chosen by selectors, all in a file.
+echo
+echo "demo: ./scrape -K seeds/shop.scrape   (home -> category lists -> products)"
+./scrape -K seeds/shop.scrape
+RUN=$(sqlite3 "$DB" 'SELECT max(id) FROM runs')
+echo
+echo "demo: pages per rule in run $RUN (facets, reviews, cart never fetched)"
+sqlite3 -header -column "$DB" "
+    SELECT rule, count(*) AS pages, sum(unfollowed) AS links_left_out
+    FROM pages WHERE run_id = $RUN GROUP BY rule ORDER BY min(id)"
+echo
+echo "demo: the cheapest products, with the list page each was found on"
+sqlite3 -header -column "$DB" "
+    SELECT s.value AS sku, t.value AS title, c.value AS price,
+           substr(l.url, length('$BASE') + 1) AS found_on
+    FROM pages p
+    JOIN fields s ON s.page_id = p.id AND s.name = 'sku'
+    JOIN fields t ON t.page_id = p.id AND t.name = 'title'
+    JOIN fields c ON c.page_id = p.id AND c.name = 'price'
+    JOIN pages l ON l.id = p.referrer
+    WHERE p.run_id = $RUN AND p.rule = 'product'
+    ORDER BY CAST(substr(c.value, 2) AS REAL) LIMIT 5"
 echo
 echo "demo: the database is $DB; try: sqlite3 $DB 'SELECT * FROM runs'"
 echo "      or ./scrape export --format jsonl (one JSON object per quote)"
