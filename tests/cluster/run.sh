@@ -10,6 +10,8 @@
 #      (export --format sqlite, compared row by row), every node took a
 #      share, the site never saw more than --per-host requests at once,
 #      robots.txt was fetched once; stats works on the database directly
+#   1c. a spider (rules, --follow, referrers) through two nodes: the
+#      same rules, fields and items as one node
 #   2. one node killed with SIGKILL mid-crawl: the others finish after its
 #      leases run out, nothing lost or duplicated; one frozen (SIGSTOP)
 #      past its lease: its claims are taken over and its late records
@@ -219,6 +221,35 @@ idiff=$(sqlite3 "$T/items.db" "ATTACH '$T/items1.db' AS s;
        + (SELECT count(*) FROM ($(echo "$ITEMS" | sed s/X/s/g) EXCEPT $(echo "$ITEMS" | sed s/X/main/g)));" | tail -1)
 check "items through two nodes" "$(sqlite3 "$T/items1.db" "SELECT count(*) FROM items")" "$(sqlite3 "$T/items.db" "SELECT count(*) FROM items")"
 check "the same items, field by field" 0 "$idiff"
+
+# ---- 1c. a spider (rules, --follow, referrers) through two nodes ----------
+# The shop spider of seeds/shop.scrape, pointed at this site: rules,
+# items and fields per rule, links chosen per page and each page's
+# referrer as in a single-node crawl.
+sed "s|^http://127.0.0.1:8931/|$SITE/|" seeds/shop.scrape >"$T/shop.scrape"
+$(in_ns 1) "$SCRAPE" -q -K "$T/shop.scrape" --per-host 4 --db "$T/shop1.db"
+$(in_ns 1) "$SCRAPE" -q -K "$T/shop.scrape" --per-host 4 --db "$URI" >"$T/shop.1" 2>"$T/shop.1.err" &
+echo $! >"$T/shop.pid1"
+PIDS="$PIDS $!"
+i=0
+while [ ! -s "$T/shop.1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+RUN=$(head -1 "$T/shop.1")
+join shop "$RUN" 2
+wait_for shop 1 2 || fail "spider nodes failed"
+"$SCRAPE" export --db "$LOCAL" --run "$RUN" --format sqlite -o "$T/shop.db" 2>/dev/null
+# A page's rule, links left out, fields, items and the rule of each.
+SPIDER="SELECT p.url, p.rule, p.unfollowed, (SELECT group_concat(name || '=' || value, ';') FROM (SELECT * FROM X.fields WHERE page_id = p.id ORDER BY name)), (SELECT group_concat(idx || rule || data, ';') FROM (SELECT * FROM X.items WHERE page_id = p.id ORDER BY idx)) FROM X.pages p"
+sdiff=$(sqlite3 "$T/shop.db" "ATTACH '$T/shop1.db' AS s;
+  SELECT (SELECT count(*) FROM ($(echo "$SPIDER" | sed s/X/main/g) EXCEPT $(echo "$SPIDER" | sed s/X/s/g)))
+       + (SELECT count(*) FROM ($(echo "$SPIDER" | sed s/X/s/g) EXCEPT $(echo "$SPIDER" | sed s/X/main/g)));" | tail -1)
+check "spider: the pages of a single-node crawl" "$(sqlite3 "$T/shop1.db" "SELECT count(*) FROM pages")" "$(sqlite3 "$T/shop.db" "SELECT count(*) FROM pages")"
+check "spider: the same rules, fields and items, page by page" 0 "$sdiff"
+check "spider: pages per rule" "home 1,list 12,product 60" \
+    "$(sql "SELECT string_agg(rule || ' ' || n, ',' ORDER BY rule) FROM (SELECT rule, count(*) AS n FROM pages WHERE run_id = $RUN GROUP BY rule) r")"
+check "spider: every product's referrer is a list page showing it" 60 \
+    "$(sql "SELECT count(*) FROM pages p JOIN pages l ON l.id = p.referrer JOIN items i ON i.page_id = l.id AND i.data::json ->> 'name' = (SELECT value FROM fields WHERE page_id = p.id AND name = 'title') WHERE p.run_id = $RUN AND p.rule = 'product' AND l.rule = 'list'")"
+check "spider: selectors name their rules" 3 \
+    "$(sql "SELECT count(*) FROM selectors WHERE run_id = $RUN AND kind = 'rule' AND rule = name")"
 
 # ---- 2. a node killed with SIGKILL ----------------------------------------
 start_run killed
