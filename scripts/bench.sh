@@ -67,13 +67,23 @@
 #          ALONE_RUNS (5) rounds of `--compare` followed by each engine
 #          alone in the same order; medians of wall, CPU and peak memory
 #          side by side, and their ratios.
+# spider   the shop section of build/sitesrv (--shop-products 1000 per
+#          category: ~3,500 list and product pages), no latency, -c 100
+#          --per-host 100, RUNS runs alternating: the same four fields
+#          given without rules and under two --rule options (the same
+#          pages fetched, --include keeping both to lists and products):
+#          the rules' cost as a ratio of pages/s (target >= 0.90); then
+#          seeds/shop.scrape (--follow chooses cards and "next",
+#          products follow nothing) against the same rules following
+#          every link: pages fetched and wall time saved.
 # SECTIONS="ceiling io cpu targets scale items slow corpus serve bodies
-# procs alone" selects which run.
+# procs alone spider" selects which run.
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/nginx.sh
+. scripts/site.sh
 
-SECTIONS=${SECTIONS:-ceiling io cpu targets scale items slow corpus serve bodies procs alone}
+SECTIONS=${SECTIONS:-ceiling io cpu targets scale items slow corpus serve bodies procs alone spider}
 PAGES=${PAGES:-2000}
 LATENCY=${LATENCY:-50}
 PAGE_SIZE=${PAGE_SIZE:-20000}
@@ -84,7 +94,7 @@ ALONE_RUNS=${ALONE_RUNS:-5}
 TIME=/usr/bin/time
 
 tmp=$(mktemp -d)
-trap 'nginx_stop; rm -rf "$tmp"' EXIT INT TERM
+trap 'nginx_stop; site_stop; rm -rf "$tmp"' EXIT INT TERM
 
 # One crawl of $tmp/seeds.txt into a fresh $tmp/s.db with the given
 # options; prints "pages/s cpu_s peak_MB errors" from its runs row.
@@ -652,6 +662,72 @@ alone() {
     rm -rf "$tmp/site"
 }
 
+# One crawl of the shop from its home page with the given options into a
+# fresh $tmp/s.db; prints "pages/s cpu_s peak_MB wall_s pages".
+shop_crawl() {
+    rm -f "$tmp/s.db" "$tmp/s.db-wal" "$tmp/s.db-shm"
+    ./scrape -q -c 100 --per-host 100 "$@" --db "$tmp/s.db" \
+        "http://127.0.0.1:$SITE_PORT/shop/"
+    sqlite3 "$tmp/s.db" "SELECT printf('%.0f %.2f %.1f %.2f %d',
+        pages * 1000.0 / wall_ms, (cpu_user_ms + cpu_sys_ms) / 1000.0,
+        peak_rss_kb / 1024.0, wall_ms / 1000.0, pages) FROM runs"
+}
+
+# The median line (by the first column) of file $1.
+median_line() {
+    sort -n "$1" | awk -v n="$(wc -l <"$1")" 'NR == int((n + 1) / 2)'
+}
+
+spider() {
+    echo
+    echo "bench: spider: the shop, 1000 products per category, no latency," \
+        "-c 100 --per-host 100, median of $RUNS runs"
+    site_start 0 --shop-products 1000
+    _lists='/shop/c/[a-z]+/(page/[0-9]+/)?$'
+    _prods='/shop/p/SKU-[0-9]+/$'
+    set -- --field 'title=css:h1.title::text' \
+        --field 'price=css:span.price::text' \
+        --field 'sku=css:span.sku::text' --field 'tags[]=css:ul.tags li::text'
+    : >"$tmp/plain.runs"
+    : >"$tmp/rules.runs"
+    _r=0
+    while [ "$_r" -lt "$RUNS" ]; do
+        shop_crawl -d 200 --include "$_lists|$_prods" "$@" >>"$tmp/plain.runs"
+        shop_crawl -d 200 --include "$_lists|$_prods" --rule "list=$_lists" \
+            "$@" --rule "product=$_prods" "$@" >>"$tmp/rules.runs"
+        _r=$((_r + 1))
+    done
+    printf '%-44s %8s %6s %8s %7s %6s\n' "" pages/s cpu_s peak_MB wall_s pages
+    set -- $(median_line "$tmp/plain.runs")
+    _plain=$1
+    printf '%-44s %8s %6s %8s %7s %6s\n' "4 fields, no rules" "$@"
+    set -- $(median_line "$tmp/rules.runs")
+    printf '%-44s %8s %6s %8s %7s %6s\n' "the same 4 fields under 2 rules" "$@"
+    awk -v r="$1" -v p="$_plain" 'BEGIN { printf "rules / no rules: %.2f of" \
+        " the pages/s (target >= 0.90)\n", (p > 0 ? r / p : 0) }'
+    sed 's|^http://127.0.0.1:8931/shop/$||' seeds/shop.scrape >"$tmp/shop.scrape"
+    grep -v -e '^--follow' -e '^--no-follow' "$tmp/shop.scrape" \
+        >"$tmp/all.scrape"
+    : >"$tmp/follow.runs"
+    : >"$tmp/all.runs"
+    _r=0
+    while [ "$_r" -lt "$RUNS" ]; do
+        shop_crawl -K "$tmp/shop.scrape" -d 200 >>"$tmp/follow.runs"
+        shop_crawl -K "$tmp/all.scrape" -d 200 >>"$tmp/all.runs"
+        _r=$((_r + 1))
+    done
+    set -- $(median_line "$tmp/follow.runs")
+    _fw=$4
+    _fp=$5
+    printf '%-44s %8s %6s %8s %7s %6s\n' "seeds/shop.scrape (--follow, --no-follow)" "$@"
+    set -- $(median_line "$tmp/all.runs")
+    printf '%-44s %8s %6s %8s %7s %6s\n' "the same rules, every link followed" "$@"
+    awk -v fw="$_fw" -v fp="$_fp" -v aw="$4" -v ap="$5" 'BEGIN {
+        printf "--follow: %d of %d pages fetched, %.2f s of %.2f s wall" \
+        " (%.0f %% saved)\n", fp, ap, fw, aw, (aw > 0 ? (aw - fw) * 100 / aw : 0) }'
+    site_stop
+}
+
 for section in $SECTIONS; do
     case $section in
     ceiling) ceiling ;;
@@ -666,6 +742,7 @@ for section in $SECTIONS; do
     bodies) bodies ;;
     procs) procs ;;
     alone) alone ;;
+    spider) spider ;;
     *) echo "bench: unknown section '$section'" >&2; exit 2 ;;
     esac
 done
