@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -481,4 +482,81 @@ Test(spider, extract_and_recrawl_carry_rules, .init = start, .fini = finish)
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM items WHERE run_id = 3"
                              " AND rule = 'list'"),
                  SHOP_CATEGORIES * PER_CATEGORY);
+}
+
+/* The JSON of GET `path` on a server at `sport`, through jq `expr`: its
+ * output, a new string. */
+static char *jq_get(unsigned sport, const char *path, const char *expr)
+{
+    char cmd[1024], *out = calloc(1, 4096);
+    size_t len;
+    FILE *p;
+
+    snprintf(cmd, sizeof(cmd),
+             "curl -s --max-time 20 'http://127.0.0.1:%u%s' | jq -c '%s'",
+             sport, path, expr);
+    cr_assert_not_null(p = popen(cmd, "r"));
+    len = fread(out, 1, 4095, p);
+    out[len] = '\0';
+    pclose(p);
+    return out;
+}
+
+/* scrape serve: the page view shows a page's rule and links its
+ * referrer; items filter by rule, an unknown rule is a 400. */
+Test(spider, serve_shows_rules, .init = start, .fini = finish)
+{
+    const char *const run[] = {"-q", "-K", conf, "--db", sb.db, NULL};
+    const char *const serve[] = {"serve",    "--db",        sb.db,
+                                 "--listen", "127.0.0.1:0", NULL};
+    char *out = NULL, *s, path[256];
+    unsigned sport = 0;
+    pid_t pid;
+    long long product;
+    int i;
+
+    write_spider();
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    product = db_int(&sb, "SELECT min(id) FROM pages WHERE rule = 'product'");
+    pid = start_scrape(&sb, serve);
+    for (i = 0; i < 400 && !sport; i++) {
+        usleep(50000);
+        free(out);
+        out = read_file_text(&sb, "stdout.txt");
+        if (out && (s = strstr(out, "serving http://127.0.0.1:")))
+            sport = (unsigned)strtoul(s + 25, NULL, 10);
+    }
+    free(out);
+    cr_assert_gt(sport, 0);
+    out = jq_get(sport, "/api/runs/1/items?rule=list&limit=1000",
+                 "[.items | length, (map(.rule) | unique)]");
+    cr_assert_str_eq(out, "[60,[\"list\"]]\n");
+    free(out);
+    out = jq_get(sport, "/api/runs/1/items?rule=product", ".items | length");
+    cr_assert_str_eq(out, "0\n");
+    free(out);
+    out = jq_get(sport, "/api/runs/1/items?rule=nope", ".error");
+    cr_assert_str_eq(out, "\"run 1 has no rule 'nope'\"\n");
+    free(out);
+    snprintf(path, sizeof(path), "/api/pages/%lld", product);
+    out = jq_get(sport, path,
+                 "[.page.rule, (.page.referrer | type), (.page.unfollowed"
+                 " > 0)]");
+    cr_assert_str_eq(out, "[\"product\",\"number\",true]\n");
+    free(out);
+    snprintf(path, sizeof(path),
+             "curl -s 'http://127.0.0.1:%u/pages/%lld' | grep -o"
+             " -e 'data-col=\"rule\">product<' -e"
+             " 'data-col=\"referrer\"><a href=\"/pages/' | wc -l",
+             sport, product);
+    {
+        FILE *p = popen(path, "r");
+        char line[32] = "";
+        cr_assert_not_null(p);
+        cr_assert_not_null(fgets(line, sizeof(line), p));
+        pclose(p);
+        cr_assert_eq(atoi(line), 2, "%s", line);
+    }
+    kill(pid, SIGTERM);
+    cr_assert_eq(wait_scrape(pid, 30, 0), 0);
 }
