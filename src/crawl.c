@@ -44,6 +44,7 @@ static void prev_free(struct prev_page *p)
         return;
     free(p->etag);
     free(p->last_modified);
+    free(p->referrer);
     free(p);
 }
 
@@ -199,35 +200,33 @@ static enum err start_claims(struct crawl *c)
 }
 
 /* One pages row of the run being recrawled. */
-static enum err load_prev(void *ctx, int64_t id, const char *url, int depth,
-                          long status, const char *etag,
-                          const char *last_modified, const char *hash)
+static enum err load_prev(void *ctx, const struct prev_row *row)
 {
     struct crawl *c = ctx;
     struct prev_page *p;
     struct hmap_slot *slot;
     char *key;
-    enum err e;
 
-    if (hmap_get(&c->prev, url))
+    if (hmap_get(&c->prev, row->url))
         return ERR_OK;
-    if (!(p = calloc(1, sizeof(*p))) || !(key = strdup(url))) {
+    if (!(p = calloc(1, sizeof(*p))) || !(key = strdup(row->url))) {
         free(p);
         return ERR_NOMEM;
     }
-    p->id = id;
-    p->depth = depth;
-    p->status = status;
-    p->etag = etag ? strdup(etag) : NULL;
-    p->last_modified = last_modified ? strdup(last_modified) : NULL;
-    snprintf(p->hash, sizeof(p->hash), "%s", hash ? hash : "");
-    if ((etag && !p->etag) || (last_modified && !p->last_modified) ||
-        (e = hmap_put(&c->prev, key, p, &slot))) {
+    p->id = row->id;
+    p->depth = row->depth;
+    p->status = row->status;
+    p->etag = row->etag ? strdup(row->etag) : NULL;
+    p->last_modified = row->last_modified ? strdup(row->last_modified) : NULL;
+    p->referrer = row->referrer ? strdup(row->referrer) : NULL;
+    snprintf(p->hash, sizeof(p->hash), "%s", row->hash ? row->hash : "");
+    if ((row->etag && !p->etag) || (row->last_modified && !p->last_modified) ||
+        (row->referrer && !p->referrer) || hmap_put(&c->prev, key, p, &slot)) {
         free(key);
         prev_free(p);
         return ERR_NOMEM;
     }
-    return depth == 0 ? add_scope_host(c, url) : ERR_OK;
+    return row->depth == 0 ? add_scope_host(c, row->url) : ERR_OK;
 }
 
 enum err crawl_recrawl_load(struct crawl *c, int64_t of)
@@ -252,13 +251,16 @@ enum err crawl_recrawl_seed(struct crawl *c)
     size_t i;
 
     /* Every URL of the run, at the depth it had, whether or not anything
-     * links to it now. */
+     * links to it now, through the page it was found through then (so
+     * an unchanged page, whose links are not followed again, keeps its
+     * referrer). */
     for (i = 0; i < c->prev.cap && !e; i++) {
         const struct prev_page *p = c->prev.slots[i].value;
         /* A host's robots.txt counts at depth 0, ahead of its URLs
          * whatever their depths (as when resuming). */
         if (p && !(e = crawl_ensure_robots(c, c->prev.slots[i].key, 0)))
-            e = crawl_add_url(c, c->prev.slots[i].key, p->depth, NULL, &added);
+            e = crawl_add_url(c, c->prev.slots[i].key, p->depth, p->referrer,
+                              &added);
     }
     return e ? e : writer_flush(c->writer);
 }

@@ -83,6 +83,7 @@ struct prev_page {
     char hash[BODY_HASH_LEN]; /* "" when it had no body */
     int depth;
     long status;
+    char *referrer; /* the URL of its referrer then, or NULL */
 };
 
 /* crawl.c */

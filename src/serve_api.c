@@ -560,17 +560,18 @@ struct filters {
     bool bad;
 };
 
-/* True when the run extracted a field called `name`. */
-static bool has_field(struct api_req *r, long long run, const char *name)
+bool api_has_selector(struct api_req *r, long long run, const char *kind,
+                      const char *name)
 {
     sqlite3_stmt *st = prep(r, "SELECT 1 FROM selectors WHERE run_id = ? AND"
-                               " kind = 'field' AND name = ?");
+                               " kind = ? AND name = ?");
     bool found;
 
     if (!st)
         return false;
     sqlite3_bind_int64(st, 1, run);
-    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
     found = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_finalize(st);
     return found;
@@ -589,7 +590,7 @@ static bool collect_filter(void *ctx, const char *name, const char *value)
         return false;
     }
     if (strlen(name + 6) > 100 || strchr(name + 6, '"') ||
-        !has_field(fs->r, fs->run, name + 6)) {
+        !api_has_selector(fs->r, fs->run, "field", name + 6)) {
         snprintf(msg, sizeof(msg), "run %lld has no field '%.100s'", fs->run,
                  name + 6);
         api_error(fs->r, 400, msg);
@@ -600,21 +601,6 @@ static bool collect_filter(void *ctx, const char *name, const char *value)
              name + 6);
     fs->f[fs->n++].value = value;
     return true;
-}
-
-bool api_has_rule(struct api_req *r, long long run, const char *name)
-{
-    sqlite3_stmt *st = prep(r, "SELECT 1 FROM selectors WHERE run_id = ? AND"
-                               " kind = 'rule' AND name = ?");
-    bool found;
-
-    if (!st)
-        return false;
-    sqlite3_bind_int64(st, 1, run);
-    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-    found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    return found;
 }
 
 /* GET /api/runs/N/items[?rule=NAME][&field.NAME=VALUE...] */
@@ -631,7 +617,7 @@ static void items_list(struct api_req *r, long long run)
     if (!int_arg(r, "after", 0, 1LL << 53, &after) ||
         !int_arg(r, "limit", 1, SERVE_LIMIT_MAX, &limit))
         return;
-    if (rule && !api_has_rule(r, run, rule)) {
+    if (rule && !api_has_selector(r, run, "rule", rule)) {
         snprintf(msg, sizeof(msg), "run %lld has no rule '%.64s'", run, rule);
         api_error(r, 400, msg);
         return;

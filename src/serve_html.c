@@ -462,7 +462,7 @@ static void items_page(struct api_req *r, long long run)
         page_error(r, 400, "after is a whole number");
         return;
     }
-    if (rule && !api_has_rule(r, run, rule)) {
+    if (rule && !api_has_selector(r, run, "rule", rule)) {
         page_error(r, 404, "no such rule in this run");
         return;
     }

@@ -1237,17 +1237,24 @@ static enum err sq_recrawl_load(struct store_backend *b, int64_t run_id,
     if ((e = sq_flush(&s->base)) ||
         (e = prepare(s,
                      "SELECT id, url, depth, status, etag, last_modified,"
-                     " body_hash FROM pages WHERE run_id = ? ORDER BY id",
+                     " body_hash, (SELECT r.url FROM pages r WHERE r.id ="
+                     " p.referrer) FROM pages p WHERE run_id = ? ORDER BY id",
                      &st)))
         return e;
     sqlite3_bind_int64(st, 1, run_id);
-    while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        e = fn(ctx, sqlite3_column_int64(st, 0),
-               (const char *)sqlite3_column_text(st, 1),
-               sqlite3_column_int(st, 2), (long)sqlite3_column_int64(st, 3),
-               (const char *)sqlite3_column_text(st, 4),
-               (const char *)sqlite3_column_text(st, 5),
-               (const char *)sqlite3_column_text(st, 6));
+    while (!e && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct prev_row row = {
+            .id = sqlite3_column_int64(st, 0),
+            .url = (const char *)sqlite3_column_text(st, 1),
+            .depth = sqlite3_column_int(st, 2),
+            .status = (long)sqlite3_column_int64(st, 3),
+            .etag = (const char *)sqlite3_column_text(st, 4),
+            .last_modified = (const char *)sqlite3_column_text(st, 5),
+            .hash = (const char *)sqlite3_column_text(st, 6),
+            .referrer = (const char *)sqlite3_column_text(st, 7),
+        };
+        e = fn(ctx, &row);
+    }
     if (!e && rc != SQLITE_DONE)
         e = fail(s, rc, "cannot read the run to recrawl");
     sqlite3_finalize(st);

@@ -47,8 +47,10 @@ void api_error(struct api_req *r, int status, const char *msg);
  * other numeric arguments must be. */
 bool api_number(const char *s, long long *out);
 
-/* True when run `run` has a rule (--rule) called `name`. */
-bool api_has_rule(struct api_req *r, long long run, const char *name);
+/* True when run `run` has a selector of `kind` ("field", "rule")
+ * called `name`. */
+bool api_has_selector(struct api_req *r, long long run, const char *kind,
+                      const char *name);
 
 /* The marks search_run puts around matches in snippets: control
  * characters, which are not XML characters and so never reach a page's

@@ -188,10 +188,20 @@ typedef enum err (*store_url_fn)(void *ctx, const char *url);
 enum err store_seeds_load(struct store *s, int64_t run_id, store_url_fn fn,
                           void *ctx);
 
+/* A pages row of the run a --recrawl revisits (borrowed strings; any
+ * but url may be NULL). */
+struct prev_row {
+    int64_t id;
+    const char *url;
+    int depth;
+    long status;
+    const char *etag, *last_modified;
+    const char *hash;     /* body_hash */
+    const char *referrer; /* the URL of its referrer in that run */
+};
+
 /* --recrawl: calls `fn` for every pages row of run `run_id`. */
-typedef enum err (*store_prev_fn)(void *ctx, int64_t id, const char *url,
-                                  int depth, long status, const char *etag,
-                                  const char *last_modified, const char *hash);
+typedef enum err (*store_prev_fn)(void *ctx, const struct prev_row *row);
 enum err store_recrawl_load(struct store *s, int64_t run_id, store_prev_fn fn,
                             void *ctx);
 

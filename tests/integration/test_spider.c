@@ -482,6 +482,15 @@ Test(spider, extract_and_recrawl_carry_rules, .init = start, .fini = finish)
     cr_assert_eq(db_int(&sb, "SELECT count(*) FROM items WHERE run_id = 3"
                              " AND rule = 'list'"),
                  SHOP_CATEGORIES * PER_CATEGORY);
+    /* Unchanged pages follow no link again: each keeps the referrer it
+     * had, in the new run. */
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages p JOIN pages r ON"
+                             " r.id = p.referrer JOIN pages o ON o.run_id = 1"
+                             " AND o.url = p.url JOIN pages q ON q.id ="
+                             " o.referrer WHERE p.run_id = 3 AND r.run_id = 3"
+                             " AND r.url = q.url"),
+                 db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 3") -
+                     1);
 }
 
 /* The JSON of GET `path` on a server at `sport`, through jq `expr`: its

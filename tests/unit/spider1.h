@@ -12,6 +12,8 @@ struct spider1 {
     struct spider spider;
 };
 
+/* `s` (the caller's, living as long as the parser or store that borrows
+ * the spider) made a spider of one rule around `spec`. */
 static inline const struct spider *spider1_of(struct spider1 *s,
                                               const struct extract_spec *spec)
 {
@@ -19,8 +21,5 @@ static inline const struct spider *spider1_of(struct spider1 *s,
     s->spider = (struct spider){&s->rule, 1};
     return &s->spider;
 }
-
-/* The spider lives as long as the block the macro is used in. */
-#define SPIDER1(spec) spider1_of(&(struct spider1){.rule.name = NULL}, (spec))
 
 #endif

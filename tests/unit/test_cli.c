@@ -6,18 +6,7 @@
 
 #include "scrape/cli.h"
 
-static enum cli_result parse(struct config *cfg, char **msg, int argc,
-                             char **argv)
-{
-    size_t len;
-    FILE *err = open_memstream(msg, &len);
-    FILE *out = fopen("/dev/null", "w");
-    enum cli_result r = cli_parse(argc, argv, cfg, out, err);
-
-    fclose(err);
-    fclose(out);
-    return r;
-}
+#include "cliparse.h"
 
 Test(cli, defaults)
 {
@@ -25,7 +14,7 @@ Test(cli, defaults)
     struct config cfg;
     char *msg;
 
-    cr_assert_eq(parse(&cfg, &msg, 2, argv), CLI_RUN);
+    cr_assert_eq(cliparse(&cfg, &msg, 2, argv), CLI_RUN);
     cr_assert_eq(cfg.ninputs, 1);
     cr_assert_str_eq(cfg.inputs[0], "seeds.txt");
     cr_assert_str_eq(cfg.db_path, "out/scrape.db");
@@ -65,7 +54,7 @@ Test(cli, options_and_fields)
     struct config cfg;
     char *msg;
 
-    cr_assert_eq(parse(&cfg, &msg, 17, argv), CLI_RUN, "%s", msg);
+    cr_assert_eq(cliparse(&cfg, &msg, 17, argv), CLI_RUN, "%s", msg);
     cr_assert_eq(cfg.concurrency, 500);
     cr_assert_eq(cfg.per_host, 64);
     cr_assert_eq(cfg.depth, 3);
@@ -96,7 +85,8 @@ Test(cli, usage_errors_are_one_line)
         struct config cfg;
         char *msg;
         int argc = bad[i][3] ? 4 : 3;
-        cr_assert_eq(parse(&cfg, &msg, argc, bad[i]), CLI_USAGE, "case %zu", i);
+        cr_assert_eq(cliparse(&cfg, &msg, argc, bad[i]), CLI_USAGE, "case %zu",
+                     i);
         cr_assert_eq(strncmp(msg, "scrape: ", 8), 0, "%s", msg);
         cr_assert_eq(strchr(msg, '\n'), msg + strlen(msg) - 1, "%s", msg);
         cli_release(&cfg);
@@ -110,7 +100,7 @@ Test(cli, no_seeds_is_a_usage_error)
     struct config cfg;
     char *msg;
 
-    cr_assert_eq(parse(&cfg, &msg, 1, argv), CLI_USAGE);
+    cr_assert_eq(cliparse(&cfg, &msg, 1, argv), CLI_USAGE);
     cr_assert_not_null(strstr(msg, "no SEEDS file or URL given"));
     cli_release(&cfg);
     free(msg);
@@ -150,10 +140,10 @@ Test(cli, selector_kind_rule_and_prefixes)
         snprintf(arg, sizeof(arg), "f=%s", cases[i].sel);
         if (!strncmp(cases[i].sel, "css://", 6)) {
             /* CSS that is not CSS: a usage error naming the position. */
-            cr_assert_eq(parse(&cfg, &msg, 4, argv), CLI_USAGE);
+            cr_assert_eq(cliparse(&cfg, &msg, 4, argv), CLI_USAGE);
             cr_assert_not_null(strstr(msg, "at position 1"), "%s", msg);
         } else {
-            cr_assert_eq(parse(&cfg, &msg, 4, argv), CLI_RUN, "%s: %s",
+            cr_assert_eq(cliparse(&cfg, &msg, 4, argv), CLI_RUN, "%s: %s",
                          cases[i].sel, msg);
             if (cases[i].xpath)
                 cr_assert_str_eq(cfg.spider.rules[0].spec.fields[0].xpath,
@@ -182,20 +172,20 @@ Test(cli, list_fields_and_names)
     struct config cfg;
     char *msg;
 
-    cr_assert_eq(parse(&cfg, &msg, 6, ok), CLI_RUN, "%s", msg);
+    cr_assert_eq(cliparse(&cfg, &msg, 6, ok), CLI_RUN, "%s", msg);
     cr_assert_str_eq(cfg.spider.rules[0].spec.fields[0].name, "tags");
     cr_assert(cfg.spider.rules[0].spec.fields[0].list);
     cr_assert_str_eq(cfg.spider.rules[0].spec.item_selector, "li");
     cli_release(&cfg);
     free(msg);
-    cr_assert_eq(parse(&cfg, &msg, 4, quote), CLI_USAGE);
+    cr_assert_eq(cliparse(&cfg, &msg, 4, quote), CLI_USAGE);
     cli_release(&cfg);
     free(msg);
-    cr_assert_eq(parse(&cfg, &msg, 6, url), CLI_USAGE);
+    cr_assert_eq(cliparse(&cfg, &msg, 6, url), CLI_USAGE);
     cr_assert_not_null(strstr(msg, "'url'"), "%s", msg);
     cli_release(&cfg);
     free(msg);
-    cr_assert_eq(parse(&cfg, &msg, 6, twice), CLI_USAGE);
+    cr_assert_eq(cliparse(&cfg, &msg, 6, twice), CLI_USAGE);
     cli_release(&cfg);
     free(msg);
 }
@@ -230,16 +220,16 @@ Test(cli, repeat_is_for_compare)
     struct config cfg;
     char *msg;
 
-    cr_assert_eq(parse(&cfg, &msg, 5, ok), CLI_RUN);
+    cr_assert_eq(cliparse(&cfg, &msg, 5, ok), CLI_RUN);
     cr_assert(cfg.compare);
     cr_assert_eq(cfg.repeat, 5);
     cli_release(&cfg);
     free(msg);
-    cr_assert_eq(parse(&cfg, &msg, 4, alone), CLI_USAGE);
+    cr_assert_eq(cliparse(&cfg, &msg, 4, alone), CLI_USAGE);
     cr_assert(strstr(msg, "--repeat N is for --compare"), "%s", msg);
     cli_release(&cfg);
     free(msg);
-    cr_assert_eq(parse(&cfg, &msg, 5, zero), CLI_USAGE);
+    cr_assert_eq(cliparse(&cfg, &msg, 5, zero), CLI_USAGE);
     cr_assert(strstr(msg, "--repeat wants a number from 1 to 99"), "%s", msg);
     cli_release(&cfg);
     free(msg);
@@ -260,7 +250,7 @@ Test(cli, a_compare_run_is_one_engine)
     struct config cfg;
     char *msg;
 
-    cr_assert_eq(parse(&cfg, &msg, 8, argv), CLI_RUN);
+    cr_assert_eq(cliparse(&cfg, &msg, 8, argv), CLI_RUN);
     cr_assert_not(cfg.compare);
     cr_assert_str_eq(cfg.engine, "threads");
     cr_assert_eq(cfg.threads, 8);
@@ -272,7 +262,7 @@ Test(cli, a_compare_run_is_one_engine)
                      "\"s.txt\"]");
     cli_release(&cfg);
     free(msg);
-    cr_assert_eq(parse(&cfg, &msg, 3, bad), CLI_USAGE);
+    cr_assert_eq(cliparse(&cfg, &msg, 3, bad), CLI_USAGE);
     cli_release(&cfg);
     free(msg);
 }

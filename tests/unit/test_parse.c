@@ -190,6 +190,7 @@ static void garbage(char *out, size_t n, unsigned seed)
  * paths (SAX and tree). */
 Test(parse, binary_garbage_gives_valid_utf8_only)
 {
+    struct spider1 s1; /* the spider the parser borrows */
     static const struct field_spec f[] = {{.name = "h", .xpath = "//h1"}};
     static const struct extract_spec spec = {.fields = f, .nfields = 1};
     char junk[4][600], html[4096];
@@ -223,9 +224,9 @@ Test(parse, binary_garbage_gives_valid_utf8_only)
     /* Undeclared (detected) and declared UTF-8 (a lie), in each path. */
     for (tree = 0; tree < 4; tree++) {
         xmlInitParser();
-        cr_assert_eq(
-            parser_new(tree % 2 ? SPIDER1(&spec) : NULL, &p, why, sizeof(why)),
-            ERR_OK);
+        cr_assert_eq(parser_new(tree % 2 ? spider1_of(&s1, &spec) : NULL, &p,
+                                why, sizeof(why)),
+                     ERR_OK);
         cr_assert_eq(
             parse_page(p, html, len, "http://h/",
                        tree < 2 ? "text/html" : "text/html; charset=utf-8",
@@ -287,6 +288,7 @@ static char *nested(size_t depth, size_t *len)
  * overflow the stack in either parse path. */
 Test(parse, deep_nesting_does_not_overflow)
 {
+    struct spider1 s1; /* the spider the parser borrows */
     static const struct field_spec f[] = {
         {.name = "a", .xpath = "//a/@href", .list = true}};
     static const struct extract_spec spec = {.fields = f, .nfields = 1};
@@ -299,9 +301,9 @@ Test(parse, deep_nesting_does_not_overflow)
 
     for (tree = 0; tree < 2; tree++) {
         xmlInitParser();
-        cr_assert_eq(
-            parser_new(tree ? SPIDER1(&spec) : NULL, &p, why, sizeof(why)),
-            ERR_OK);
+        cr_assert_eq(parser_new(tree ? spider1_of(&s1, &spec) : NULL, &p, why,
+                                sizeof(why)),
+                     ERR_OK);
         for (k = 0; k < 3; k++) {
             html = nested(depths[k], &len);
             cr_assert_eq(
@@ -353,6 +355,7 @@ static char *list(const struct page *pg, size_t rec, size_t field)
 
 Test(parse, fields_from_compiled_xpath)
 {
+    struct spider1 s1; /* the spider the parser borrows */
     static const struct field_spec fields[] = {
         {.name = "price", .xpath = "//p[@class='price']"},
         {.name = "rating",
@@ -371,7 +374,8 @@ Test(parse, fields_from_compiled_xpath)
     struct page pg;
 
     xmlInitParser();
-    cr_assert_eq(parser_new(SPIDER1(&spec), &p, why, sizeof(why)), ERR_OK);
+    cr_assert_eq(parser_new(spider1_of(&s1, &spec), &p, why, sizeof(why)),
+                 ERR_OK);
     cr_assert_eq(parse_page(p, html, sizeof(html) - 1, "http://h/", NULL, &pg),
                  ERR_OK);
     cr_assert_not(pg.items);
@@ -392,6 +396,7 @@ Test(parse, fields_from_compiled_xpath)
  * sees the whole page (the trap cli.c warns about). */
 Test(parse, items_with_relative_and_list_fields)
 {
+    struct spider1 s1; /* the spider the parser borrows */
     static const struct field_spec fields[] = {
         {.name = "text", .xpath = ".//span[@class='text']"},
         {.name = "author", .xpath = "descendant-or-self::small"},
@@ -412,8 +417,8 @@ Test(parse, items_with_relative_and_list_fields)
     struct page pg;
 
     xmlInitParser();
-    cr_assert_eq(parser_new(SPIDER1(&spec), &p, why, sizeof(why)), ERR_OK, "%s",
-                 why);
+    cr_assert_eq(parser_new(spider1_of(&s1, &spec), &p, why, sizeof(why)),
+                 ERR_OK, "%s", why);
     cr_assert_eq(parse_page(p, html, sizeof(html) - 1, "http://h/", NULL, &pg),
                  ERR_OK);
     cr_assert(pg.items);
@@ -434,6 +439,7 @@ Test(parse, items_with_relative_and_list_fields)
  * keeping what was extracted before. */
 static void hostile(const char *xpath, bool is_list, const char *reason)
 {
+    struct spider1 s1; /* the spider the parser borrows */
     const struct field_spec fields[] = {
         {.name = "t", .xpath = "."},
         {.name = "all", .xpath = xpath, .list = is_list}};
@@ -449,7 +455,8 @@ static void hostile(const char *xpath, bool is_list, const char *reason)
     for (i = 0; i < n; i++, len += 15)
         memcpy(html + len, "<p><b>x</b></p>", 15);
     xmlInitParser();
-    cr_assert_eq(parser_new(SPIDER1(&spec), &p, why, sizeof(why)), ERR_OK);
+    cr_assert_eq(parser_new(spider1_of(&s1, &spec), &p, why, sizeof(why)),
+                 ERR_OK);
     cr_assert_eq(parse_page(p, html, len, "http://h/", "text/html", &pg),
                  ERR_OK);
     cr_assert_not_null(pg.extract_error);
@@ -477,6 +484,7 @@ Test(parse, hostile_extraction_is_bounded_in_steps, .timeout = 30)
  * each of 2,000 items (80 MB in all) stops at the page's 64 MB byte cap. */
 Test(parse, computed_values_count_against_the_byte_cap)
 {
+    struct spider1 s1; /* the spider the parser borrows */
     static const struct field_spec fields[] = {
         {.name = "all", .xpath = "string(/html)"}};
     static const struct extract_spec spec = {
@@ -496,7 +504,8 @@ Test(parse, computed_values_count_against_the_byte_cap)
     for (i = 0; i < n; i++, len += 7)
         memcpy(html + len, "<p></p>", 7);
     xmlInitParser();
-    cr_assert_eq(parser_new(SPIDER1(&spec), &p, why, sizeof(why)), ERR_OK);
+    cr_assert_eq(parser_new(spider1_of(&s1, &spec), &p, why, sizeof(why)),
+                 ERR_OK);
     cr_assert_eq(parse_page(p, html, len, "http://h/", "text/html", &pg),
                  ERR_OK);
     cr_assert_not_null(pg.extract_error);
@@ -512,6 +521,7 @@ Test(parse, computed_values_count_against_the_byte_cap)
 
 Test(parse, bad_xpath_is_named_with_its_position)
 {
+    struct spider1 s1; /* the spider the parser borrows */
     static const struct field_spec fields[] = {
         {.name = "ok", .xpath = "//p"},
         {.name = "broken", .xpath = "//p[@class="},
@@ -523,19 +533,21 @@ Test(parse, bad_xpath_is_named_with_its_position)
     char why[256];
 
     xmlInitParser();
-    cr_assert_eq(parser_new(SPIDER1(&spec), &p, why, sizeof(why)), ERR_INVALID);
+    cr_assert_eq(parser_new(spider1_of(&s1, &spec), &p, why, sizeof(why)),
+                 ERR_INVALID);
     cr_assert_null(p);
     cr_assert_not_null(strstr(why, "--field 'broken': invalid XPath"), "%s",
                        why);
     cr_assert_not_null(strstr(why, "at position 12"), "%s", why);
-    cr_assert_eq(parser_new(SPIDER1(&item), &p, why, sizeof(why)), ERR_INVALID);
+    cr_assert_eq(parser_new(spider1_of(&s1, &item), &p, why, sizeof(why)),
+                 ERR_INVALID);
     cr_assert_not_null(strstr(why, "--item: invalid XPath '//div['"), "%s",
                        why);
     /* An item that is not a node could never match. */
     {
         static const struct extract_spec number = {
             .item_xpath = "count(//div)", .fields = fields, .nfields = 1};
-        cr_assert_eq(parser_new(SPIDER1(&number), &p, why, sizeof(why)),
+        cr_assert_eq(parser_new(spider1_of(&s1, &number), &p, why, sizeof(why)),
                      ERR_INVALID);
         cr_assert_not_null(strstr(why, "computes a number, not nodes"), "%s",
                            why);

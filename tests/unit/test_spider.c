@@ -13,6 +13,8 @@
 #include "scrape/filter.h"
 #include "scrape/parse.h"
 
+#include "cliparse.h"
+
 static const struct field_spec title_field[] = {
     {.name = "title", .xpath = "string(//h1)"}};
 static const struct follow_spec next_and_cards[] = {
@@ -178,19 +180,6 @@ Test(spider, bad_follow_and_pattern_are_refused)
     cr_assert_not_null(strstr(why, "--rule 'y' '/x/('"), "%s", why);
 }
 
-static enum cli_result parse_args(struct config *cfg, char **msg, int argc,
-                                  char **argv)
-{
-    size_t len;
-    FILE *err = open_memstream(msg, &len);
-    FILE *out = fopen("/dev/null", "w");
-    enum cli_result r = cli_parse(argc, argv, cfg, out, err);
-
-    fclose(err);
-    fclose(out);
-    return r;
-}
-
 Test(spider, options_after_a_rule_belong_to_it)
 {
     char *argv[] = {"scrape",   "--field",  "t=h1",      "--rule",
@@ -201,7 +190,7 @@ Test(spider, options_after_a_rule_belong_to_it)
     struct config cfg;
     char *msg;
 
-    cr_assert_eq(parse_args(&cfg, &msg, 19, argv), CLI_RUN, "%s", msg);
+    cr_assert_eq(cliparse(&cfg, &msg, 19, argv), CLI_RUN, "%s", msg);
     cr_assert_eq(cfg.spider.nrules, 3);
     cr_assert_null(cfg.spider.rules[0].name);
     cr_assert_eq(cfg.spider.rules[0].spec.nfields, 1);
@@ -250,7 +239,7 @@ Test(spider, rule_usage_errors)
         struct config cfg;
         char *msg;
         argv[argc++] = "http://h/";
-        cr_assert_eq(parse_args(&cfg, &msg, argc, argv), CLI_USAGE, "%zu", i);
+        cr_assert_eq(cliparse(&cfg, &msg, argc, argv), CLI_USAGE, "%zu", i);
         cr_assert_not_null(strstr(msg, cases[i].want), "%zu: %s", i, msg);
         cli_release(&cfg);
         free(msg);
@@ -260,7 +249,7 @@ Test(spider, rule_usage_errors)
                         "a=/y/",  "http://h/", NULL};
         struct config cfg;
         char *msg;
-        cr_assert_eq(parse_args(&cfg, &msg, 6, argv), CLI_USAGE);
+        cr_assert_eq(cliparse(&cfg, &msg, 6, argv), CLI_USAGE);
         cr_assert_not_null(strstr(msg, "--rule 'a' given twice"), "%s", msg);
         cli_release(&cfg);
         free(msg);
@@ -272,7 +261,7 @@ Test(spider, rule_usage_errors)
                         "t=h3",   "http://h/", NULL};
         struct config cfg;
         char *msg;
-        cr_assert_eq(parse_args(&cfg, &msg, 10, argv), CLI_USAGE);
+        cr_assert_eq(cliparse(&cfg, &msg, 10, argv), CLI_USAGE);
         cr_assert_not_null(strstr(msg, "--field 't' given twice in rule 'a'"),
                            "%s", msg);
         cli_release(&cfg);

@@ -145,7 +145,8 @@ Test(store, writes_items_as_json_objects)
                       .nvals = 3};
     struct page_row row = {
         .url = "http://h/", .status = 200, .page = &pg, .spec = &spec};
-    struct run_info info = {.mode = "multi", .spider = SPIDER1(&spec)};
+    struct spider1 s1;
+    struct run_info info = {.mode = "multi", .spider = spider1_of(&s1, &spec)};
     struct store *s = dbfile_open_store();
     int64_t run;
 
