@@ -201,24 +201,35 @@ if grep -q "pages $N:" "$T/stats.pg" && cmp -s "$T/stats.file" "$T/stats.pg"; th
 "$SCRAPE" search --db "$T/three.db" --run "$RUN" book >"$T/search" && [ -s "$T/search" ] &&
     ok "search works on the exported file" || fail "search on the exported file"
 
+# two_nodes NAME ARGS...: scrape ARGS (options and seeds) crawled by one
+# node into $T/NAME1.db (SQLite) and by two into a shared run, which is
+# exported to $T/NAME.db; the run's id goes to $RUN.
+two_nodes() {
+    name=$1
+    shift
+    $(in_ns 1) "$SCRAPE" -q --db "$T/${name}1.db" "$@"
+    $(in_ns 1) "$SCRAPE" -q --db "$URI" "$@" >"$T/$name.1" 2>"$T/$name.1.err" &
+    echo $! >"$T/$name.pid1"
+    PIDS="$PIDS $!"
+    i=0
+    while [ ! -s "$T/$name.1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    RUN=$(head -1 "$T/$name.1")
+    join "$name" "$RUN" 2
+    wait_for "$name" 1 2 || fail "$name: the nodes failed"
+    "$SCRAPE" export --db "$LOCAL" --run "$RUN" --format sqlite -o "$T/$name.db" 2>/dev/null
+}
+# differ NAME QUERY: rows of QUERY (its tables written X.t) in $T/NAME.db
+# and not in $T/NAME1.db, and the other way round.
+differ() {
+    sqlite3 "$T/$1.db" "ATTACH '$T/${1}1.db' AS s;
+  SELECT (SELECT count(*) FROM ($(echo "$2" | sed s/X/main/g) EXCEPT $(echo "$2" | sed s/X/s/g)))
+       + (SELECT count(*) FROM ($(echo "$2" | sed s/X/s/g) EXCEPT $(echo "$2" | sed s/X/main/g)));" | tail -1
+}
+
 # ---- 1b. items (--item, list fields) through two nodes ---------------------
-IOPTS="-q -d 20 --item div.quote --field text=span.text::text --field tags[]=a.tag::text --include /quotes/page/"
-# shellcheck disable=SC2086
-$(in_ns 1) "$SCRAPE" --db "$T/items1.db" $IOPTS "$SITE/quotes/page/1/"
-# shellcheck disable=SC2086
-$(in_ns 1) "$SCRAPE" --db "$URI" $IOPTS "$SITE/quotes/page/1/" >"$T/items.1" 2>"$T/items.1.err" &
-echo $! >"$T/items.pid1"
-PIDS="$PIDS $!"
-i=0
-while [ ! -s "$T/items.1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-RUN=$(head -1 "$T/items.1")
-join items "$RUN" 2
-wait_for items 1 2 || fail "items nodes failed"
-"$SCRAPE" export --db "$LOCAL" --run "$RUN" --format sqlite -o "$T/items.db" 2>/dev/null
-ITEMS="SELECT p.url, i.idx, i.data FROM X.items i JOIN X.pages p ON p.id = i.page_id"
-idiff=$(sqlite3 "$T/items.db" "ATTACH '$T/items1.db' AS s;
-  SELECT (SELECT count(*) FROM ($(echo "$ITEMS" | sed s/X/main/g) EXCEPT $(echo "$ITEMS" | sed s/X/s/g)))
-       + (SELECT count(*) FROM ($(echo "$ITEMS" | sed s/X/s/g) EXCEPT $(echo "$ITEMS" | sed s/X/main/g)));" | tail -1)
+two_nodes items -d 20 --item div.quote --field text=span.text::text \
+    --field 'tags[]=a.tag::text' --include /quotes/page/ "$SITE/quotes/page/1/"
+idiff=$(differ items "SELECT p.url, i.idx, i.data FROM X.items i JOIN X.pages p ON p.id = i.page_id")
 check "items through two nodes" "$(sqlite3 "$T/items1.db" "SELECT count(*) FROM items")" "$(sqlite3 "$T/items.db" "SELECT count(*) FROM items")"
 check "the same items, field by field" 0 "$idiff"
 
@@ -227,21 +238,9 @@ check "the same items, field by field" 0 "$idiff"
 # items and fields per rule, links chosen per page and each page's
 # referrer as in a single-node crawl.
 sed "s|^http://127.0.0.1:8931/|$SITE/|" seeds/shop.scrape >"$T/shop.scrape"
-$(in_ns 1) "$SCRAPE" -q -K "$T/shop.scrape" --per-host 4 --db "$T/shop1.db"
-$(in_ns 1) "$SCRAPE" -q -K "$T/shop.scrape" --per-host 4 --db "$URI" >"$T/shop.1" 2>"$T/shop.1.err" &
-echo $! >"$T/shop.pid1"
-PIDS="$PIDS $!"
-i=0
-while [ ! -s "$T/shop.1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-RUN=$(head -1 "$T/shop.1")
-join shop "$RUN" 2
-wait_for shop 1 2 || fail "spider nodes failed"
-"$SCRAPE" export --db "$LOCAL" --run "$RUN" --format sqlite -o "$T/shop.db" 2>/dev/null
+two_nodes shop -K "$T/shop.scrape" --per-host 4
 # A page's rule, links left out, fields, items and the rule of each.
-SPIDER="SELECT p.url, p.rule, p.unfollowed, (SELECT group_concat(name || '=' || value, ';') FROM (SELECT * FROM X.fields WHERE page_id = p.id ORDER BY name)), (SELECT group_concat(idx || rule || data, ';') FROM (SELECT * FROM X.items WHERE page_id = p.id ORDER BY idx)) FROM X.pages p"
-sdiff=$(sqlite3 "$T/shop.db" "ATTACH '$T/shop1.db' AS s;
-  SELECT (SELECT count(*) FROM ($(echo "$SPIDER" | sed s/X/main/g) EXCEPT $(echo "$SPIDER" | sed s/X/s/g)))
-       + (SELECT count(*) FROM ($(echo "$SPIDER" | sed s/X/s/g) EXCEPT $(echo "$SPIDER" | sed s/X/main/g)));" | tail -1)
+sdiff=$(differ shop "SELECT p.url, p.rule, p.unfollowed, (SELECT group_concat(name || '=' || value, ';') FROM (SELECT * FROM X.fields WHERE page_id = p.id ORDER BY name)), (SELECT group_concat(idx || rule || data, ';') FROM (SELECT * FROM X.items WHERE page_id = p.id ORDER BY idx)) FROM X.pages p")
 check "spider: the pages of a single-node crawl" "$(sqlite3 "$T/shop1.db" "SELECT count(*) FROM pages")" "$(sqlite3 "$T/shop.db" "SELECT count(*) FROM pages")"
 check "spider: the same rules, fields and items, page by page" 0 "$sdiff"
 check "spider: pages per rule" "home 1,list 12,product 60" \
