@@ -263,6 +263,28 @@ static enum cli_result check_extract(struct config *cfg, int argc, char **argv,
     return CLI_RUN;
 }
 
+/* --follow and --no-follow choose among the links a crawl follows: with
+ * --depth 0 it follows none, and the choice is surely a forgotten
+ * --depth.  (scrape extract takes them: it counts what they leave out.) */
+static bool check_follow(const struct config *cfg, FILE *err)
+{
+    size_t k;
+
+    for (k = 0; cfg->depth == 0 && k < cfg->spider.nrules; k++) {
+        const struct rule_spec *r = &cfg->spider.rules[k];
+        if (r->nfollow || r->no_follow) {
+            fprintf(err,
+                    "scrape: %s%s%s%s chooses links to follow, but --depth is"
+                    " 0 (follow none): give --depth N\n",
+                    r->nfollow ? "--follow" : "--no-follow",
+                    r->name ? " (rule '" : "", r->name ? r->name : "",
+                    r->name ? "')" : "");
+            return false;
+        }
+    }
+    return true;
+}
+
 /* What a PostgreSQL --db (a shared run) allows. */
 static bool check_shared(const struct config *cfg, bool seeds, FILE *err)
 {
@@ -1151,6 +1173,8 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
         return CLI_USAGE;
     if (cfg->extract)
         return check_extract(cfg, argc, argv, err);
+    if (!check_follow(cfg, err))
+        return CLI_USAGE;
     if (cfg->recrawl &&
         (optind < argc || cfg->resume || cfg->join || cfg->compare)) {
         fprintf(err, "scrape: --recrawl N takes no SEEDS (run N's URLs are"

@@ -430,8 +430,12 @@ Test(spider, bad_rules_are_usage_errors, .init = start, .fini = finish)
                         "bad.conf:3: --follow and --no-follow in rule 'a'");
     expect_spider_error(args, bad, never, "--rule a=/x/\n--follow 'h3 >'\n",
                         "bad.conf:2: --follow: bad CSS selector");
-    expect_spider_error(args, bad, never, "--rule a=/x/\n--follow count(//a)\n",
+    expect_spider_error(args, bad, never,
+                        "-d 1\n--rule a=/x/\n--follow count(//a)\n",
                         "--follow (rule 'a'): 'count(//a)' computes a number");
+    expect_spider_error(args, bad, never, "--rule a=/x/\n--no-follow\n",
+                        "--no-follow (rule 'a') chooses links to follow, but"
+                        " --depth is 0");
     expect_spider_error(args, bad, never,
                         "--rule a=/x/\n--item li\n--field rule=b\n",
                         "--field 'rule' in rule 'a'");

@@ -245,6 +245,19 @@ Test(spider, rule_usage_errors)
         free(msg);
     }
     {
+        /* Links chosen where none is followed: a forgotten --depth. */
+        char *argv[] = {"scrape", "--rule",    "a=/x/", "--follow",
+                        "a.next", "http://h/", NULL};
+        struct config cfg;
+        char *msg;
+        cr_assert_eq(cliparse(&cfg, &msg, 6, argv), CLI_USAGE);
+        cr_assert_not_null(strstr(msg, "--follow (rule 'a') chooses links to"
+                                       " follow, but --depth is 0"),
+                           "%s", msg);
+        cli_release(&cfg);
+        free(msg);
+    }
+    {
         char *argv[] = {"scrape", "--rule",    "a=/x/", "--rule",
                         "a=/y/",  "http://h/", NULL};
         struct config cfg;
