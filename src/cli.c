@@ -44,6 +44,7 @@ enum {
     OPT_FIELD,
     OPT_ITEM,
     OPT_RULE,
+    OPT_STRIP_PARAMS,
     OPT_FOLLOW,
     OPT_NO_FOLLOW,
     OPT_INCLUDE,
@@ -83,6 +84,7 @@ static const struct option options[] = {
     {"field", required_argument, NULL, OPT_FIELD},
     {"item", required_argument, NULL, OPT_ITEM},
     {"rule", required_argument, NULL, OPT_RULE},
+    {"strip-params", required_argument, NULL, OPT_STRIP_PARAMS},
     {"follow", required_argument, NULL, OPT_FOLLOW},
     {"no-follow", no_argument, NULL, OPT_NO_FOLLOW},
     {"include", required_argument, NULL, OPT_INCLUDE},
@@ -94,6 +96,7 @@ static const struct option options[] = {
     {"keep-bodies", no_argument, NULL, OPT_KEEP_BODIES},
     {"run", required_argument, NULL, OPT_RUN},
     {"recrawl", required_argument, NULL, OPT_RECRAWL},
+    {"header", required_argument, NULL, 'H'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -149,6 +152,12 @@ static const char usage_text[] =
     "                            (robots.txt Sitemap: lines, else"
     " /sitemap.xml)\n"
     "      --max-pages N         stop after N pages (default: no limit)\n"
+    "      --strip-params REGEX  drop the query parameters whose names match"
+    "\n"
+    "                            from every URL before it is deduplicated and"
+    "\n"
+    "                            fetched ('^(utm_.*|fbclid|gclid)$';"
+    " repeatable)\n"
     "\n"
     "Politeness:\n"
     "      --per-host N          transfers in flight per host (default 8)\n"
@@ -165,6 +174,16 @@ static const char usage_text[] =
     "      --max-bytes N         cap on one body after decompression\n"
     "                            (default 10485760); larger is an error row\n"
     "      --user-agent STR      (default \"scrape/" SCRAPE_VERSION "\")\n"
+    "  -H, --header 'Name: value'\n"
+    "                            sent with every request, robots.txt and"
+    " sitemaps\n"
+    "                            too (repeatable; not Host or Content-Length)."
+    "\n"
+    "                            Authorization, Cookie and Proxy-Authorization"
+    "\n"
+    "                            values are not stored with the run: give"
+    " them\n"
+    "                            again to --resume, --recrawl or --join\n"
     "\n"
     "Records and output:\n"
     "      --item SEL            every node SEL selects is one record (an"
@@ -650,6 +669,47 @@ static bool add_to_list(const char ***list, size_t *n, const char *arg,
     return true;
 }
 
+/* -H "Name: value": a header name (RFC 9110 token characters), a
+ * colon, a value without CR or LF; not one libcurl must compute itself
+ * (Host: the URL's; Content-Length: the body's). */
+static bool header_ok(const char *arg, FILE *err)
+{
+    size_t n =
+        strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                    "0123456789!#$%&'*+-.^_`|~");
+
+    if (!n || arg[n] != ':' || strpbrk(arg, "\r\n")) {
+        fprintf(err, "scrape: -H wants 'Name: value' (one line), got '%s'\n",
+                arg);
+        return false;
+    }
+    if ((n == 4 && !strncasecmp(arg, "Host", 4)) ||
+        (n == 14 && !strncasecmp(arg, "Content-Length", 14))) {
+        fprintf(err,
+                "scrape: -H '%.*s' is not for you to set: scrape sends it"
+                " from the URL and the request\n",
+                (int)n, arg);
+        return false;
+    }
+    return true;
+}
+
+/* A pattern option checked now (a bad one is a usage error before
+ * anything is fetched) and kept, borrowed, in its list. */
+static bool add_pattern(const char ***list, size_t *n, const char *arg,
+                        const char *option, FILE *err)
+{
+    struct url_filter *check = NULL;
+    char why[FILTER_WHY_MAX];
+    enum err e =
+        url_filter_new_list(&arg, &option, 1, &check, why, sizeof(why));
+
+    url_filter_free(check);
+    if (e == ERR_INVALID)
+        fprintf(err, "scrape: %s\n", why);
+    return !e && add_to_list(list, n, arg, option, err);
+}
+
 /* True when an item field's XPath starts from the document root ("//x",
  * "/x", "(//x)[1]", "normalize-space(//x)"): it searches the whole page,
  * not the item.  Looks for a '/' that begins a path: first in the
@@ -842,6 +902,9 @@ static bool apply(struct config *cfg, int opt, const char *arg, FILE *err)
         return set_item(cfg, arg, err);
     case OPT_RULE:
         return add_rule(cfg, arg, err);
+    case OPT_STRIP_PARAMS:
+        return add_pattern(&cfg->strip_params, &cfg->nstrip_params, arg,
+                           "--strip-params", err);
     case OPT_FOLLOW:
         return add_follow(cfg, arg, err);
     case OPT_NO_FOLLOW:
@@ -880,6 +943,9 @@ static bool apply(struct config *cfg, int opt, const char *arg, FILE *err)
     case 'q':
         cfg->quiet = true;
         return true;
+    case 'H':
+        return header_ok(arg, err) &&
+               add_to_list(&cfg->headers, &cfg->nheaders, arg, "-H", err);
     default:
         return false;
     }
@@ -957,18 +1023,83 @@ static bool check_item_fields(const struct config *cfg, FILE *err)
 static char *args_json(int argc, char **argv)
 {
     size_t len = strlen(CONFIG_COMPARE_RUN_ARG);
-    char **kept = malloc(sizeof(*kept) * (size_t)argc), *json;
+    char **kept = calloc((size_t)argc + 1, sizeof(*kept)), *json = NULL;
+    char **owned = calloc((size_t)argc + 1, sizeof(*owned));
     int i, n = 0;
 
-    if (!kept)
-        return NULL;
-    for (i = 1; i < argc; i++)
-        if (strncmp(argv[i], CONFIG_COMPARE_RUN_ARG, len) ||
-            argv[i][len] != '=')
-            kept[n++] = argv[i];
+    if (!kept || !owned)
+        goto out;
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i], *value = NULL;
+        size_t prefix = 0;
+        if (!strncmp(a, CONFIG_COMPARE_RUN_ARG, len) && a[len] == '=')
+            continue;
+        /* -H VALUE, --header VALUE, --header=VALUE, -HVALUE */
+        if ((!strcmp(a, "-H") || !strcmp(a, "--header")) && i + 1 < argc) {
+            kept[n++] = argv[i++];
+            a = argv[i];
+            value = a;
+        } else if (!strncmp(a, "--header=", 9)) {
+            value = a + (prefix = 9);
+        } else if (!strncmp(a, "-H", 2) && a[2]) {
+            value = a + (prefix = 2);
+        }
+        if (value && cli_secret_header(value)) {
+            size_t nn = strcspn(value, ":");
+            if (!(owned[i] = malloc(prefix + nn + sizeof(CONFIG_SECRET) + 3)))
+                goto out;
+            sprintf(owned[i], "%.*s%.*s: %s", (int)prefix, a, (int)nn, value,
+                    CONFIG_SECRET);
+            a = owned[i];
+        }
+        kept[n++] = (char *)a;
+    }
     json = cli_args_to_json(n, kept);
+out:
+    for (i = 0; owned && i <= argc; i++)
+        free(owned[i]);
+    free(owned);
     free(kept);
     return json;
+}
+
+bool cli_secret_header(const char *header)
+{
+    static const char *const secret[] = {"Authorization", "Cookie",
+                                         "Proxy-Authorization"};
+    size_t n = strcspn(header, ":"), i;
+
+    for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
+        if (n == strlen(secret[i]) && !strncasecmp(header, secret[i], n))
+            return true;
+    return false;
+}
+
+bool cli_restore_secrets(struct config *stored, const struct config *given,
+                         FILE *err)
+{
+    size_t i, k, n;
+
+    for (i = 0; i < stored->nheaders; i++) {
+        const char *h = stored->headers[i], *v = strchr(h, ':');
+        if (!v || strcmp(v + strspn(v, ": "), CONFIG_SECRET))
+            continue;
+        n = (size_t)(v - h);
+        for (k = 0; k < given->nheaders; k++)
+            if (!strncasecmp(given->headers[k], h, n) &&
+                given->headers[k][n] == ':')
+                break;
+        if (k == given->nheaders) {
+            fprintf(err,
+                    "scrape: the run sent -H '%.*s: ...', whose value is not"
+                    " stored with it: give it again (-H '%.*s: VALUE', or -K"
+                    " the file it came from)\n",
+                    (int)n, h, (int)n, h);
+            return false;
+        }
+        stored->headers[i] = given->headers[k];
+    }
+    return true;
 }
 
 /* The path of a -K/--config argument at argv[*i] (moving *i past its
@@ -1146,7 +1277,7 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
         return r;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":c:d:qhV", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":c:d:H:qhV", options, NULL)) != -1) {
         if (opt == 'h') {
             fputs(usage_text, out);
             return CLI_HELP;
@@ -1243,6 +1374,12 @@ void cli_release(struct config *cfg)
     memset(&cfg->spider, 0, sizeof(cfg->spider));
     free(cfg->include);
     free(cfg->exclude);
+    free(cfg->strip_params);
+    cfg->strip_params = NULL;
+    cfg->nstrip_params = 0;
+    free(cfg->headers);
+    cfg->headers = NULL;
+    cfg->nheaders = 0;
     cfg->include = cfg->exclude = NULL;
     cfg->ninclude = cfg->nexclude = 0;
     free(cfg->user_agent);

@@ -53,6 +53,27 @@ static long ms_between(const struct timespec *a, const struct timespec *b)
     return (b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
 }
 
+/* The --strip-params patterns, compiled (NULL when there are none). */
+static enum err strip_patterns(const struct config *cfg,
+                               struct url_filter **out, char *why, size_t n)
+{
+    const char **labels;
+    size_t i;
+    enum err e;
+
+    *out = NULL;
+    if (!cfg->nstrip_params)
+        return ERR_OK;
+    if (!(labels = calloc(cfg->nstrip_params, sizeof(*labels))))
+        return ERR_NOMEM;
+    for (i = 0; i < cfg->nstrip_params; i++)
+        labels[i] = "--strip-params";
+    e = url_filter_new_list(cfg->strip_params, labels, cfg->nstrip_params, out,
+                            why, n);
+    free(labels);
+    return e;
+}
+
 enum err crawl_new(const struct config *cfg, struct store *store,
                    const volatile sig_atomic_t *stop, struct crawl **out)
 {
@@ -80,11 +101,13 @@ enum err crawl_new(const struct config *cfg, struct store *store,
                        &c->filter, c->fatal_msg, sizeof(c->fatal_msg)) ||
         spider_patterns(&cfg->spider, &c->rules, c->fatal_msg,
                         sizeof(c->fatal_msg)) ||
+        strip_patterns(cfg, &c->strip, c->fatal_msg, sizeof(c->fatal_msg)) ||
         held_new((size_t)CRAWL_HELD_MEM_BYTES, CRAWL_HELD_FILE_BYTES,
                  &c->held)) {
         frontier_free(c->frontier);
         url_filter_free(c->filter);
         url_filter_free(c->rules);
+        url_filter_free(c->strip);
         free(c);
         return ERR_NOMEM;
     }
@@ -135,6 +158,7 @@ void crawl_free(struct crawl *c)
     frontier_free(c->frontier);
     url_filter_free(c->filter);
     url_filter_free(c->rules);
+    url_filter_free(c->strip);
     free(c);
 }
 
@@ -149,10 +173,34 @@ static enum err queue_url(struct crawl *c, const char *url, int depth,
 }
 
 /* queue_url, and journal a new URL in the store (for --resume). */
+/* True when --strip-params drops the query parameter name[0..n). */
+static bool strip_param(void *ctx, const char *name, size_t n)
+{
+    struct crawl *c = ctx;
+    char key[256];
+
+    if (n >= sizeof(key))
+        return false;
+    memcpy(key, name, n);
+    key[n] = '\0';
+    return url_filter_first(c->strip, key) >= 0;
+}
+
+const char *crawl_strip(struct crawl *c, const char *url, char buf[URL_MAX + 1])
+{
+    if (!c->strip || !strchr(url, '?'))
+        return url;
+    return url_strip_params(url, strip_param, c, buf, URL_MAX + 1) ? buf : url;
+}
+
 enum err crawl_add_url(struct crawl *c, const char *url, int depth,
                        const char *from, bool *added)
 {
-    enum err e = queue_url(c, url, depth, added);
+    char buf[URL_MAX + 1];
+    enum err e;
+
+    url = crawl_strip(c, url, buf);
+    e = queue_url(c, url, depth, added);
 
     if (!e && *added)
         e = writer_frontier_add(c->writer, c->run_id, url, depth, from);
@@ -573,7 +621,10 @@ enum err crawl_follow_links(struct crawl *c, const char *url, int depth,
     enum err e;
 
     for (i = 0; i < n; i++) {
-        const struct link *l = &links[i];
+        char buf[URL_MAX + 1];
+        struct link stripped = links[i], *l = &stripped;
+        if (l->followable)
+            l->url = (char *)crawl_strip(c, l->url, buf);
         if ((why = skip_reason(c, l, depth))) {
             if (!final)
                 continue;

@@ -20,6 +20,7 @@
 #include "scrape/frame.h"
 #include "scrape/hmap.h"
 #include "scrape/robots.h"
+#include "scrape/url.h"
 
 /* Sitemaps read and URLs taken from sitemaps, per run at most: a hostile
  * index of 50,000 sitemaps of 50,000 URLs each must not fill memory. */
@@ -31,6 +32,10 @@
  * both, only URLs whose depth is final go out until some are recorded. */
 #define CRAWL_HELD_MEM_BYTES  (8L * 1024 * 1024)
 #define CRAWL_HELD_FILE_BYTES (4ULL * 1024 * 1024 * 1024)
+
+/* The longest robots.txt Crawl-delay honoured; longer ones are capped
+ * (with a warning). */
+#define CRAWL_DELAY_MAX_MS 60000
 
 struct crawl {
     const struct config *cfg;
@@ -46,6 +51,7 @@ struct crawl {
     struct hmap prev;            /* --recrawl: URL -> struct prev_page */
     struct url_filter *filter;   /* --include/--exclude, NULL for none */
     struct url_filter *rules;    /* the --rule patterns, NULL for none */
+    struct url_filter *strip;    /* --strip-params, NULL for none */
     struct hmap sitemap_hosts;   /* host:port whose sitemaps were queued */
     long sitemaps;               /* sitemap jobs queued (cap above) */
     long sitemap_urls;           /* URLs taken from sitemaps (cap above) */
@@ -93,6 +99,11 @@ struct prev_page {
  * was new. */
 enum err crawl_add_url(struct crawl *c, const char *url, int depth,
                        const char *from, bool *added);
+
+/* `url` without the query parameters --strip-params names: `buf` (room
+ * for URL_MAX + 1 bytes) when there was one to drop, else `url`. */
+const char *crawl_strip(struct crawl *c, const char *url,
+                        char buf[URL_MAX + 1]);
 
 /* True when canonical `url`'s host is one the crawl may fetch. */
 bool crawl_in_scope(const struct crawl *c, const char *url);

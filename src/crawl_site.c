@@ -237,6 +237,27 @@ enum err crawl_read_sitemap(struct crawl *c, const struct frontier_job *job,
 /* Makes the rules of a robots.txt answer (policy_robots says what an
  * answer that is not a file means) the rules of its host; *slot (may be
  * NULL) is the host's entry.  A host that has its rules keeps them. */
+/* A host's robots.txt Crawl-delay, capped at CRAWL_DELAY_MAX_MS (with a
+ * warning: a day between two pages is a request to stay away, which
+ * robots.txt says better with Disallow), spaces that host's fetches on
+ * top of --delay. */
+static enum err apply_crawl_delay(struct crawl *c, const char *robots_url,
+                                  const char *host, const struct robots *r)
+{
+    long ms = robots_crawl_delay_ms(r);
+
+    if (ms <= 0)
+        return ERR_OK;
+    if (ms > CRAWL_DELAY_MAX_MS) {
+        fprintf(stderr,
+                "scrape: warning: %s asks for Crawl-delay: %.3g s; waiting"
+                " %d s between its pages\n",
+                host, ms / 1000.0, CRAWL_DELAY_MAX_MS / 1000);
+        ms = CRAWL_DELAY_MAX_MS;
+    }
+    return frontier_set_host_delay(c->frontier, robots_url, ms);
+}
+
 enum err crawl_install_rules(struct crawl *c, const char *robots_url,
                              long status, enum err err, const char *body,
                              size_t len, struct hmap_slot **slot)
@@ -255,6 +276,8 @@ enum err crawl_install_rules(struct crawl *c, const char *robots_url,
         e = robots_all(what == POLICY_ROBOTS_ALLOW_ALL, &rules);
     if (!e && !key)
         e = ERR_NOMEM;
+    if (!e)
+        e = apply_crawl_delay(c, robots_url, key, rules);
     if (!e)
         e = hmap_put(&c->robots, key, rules, &s);
     if (e || s->value != rules) {

@@ -36,6 +36,8 @@ void engine_http_opts(const struct config *cfg, const struct crawl *c,
     o->stop = crawl_stop_flag(c);
     o->stop_grace_ms = ENGINE_STOP_GRACE_MS;
     o->keep_headers = cfg->keep_bodies;
+    o->headers = cfg->headers;
+    o->nheaders = cfg->nheaders;
 }
 
 enum err engine_prepare(const struct crawl *c, struct transfer *t,

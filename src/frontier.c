@@ -82,7 +82,8 @@ struct frontier_host {
     bool in_sleep;  /* on the sleeping list: next_at is in the future */
     bool gated;     /* robots.txt not fetched yet: only it may go out */
     struct frontier_entry *hint; /* the last entry inserted out of order */
-    long next_at; /* earliest start of its next fetch (--delay, retry) */
+    long next_at;  /* earliest start of its next fetch (--delay, retry) */
+    long delay_ms; /* its own least gap between starts (Crawl-delay) */
     struct frontier_host *next_ready; /* link in whichever list */
 };
 
@@ -539,6 +540,17 @@ static struct frontier_host *host_of(const struct frontier *f, const char *url)
     return slot ? slot->value : NULL;
 }
 
+enum err frontier_set_host_delay(struct frontier *f, const char *url,
+                                 long delay_ms)
+{
+    struct frontier_host *h;
+    enum err e = host_for(f, url, &h);
+
+    if (!e)
+        h->delay_ms = delay_ms > 0 ? delay_ms : 0;
+    return e;
+}
+
 bool frontier_knows_host(const struct frontier *f, const char *url)
 {
     return host_of(f, url) != NULL;
@@ -749,8 +761,9 @@ bool frontier_next_at(struct frontier *f, long now_ms, struct frontier_job *job)
     h->active++;
     f->queued--;
     fill_job(job, ent, h);
-    if (f->delay_ms)
-        h->next_at = now_ms + f->delay_ms;
+    if (f->delay_ms || h->delay_ms)
+        h->next_at =
+            now_ms + (h->delay_ms > f->delay_ms ? h->delay_ms : f->delay_ms);
     ready_push(f, h);
     return true;
 }

@@ -94,15 +94,38 @@ static enum err setopts(struct transfer *t)
     }
     if (o->share)
         SET(CURLOPT_SHARE, o->share);
+    if (t->base)
+        SET(CURLOPT_HTTPHEADER, t->base);
 #undef SET
     return rc == CURLE_OK ? ERR_OK : ERR_INVALID;
 }
 
+/* Appends the lines of `from` to *l; false when out of memory. */
+static bool append_all(struct curl_slist **l, const struct curl_slist *from)
+{
+    struct curl_slist *n;
+
+    for (; from; from = from->next) {
+        if (!(n = curl_slist_append(*l, from->data)))
+            return false;
+        *l = n;
+    }
+    return true;
+}
+
 enum err http_transfer_init(struct transfer *t, const struct http_opts *o)
 {
+    struct curl_slist *n;
+    size_t i;
+
     memset(t, 0, sizeof(*t));
     t->opts = o;
     buf_init(&t->body, o->max_bytes);
+    for (i = 0; i < o->nheaders; i++) {
+        if (!(n = curl_slist_append(t->base, o->headers[i])))
+            return ERR_NOMEM;
+        t->base = n;
+    }
     t->easy = curl_easy_init();
     if (!t->easy)
         return ERR_NOMEM;
@@ -116,6 +139,8 @@ void http_transfer_release(struct transfer *t)
     t->easy = NULL;
     curl_slist_free_all(t->headers);
     t->headers = NULL;
+    curl_slist_free_all(t->base);
+    t->base = NULL;
     buf_release(&t->body);
 }
 
@@ -126,7 +151,7 @@ enum err http_transfer_prepare(struct transfer *t, const char *url)
         buf_release(&t->body);
     buf_reset(&t->body);
     if (t->headers) {
-        curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, NULL);
+        curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->base);
         curl_slist_free_all(t->headers);
         t->headers = NULL;
     }
@@ -143,6 +168,11 @@ enum err http_transfer_validators(struct transfer *t, const char *etag,
     char line[HTTP_VALIDATOR_MAX + 32];
     struct curl_slist *l = NULL, *n;
 
+    if ((!etag || strlen(etag) >= HTTP_VALIDATOR_MAX) &&
+        (!last_modified || strlen(last_modified) >= HTTP_VALIDATOR_MAX))
+        return ERR_OK; /* the -H headers alone, set already */
+    if (!append_all(&l, t->base))
+        goto nomem;
     if (etag && strlen(etag) < HTTP_VALIDATOR_MAX) {
         snprintf(line, sizeof(line), "If-None-Match: %s", etag);
         if (!(n = curl_slist_append(l, line)))

@@ -349,6 +349,10 @@ static int resume(const struct config *cfg)
         status = EXIT_FATAL;
         goto out;
     }
+    if (!cli_restore_secrets(&rcfg, cfg, stderr)) {
+        status = EXIT_USAGE;
+        goto out;
+    }
     rcfg.db_path = cfg->db_path;
     rcfg.join = cfg->join;
     rcfg.recrawl = cfg->recrawl;

@@ -26,8 +26,9 @@ struct rules {
 
 struct robots {
     struct rules rules;
-    int fixed;       /* 0: use rules; 1: allow all; -1: disallow all */
-    char **sitemaps; /* Sitemap: lines, in order */
+    long crawl_delay_ms; /* Crawl-delay of the chosen group; -1: none */
+    int fixed;           /* 0: use rules; 1: allow all; -1: disallow all */
+    char **sitemaps;     /* Sitemap: lines, in order */
     size_t nsitemaps;
 };
 
@@ -92,6 +93,7 @@ struct parse_state {
     bool group_star; /* the current group names '*' */
     bool found_us;   /* some group named us */
     struct rules us, star;
+    long delay_us, delay_star; /* their Crawl-delay in ms; -1: none */
     char **sitemaps;
     size_t nsitemaps;
 };
@@ -111,6 +113,28 @@ static enum err add_sitemap(struct parse_state *ps, const char *v, size_t n)
         return ERR_NOMEM;
     ps->nsitemaps++;
     return ERR_OK;
+}
+
+/* A Crawl-delay value in milliseconds: seconds, fractions allowed
+ * ("0.5", "2", "10.25"), capped at a day so it cannot overflow; -1 for
+ * anything else (a negative number, a word, an empty value). */
+static long delay_ms(const char *v, size_t n)
+{
+    long whole = 0, frac = 0, scale = 1000;
+    size_t i = 0;
+
+    if (!n || !(isdigit((unsigned char)v[0]) || v[0] == '.'))
+        return -1;
+    for (; i < n && isdigit((unsigned char)v[i]); i++)
+        if ((whole = whole * 10 + (v[i] - '0')) > 86400)
+            whole = 86400;
+    if (i < n && v[i] == '.')
+        for (i++; i < n && isdigit((unsigned char)v[i]); i++)
+            if (scale > 1) {
+                scale /= 10;
+                frac += (v[i] - '0') * scale;
+            }
+    return i == n ? whole * 1000 + frac : -1;
 }
 
 static enum err take_line(struct parse_state *ps, const char *line, size_t n,
@@ -137,6 +161,14 @@ static enum err take_line(struct parse_state *ps, const char *line, size_t n,
     if (kn == 7 && !strncasecmp(key, "sitemap", 7))
         return add_sitemap(ps, val, vn);
     ps->in_agents = false;
+    if (kn == 11 && !strncasecmp(key, "crawl-delay", 11)) {
+        long ms = delay_ms(val, vn);
+        if (ms >= 0 && ps->group_us)
+            ps->delay_us = ms;
+        else if (ms >= 0 && ps->group_star)
+            ps->delay_star = ms;
+        return ERR_OK;
+    }
     if ((kn == 5 && !strncasecmp(key, "allow", 5)) ||
         (kn == 8 && !strncasecmp(key, "disallow", 8))) {
         bool allow = kn == 5;
@@ -169,6 +201,7 @@ enum err robots_parse(const char *text, size_t n, const char *user_agent,
     memcpy(token, user_agent, tn);
     token[tn] = '\0';
     memset(&ps, 0, sizeof(ps));
+    ps.delay_us = ps.delay_star = -1;
     if (n > ROBOTS_MAX_BYTES)
         n = ROBOTS_MAX_BYTES;
     end = text + n;
@@ -188,9 +221,11 @@ enum err robots_parse(const char *text, size_t n, const char *user_agent,
     }
     if (ps.found_us) {
         r->rules = ps.us;
+        r->crawl_delay_ms = ps.delay_us;
         rules_release(&ps.star);
     } else {
         r->rules = ps.star;
+        r->crawl_delay_ms = ps.delay_star;
         rules_release(&ps.us);
     }
     *out = r;
@@ -274,6 +309,11 @@ bool robots_allowed(const struct robots *r, const char *path)
         }
     }
     return allowed;
+}
+
+long robots_crawl_delay_ms(const struct robots *r)
+{
+    return r->fixed ? -1 : r->crawl_delay_ms;
 }
 
 bool robots_denies_all(const struct robots *r)

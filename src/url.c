@@ -493,3 +493,30 @@ const char *url_path(const char *canon)
     p = strchr(p + 3, '/');
     return p ? p : "/";
 }
+
+bool url_strip_params(const char *canon, url_param_fn drop, void *ctx,
+                      char *out, size_t n)
+{
+    const char *q = strchr(canon, '?'), *p;
+    size_t len = q ? (size_t)(q - canon) : strlen(canon), k = 0;
+    bool first = true;
+
+    if (len + 1 > n)
+        return false;
+    memcpy(out, canon, len);
+    k = len;
+    for (p = q ? q + 1 : NULL; p && *p;) {
+        size_t pn = strcspn(p, "&"), nn = strcspn(p, "=&");
+        if (pn && !drop(ctx, p, nn < pn ? nn : pn)) {
+            if (k + pn + 2 > n)
+                return false;
+            out[k++] = first ? '?' : '&';
+            memcpy(out + k, p, pn);
+            k += pn;
+            first = false;
+        }
+        p += pn + (p[pn] == '&');
+    }
+    out[k] = '\0';
+    return true;
+}

@@ -82,6 +82,18 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
 enum cli_result cli_parse_sub(int argc, char **argv, struct subcommand *sub,
                               FILE *out, FILE *err);
 
+/* True when -H `header` carries a secret (Authorization, Cookie,
+ * Proxy-Authorization): the run's stored command line has CONFIG_SECRET
+ * in its place. */
+bool cli_secret_header(const char *header);
+
+/* A run parsed from its stored command line (`stored`: --resume,
+ * --recrawl, --join) gets the secret headers back from the command line
+ * given now (`given`).  False, with the message on `err`, when one is
+ * missing there. */
+bool cli_restore_secrets(struct config *stored, const struct config *given,
+                         FILE *err);
+
 /* Encodes argv[0..argc) as a JSON array of strings; new string, caller
  * frees; NULL when out of memory. */
 char *cli_args_to_json(int argc, char *const *argv);

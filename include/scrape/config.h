@@ -20,6 +20,10 @@ struct argfile;
  * given as CONFIG_COMPARE_RUN_ARG=ID,PARENT,ENGINE. */
 #define CONFIG_COMPARE_RUN_ARG "--internal-compare-run"
 
+/* What a run's stored command line holds in place of a secret (an
+ * Authorization, Cookie or Proxy-Authorization header's value). */
+#define CONFIG_SECRET "(not stored: give it again)"
+
 struct config {
     char *const *inputs; /* borrowed from argv: seeds files, "-" (stdin)
                             or http(s) URLs */
@@ -46,6 +50,10 @@ struct config {
     long connect_timeout_s;
     size_t max_bytes;
     char *user_agent; /* owned */
+    /* -H "Name: value": sent with every request (array owned, strings
+     * borrowed from argv). */
+    const char **headers;
+    size_t nheaders;
     bool any_host;
     bool resume;     /* --resume: continue the last unfinished run */
     char *args_json; /* owned: argv[1..] as a JSON array */
@@ -60,6 +68,8 @@ struct config {
     size_t ninclude;
     const char **exclude; /* --exclude REGEX, likewise */
     size_t nexclude;
+    const char **strip_params; /* --strip-params REGEX, likewise */
+    size_t nstrip_params;
     bool sitemaps;    /* --sitemaps: seed from the hosts' sitemaps */
     long join;        /* --join N: crawl shared run N (0: none) */
     bool keep_bodies; /* --keep-bodies: store bodies and headers */

@@ -65,6 +65,12 @@ struct frontier *frontier_new(unsigned per_host);
  * host:port (--delay); 0, the default, for none. */
 void frontier_set_delay(struct frontier *f, long delay_ms);
 
+/* Sets the least time between the starts of two fetches from the
+ * host:port of canonical `url` (robots.txt's Crawl-delay), on top of
+ * --delay: the larger of the two holds.  ERR_NOMEM, ERR_BAD_URL. */
+enum err frontier_set_host_delay(struct frontier *f, const char *url,
+                                 long delay_ms);
+
 /* Frees everything, including the URL strings jobs borrowed.  NULL ok. */
 void frontier_free(struct frontier *f);
 

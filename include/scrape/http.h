@@ -43,6 +43,10 @@ struct http_opts {
     long stop_grace_ms;
     CURLSH *share; /* DNS/TLS-session cache shared across threads, or NULL */
     bool keep_headers; /* fill response.headers (--keep-bodies) */
+    /* -H: "Name: value" lines sent with every request (borrowed; checked
+     * by the command line: a name, a colon, no CR or LF). */
+    const char *const *headers;
+    size_t nheaders;
 };
 
 struct transfer {
@@ -52,7 +56,8 @@ struct transfer {
     long stop_seen_ms; /* when the stop request was first seen */
     char errbuf[CURL_ERROR_SIZE];
     const struct http_opts *opts; /* borrowed */
-    struct curl_slist *headers;   /* this request's extra headers, or NULL */
+    struct curl_slist *base;      /* the -H headers, or NULL */
+    struct curl_slist *headers;   /* this request's: base + validators */
     void *data;                   /* the engine's; untouched here */
 };
 
@@ -77,7 +82,8 @@ struct response {
 };
 
 /* Creates the easy handle for `t` and configures it from `o` (borrowed,
- * must outlive t).  Returns ERR_NOMEM when libcurl cannot. */
+ * must outlive t), the -H headers included.  Returns ERR_NOMEM when
+ * libcurl cannot. */
 enum err http_transfer_init(struct transfer *t, const struct http_opts *o);
 
 /* Frees the handle and body.  Twice is a no-op. */

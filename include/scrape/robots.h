@@ -4,7 +4,8 @@
  *
  * Groups are chosen by the product token of our User-Agent (the part
  * before '/', matched case-insensitively); without a matching group, the
- * '*' group applies.  Within the chosen groups, the longest matching rule
+ * '*' group applies (its rules and its Crawl-delay).  Within the chosen
+ * groups, the longest matching rule
  * wins and Allow wins a tie; '*' matches any run of characters and a
  * trailing '$' anchors the end.  No rule matching means allowed.
  *
@@ -42,6 +43,12 @@ void robots_free(struct robots *r);
  * ROBOTS_MAX_SITEMAPS; any group, or none): *urls borrowed from `r`.
  * Returns how many. */
 size_t robots_sitemaps(const struct robots *r, char *const **urls);
+
+/* The Crawl-delay of the group that applies to us (ours, else '*'), in
+ * milliseconds (seconds in the file, fractions allowed), or -1 when it
+ * names none or the value is not a number.  Not capped here: the crawl
+ * decides what it honours. */
+long robots_crawl_delay_ms(const struct robots *r);
 
 /* True for the disallow-everything set robots_all(false) made. */
 bool robots_denies_all(const struct robots *r);

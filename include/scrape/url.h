@@ -8,6 +8,9 @@
  * (unreserved characters decoded, hex digits upper case, bytes that may
  * not appear raw encoded) and an empty path written as "/".  Two
  * spellings of the same resource therefore compare equal with strcmp().
+ * A crawl may also drop query parameters by name (--strip-params:
+ * url_strip_params), tracking parameters above all, before it
+ * deduplicates and fetches.
  *
  * Resolution follows RFC 3986 section 5.2 (not a browser's WHATWG rules,
  * except that surrounding whitespace and embedded tab/CR/LF are removed
@@ -39,6 +42,17 @@ enum err url_resolve(const char *base, const char *ref, char **out);
 
 /* url_resolve(NULL, url, out): canonicalises an absolute URL. */
 enum err url_canon(const char *url, char **out);
+
+/* Decides whether the query parameter named name[0..n) is dropped. */
+typedef bool (*url_param_fn)(void *ctx, const char *name, size_t n);
+
+/* Copies canonical `canon` into `out` (room for n bytes) without the
+ * query parameters `drop` says to drop (--strip-params); a query left
+ * empty goes with its '?'.  The order of the others is kept, and a URL
+ * with nothing to drop is copied as it is.  Returns false when `out` is
+ * too small. */
+bool url_strip_params(const char *canon, url_param_fn drop, void *ctx,
+                      char *out, size_t n);
 
 /* Finds the host (without port or userinfo) of a canonical URL.  Sets
  * *host to point into `canon` (borrowed) and returns its length, or 0

@@ -561,6 +561,230 @@ Test(crawl, delay_spaces_requests_to_one_host, .fini = finish)
     cr_assert_eq(pages, 8);
 }
 
+/* A robots.txt Crawl-delay of 0.3 s spaces the requests to its host as
+ * --delay 300 would, in every engine; --delay 100 does not shorten it
+ * (the larger holds); --ignore-robots ignores it with the rest of the
+ * file. */
+Test(crawl, robots_crawl_delay_spaces_requests, .fini = finish)
+{
+    static const char *const args[] = {"--crawl-delay", "300", NULL};
+    const char *const multi[] = {"-q",  "--delay",    "100", "-c",
+                                 "10",  "--per-host", "10",  "--db",
+                                 sb.db, sb.seeds,     NULL};
+    const char *const threads[] = {"-q",         "--threads", "4",
+                                   "--per-host", "4",         "--db",
+                                   sb.db,        sb.seeds,    NULL};
+    const char *const procs[] = {"-q",  "--procs", "2", "--db",
+                                 sb.db, sb.seeds,  NULL};
+    const char *const ignoring[] = {
+        "-q",  "--ignore-robots", "-c", "10", "--per-host", "10", "--db",
+        sb.db, sb.seeds,          NULL};
+    const char *const *const runs[] = {multi, threads, procs};
+    char text[2000] = "", path[64];
+    long pages;
+    int i;
+
+    start(args);
+    for (i = 1; i <= 6; i++) {
+        snprintf(path, sizeof(path), "/book/%d.html", i);
+        snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s\n",
+                 site_url(path));
+    }
+    write_seeds(&sb, text);
+    for (i = 0; i < 3; i++) {
+        cr_assert_eq(run_scrape(&sb, runs[i], RUN_TIMEOUT_S, 0), 0);
+        cr_assert_geq(min_gap_ms(&pages), 200, "engine %d", i);
+        cr_assert_eq(pages, 6);
+    }
+    cr_assert_eq(run_scrape(&sb, ignoring, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_lt(min_gap_ms(&pages), 200);
+    cr_assert_eq(pages, 6);
+}
+
+/* --strip-params drops tracking parameters before URLs are deduplicated
+ * and fetched: the links to one page under several of them are one page;
+ * a parameter that is not matched stays.  Without it, each spelling is a
+ * page of its own. */
+Test(crawl, strip_params_makes_tracked_links_one_page, .fini = finish)
+{
+    const char *const strip[] = {"-q",
+                                 "-d",
+                                 "1",
+                                 "--strip-params",
+                                 "^(utm_.*|fbclid|gclid)$",
+                                 "--db",
+                                 sb.db,
+                                 sb.seeds,
+                                 NULL};
+    const char *const keep[] = {"-q", "-d", "1", "--db", sb.db, sb.seeds, NULL};
+    const char *const seeds[] = {
+        "-q",  "--strip-params", "^utm_", "--strip-params", "^fbclid$", "--db",
+        sb.db, sb.seeds,         NULL};
+    const char *const bad[] = {"-q", "--strip-params", "utm_(", sb.seeds, NULL};
+    char text[600], *err;
+
+    start(NULL);
+    snprintf(text, sizeof(text), "%s\n", site_url("/tracked"));
+    write_seeds(&sb, text);
+    cr_assert_eq(run_scrape(&sb, strip, RUN_TIMEOUT_S, 0), 0);
+    /* /tracked, /book/1.html, /book/2.html?id=7, /book/3.html. */
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 1"), 4);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 1"
+                             " AND (url LIKE '%%utm_%%' OR url LIKE"
+                             " '%%clid%%')"),
+                 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 1"
+                             " AND url LIKE '%%/book/2.html?id=7'"),
+                 1);
+    /* Without it: every spelling is a page. */
+    cr_assert_eq(run_scrape(&sb, keep, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 2"), 7);
+    /* Seeds too: two spellings of one page are one page. */
+    snprintf(text, sizeof(text), "%s\n%s\n",
+             site_url("/book/1.html?utm_source=a&utm_medium=b"),
+             site_url("/book/1.html?fbclid=c"));
+    write_seeds(&sb, text);
+    cr_assert_eq(run_scrape(&sb, seeds, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 3"
+                             " AND url LIKE '%%/book/1.html'"),
+                 1);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 3"), 1);
+    cr_assert_eq(run_scrape(&sb, bad, RUN_TIMEOUT_S, 0), 2);
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, "--strip-params 'utm_(': missing closing"
+                                   " parenthesis"),
+                       "%s", err);
+    free(err);
+}
+
+/* True when the bytes of file `path` (if it exists) hold `needle`. */
+static bool file_holds(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n = strlen(needle), len = 0, cap = 0, k;
+    char *data = NULL, chunk[65536];
+    bool found = false;
+
+    if (!f)
+        return false;
+    while ((k = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (len + k > cap) {
+            cap = (len + k) * 2;
+            cr_assert_not_null(data = realloc(data, cap));
+        }
+        memcpy(data + len, chunk, k);
+        len += k;
+    }
+    fclose(f);
+    for (k = 0; !found && k + n <= len; k++)
+        found = !memcmp(data + k, needle, n);
+    free(data);
+    return found;
+}
+
+/* Requests the site saw without the header it demands. */
+static long header_misses(void)
+{
+    char out[32];
+
+    site_get(&site, "/header-misses", out, sizeof(out));
+    return strtol(out, NULL, 10);
+}
+
+/* -H goes with every request (robots.txt and sitemaps too) in every
+ * engine; an Authorization header's value is not stored with the run,
+ * so --resume asks for it again; Host is refused. */
+Test(crawl, headers_go_with_every_request_secrets_stay_out, .fini = finish)
+{
+    static const char *const args[] = {"--need-header",
+                                       "Authorization:Bearer s3cret-t0ken",
+                                       "--robots",
+                                       "2",
+                                       "--pages",
+                                       "300",
+                                       NULL};
+    const char *const hdr[] = {"-H", "Authorization: Bearer s3cret-t0ken",
+                               "--header", "X-Extra: 1"};
+    char wal[160];
+    const char *runs[3][16];
+    const char *const engines[3][2] = {
+        {"--multi", NULL}, {"--threads", "4"}, {"--procs", "2"}};
+    const char *const resume[] = {"-q", "--resume", "--db", sb.db, NULL};
+    const char *const resume_h[] = {"-q",   "--resume", hdr[0], hdr[1],
+                                    "--db", sb.db,      NULL};
+    const char *const host[] = {"-q", "-H", "Host: other", sb.seeds, NULL};
+    const char *const slow[] = {"-q",   "-d",   "1",   "--delay", "40", hdr[0],
+                                hdr[1], "--db", sb.db, sb.seeds,  NULL};
+    char *err;
+    int i, k, st;
+
+    start(args);
+    seed_index();
+    for (i = 0; i < 3; i++) {
+        k = 0;
+        runs[i][k++] = "-q";
+        runs[i][k++] = engines[i][0];
+        if (engines[i][1])
+            runs[i][k++] = engines[i][1];
+        runs[i][k++] = "-d";
+        runs[i][k++] = "2";
+        runs[i][k++] = "--sitemaps";
+        memcpy(&runs[i][k], hdr, sizeof(hdr));
+        k += 4;
+        runs[i][k++] = "--db";
+        runs[i][k++] = sb.db;
+        runs[i][k++] = sb.seeds;
+        runs[i][k] = NULL;
+        cr_assert_eq(run_scrape(&sb, runs[i], RUN_TIMEOUT_S, 0), 0);
+        cr_assert_gt(
+            db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = %d", i + 1),
+            50);
+        cr_assert_eq(db_int(&sb,
+                            "SELECT count(*) FROM pages WHERE run_id = %d"
+                            " AND status = 403",
+                            i + 1),
+                     0, "engine %d", i);
+        cr_assert_gt(db_int(&sb,
+                            "SELECT count(*) FROM sitemaps WHERE run_id"
+                            " = %d AND status = 200",
+                            i + 1),
+                     0);
+    }
+    cr_assert_eq(header_misses(), 0);
+    /* The value is nowhere in the database; the run's command line says
+     * it was not stored. */
+    snprintf(wal, sizeof(wal), "%s-wal", sb.db);
+    cr_assert_not(file_holds(sb.db, "s3cret"));
+    cr_assert_not(file_holds(wal, "s3cret"));
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM runs WHERE args LIKE"
+                             " '%%Authorization: (not stored%%' AND args LIKE"
+                             " '%%X-Extra: 1%%'"),
+                 3);
+    /* Interrupted, then resumed: without the header it is refused, with
+     * it the run ends and the site never saw a request without it. */
+    st = run_scrape(&sb, slow, RUN_TIMEOUT_S, 400);
+    cr_assert_eq(st, 130);
+    cr_assert_eq(run_scrape(&sb, resume, RUN_TIMEOUT_S, 0), 2);
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, "-H 'Authorization: ...', whose value is"
+                                   " not stored"),
+                       "%s", err);
+    free(err);
+    st = run_scrape(&sb, resume_h, RUN_TIMEOUT_S, 0);
+    err = read_stderr(&sb);
+    cr_assert_eq(st, 0, "%s", err);
+    free(err);
+    cr_assert_eq(db_int(&sb, "SELECT status = 'done' FROM runs WHERE id = 4"),
+                 1);
+    cr_assert_eq(header_misses(), 0);
+    cr_assert_not(file_holds(sb.db, "s3cret"));
+    cr_assert_eq(run_scrape(&sb, host, RUN_TIMEOUT_S, 0), 2);
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, "-H 'Host' is not for you to set"), "%s",
+                       err);
+    free(err);
+}
+
 /* Asks the site how often /robots.txt was fetched. */
 static long robots_hits(void)
 {

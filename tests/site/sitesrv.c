@@ -61,13 +61,20 @@
  *                         with --robots 2: a Sitemap: line for the quotes
  *                         section's sitemap index; with --robots 3: every
  *                         kind of broken sitemap (/hostile-sitemaps/...);
- *                         otherwise 404
+ *                         without --robots but with --crawl-delay MS:
+ *                         "Crawl-delay: MS/1000" for '*'; otherwise 404
  *   /sitemap.xml          a urlset of /book/1..3.html
  *   /quotes/...           the quotes section, --quote-pages pages
  *   /shop/...             the shop section (shop.h), --shop-products
  *                         products per category (default 20)
  *                         (default 10; see quotes.h)
  *   /robots-count         how many times /robots.txt was asked for
+ *   /header-misses        with --need-header NAME:VALUE (every other
+ *                         request without that header, value exact, is a
+ *                         403): how many such requests came
+ *   /tracked              links to /book/1..3.html, some under tracking
+ *                         parameters (utm_*, fbclid, gclid) beside a
+ *                         real one (id=7)
  *   /xss                  a title, heading and link that are scripts
  *                         if a viewer of the records does not escape them
  *   /slow-report          with --slow-gate 1: "opened N timeouts M",
@@ -127,6 +134,9 @@ struct server {
     struct site_opts site;
     unsigned flaky[FLAKY_IDS]; /* atomic */
     int robots;                /* robots.txt: 0 none, 1 rules, 2 sitemaps */
+    long crawl_delay_ms;       /* --crawl-delay: a robots.txt asking it */
+    const char *need_header;   /* --need-header NAME:VALUE, or NULL */
+    unsigned header_misses;    /* atomic: requests without it */
     unsigned quote_pages;      /* pages of the quotes section */
     unsigned shop_products;    /* products per category of the shop */
     unsigned robots_hits;      /* atomic */
@@ -886,6 +896,22 @@ static enum MHD_Result quotes(struct server *s, struct MHD_Connection *c,
     return send_rendered(c, body, len, ctype);
 }
 
+/* True when the request has header `want` ("Name:value"), its value
+ * exactly as given. */
+static bool has_header(struct MHD_Connection *c, const char *want)
+{
+    const char *colon = strchr(want, ':');
+    char name[128];
+    const char *v;
+
+    if (!colon || (size_t)(colon - want) >= sizeof(name))
+        return false;
+    memcpy(name, want, (size_t)(colon - want));
+    name[colon - want] = '\0';
+    v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+    return v && !strcmp(v, colon + 1);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                               const char *url, const char *method,
                               const char *version, const char *upload,
@@ -908,6 +934,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
             ;
         *state = (void *)1;
         return MHD_YES;
+    }
+    if (!strcmp(url, "/header-misses")) {
+        snprintf(to, sizeof(to), "%u\n",
+                 __atomic_load_n(&s->header_misses, __ATOMIC_RELAXED));
+        return send_str(c, 200, "text/plain", to);
+    }
+    if (s->need_header && !has_header(c, s->need_header)) {
+        __atomic_fetch_add(&s->header_misses, 1, __ATOMIC_RELAXED);
+        return send_str(c, 403, "text/plain", "a header is missing\n");
     }
     if (!strcmp(url, "/change") && s->validators) {
         long n = arg_long(c, "page", 0, (long)s->site.pages - 1);
@@ -959,6 +994,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         return send_gzip(c, arg_long(c, "bytes", 1024, 512L * 1024 * 1024));
     if (!strcmp(url, "/robots.txt")) {
         __atomic_fetch_add(&s->robots_hits, 1, __ATOMIC_RELAXED);
+        if (!s->robots && s->crawl_delay_ms) {
+            char body[128];
+            snprintf(body, sizeof(body),
+                     "User-agent: *\nCrawl-delay: %ld.%03ld\nDisallow:\n",
+                     s->crawl_delay_ms / 1000, s->crawl_delay_ms % 1000);
+            return send_str(c, 200, "text/plain", body);
+        }
         if (!s->robots)
             return send_str(c, 404, "text/plain", "no robots.txt\n");
         if (s->robots == 3)
@@ -976,6 +1018,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                         "User-agent: scrape\nDisallow: /book/2\n"
                         "Allow: /book/2.html\n");
     }
+    if (!strcmp(url, "/tracked"))
+        return send_str(
+            c, 200, "text/html",
+            "<html><head><title>Tracked</title></head><body>"
+            "<a href=\"/book/1.html?utm_source=news&amp;utm_medium=mail\">1</a>"
+            " <a href=\"/book/1.html?fbclid=IwAR0x\">1 again</a>"
+            " <a href=\"/book/1.html\">1 plain</a>"
+            " <a href=\"/book/2.html?id=7&amp;utm_campaign=x\">2, id 7</a>"
+            " <a href=\"/book/2.html?id=7\">2, id 7 again</a>"
+            " <a href=\"/book/3.html?gclid=abc\">3</a></body></html>");
     if (!strcmp(url, "/xss"))
         return send_str(
             c, 200, "text/html",
@@ -1076,6 +1128,10 @@ static int parse_args(int argc, char **argv, struct server *s, long *port,
                 return -1;
             continue;
         }
+        if (!strcmp(argv[i], "--need-header")) {
+            s->need_header = argv[i + 1];
+            continue;
+        }
         if (*end || v < 0)
             return -1;
         if (!strcmp(argv[i], "--port") && v <= 65535)
@@ -1094,6 +1150,8 @@ static int parse_args(int argc, char **argv, struct server *s, long *port,
             s->site.nested = (int)v;
         else if (!strcmp(argv[i], "--robots") && v <= 3)
             s->robots = (int)v;
+        else if (!strcmp(argv[i], "--crawl-delay") && v <= 3600000)
+            s->crawl_delay_ms = v;
         else if (!strcmp(argv[i], "--quote-pages") && v >= 1 && v <= 100000)
             s->quote_pages = (unsigned)v;
         else if (!strcmp(argv[i], "--shop-products") && v >= 1 && v <= 3000)
@@ -1138,7 +1196,9 @@ int main(int argc, char **argv)
     if (parse_args(argc, argv, &s, &port, &lifetime, &bind)) {
         fprintf(stderr, "usage: sitesrv [--port P] [--pages N] [--fanout K]"
                         " [--latency MS] [--page-size B] [--nested 0|1]"
-                        " [--robots 0|1|2|3] [--quote-pages N]"
+                        " [--robots 0|1|2|3] [--crawl-delay MS]"
+                        " [--need-header NAME:VALUE]"
+                        " [--quote-pages N]"
                         " [--shop-products N]"
                         " [--slow MS] [--slow-levels N] [--slow-gate 0|1]"
                         " [--hold N]"

@@ -138,3 +138,36 @@ Test(robots, fixed_answers)
     cr_assert(robots_allowed(r, "/x"));
     robots_free(r);
 }
+
+/* Crawl-delay: of our group, else of '*'; seconds with fractions; a
+ * value that is not a number is none. */
+Test(robots, crawl_delay_of_the_group_that_applies)
+{
+    static const struct {
+        const char *txt;
+        long ms;
+    } cases[] = {
+        {"User-agent: *\nCrawl-delay: 2\n", 2000},
+        {"User-agent: *\nCrawl-delay: 0.5 # half a second\n", 500},
+        {"User-agent: *\nCrawl-delay: 1.25\nDisallow: /x\n", 1250},
+        {"User-agent: *\nCrawl-delay: 9\n\nUser-agent: scrape\n"
+         "Crawl-delay: .2\n",
+         200},
+        {"User-agent: other\nCrawl-delay: 9\n", -1},
+        {"User-agent: *\nCrawl-delay: soon\n", -1},
+        {"User-agent: *\nCrawl-delay: -3\n", -1},
+        {"User-agent: *\nCrawl-delay: 120\n", 120000},
+        {"User-agent: *\nDisallow: /x\n", -1},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct robots *r = NULL;
+        cr_assert_eq(
+            robots_parse(cases[i].txt, strlen(cases[i].txt), "scrape/1.0", &r),
+            ERR_OK);
+        cr_assert_eq(robots_crawl_delay_ms(r), cases[i].ms, "%zu: %ld", i,
+                     robots_crawl_delay_ms(r));
+        robots_free(r);
+    }
+}

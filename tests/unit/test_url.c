@@ -206,3 +206,38 @@ Test(url, hostport_key_is_host_and_port)
     cr_assert_not(url_hostport_key("http://example.com/", tiny, sizeof(tiny)));
     cr_assert_not(url_hostport_key("no scheme", key, sizeof(key)));
 }
+
+static bool drop_tracking(void *ctx, const char *name, size_t n)
+{
+    (void)ctx;
+    return (n >= 4 && !strncmp(name, "utm_", 4)) ||
+           (n == 6 && !strncmp(name, "fbclid", 6));
+}
+
+/* --strip-params: matched parameters go, the others stay in order, an
+ * empty query goes with its '?'. */
+Test(url, strip_params)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"http://h/a?utm_source=x", "http://h/a"},
+        {"http://h/a?id=1&utm_source=x&b=2", "http://h/a?id=1&b=2"},
+        {"http://h/a?utm_a=1&utm_b&fbclid=z", "http://h/a"},
+        {"http://h/a?fbclid", "http://h/a"},
+        {"http://h/a?id=1", "http://h/a?id=1"},
+        {"http://h/a", "http://h/a"},
+        {"http://h/a?utm=1&xutm_a=2", "http://h/a?utm=1&xutm_a=2"},
+        {"http://h/a?&&id=1&", "http://h/a?id=1"},
+    };
+    char out[64];
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cr_assert(url_strip_params(cases[i].in, drop_tracking, NULL, out,
+                                   sizeof(out)));
+        cr_assert_str_eq(out, cases[i].out, "%zu", i);
+    }
+    cr_assert_not(
+        url_strip_params("http://h/a?id=1", drop_tracking, NULL, out, 12));
+}
