@@ -45,6 +45,8 @@ enum {
     OPT_ITEM,
     OPT_RULE,
     OPT_STRIP_PARAMS,
+    OPT_COOKIES,
+    OPT_COOKIE_JAR,
     OPT_FOLLOW,
     OPT_NO_FOLLOW,
     OPT_INCLUDE,
@@ -85,6 +87,8 @@ static const struct option options[] = {
     {"item", required_argument, NULL, OPT_ITEM},
     {"rule", required_argument, NULL, OPT_RULE},
     {"strip-params", required_argument, NULL, OPT_STRIP_PARAMS},
+    {"cookies", required_argument, NULL, OPT_COOKIES},
+    {"cookie-jar", required_argument, NULL, OPT_COOKIE_JAR},
     {"follow", required_argument, NULL, OPT_FOLLOW},
     {"no-follow", no_argument, NULL, OPT_NO_FOLLOW},
     {"include", required_argument, NULL, OPT_INCLUDE},
@@ -174,6 +178,12 @@ static const char usage_text[] =
     "      --max-bytes N         cap on one body after decompression\n"
     "                            (default 10485760); larger is an error row\n"
     "      --user-agent STR      (default \"scrape/" SCRAPE_VERSION "\")\n"
+    "      --cookies FILE        cookies to start with (Netscape format, as"
+    " curl,\n"
+    "                            wget and browser exports write); what sites"
+    " set\n"
+    "                            is kept and sent back in every engine\n"
+    "      --cookie-jar FILE     write the crawl's cookies there at its end\n"
     "  -H, --header 'Name: value'\n"
     "                            sent with every request, robots.txt and"
     " sitemaps\n"
@@ -902,6 +912,17 @@ static bool apply(struct config *cfg, int opt, const char *arg, FILE *err)
         return set_item(cfg, arg, err);
     case OPT_RULE:
         return add_rule(cfg, arg, err);
+    case OPT_COOKIES:
+        if (access(arg, R_OK)) {
+            fprintf(err, "scrape: --cookies: cannot read '%s': %s\n", arg,
+                    strerror(errno));
+            return false;
+        }
+        cfg->cookies = arg;
+        return true;
+    case OPT_COOKIE_JAR:
+        cfg->cookie_jar = arg;
+        return true;
     case OPT_STRIP_PARAMS:
         return add_pattern(&cfg->strip_params, &cfg->nstrip_params, arg,
                            "--strip-params", err);

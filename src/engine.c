@@ -3,6 +3,8 @@
  */
 #include "scrape/engine.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 extern const struct engine_ops engine_multi;
@@ -38,6 +40,21 @@ void engine_http_opts(const struct config *cfg, const struct crawl *c,
     o->keep_headers = cfg->keep_bodies;
     o->headers = cfg->headers;
     o->nheaders = cfg->nheaders;
+}
+
+enum err engine_cookies_start(const struct config *cfg, CURLSH *share)
+{
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
+    if (!cfg->cookies)
+        return ERR_OK;
+    return http_cookies_load(share, cfg->cookies);
+}
+
+void engine_cookies_end(const struct config *cfg, CURLSH *share)
+{
+    if (cfg->cookie_jar && http_cookies_save(share, cfg->cookie_jar))
+        fprintf(stderr, "scrape: cannot write the cookie jar '%s': %s\n",
+                cfg->cookie_jar, strerror(errno));
 }
 
 enum err engine_prepare(const struct crawl *c, struct transfer *t,

@@ -73,7 +73,9 @@ struct done {
 
 struct multi {
     struct crawl *crawl;
+    const struct config *cfg;
     CURLM *multi;
+    CURLSH *cookies; /* the crawl's cookie store */
     struct http_opts opts;
     struct parser *parser;
     struct slot *slots;
@@ -342,8 +344,14 @@ static enum err setup(struct multi *m, const struct config *cfg)
     enum err e;
 
     engine_http_opts(cfg, m->crawl, &m->opts);
+    m->cfg = cfg;
     if ((e = parser_new(&cfg->spider, &m->parser, why, sizeof(why))))
         return e;
+    /* One thread: the store needs no locks. */
+    if (!(m->cookies = curl_share_init()) ||
+        (e = engine_cookies_start(cfg, m->cookies)))
+        return e ? e : ERR_NOMEM;
+    m->opts.share = m->cookies;
     m->nslots = (size_t)cfg->concurrency;
     m->slots = calloc(m->nslots, sizeof(*m->slots));
     m->done = calloc(m->nslots, sizeof(*m->done));
@@ -385,6 +393,10 @@ static void teardown(struct multi *m)
     free(m->slots);
     if (m->multi)
         curl_multi_cleanup(m->multi);
+    if (m->cookies) {
+        engine_cookies_end(m->cfg, m->cookies);
+        curl_share_cleanup(m->cookies);
+    }
     parser_free(m->parser);
 }
 

@@ -184,15 +184,17 @@ static enum err setup(struct pool *p, struct crawl *c, const struct config *cfg)
     curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     p->opts.share = p->share;
-    return ERR_OK;
+    return engine_cookies_start(cfg, p->share);
 }
 
 static void teardown(struct pool *p)
 {
     int i;
 
-    if (p->share)
+    if (p->share) {
+        engine_cookies_end(p->cfg, p->share);
         curl_share_cleanup(p->share);
+    }
     for (i = 0; i < CURL_LOCK_DATA_LAST; i++)
         pthread_mutex_destroy(&p->share_locks[i]);
     pthread_cond_destroy(&p->cond);

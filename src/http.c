@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
@@ -96,6 +97,9 @@ static enum err setopts(struct transfer *t)
         SET(CURLOPT_SHARE, o->share);
     if (t->base)
         SET(CURLOPT_HTTPHEADER, t->base);
+    /* The cookie engine: what sites set is kept and sent back (RFC 6265),
+     * in the crawl's one store when the engine shares it. */
+    SET(CURLOPT_COOKIEFILE, "");
 #undef SET
     return rc == CURLE_OK ? ERR_OK : ERR_INVALID;
 }
@@ -363,7 +367,12 @@ static char *header_block(CURL *e, long status)
                                                 : "1.1",
              status, *phrase ? " " : "", phrase);
     while ((h = curl_easy_nextheader(e, CURLH_HEADER, -1, prev))) {
-        buf_addf(&b, "%s: %s\r\n", h->name, h->value ? h->value : "");
+        /* A session is a secret: its value is never stored. */
+        bool secret = !strcasecmp(h->name, "Set-Cookie");
+        buf_addf(&b, "%s: %s\r\n", h->name,
+                 secret     ? HTTP_SECRET
+                 : h->value ? h->value
+                            : "");
         prev = h;
     }
     if (buf_adds(&b, "\r\n"))
@@ -461,4 +470,50 @@ bool response_has_body(const struct response *r)
 {
     return r->status > 0 && r->status != 304 &&
            (r->err == ERR_OK || r->status >= 400);
+}
+
+/* A throwaway handle on the cookie store `share`. */
+static CURL *cookie_handle(CURLSH *share)
+{
+    CURL *e = curl_easy_init();
+
+    if (e && curl_easy_setopt(e, CURLOPT_SHARE, share) != CURLE_OK) {
+        curl_easy_cleanup(e);
+        e = NULL;
+    }
+    return e;
+}
+
+enum err http_cookies_load(CURLSH *share, const char *file)
+{
+    CURL *e = cookie_handle(share);
+    enum err err = ERR_NOMEM;
+
+    if (e && curl_easy_setopt(e, CURLOPT_COOKIEFILE, file) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_COOKIELIST, "RELOAD") == CURLE_OK)
+        err = ERR_OK;
+    if (e)
+        curl_easy_cleanup(e);
+    return err;
+}
+
+enum err http_cookies_save(CURLSH *share, const char *jar)
+{
+    CURL *e = cookie_handle(share);
+    enum err err = ERR_NOMEM;
+    FILE *f;
+
+    /* libcurl says nothing when it cannot write the jar: find out first. */
+    if (!(f = fopen(jar, "a"))) {
+        if (e)
+            curl_easy_cleanup(e);
+        return ERR_IO;
+    }
+    fclose(f);
+    if (e && curl_easy_setopt(e, CURLOPT_COOKIEJAR, jar) == CURLE_OK &&
+        curl_easy_setopt(e, CURLOPT_COOKIELIST, "FLUSH") == CURLE_OK)
+        err = ERR_OK;
+    if (e)
+        curl_easy_cleanup(e);
+    return err;
 }

@@ -54,6 +54,8 @@ struct config {
      * borrowed from argv). */
     const char **headers;
     size_t nheaders;
+    const char *cookies;    /* --cookies FILE: loaded before the crawl */
+    const char *cookie_jar; /* --cookie-jar FILE: written at its end */
     bool any_host;
     bool resume;     /* --resume: continue the last unfinished run */
     char *args_json; /* owned: argv[1..] as a JSON array */

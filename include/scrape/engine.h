@@ -51,6 +51,14 @@ const struct engine_ops *engine_find(const char *name);
 void engine_http_opts(const struct config *cfg, const struct crawl *c,
                       struct http_opts *o);
 
+/* Makes `share` the crawl's cookie store, with the cookies of --cookies
+ * FILE in it.  ERR_NOMEM. */
+enum err engine_cookies_start(const struct config *cfg, CURLSH *share);
+
+/* Writes the store to --cookie-jar FILE, if given; a file that cannot be
+ * written is one line on stderr (the crawl's records are stored). */
+void engine_cookies_end(const struct config *cfg, CURLSH *share);
+
 /* Points transfer `t` at `job`'s URL, asking (on a recrawl) only for a
  * changed page with the validators the recrawled run got.  ERR_NOMEM. */
 enum err engine_prepare(const struct crawl *c, struct transfer *t,

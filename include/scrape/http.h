@@ -29,6 +29,10 @@
 /* Room for the readable error text of one fetch. */
 #define HTTP_ERROR_MAX 256
 
+/* What a kept header block (--keep-bodies) has in place of a secret
+ * value (Set-Cookie). */
+#define HTTP_SECRET "(not stored)"
+
 /* Largest header block kept (--keep-bodies); larger ones are not kept. */
 #define HTTP_HEADERS_MAX (256L * 1024)
 
@@ -41,7 +45,8 @@ struct http_opts {
      * stop_grace_ms ("interrupted before the transfer ended").  NULL: never. */
     const volatile sig_atomic_t *stop;
     long stop_grace_ms;
-    CURLSH *share; /* DNS/TLS-session cache shared across threads, or NULL */
+    CURLSH *share;     /* the engine's libcurl share: the crawl's cookie store
+                          (and, across threads, DNS and TLS sessions), or NULL */
     bool keep_headers; /* fill response.headers (--keep-bodies) */
     /* -H: "Name: value" lines sent with every request (borrowed; checked
      * by the command line: a name, a colon, no CR or LF). */
@@ -110,6 +115,17 @@ void http_transfer_result(struct transfer *t, CURLcode rc, struct response *r);
  * its next fetch while the response is still being processed.  Returns
  * ERR_NOMEM (body left borrowed) when the move cannot allocate. */
 enum err http_response_take_body(struct transfer *t, struct response *r);
+
+/* The crawl's cookie store is a libcurl share of CURL_LOCK_DATA_COOKIE
+ * (every transfer's handle has the cookie engine on).  Loads the
+ * Netscape cookie file `file` (as curl, wget and browser exports write
+ * it) into it: ERR_NOMEM.  A line libcurl cannot read is skipped, as
+ * curl does. */
+enum err http_cookies_load(CURLSH *share, const char *file);
+
+/* Writes every cookie of the store to `jar` (Netscape format):
+ * ERR_IO (errno set) when the file cannot be written, ERR_NOMEM. */
+enum err http_cookies_save(CURLSH *share, const char *jar);
 
 /* Frees the strings a response owns.  Twice is a no-op. */
 void response_release(struct response *r);

@@ -785,6 +785,78 @@ Test(crawl, headers_go_with_every_request_secrets_stay_out, .fini = finish)
     free(err);
 }
 
+/* Cookies: one store for the crawl in every engine (the cookie /set-cookie
+ * sets opens every members' page), loaded from --cookies FILE (a
+ * Netscape file opens them without /set-cookie), written to
+ * --cookie-jar FILE; the session's value is never in the database, even
+ * with --keep-bodies (which keeps response headers). */
+Test(crawl, cookies_one_store_in_every_engine, .fini = finish)
+{
+    char jar[160], file[160], wal[170], *text;
+    const char *engines[3][3] = {{"--multi", NULL, NULL},
+                                 {"--threads", "4", NULL},
+                                 {"--procs", "2", NULL}};
+    const char *const from_file[] = {"-q",   "-d",  "20",     "--cookies", file,
+                                     "--db", sb.db, sb.seeds, NULL};
+    const char *const without[] = {"-q",  "-d",     "20", "--db",
+                                   sb.db, sb.seeds, NULL};
+    const char *run[16];
+    int i, k;
+    FILE *f;
+
+    start(NULL);
+    snprintf(jar, sizeof(jar), "%s/jar.txt", sb.dir);
+    snprintf(file, sizeof(file), "%s/cookies.txt", sb.dir);
+    snprintf(wal, sizeof(wal), "%s-wal", sb.db);
+    write_seeds(&sb, site_url("/set-cookie"));
+    for (i = 0; i < 3; i++) {
+        k = 0;
+        run[k++] = "-q";
+        run[k++] = engines[i][0];
+        if (engines[i][1])
+            run[k++] = engines[i][1];
+        run[k++] = "-d";
+        run[k++] = "20";
+        run[k++] = "--keep-bodies";
+        run[k++] = "--cookie-jar";
+        run[k++] = jar;
+        run[k++] = "--db";
+        run[k++] = sb.db;
+        run[k++] = sb.seeds;
+        run[k] = NULL;
+        cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+        /* /set-cookie and the 12 members' pages, none refused. */
+        cr_assert_eq(db_int(&sb,
+                            "SELECT count(*) FROM pages WHERE run_id = %d"
+                            " AND status = 200",
+                            i + 1),
+                     13, "engine %d", i);
+    }
+    text = read_file_text(&sb, "jar.txt");
+    cr_assert_not_null(strstr(text, "\tsession\ts3ss10n-42"), "%s", text);
+    free(text);
+    cr_assert_not(file_holds(sb.db, "s3ss10n"));
+    cr_assert_not(file_holds(wal, "s3ss10n"));
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE headers LIKE"
+                             " '%%Set-Cookie: (not stored)%%'"),
+                 3);
+    /* From a file: the members' pages open without /set-cookie. */
+    cr_assert_not_null(f = fopen(file, "w"));
+    fprintf(f, "# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0"
+               "\tsession\ts3ss10n-42\n");
+    fclose(f);
+    write_seeds(&sb, site_url("/members/1"));
+    cr_assert_eq(run_scrape(&sb, from_file, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 4"
+                             " AND status = 200"),
+                 12);
+    /* The check can fail: without the cookie, members only. */
+    cr_assert_eq(run_scrape(&sb, without, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 5"
+                             " AND status = 403"),
+                 1);
+}
+
 /* Asks the site how often /robots.txt was fetched. */
 static long robots_hits(void)
 {

@@ -72,6 +72,9 @@
  *   /header-misses        with --need-header NAME:VALUE (every other
  *                         request without that header, value exact, is a
  *                         403): how many such requests came
+ *   /set-cookie           sets the cookie session=s3ss10n-42 and links to
+ *   /members/K            K = 1..12: pages linking to two others, for a
+ *                         request with that cookie; 403 without it
  *   /tracked              links to /book/1..3.html, some under tracking
  *                         parameters (utm_*, fbclid, gclid) beside a
  *                         real one (id=7)
@@ -896,6 +899,50 @@ static enum MHD_Result quotes(struct server *s, struct MHD_Connection *c,
     return send_rendered(c, body, len, ctype);
 }
 
+/* The session cookie /set-cookie hands out and /members/ demands. */
+#define MEMBER_SESSION "s3ss10n-42"
+#define MEMBER_PAGES   12
+
+/* /set-cookie: sets the session cookie and links to the members' area;
+ * /members/K (1..MEMBER_PAGES): a page linking to the next two, for a
+ * request that sends the cookie back, else 403. */
+static enum MHD_Result members(struct MHD_Connection *c, const char *url)
+{
+    char body[512];
+    const char *v;
+    long k;
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+
+    if (!strcmp(url, "/set-cookie")) {
+        snprintf(body, sizeof(body),
+                 "<html><head><title>Welcome</title></head><body>"
+                 "<a href=\"/members/1\">members</a></body></html>");
+        r = MHD_create_response_from_buffer(strlen(body), body,
+                                            MHD_RESPMEM_MUST_COPY);
+        if (!r)
+            return MHD_NO;
+        MHD_add_response_header(r, "Content-Type", "text/html");
+        MHD_add_response_header(r, "Set-Cookie",
+                                "session=" MEMBER_SESSION "; Path=/; HttpOnly");
+        ret = MHD_queue_response(c, 200, r);
+        MHD_destroy_response(r);
+        return ret;
+    }
+    k = strtol(url + 9, NULL, 10);
+    v = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "session");
+    if (k < 1 || k > MEMBER_PAGES)
+        return send_str(c, 404, "text/plain", "no such member page\n");
+    if (!v || strcmp(v, MEMBER_SESSION))
+        return send_str(c, 403, "text/plain", "members only\n");
+    snprintf(body, sizeof(body),
+             "<html><head><title>Members %ld</title></head><body>"
+             "<a href=\"/members/%ld\">next</a> "
+             "<a href=\"/members/%ld\">after</a></body></html>",
+             k, k % MEMBER_PAGES + 1, (k + 1) % MEMBER_PAGES + 1);
+    return send_str(c, 200, "text/html", body);
+}
+
 /* True when the request has header `want` ("Name:value"), its value
  * exactly as given. */
 static bool has_header(struct MHD_Connection *c, const char *want)
@@ -1018,6 +1065,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                         "User-agent: scrape\nDisallow: /book/2\n"
                         "Allow: /book/2.html\n");
     }
+    if (!strcmp(url, "/set-cookie") || !strncmp(url, "/members/", 9))
+        return members(c, url);
     if (!strcmp(url, "/tracked"))
         return send_str(
             c, 200, "text/html",
