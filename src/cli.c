@@ -101,6 +101,7 @@ static const struct option options[] = {
     {"run", required_argument, NULL, OPT_RUN},
     {"recrawl", required_argument, NULL, OPT_RECRAWL},
     {"header", required_argument, NULL, 'H'},
+    {"user", required_argument, NULL, 'u'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -184,6 +185,11 @@ static const char usage_text[] =
     " set\n"
     "                            is kept and sent back in every engine\n"
     "      --cookie-jar FILE     write the crawl's cookies there at its end\n"
+    "  -u, --user USER:PASSWORD  HTTP authentication (Basic or Digest, as the"
+    "\n"
+    "                            server asks), sent only to the seeds' hosts;"
+    "\n"
+    "                            the password is not stored with the run\n"
     "  -H, --header 'Name: value'\n"
     "                            sent with every request, robots.txt and"
     " sitemaps\n"
@@ -964,6 +970,13 @@ static bool apply(struct config *cfg, int opt, const char *arg, FILE *err)
     case 'q':
         cfg->quiet = true;
         return true;
+    case 'u':
+        if (!strchr(arg, ':') || arg[0] == ':') {
+            fprintf(err, "scrape: -u wants USER:PASSWORD\n");
+            return false;
+        }
+        cfg->user = arg;
+        return true;
     case 'H':
         return header_ok(arg, err) &&
                add_to_list(&cfg->headers, &cfg->nheaders, arg, "-H", err);
@@ -1039,43 +1052,85 @@ static bool check_item_fields(const struct config *cfg, FILE *err)
     return true;
 }
 
+/* Where option `a` is -u/--user (kind 'u') or -H/--header (kind 'H'):
+ * the length of what precedes its value in `a` ("-u", "--user=", "" when
+ * the value is the next argument: *next set), else -1. */
+static long secret_option(const char *a, char *kind, bool *next)
+{
+    static const struct {
+        char kind;
+        const char *s, *l;
+    } opts[] = {{'u', "-u", "--user"}, {'H', "-H", "--header"}};
+    size_t k, ln;
+
+    *next = false;
+    for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
+        *kind = opts[k].kind;
+        ln = strlen(opts[k].l);
+        if (!strcmp(a, opts[k].s) || !strcmp(a, opts[k].l)) {
+            *next = true;
+            return 0;
+        }
+        if (!strncmp(a, opts[k].l, ln) && a[ln] == '=')
+            return (long)ln + 1;
+        if (!strncmp(a, opts[k].s, 2) && a[2])
+            return 2;
+    }
+    return -1;
+}
+
+/* The stored form of argument `a` whose value starts at a + prefix: a new
+ * string with the secret (-u's password, a secret header's value) as
+ * CONFIG_SECRET, or NULL when it holds none (*nomem on failure). */
+static char *redacted(const char *a, size_t prefix, char kind, bool *nomem)
+{
+    const char *v = a + prefix;
+    size_t vn = strcspn(v, ":");
+    char *out;
+
+    if (kind == 'H' && !cli_secret_header(v))
+        return NULL;
+    if (!(out = malloc(prefix + vn + sizeof(CONFIG_SECRET) + 3))) {
+        *nomem = true;
+        return NULL;
+    }
+    sprintf(out, "%.*s%.*s%s%s", (int)prefix, a, (int)vn, v,
+            kind == 'u' ? ":" : ": ", CONFIG_SECRET);
+    return out;
+}
+
 /* argv[1..] as a JSON array, without the option a --compare gave its
- * run: what --resume and --recrawl parse again is the user's command. */
+ * run (what --resume and --recrawl parse again is the user's command)
+ * and without secrets: see redacted(). */
 static char *args_json(int argc, char **argv)
 {
     size_t len = strlen(CONFIG_COMPARE_RUN_ARG);
     char **kept = calloc((size_t)argc + 1, sizeof(*kept)), *json = NULL;
     char **owned = calloc((size_t)argc + 1, sizeof(*owned));
+    bool nomem = false, next;
+    char kind;
+    long prefix;
     int i, n = 0;
 
     if (!kept || !owned)
         goto out;
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i], *value = NULL;
-        size_t prefix = 0;
+    for (i = 1; i < argc && !nomem; i++) {
+        const char *a = argv[i];
         if (!strncmp(a, CONFIG_COMPARE_RUN_ARG, len) && a[len] == '=')
             continue;
-        /* -H VALUE, --header VALUE, --header=VALUE, -HVALUE */
-        if ((!strcmp(a, "-H") || !strcmp(a, "--header")) && i + 1 < argc) {
-            kept[n++] = argv[i++];
-            a = argv[i];
-            value = a;
-        } else if (!strncmp(a, "--header=", 9)) {
-            value = a + (prefix = 9);
-        } else if (!strncmp(a, "-H", 2) && a[2]) {
-            value = a + (prefix = 2);
-        }
-        if (value && cli_secret_header(value)) {
-            size_t nn = strcspn(value, ":");
-            if (!(owned[i] = malloc(prefix + nn + sizeof(CONFIG_SECRET) + 3)))
-                goto out;
-            sprintf(owned[i], "%.*s%.*s: %s", (int)prefix, a, (int)nn, value,
-                    CONFIG_SECRET);
-            a = owned[i];
+        if ((prefix = secret_option(a, &kind, &next)) >= 0 &&
+            (!next || i + 1 < argc)) {
+            if (next) {
+                kept[n++] = argv[i++];
+                a = argv[i];
+            }
+            if ((owned[i] = redacted(a, (size_t)prefix, kind, &nomem)))
+                a = owned[i];
         }
         kept[n++] = (char *)a;
     }
-    json = cli_args_to_json(n, kept);
+    if (!nomem)
+        json = cli_args_to_json(n, kept);
 out:
     for (i = 0; owned && i <= argc; i++)
         free(owned[i]);
@@ -1099,7 +1154,19 @@ bool cli_secret_header(const char *header)
 bool cli_restore_secrets(struct config *stored, const struct config *given,
                          FILE *err)
 {
+    const char *pw = stored->user ? strchr(stored->user, ':') : NULL;
     size_t i, k, n;
+
+    if (pw && !strcmp(pw + 1, CONFIG_SECRET)) {
+        if (!given->user) {
+            fprintf(err,
+                    "scrape: the run used -u %.*s:..., whose password is not"
+                    " stored with it: give it again (-u USER:PASSWORD)\n",
+                    (int)(pw - stored->user), stored->user);
+            return false;
+        }
+        stored->user = given->user;
+    }
 
     for (i = 0; i < stored->nheaders; i++) {
         const char *h = stored->headers[i], *v = strchr(h, ':');
@@ -1298,7 +1365,8 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
         return r;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":c:d:H:qhV", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":c:d:H:u:qhV", options, NULL)) !=
+           -1) {
         if (opt == 'h') {
             fputs(usage_text, out);
             return CLI_HELP;

@@ -224,6 +224,19 @@ static enum err add_scope_host(struct crawl *c, const char *url)
     return e;
 }
 
+bool crawl_seed_host(const struct crawl *c, const char *url)
+{
+    const char *h;
+    size_t n = url_host(url, &h);
+    char host[URL_MAX];
+
+    if (!n || n >= sizeof(host))
+        return false;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    return hmap_get(&c->scope, host) != NULL;
+}
+
 /* True when a link to canonical `url` stays within the seeds' hosts. */
 bool crawl_in_scope(const struct crawl *c, const char *url)
 {

@@ -40,6 +40,7 @@ void engine_http_opts(const struct config *cfg, const struct crawl *c,
     o->keep_headers = cfg->keep_bodies;
     o->headers = cfg->headers;
     o->nheaders = cfg->nheaders;
+    o->userpwd = cfg->user;
 }
 
 enum err engine_cookies_start(const struct config *cfg, CURLSH *share)
@@ -63,7 +64,8 @@ enum err engine_prepare(const struct crawl *c, struct transfer *t,
     const char *etag, *last_modified;
     enum err e = http_transfer_prepare(t, job->url);
 
-    if (e)
+    if (e || (e = http_transfer_auth(t, t->opts->userpwd &&
+                                            crawl_seed_host(c, job->url))))
         return e;
     crawl_validators(c, job->url, &etag, &last_modified);
     return http_transfer_validators(t, etag, last_modified);

@@ -104,8 +104,11 @@ static void process(struct pool *p, struct transfer *t, struct parser *parser,
     CURLcode rc = CURLE_OUT_OF_MEMORY;
 
     p->active++;
+    /* Under the lock: preparing reads the crawl's state (the seeds' hosts,
+     * which sitemaps may add to). */
+    e = engine_prepare(p->crawl, t, job);
     pthread_mutex_unlock(&p->lock);
-    if (!engine_prepare(p->crawl, t, job))
+    if (!e)
         rc = curl_easy_perform(t->easy);
     http_transfer_result(t, rc, &r);
     e = crawl_wants_parse(p->crawl, job, &r)

@@ -166,6 +166,20 @@ enum err http_transfer_prepare(struct transfer *t, const char *url)
                                                                    : ERR_NOMEM;
 }
 
+enum err http_transfer_auth(struct transfer *t, bool send)
+{
+    CURLcode rc;
+
+    if (!send)
+        return curl_easy_setopt(t->easy, CURLOPT_USERPWD, NULL) == CURLE_OK
+                   ? ERR_OK
+                   : ERR_NOMEM;
+    rc = curl_easy_setopt(t->easy, CURLOPT_USERPWD, t->opts->userpwd);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(t->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_ANY);
+    return rc == CURLE_OK ? ERR_OK : ERR_NOMEM;
+}
+
 enum err http_transfer_validators(struct transfer *t, const char *etag,
                                   const char *last_modified)
 {

@@ -54,6 +54,7 @@ struct config {
      * borrowed from argv). */
     const char **headers;
     size_t nheaders;
+    const char *user;       /* -u USER:PASSWORD (borrowed), or NULL */
     const char *cookies;    /* --cookies FILE: loaded before the crawl */
     const char *cookie_jar; /* --cookie-jar FILE: written at its end */
     bool any_host;

@@ -74,6 +74,10 @@ enum err crawl_join(struct crawl *c, int64_t run_id, const char *mode);
 enum err crawl_recrawl_load(struct crawl *c, int64_t of);
 enum err crawl_recrawl_seed(struct crawl *c);
 
+/* True when canonical `url`'s host is one of the seeds' (whatever
+ * --any-host says): where -u's credentials may go. */
+bool crawl_seed_host(const struct crawl *c, const char *url);
+
 /* The validators to send for `url` (If-None-Match, If-Modified-Since):
  * what the recrawled run got, or NULL.  Safe from any engine thread. */
 void crawl_validators(const struct crawl *c, const char *url, const char **etag,

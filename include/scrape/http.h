@@ -52,6 +52,7 @@ struct http_opts {
      * by the command line: a name, a colon, no CR or LF). */
     const char *const *headers;
     size_t nheaders;
+    const char *userpwd; /* -u USER:PASSWORD, or NULL (borrowed) */
 };
 
 struct transfer {
@@ -96,6 +97,13 @@ void http_transfer_release(struct transfer *t);
 
 /* Points the transfer at `url` (copied by libcurl) and empties the body. */
 enum err http_transfer_prepare(struct transfer *t, const char *url);
+
+/* After http_transfer_prepare: whether this request may answer an
+ * authentication challenge with -u's credentials (Basic or Digest, as
+ * the server asks; like curl --anyauth).  Never to a host a redirect
+ * leads to: libcurl keeps credentials to the host they were set for.
+ * ERR_NOMEM. */
+enum err http_transfer_auth(struct transfer *t, bool send);
 
 /* Longest validator sent back (a server's ETag is usually tens of
  * bytes; a longer one is not sent). */

@@ -857,6 +857,73 @@ Test(crawl, cookies_one_store_in_every_engine, .fini = finish)
                  1);
 }
 
+/* -u: Basic auth opens every protected page in every engine; the
+ * credentials never reach another host, though a redirect leads there
+ * (/basic/away -> localhost/auth-echo); the password is not stored, and
+ * --recrawl asks for it again. */
+Test(crawl, user_auth_only_to_the_seeds_hosts, .fini = finish)
+{
+    const char *engines[3][2] = {
+        {"--multi", NULL}, {"--threads", "4"}, {"--procs", "2"}};
+    const char *const wrong[] = {"-q",   "-d",  "20",     "-u", "alice:nope",
+                                 "--db", sb.db, sb.seeds, NULL};
+    const char *const recrawl[] = {"-q", "--recrawl", "1", "--db", sb.db, NULL};
+    const char *const recrawl_u[] = {
+        "-q", "--recrawl", "1", "-u", "alice:s3cret-pw", "--db", sb.db, NULL};
+    const char *run[16];
+    char leaks[32], *err;
+    int i, k;
+
+    start(NULL);
+    write_seeds(&sb, site_url("/basic/1"));
+    for (i = 0; i < 3; i++) {
+        k = 0;
+        run[k++] = "-q";
+        run[k++] = engines[i][0];
+        if (engines[i][1])
+            run[k++] = engines[i][1];
+        run[k++] = "-d";
+        run[k++] = "20";
+        run[k++] = "--user";
+        run[k++] = "alice:s3cret-pw";
+        run[k++] = "--db";
+        run[k++] = sb.db;
+        run[k++] = sb.seeds;
+        run[k] = NULL;
+        cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+        /* The 12 pages and the redirect's end, all answered. */
+        cr_assert_eq(db_int(&sb,
+                            "SELECT count(*) FROM pages WHERE run_id = %d"
+                            " AND status = 200",
+                            i + 1),
+                     13, "engine %d", i);
+        cr_assert_eq(db_int(&sb,
+                            "SELECT count(*) FROM pages WHERE run_id = %d"
+                            " AND final_url LIKE 'http://localhost:%%'",
+                            i + 1),
+                     1);
+    }
+    site_get(&site, "/auth-leaks", leaks, sizeof(leaks));
+    cr_assert_eq(strtol(leaks, NULL, 10), 0, "credentials leaked: %s", leaks);
+    cr_assert_not(file_holds(sb.db, "s3cret-pw"));
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM runs WHERE args LIKE"
+                             " '%%\"alice:(not stored%%'"),
+                 3);
+    /* The check can fail: a wrong password is a 401 row. */
+    cr_assert_eq(run_scrape(&sb, wrong, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT status FROM pages WHERE run_id = 4"), 401);
+    cr_assert_eq(run_scrape(&sb, recrawl, RUN_TIMEOUT_S, 0), 2);
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, "-u alice:..., whose password is not"
+                                   " stored"),
+                       "%s", err);
+    free(err);
+    cr_assert_eq(run_scrape(&sb, recrawl_u, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 5"
+                             " AND status IN (200, 304)"),
+                 13);
+}
+
 /* Asks the site how often /robots.txt was fetched. */
 static long robots_hits(void)
 {

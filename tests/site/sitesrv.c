@@ -72,6 +72,10 @@
  *   /header-misses        with --need-header NAME:VALUE (every other
  *                         request without that header, value exact, is a
  *                         403): how many such requests came
+ *   /basic/K              K = 1..12: behind Basic auth (alice:s3cret-pw),
+ *                         linking to two others and to /basic/away, a
+ *                         redirect to /auth-echo on host "localhost"
+ *   /auth-leaks           requests to /auth-echo that carried credentials
  *   /set-cookie           sets the cookie session=s3ss10n-42 and links to
  *   /members/K            K = 1..12: pages linking to two others, for a
  *                         request with that cookie; 403 without it
@@ -139,6 +143,7 @@ struct server {
     int robots;                /* robots.txt: 0 none, 1 rules, 2 sitemaps */
     long crawl_delay_ms;       /* --crawl-delay: a robots.txt asking it */
     const char *need_header;   /* --need-header NAME:VALUE, or NULL */
+    unsigned auth_leaks;       /* atomic: credentials seen at /auth-echo */
     unsigned header_misses;    /* atomic: requests without it */
     unsigned quote_pages;      /* pages of the quotes section */
     unsigned shop_products;    /* products per category of the shop */
@@ -943,6 +948,54 @@ static enum MHD_Result members(struct MHD_Connection *c, const char *url)
     return send_str(c, 200, "text/html", body);
 }
 
+/* /basic/K (1..MEMBER_PAGES): pages behind Basic authentication
+ * (alice:s3cret-pw) linking to two others and to /basic/away, which
+ * redirects to /auth-echo on another host name ("localhost"). */
+static enum MHD_Result basic(struct server *s, struct MHD_Connection *c,
+                             const char *url)
+{
+    char *pass = NULL, *user = NULL, body[512];
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+    bool ok;
+    long k;
+
+    user = MHD_basic_auth_get_username_password(c, &pass);
+    ok = user && pass && !strcmp(user, "alice") && !strcmp(pass, "s3cret-pw");
+    MHD_free(user);
+    MHD_free(pass);
+    if (!ok) {
+        r = MHD_create_response_from_buffer(13, (void *)"who are you?\n",
+                                            MHD_RESPMEM_PERSISTENT);
+        if (!r)
+            return MHD_NO;
+        ret = MHD_queue_basic_auth_fail_response(c, "members", r);
+        MHD_destroy_response(r);
+        return ret;
+    }
+    if (!strcmp(url, "/basic/away")) {
+        snprintf(body, sizeof(body), "http://localhost:%u/auth-echo",
+                 s->site.port);
+        r = MHD_create_response_from_buffer(0, (void *)"",
+                                            MHD_RESPMEM_PERSISTENT);
+        if (!r)
+            return MHD_NO;
+        MHD_add_response_header(r, "Location", body);
+        ret = MHD_queue_response(c, 302, r);
+        MHD_destroy_response(r);
+        return ret;
+    }
+    k = strtol(url + 7, NULL, 10);
+    if (k < 1 || k > MEMBER_PAGES)
+        return send_str(c, 404, "text/plain", "no such page\n");
+    snprintf(body, sizeof(body),
+             "<html><head><title>Basic %ld</title></head><body>"
+             "<a href=\"/basic/%ld\">next</a> <a href=\"/basic/%ld\">after</a>"
+             " <a href=\"/basic/away\">away</a></body></html>",
+             k, k % MEMBER_PAGES + 1, (k + 1) % MEMBER_PAGES + 1);
+    return send_str(c, 200, "text/html", body);
+}
+
 /* True when the request has header `want` ("Name:value"), its value
  * exactly as given. */
 static bool has_header(struct MHD_Connection *c, const char *want)
@@ -1065,6 +1118,20 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                         "User-agent: scrape\nDisallow: /book/2\n"
                         "Allow: /book/2.html\n");
     }
+    if (!strcmp(url, "/auth-echo")) {
+        if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"))
+            __atomic_fetch_add(&s->auth_leaks, 1, __ATOMIC_RELAXED);
+        return send_str(c, 200, "text/html",
+                        "<html><head><title>Elsewhere</title></head>"
+                        "<body>no secrets here</body></html>");
+    }
+    if (!strcmp(url, "/auth-leaks")) {
+        snprintf(to, sizeof(to), "%u\n",
+                 __atomic_load_n(&s->auth_leaks, __ATOMIC_RELAXED));
+        return send_str(c, 200, "text/plain", to);
+    }
+    if (!strncmp(url, "/basic/", 7))
+        return basic(s, c, url);
     if (!strcmp(url, "/set-cookie") || !strncmp(url, "/members/", 9))
         return members(c, url);
     if (!strcmp(url, "/tracked"))
