@@ -24,7 +24,7 @@ BUILD_PKGS="pkg-config libcurl4-openssl-dev libxml2-dev libsqlite3-dev \
 libmicrohttpd-dev libuchardet-dev libpcre2-dev zlib1g-dev libpq-dev \
 libzstd-dev libssl-dev sqlite3"
 TEST_PKGS="libcriterion-dev curl time jq man-db chromium chromium-driver \
-python3-selenium"
+python3-selenium openssl"
 BENCH_PKGS="nginx libnginx-mod-http-echo python3 git-doc python3.11-doc wrk \
 postgresql postgresql-client iproute2"
 

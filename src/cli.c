@@ -46,6 +46,10 @@ enum {
     OPT_RULE,
     OPT_STRIP_PARAMS,
     OPT_COOKIES,
+    OPT_CACERT,
+    OPT_CAPATH,
+    OPT_CERT,
+    OPT_KEY,
     OPT_COOKIE_JAR,
     OPT_FOLLOW,
     OPT_NO_FOLLOW,
@@ -88,6 +92,11 @@ static const struct option options[] = {
     {"rule", required_argument, NULL, OPT_RULE},
     {"strip-params", required_argument, NULL, OPT_STRIP_PARAMS},
     {"cookies", required_argument, NULL, OPT_COOKIES},
+    {"cacert", required_argument, NULL, OPT_CACERT},
+    {"capath", required_argument, NULL, OPT_CAPATH},
+    {"cert", required_argument, NULL, OPT_CERT},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"insecure", no_argument, NULL, 'k'},
     {"cookie-jar", required_argument, NULL, OPT_COOKIE_JAR},
     {"follow", required_argument, NULL, OPT_FOLLOW},
     {"no-follow", no_argument, NULL, OPT_NO_FOLLOW},
@@ -185,6 +194,16 @@ static const char usage_text[] =
     " set\n"
     "                            is kept and sent back in every engine\n"
     "      --cookie-jar FILE     write the crawl's cookies there at its end\n"
+    "      --cacert FILE         also trust the CAs in FILE (PEM)\n"
+    "      --capath DIR          also trust the CAs in DIR (hashed, as"
+    " openssl\n"
+    "                            rehash makes it)\n"
+    "  -k, --insecure            do not verify TLS certificates (warned,"
+    " and\n"
+    "                            marked on the run)\n"
+    "      --cert FILE           client certificate (PEM); --key FILE its key"
+    "\n"
+    "      --key FILE            the client certificate's private key\n"
     "  -u, --user USER:PASSWORD  HTTP authentication (Basic or Digest, as the"
     "\n"
     "                            server asks), sent only to the seeds' hosts;"
@@ -685,6 +704,21 @@ static bool add_to_list(const char ***list, size_t *n, const char *arg,
     return true;
 }
 
+/* A file (or directory) option whose path must be readable now: a typo
+ * is a usage error before anything is fetched, not an error on every
+ * page. */
+static bool readable(const char *option, const char *path, const char **slot,
+                     FILE *err)
+{
+    if (access(path, R_OK)) {
+        fprintf(err, "scrape: %s: cannot read '%s': %s\n", option, path,
+                strerror(errno));
+        return false;
+    }
+    *slot = path;
+    return true;
+}
+
 /* -H "Name: value": a header name (RFC 9110 token characters), a
  * colon, a value without CR or LF; not one libcurl must compute itself
  * (Host: the URL's; Content-Length: the body's). */
@@ -919,12 +953,17 @@ static bool apply(struct config *cfg, int opt, const char *arg, FILE *err)
     case OPT_RULE:
         return add_rule(cfg, arg, err);
     case OPT_COOKIES:
-        if (access(arg, R_OK)) {
-            fprintf(err, "scrape: --cookies: cannot read '%s': %s\n", arg,
-                    strerror(errno));
-            return false;
-        }
-        cfg->cookies = arg;
+        return readable("--cookies", arg, &cfg->cookies, err);
+    case OPT_CACERT:
+        return readable("--cacert", arg, &cfg->cacert, err);
+    case OPT_CAPATH:
+        return readable("--capath", arg, &cfg->capath, err);
+    case OPT_CERT:
+        return readable("--cert", arg, &cfg->cert, err);
+    case OPT_KEY:
+        return readable("--key", arg, &cfg->key, err);
+    case 'k':
+        cfg->insecure = true;
         return true;
     case OPT_COOKIE_JAR:
         cfg->cookie_jar = arg;
@@ -1365,7 +1404,7 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
         return r;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":c:d:H:u:qhV", options, NULL)) !=
+    while ((opt = getopt_long(argc, argv, ":c:d:H:u:kqhV", options, NULL)) !=
            -1) {
         if (opt == 'h') {
             fputs(usage_text, out);
@@ -1411,6 +1450,9 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
         !check_item_fields(cfg, err))
         return CLI_USAGE;
     warn_absolute_fields(cfg, err);
+    if (cfg->insecure)
+        fprintf(err, "scrape: warning: -k: TLS certificates are not verified"
+                     " (the run is marked insecure)\n");
     if (!(cfg->args_json = args_json(argc, argv)))
         return CLI_USAGE;
     if (!cfg->user_agent &&

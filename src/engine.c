@@ -41,6 +41,11 @@ void engine_http_opts(const struct config *cfg, const struct crawl *c,
     o->headers = cfg->headers;
     o->nheaders = cfg->nheaders;
     o->userpwd = cfg->user;
+    o->cacert = cfg->cacert;
+    o->capath = cfg->capath;
+    o->cert = cfg->cert;
+    o->key = cfg->key;
+    o->insecure = cfg->insecure;
 }
 
 enum err engine_cookies_start(const struct config *cfg, CURLSH *share)

@@ -97,6 +97,21 @@ static enum err setopts(struct transfer *t)
         SET(CURLOPT_SHARE, o->share);
     if (t->base)
         SET(CURLOPT_HTTPHEADER, t->base);
+    /* Trust: a CA file adds to the system's directory of CAs and a CA
+     * directory to its bundle (as OpenSSL reads both), so a site's own CA
+     * can be trusted without distrusting the rest. */
+    if (o->cacert)
+        SET(CURLOPT_CAINFO, o->cacert);
+    if (o->capath)
+        SET(CURLOPT_CAPATH, o->capath);
+    if (o->insecure) {
+        SET(CURLOPT_SSL_VERIFYPEER, 0L);
+        SET(CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (o->cert)
+        SET(CURLOPT_SSLCERT, o->cert);
+    if (o->key)
+        SET(CURLOPT_SSLKEY, o->key);
     /* The cookie engine: what sites set is kept and sent back (RFC 6265),
      * in the crawl's one store when the engine shares it. */
     SET(CURLOPT_COOKIEFILE, "");

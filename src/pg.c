@@ -15,7 +15,7 @@
 #include "scrape/utf8.h"
 
 /* The scrape schema version of the PostgreSQL tables. */
-#define PG_SCHEMA_VERSION 3
+#define PG_SCHEMA_VERSION 4
 
 /* The same tables and columns as the SQLite store's (store_sqlite.c), so the
  * same queries work, without foreign keys: as in the SQLite file (where
@@ -121,6 +121,11 @@ static const char schema_v3[] =
     "ALTER TABLE selectors ADD COLUMN rule text;"
     "ALTER TABLE frontier ADD COLUMN referrer text;"
     "UPDATE scrape_schema SET version = 3;";
+
+/* Version 4, as the SQLite store's version 12: runs that did not verify
+ * TLS certificates (-k). */
+static const char schema_v4[] = "ALTER TABLE runs ADD COLUMN insecure integer;"
+                                "UPDATE scrape_schema SET version = 4;";
 
 bool pg_is_uri(const char *db)
 {
@@ -264,14 +269,17 @@ enum err pg_schema(PGconn *conn, char *why, size_t n)
                      " did not create; use an empty database");
             e = ERR_INVALID;
         } else if (!(e = pg_exec(conn, schema_sql, why, n)) &&
-                   !(e = pg_exec(conn, schema_v2, why, n))) {
-            e = pg_exec(conn, schema_v3, why, n);
+                   !(e = pg_exec(conn, schema_v2, why, n)) &&
+                   !(e = pg_exec(conn, schema_v3, why, n))) {
+            e = pg_exec(conn, schema_v4, why, n);
         }
-    } else if ((v = schema_version(conn)) == 1 || v == 2) {
+    } else if ((v = schema_version(conn)) >= 1 && v < PG_SCHEMA_VERSION) {
         if (v == 1)
             e = pg_exec(conn, schema_v2, why, n);
-        if (!e)
+        if (!e && v <= 2)
             e = pg_exec(conn, schema_v3, why, n);
+        if (!e)
+            e = pg_exec(conn, schema_v4, why, n);
     } else if (v != PG_SCHEMA_VERSION) {
         snprintf(why, n,
                  "the database has scrape schema version %d; this scrape"

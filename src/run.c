@@ -58,6 +58,7 @@ enum err run_crawl(const struct config *cfg, const struct seeds *seeds,
         .lease_s = cfg->lease_s,
         .ignore_robots = cfg->ignore_robots,
         .compare_id = cfg->compare_id,
+        .insecure = cfg->insecure,
     };
     struct crawl *c = NULL;
     char recrawl[64];

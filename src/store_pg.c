@@ -875,8 +875,9 @@ static enum err pgstore_run_begin(struct store_backend *b,
     struct store_pg *p = (struct store_pg *)b;
     char workers[16], conc[16], depth[16], now[64], run[32];
     char per_host[16], delay[32], max_pages[32], lease[16];
-    const char *params[7] = {info->mode,  workers, conc,      depth,
-                             info->seeds, now,     info->args};
+    const char *params[8] = {
+        info->mode,  workers, conc,       depth,
+        info->seeds, now,     info->args, info->insecure ? "1" : NULL};
     const char *cparams[6] = {run,   per_host,
                               delay, max_pages,
                               lease, info->ignore_robots ? "true" : "false"};
@@ -891,9 +892,10 @@ static enum err pgstore_run_begin(struct store_backend *b,
         (e = pg_exec(p->conn, "BEGIN", p->msg, sizeof(p->msg))) ||
         (e = run_params(p,
                         "INSERT INTO runs(mode, workers, concurrency, depth,"
-                        " seeds, started_at, status, args) VALUES($1, $2, $3,"
-                        " $4, $5, $6, 'running', $7) RETURNING id",
-                        7, params, &res)))
+                        " seeds, started_at, status, args, insecure)"
+                        " VALUES($1, $2, $3, $4, $5, $6, 'running', $7, $8)"
+                        " RETURNING id",
+                        8, params, &res)))
         goto fail;
     *run_id = atoll(PQgetvalue(res, 0, 0));
     PQclear(res);

@@ -154,10 +154,14 @@ static const char schema_v11[] =
     "ALTER TABLE selectors ADD COLUMN rule TEXT;"
     "ALTER TABLE frontier ADD COLUMN referrer TEXT;";
 
+/* Version 12: runs that did not verify TLS certificates (-k). */
+static const char schema_v12[] =
+    "ALTER TABLE runs ADD COLUMN insecure INTEGER;";
+
 /* Migration steps, index i takes the schema from version i to i + 1. */
 static const char *const migrations[STORE_SCHEMA_VERSION] = {
-    schema_v1, schema_v2, schema_v3, schema_v4,  schema_v5, schema_v6,
-    schema_v7, schema_v8, schema_v9, schema_v10, schema_v11};
+    schema_v1, schema_v2, schema_v3, schema_v4,  schema_v5,  schema_v6,
+    schema_v7, schema_v8, schema_v9, schema_v10, schema_v11, schema_v12};
 
 /* What two runs must agree on, per page (see store_diff_runs): its
  * record, its rule and the links its rule left out.  Not its referrer:
@@ -216,8 +220,9 @@ static const char *const stmt_sql[ST__COUNT] = {
         " UNION ALL SELECT * FROM (" RECORD_COLUMNS " WHERE run_id = ?2"
         " EXCEPT " RECORD_COLUMNS " WHERE run_id = ?1))",
     [ST_RUN_BEGIN] = "INSERT INTO runs(mode, workers, concurrency, depth,"
-                     " seeds, started_at, status, args, compare_id)"
-                     " VALUES(?, ?, ?, ?, ?, ?, 'running', ?, ?)",
+                     " seeds, started_at, status, args, compare_id,"
+                     " insecure)"
+                     " VALUES(?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)",
     [ST_RUN_END] = "UPDATE runs SET finished_at = ?, wall_ms = ?, pages = ?,"
                    " errors = ?, cpu_user_ms = ?, cpu_sys_ms = ?,"
                    " peak_rss_kb = ?, status = ? WHERE id = ?",
@@ -662,6 +667,8 @@ static enum err sq_run_begin(struct store_backend *b,
     rc = rc ? rc : bind_text(st, 7, info->args);
     if (info->compare_id)
         rc = rc ? rc : sqlite3_bind_int64(st, 8, info->compare_id);
+    if (info->insecure)
+        rc = rc ? rc : sqlite3_bind_int(st, 9, 1);
     if ((e = run(s, st, rc, "cannot insert run")))
         return e;
     *run_id = sqlite3_last_insert_rowid(s->db);

@@ -54,7 +54,10 @@ struct config {
      * borrowed from argv). */
     const char **headers;
     size_t nheaders;
-    const char *user;       /* -u USER:PASSWORD (borrowed), or NULL */
+    const char *user; /* -u USER:PASSWORD (borrowed), or NULL */
+    /* TLS (borrowed paths): --cacert, --capath, --cert, --key; -k. */
+    const char *cacert, *capath, *cert, *key;
+    bool insecure;
     const char *cookies;    /* --cookies FILE: loaded before the crawl */
     const char *cookie_jar; /* --cookie-jar FILE: written at its end */
     bool any_host;

@@ -53,6 +53,10 @@ struct http_opts {
     const char *const *headers;
     size_t nheaders;
     const char *userpwd; /* -u USER:PASSWORD, or NULL (borrowed) */
+    /* TLS: trust added to the system's (--cacert, --capath), no
+     * verification at all (-k), a client certificate (--cert, --key). */
+    const char *cacert, *capath, *cert, *key;
+    bool insecure;
 };
 
 struct transfer {

@@ -41,7 +41,7 @@
 #define STORE_PAGE_SIZE "16384"
 
 /* Schema version this scrape writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 /* Largest JSON text of one item or list field (parse.c caps a page's
  * values at PARSE_MAX_VALUE_BYTES, so this is never reached in a crawl). */
@@ -65,6 +65,7 @@ struct run_info {
     long lease_s;
     bool ignore_robots;
     int64_t compare_id; /* the comparison this run is part of, or 0 */
+    bool insecure;      /* -k: TLS certificates not verified */
 };
 
 /* What a run cost, written when it ends. */

@@ -924,6 +924,82 @@ Test(crawl, user_auth_only_to_the_seeds_hosts, .fini = finish)
                  13);
 }
 
+/* TLS: a site with its own CA is an error row by default (certificates
+ * are verified); --cacert or --capath trusts its CA; -k turns
+ * verification off with a warning and a mark on the run; a client
+ * certificate that cannot be loaded is a readable error row; a CA file
+ * that is not there is a usage error. */
+Test(crawl, tls_trust_options, .fini = finish)
+{
+    char dir[200], cmd[1200], tls_url[128], cert[240], key[240], ca[240];
+    char site_args[2][240];
+    const char *args[5];
+    const char *const plain[] = {"-q", "--db", sb.db, tls_url, NULL};
+    const char *const cacert[] = {"-q",  "--cacert", ca,  "--db",
+                                  sb.db, tls_url,    NULL};
+    const char *const capath[] = {"-q",  "--capath", dir, "--db",
+                                  sb.db, tls_url,    NULL};
+    const char *const insecure[] = {"-q", "-k", "--db", sb.db, tls_url, NULL};
+    const char *const badcert[] = {"-q",  "--cacert", ca,   "--cert",
+                                   ca,    "--key",    cert, "--db",
+                                   sb.db, tls_url,    NULL};
+    const char *const missing[] = {"-q", "--cacert", "/nonexistent.pem",
+                                   tls_url, NULL};
+    char *err;
+
+    sandbox_init(&sb);
+    snprintf(dir, sizeof(dir), "%s/ca", sb.dir);
+    snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+    snprintf(cert, sizeof(cert), "%s/srv.pem", sb.dir);
+    snprintf(key, sizeof(key), "%s/srv.key", sb.dir);
+    snprintf(cmd, sizeof(cmd),
+             "(set -e; cd %s; mkdir ca; openssl req -x509 -newkey rsa:2048"
+             " -nodes -days 2 -subj '/CN=scrape test CA' -keyout ca.key -out"
+             " ca/ca.pem; openssl req -newkey rsa:2048 -nodes -subj"
+             " '/CN=127.0.0.1' -keyout srv.key -out srv.csr; printf"
+             " 'subjectAltName=IP:127.0.0.1\\n' >ext.cnf; openssl x509 -req"
+             " -in srv.csr -CA ca/ca.pem -CAkey ca.key -CAcreateserial -days 2"
+             " -extfile ext.cnf -out srv.pem; openssl rehash ca) >/dev/null 2>&1",
+             sb.dir);
+    cr_assert_eq(system(cmd), 0, "openssl");
+    snprintf(site_args[0], sizeof(site_args[0]), "%s", cert);
+    snprintf(site_args[1], sizeof(site_args[1]), "%s", key);
+    args[0] = "--tls-cert";
+    args[1] = site_args[0];
+    args[2] = "--tls-key";
+    args[3] = site_args[1];
+    args[4] = NULL;
+    site_start(&site, args);
+    snprintf(tls_url, sizeof(tls_url), "https://127.0.0.1:%u/book/1.html",
+             site.port);
+    cr_assert_eq(run_scrape(&sb, plain, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 1 AND"
+                             " status = 0 AND error LIKE '%%certificate%%'"),
+                 1);
+    cr_assert_eq(run_scrape(&sb, cacert, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT status FROM pages WHERE run_id = 2"), 200);
+    cr_assert_eq(run_scrape(&sb, capath, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT status FROM pages WHERE run_id = 3"), 200);
+    cr_assert_eq(run_scrape(&sb, insecure, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT status FROM pages WHERE run_id = 4"), 200);
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, "-k: TLS certificates are not verified"),
+                       "%s", err);
+    free(err);
+    cr_assert_eq(db_int(&sb, "SELECT group_concat(id) FROM runs WHERE"
+                             " insecure = 1"),
+                 4);
+    cr_assert_eq(run_scrape(&sb, badcert, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 5 AND"
+                             " status = 0 AND error LIKE '%%private key%%'"),
+                 1);
+    cr_assert_eq(run_scrape(&sb, missing, RUN_TIMEOUT_S, 0), 2);
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, "--cacert: cannot read '/nonexistent.pem'"),
+                       "%s", err);
+    free(err);
+}
+
 /* Asks the site how often /robots.txt was fetched. */
 static long robots_hits(void)
 {

@@ -143,6 +143,7 @@ struct server {
     int robots;                /* robots.txt: 0 none, 1 rules, 2 sitemaps */
     long crawl_delay_ms;       /* --crawl-delay: a robots.txt asking it */
     const char *need_header;   /* --need-header NAME:VALUE, or NULL */
+    char *tls_cert, *tls_key;  /* --tls-cert/--tls-key: HTTPS (PEM text) */
     unsigned auth_leaks;       /* atomic: credentials seen at /auth-echo */
     unsigned header_misses;    /* atomic: requests without it */
     unsigned quote_pages;      /* pages of the quotes section */
@@ -1231,6 +1232,25 @@ static void completed(void *cls, struct MHD_Connection *c, void **state,
     *state = NULL;
 }
 
+/* The whole of a small text file (a PEM certificate or key), or NULL. */
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *text = NULL;
+    long n;
+
+    if (!f)
+        return NULL;
+    if (!fseek(f, 0, SEEK_END) && (n = ftell(f)) > 0 && n < 1 << 20 &&
+        !fseek(f, 0, SEEK_SET) && (text = calloc(1, (size_t)n + 1)) &&
+        fread(text, 1, (size_t)n, f) != (size_t)n) {
+        free(text);
+        text = NULL;
+    }
+    fclose(f);
+    return text;
+}
+
 static int parse_args(int argc, char **argv, struct server *s, long *port,
                       long *lifetime, struct in_addr *bind)
 {
@@ -1246,6 +1266,13 @@ static int parse_args(int argc, char **argv, struct server *s, long *port,
         }
         if (!strcmp(argv[i], "--need-header")) {
             s->need_header = argv[i + 1];
+            continue;
+        }
+        if (!strcmp(argv[i], "--tls-cert") || !strcmp(argv[i], "--tls-key")) {
+            char **slot = argv[i][6] == 'c' ? &s->tls_cert : &s->tls_key;
+            free(*slot);
+            if (!(*slot = read_text(argv[i + 1])))
+                return -1;
             continue;
         }
         if (*end || v < 0)
@@ -1314,6 +1341,7 @@ int main(int argc, char **argv)
                         " [--latency MS] [--page-size B] [--nested 0|1]"
                         " [--robots 0|1|2|3] [--crawl-delay MS]"
                         " [--need-header NAME:VALUE]"
+                        " [--tls-cert PEM --tls-key PEM]"
                         " [--quote-pages N]"
                         " [--shop-products N]"
                         " [--slow MS] [--slow-levels N] [--slow-gate 0|1]"
@@ -1341,16 +1369,18 @@ int main(int argc, char **argv)
     /* Block before MHD starts its threads so they inherit the mask. */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
-                             MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
-                         0, NULL, NULL, handle, &s, MHD_OPTION_SOCK_ADDR, &addr,
-                         MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-                         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-                         /* Room for /bigheader's 200 KB header. */
-                         MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                         (size_t)(512 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-                         completed, &s, MHD_OPTION_END);
+    d = MHD_start_daemon(
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+            MHD_USE_POLL | (s.tls_cert && s.tls_key ? MHD_USE_TLS : 0),
+        0, NULL, NULL, handle, &s, MHD_OPTION_SOCK_ADDR, &addr,
+        /* Ignored without MHD_USE_TLS. */
+        MHD_OPTION_HTTPS_MEM_CERT, s.tls_cert, MHD_OPTION_HTTPS_MEM_KEY,
+        s.tls_key, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+        /* Room for /bigheader's 200 KB header. */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(512 * 1024),
+        MHD_OPTION_NOTIFY_COMPLETED, completed, &s, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "sitesrv: cannot listen on 127.0.0.1:%ld\n", port);
         return 1;
