@@ -952,15 +952,16 @@ Test(crawl, tls_trust_options, .fini = finish)
     snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
     snprintf(cert, sizeof(cert), "%s/srv.pem", sb.dir);
     snprintf(key, sizeof(key), "%s/srv.key", sb.dir);
-    snprintf(cmd, sizeof(cmd),
-             "(set -e; cd %s; mkdir ca; openssl req -x509 -newkey rsa:2048"
-             " -nodes -days 2 -subj '/CN=scrape test CA' -keyout ca.key -out"
-             " ca/ca.pem; openssl req -newkey rsa:2048 -nodes -subj"
-             " '/CN=127.0.0.1' -keyout srv.key -out srv.csr; printf"
-             " 'subjectAltName=IP:127.0.0.1\\n' >ext.cnf; openssl x509 -req"
-             " -in srv.csr -CA ca/ca.pem -CAkey ca.key -CAcreateserial -days 2"
-             " -extfile ext.cnf -out srv.pem; openssl rehash ca) >/dev/null 2>&1",
-             sb.dir);
+    snprintf(
+        cmd, sizeof(cmd),
+        "(set -e; cd %s; mkdir ca; openssl req -x509 -newkey rsa:2048"
+        " -nodes -days 2 -subj '/CN=scrape test CA' -keyout ca.key -out"
+        " ca/ca.pem; openssl req -newkey rsa:2048 -nodes -subj"
+        " '/CN=127.0.0.1' -keyout srv.key -out srv.csr; printf"
+        " 'subjectAltName=IP:127.0.0.1\\n' >ext.cnf; openssl x509 -req"
+        " -in srv.csr -CA ca/ca.pem -CAkey ca.key -CAcreateserial -days 2"
+        " -extfile ext.cnf -out srv.pem; openssl rehash ca) >/dev/null 2>&1",
+        sb.dir);
     cr_assert_eq(system(cmd), 0, "openssl");
     snprintf(site_args[0], sizeof(site_args[0]), "%s", cert);
     snprintf(site_args[1], sizeof(site_args[1]), "%s", key);
