@@ -46,6 +46,7 @@ enum {
     OPT_RULE,
     OPT_STRIP_PARAMS,
     OPT_COOKIES,
+    OPT_AUTO_THROTTLE,
     OPT_CACERT,
     OPT_CAPATH,
     OPT_CERT,
@@ -92,6 +93,7 @@ static const struct option options[] = {
     {"rule", required_argument, NULL, OPT_RULE},
     {"strip-params", required_argument, NULL, OPT_STRIP_PARAMS},
     {"cookies", required_argument, NULL, OPT_COOKIES},
+    {"auto-throttle", no_argument, NULL, OPT_AUTO_THROTTLE},
     {"cacert", required_argument, NULL, OPT_CACERT},
     {"capath", required_argument, NULL, OPT_CAPATH},
     {"cert", required_argument, NULL, OPT_CERT},
@@ -178,6 +180,13 @@ static const char usage_text[] =
     "      --delay MS            least time between two fetches from one"
     " host\n"
     "                            (default 0)\n"
+    "      --auto-throttle       per host, a gap between fetches that grows"
+    " with\n"
+    "                            latency and doubles on 429/503, and shrinks"
+    " again\n"
+    "                            while answers are fast and good (never below"
+    "\n"
+    "                            --delay or Crawl-delay)\n"
     "      --retries N           retry 429/503 answers N times, honouring\n"
     "                            Retry-After (default 2)\n"
     "      --ignore-robots       do not fetch or obey robots.txt\n"
@@ -952,6 +961,9 @@ static bool apply(struct config *cfg, int opt, const char *arg, FILE *err)
         return set_item(cfg, arg, err);
     case OPT_RULE:
         return add_rule(cfg, arg, err);
+    case OPT_AUTO_THROTTLE:
+        cfg->auto_throttle = true;
+        return true;
     case OPT_COOKIES:
         return readable("--cookies", arg, &cfg->cookies, err);
     case OPT_CACERT:

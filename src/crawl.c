@@ -770,6 +770,14 @@ enum err crawl_record(struct crawl *c, const struct frontier_job *job,
         c->abandoned++;
         return ERR_OK;
     }
+    if (c->cfg->auto_throttle) {
+        long since, gap = frontier_throttle_ms(c->frontier, job, &since);
+        frontier_set_throttle(
+            c->frontier, job,
+            policy_throttle_ms(gap, since, frontier_floor_ms(c->frontier, job),
+                               r->status, r->fetch_ms, r->retry_after_s,
+                               c->cfg->per_host));
+    }
     if (should_retry(c, job, r)) {
         if ((e = frontier_retry(
                  c->frontier, job,
@@ -877,6 +885,21 @@ static enum err skip_for_max_pages(void *ctx, const char *url)
     return crawl_note_skipped(ctx, url, "max-pages");
 }
 
+/* --auto-throttle: the gaps it settled on for the busiest hosts. */
+static void print_throttles(const struct crawl *c)
+{
+    struct frontier_busy b[3];
+    size_t n = frontier_busiest(c->frontier, b, 3), i;
+
+    if (!n)
+        return;
+    fprintf(stderr, "scrape: auto-throttle settled on");
+    for (i = 0; i < n; i++)
+        fprintf(stderr, "%s %s %ld ms (%lu fetches)", i ? "," : "", b[i].host,
+                b[i].throttle_ms, b[i].fetched);
+    fputc('\n', stderr);
+}
+
 enum err crawl_end(struct crawl *c, const char *status)
 {
     /* Held pages are left only by a stop or a failure (they are fetched
@@ -897,6 +920,8 @@ enum err crawl_end(struct crawl *c, const char *status)
     struct rusage ru;
     enum err e, end_e;
 
+    if (c->cfg->auto_throttle && !c->cfg->quiet)
+        print_throttles(c);
     /* No more claims: what this node holds and did not finish is given
      * back by store_run_end. */
     frontier_pg_stop(c->claims);

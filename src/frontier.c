@@ -82,8 +82,11 @@ struct frontier_host {
     bool in_sleep;  /* on the sleeping list: next_at is in the future */
     bool gated;     /* robots.txt not fetched yet: only it may go out */
     struct frontier_entry *hint; /* the last entry inserted out of order */
-    long next_at;  /* earliest start of its next fetch (--delay, retry) */
-    long delay_ms; /* its own least gap between starts (Crawl-delay) */
+    long next_at;     /* earliest start of its next fetch (--delay, retry) */
+    long delay_ms;    /* its own least gap between starts (Crawl-delay) */
+    long throttle_ms; /* --auto-throttle's gap, or 0 */
+    long raised_at;   /* when it last grew (frontier_next_at's clock) */
+    unsigned long fetched;            /* fetches handed out */
     struct frontier_host *next_ready; /* link in whichever list */
 };
 
@@ -540,6 +543,53 @@ static struct frontier_host *host_of(const struct frontier *f, const char *url)
     return slot ? slot->value : NULL;
 }
 
+long frontier_floor_ms(const struct frontier *f, const struct frontier_job *job)
+{
+    const struct frontier_host *h = job->host;
+
+    return h->delay_ms > f->delay_ms ? h->delay_ms : f->delay_ms;
+}
+
+long frontier_throttle_ms(const struct frontier *f,
+                          const struct frontier_job *job, long *since_raise_ms)
+{
+    *since_raise_ms = f->now - job->host->raised_at;
+    return job->host->throttle_ms;
+}
+
+void frontier_set_throttle(struct frontier *f, const struct frontier_job *job,
+                           long gap_ms)
+{
+    struct frontier_host *h = job->host;
+
+    if (gap_ms > h->throttle_ms)
+        h->raised_at = f->now;
+    h->throttle_ms = gap_ms > 0 ? gap_ms : 0;
+}
+
+size_t frontier_busiest(const struct frontier *f, struct frontier_busy *out,
+                        size_t n)
+{
+    size_t k = 0, i, j;
+
+    for (i = 0; n && i < f->hosts.cap; i++) {
+        const struct frontier_host *h = f->hosts.slots[i].value;
+        if (!f->hosts.slots[i].key || !h || !h->fetched)
+            continue;
+        if (k < n)
+            j = k++;
+        else if (out[n - 1].fetched >= h->fetched)
+            continue;
+        else
+            j = n - 1;
+        /* Kept sorted, most fetched first. */
+        for (; j > 0 && out[j - 1].fetched < h->fetched; j--)
+            out[j] = out[j - 1];
+        out[j] = (struct frontier_busy){h->name, h->fetched, h->throttle_ms};
+    }
+    return k;
+}
+
 enum err frontier_set_host_delay(struct frontier *f, const char *url,
                                  long delay_ms)
 {
@@ -714,6 +764,17 @@ enum err frontier_retry(struct frontier *f, const struct frontier_job *job,
     return ERR_OK;
 }
 
+/* The least gap between two fetch starts on host `h`: --delay, its
+ * Crawl-delay, --auto-throttle's, whichever is longest. */
+static long host_gap(const struct frontier *f, const struct frontier_host *h)
+{
+    long gap = f->delay_ms;
+
+    if (h->delay_ms > gap)
+        gap = h->delay_ms;
+    return h->throttle_ms > gap ? h->throttle_ms : gap;
+}
+
 /* Fills `job` from entry `ent` of host `h`. */
 static void fill_job(struct frontier_job *job, struct frontier_entry *ent,
                      struct frontier_host *h)
@@ -761,9 +822,9 @@ bool frontier_next_at(struct frontier *f, long now_ms, struct frontier_job *job)
     h->active++;
     f->queued--;
     fill_job(job, ent, h);
-    if (f->delay_ms || h->delay_ms)
-        h->next_at =
-            now_ms + (h->delay_ms > f->delay_ms ? h->delay_ms : f->delay_ms);
+    h->fetched++;
+    if (f->delay_ms || h->delay_ms || h->throttle_ms)
+        h->next_at = now_ms + host_gap(f, h);
     ready_push(f, h);
     return true;
 }

@@ -43,9 +43,10 @@ struct config {
     long concurrency;
     long per_host;
     long depth;
-    long max_pages; /* 0 = no limit */
-    long retries;   /* extra attempts after a 429 or 503 */
-    long delay_ms;  /* least time between fetch starts per host */
+    long max_pages;     /* 0 = no limit */
+    long retries;       /* extra attempts after a 429 or 503 */
+    long delay_ms;      /* least time between fetch starts per host */
+    bool auto_throttle; /* --auto-throttle: per-host gaps that adapt */
     long timeout_s;
     long connect_timeout_s;
     size_t max_bytes;

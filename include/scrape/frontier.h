@@ -71,6 +71,30 @@ void frontier_set_delay(struct frontier *f, long delay_ms);
 enum err frontier_set_host_delay(struct frontier *f, const char *url,
                                  long delay_ms);
 
+/* --auto-throttle's view of `job`'s host: the gap --delay and its
+ * Crawl-delay impose (frontier_floor_ms), the throttle's own gap now and
+ * how long ago it last grew (by the clock frontier_next_at was last
+ * given), and a new one for its next fetches (the longest of the three
+ * holds). */
+long frontier_floor_ms(const struct frontier *f,
+                       const struct frontier_job *job);
+long frontier_throttle_ms(const struct frontier *f,
+                          const struct frontier_job *job, long *since_raise_ms);
+void frontier_set_throttle(struct frontier *f, const struct frontier_job *job,
+                           long gap_ms);
+
+/* A host as frontier_busiest() reports it (name borrowed). */
+struct frontier_busy {
+    const char *host; /* host:port */
+    unsigned long fetched;
+    long throttle_ms;
+};
+
+/* The (at most) n hosts with the most fetches handed out, most first, in
+ * out[]; returns how many. */
+size_t frontier_busiest(const struct frontier *f, struct frontier_busy *out,
+                        size_t n);
+
 /* Frees everything, including the URL strings jobs borrowed.  NULL ok. */
 void frontier_free(struct frontier *f);
 

@@ -76,6 +76,9 @@
  *                         linking to two others and to /basic/away, a
  *                         redirect to /auth-echo on host "localhost"
  *   /auth-leaks           requests to /auth-echo that carried credentials
+ *   /limited-count        with --rate-limit N (more than N /book/ pages a
+ *                         second are 429s with Retry-After: 1): how many
+ *                         429s since the last look
  *   /set-cookie           sets the cookie session=s3ss10n-42 and links to
  *   /members/K            K = 1..12: pages linking to two others, for a
  *                         request with that cookie; 403 without it
@@ -145,10 +148,15 @@ struct server {
     const char *need_header;   /* --need-header NAME:VALUE, or NULL */
     char *tls_cert, *tls_key;  /* --tls-cert/--tls-key: HTTPS (PEM text) */
     unsigned auth_leaks;       /* atomic: credentials seen at /auth-echo */
-    unsigned header_misses;    /* atomic: requests without it */
-    unsigned quote_pages;      /* pages of the quotes section */
-    unsigned shop_products;    /* products per category of the shop */
-    unsigned robots_hits;      /* atomic */
+    long rate_limit;           /* --rate-limit N: book pages per second */
+    long rate_window;          /* the current second (ms), under rate_lock */
+    long rate_count;           /* book pages asked for in it */
+    unsigned limited;          /* atomic: 429s the limit answered */
+    pthread_mutex_t rate_lock;
+    unsigned header_misses; /* atomic: requests without it */
+    unsigned quote_pages;   /* pages of the quotes section */
+    unsigned shop_products; /* products per category of the shop */
+    unsigned robots_hits;   /* atomic */
     unsigned latency_ms;
     unsigned slow_ms;     /* --slow */
     unsigned slow_levels; /* --slow-levels */
@@ -949,6 +957,25 @@ static enum MHD_Result members(struct MHD_Connection *c, const char *url)
     return send_str(c, 200, "text/html", body);
 }
 
+/* True when one more book page this second would pass --rate-limit. */
+static bool over_limit(struct server *s)
+{
+    struct timespec ts;
+    long now;
+    bool over;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    now = ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+    pthread_mutex_lock(&s->rate_lock);
+    if (now - s->rate_window >= 1000) {
+        s->rate_window = now;
+        s->rate_count = 0;
+    }
+    over = ++s->rate_count > s->rate_limit;
+    pthread_mutex_unlock(&s->rate_lock);
+    return over;
+}
+
 /* /basic/K (1..MEMBER_PAGES): pages behind Basic authentication
  * (alice:s3cret-pw) linking to two others and to /basic/away, which
  * redirects to /auth-echo on another host name ("localhost"). */
@@ -1118,6 +1145,23 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                         "User-agent: *\nDisallow: /\n\n"
                         "User-agent: scrape\nDisallow: /book/2\n"
                         "Allow: /book/2.html\n");
+    }
+    if (!strcmp(url, "/limited-count")) {
+        snprintf(to, sizeof(to), "%u\n",
+                 __atomic_exchange_n(&s->limited, 0, __ATOMIC_SEQ_CST));
+        return send_str(c, 200, "text/plain", to);
+    }
+    if (s->rate_limit && !strncmp(url, "/book/", 6) && over_limit(s)) {
+        struct MHD_Response *r = MHD_create_response_from_buffer(
+            5, (void *)"slow\n", MHD_RESPMEM_PERSISTENT);
+        enum MHD_Result ret;
+        __atomic_fetch_add(&s->limited, 1, __ATOMIC_RELAXED);
+        if (!r)
+            return MHD_NO;
+        MHD_add_response_header(r, "Retry-After", "1");
+        ret = MHD_queue_response(c, 429, r);
+        MHD_destroy_response(r);
+        return ret;
     }
     if (!strcmp(url, "/auth-echo")) {
         if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"))
@@ -1295,6 +1339,8 @@ static int parse_args(int argc, char **argv, struct server *s, long *port,
             s->robots = (int)v;
         else if (!strcmp(argv[i], "--crawl-delay") && v <= 3600000)
             s->crawl_delay_ms = v;
+        else if (!strcmp(argv[i], "--rate-limit") && v <= 1000000)
+            s->rate_limit = v;
         else if (!strcmp(argv[i], "--quote-pages") && v >= 1 && v <= 100000)
             s->quote_pages = (unsigned)v;
         else if (!strcmp(argv[i], "--shop-products") && v >= 1 && v <= 3000)
@@ -1324,6 +1370,7 @@ int main(int argc, char **argv)
         .slow_levels = 3,
         .min_gap_ms = -1,
         .gate_lock = PTHREAD_MUTEX_INITIALIZER,
+        .rate_lock = PTHREAD_MUTEX_INITIALIZER,
         .gate_cond = PTHREAD_COND_INITIALIZER};
     struct sockaddr_in addr;
     struct MHD_Daemon *d;
@@ -1340,7 +1387,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: sitesrv [--port P] [--pages N] [--fanout K]"
                         " [--latency MS] [--page-size B] [--nested 0|1]"
                         " [--robots 0|1|2|3] [--crawl-delay MS]"
-                        " [--need-header NAME:VALUE]"
+                        " [--need-header NAME:VALUE] [--rate-limit N]"
                         " [--tls-cert PEM --tls-key PEM]"
                         " [--quote-pages N]"
                         " [--shop-products N]"

@@ -48,3 +48,35 @@ Test(policy, robots_answers)
     cr_assert_eq(policy_robots(200, ERR_TOO_LARGE), POLICY_ROBOTS_DENY_ALL,
                  "a 2xx that could not be read whole is not parsed");
 }
+
+/* --auto-throttle's rule: a 429 doubles the gap once per gap (at least
+ * 100 ms), a good answer shrinks it by a sixteenth down to latency /
+ * per_host, a slower host raises it half way there, an error never
+ * lowers it, and the floor and the cap hold. */
+Test(policy, throttle_rule)
+{
+    /* current, since raise, floor, status, fetch ms, per host -> next */
+    static const long cases[][7] = {
+        {0, 0, 0, 429, 5, 10, 100},
+        {100, 100, 0, 429, 5, 10, 200},
+        {100, 50, 0, 503, 5, 10, 100},
+        {160, 999, 0, 200, 5, 10, 150},
+        {160, 999, 0, 404, 5, 10, 150},
+        {10, 999, 0, 200, 500, 10, 30},
+        {160, 999, 0, 500, 5, 10, 160},
+        {160, 999, 0, 0, 5, 10, 160},
+        {160, 999, 0, 403, 5, 10, 160},
+        {0, 999, 300, 200, 5, 10, 300},
+        {40000, 40000, 0, 429, 5, 10, POLICY_THROTTLE_MAX_MS},
+        {16, 999, 0, 200, 200, 10, 18},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        cr_assert_eq(
+            policy_throttle_ms(cases[i][0], cases[i][1], cases[i][2],
+                               cases[i][3], cases[i][4], 0, cases[i][5]),
+            cases[i][6], "case %zu: %ld", i,
+            policy_throttle_ms(cases[i][0], cases[i][1], cases[i][2],
+                               cases[i][3], cases[i][4], 0, cases[i][5]));
+}
