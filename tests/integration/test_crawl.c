@@ -512,6 +512,31 @@ static long min_gap_ms(long *pages)
     return gap;
 }
 
+/* Seeds /book/1.html .. /book/N.html. */
+static void seed_books(int n)
+{
+    char text[4000] = "", path[64];
+    int i;
+
+    for (i = 1; i <= n; i++) {
+        snprintf(path, sizeof(path), "/book/%d.html", i);
+        snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s\n",
+                 site_url(path));
+    }
+    write_seeds(&sb, text);
+}
+
+/* Runs `run` (engine `i` in messages): all `pages` asked for, no two
+ * requests closer than 200 ms. */
+static void expect_spaced(const char *const *run, long pages, int i)
+{
+    long seen;
+
+    cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+    cr_assert_geq(min_gap_ms(&seen), 200, "engine %d", i);
+    cr_assert_eq(seen, pages);
+}
+
 /* --delay 300 spaces the requests to one host by 300 ms in every engine,
  * as the site sees them arrive (without --delay they arrive ~1 ms
  * apart).  200 ms, not 300: a request's arrival moves with the
@@ -530,21 +555,13 @@ Test(crawl, delay_spaces_requests_to_one_host, .fini = finish)
     const char *const nodelay[] = {"-q",   "-c",  "10",     "--per-host", "10",
                                    "--db", sb.db, sb.seeds, NULL};
     const char *const *const runs[] = {run, threads, procs};
-    char text[2000] = "", path[64];
     long pages;
     int i;
 
     start(NULL);
-    for (i = 1; i <= 8; i++) {
-        snprintf(path, sizeof(path), "/book/%d.html", i);
-        snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s\n",
-                 site_url(path));
-    }
-    write_seeds(&sb, text);
+    seed_books(8);
     for (i = 0; i < 3; i++) {
-        cr_assert_eq(run_scrape(&sb, runs[i], RUN_TIMEOUT_S, 0), 0);
-        cr_assert_geq(min_gap_ms(&pages), 200, "engine %d", i);
-        cr_assert_eq(pages, 8);
+        expect_spaced(runs[i], 8, i);
         cr_assert_eq(db_int(&sb,
                             "SELECT count(*) FROM pages WHERE error IS NULL"
                             " AND run_id = %d",
@@ -580,22 +597,13 @@ Test(crawl, robots_crawl_delay_spaces_requests, .fini = finish)
         "-q",  "--ignore-robots", "-c", "10", "--per-host", "10", "--db",
         sb.db, sb.seeds,          NULL};
     const char *const *const runs[] = {multi, threads, procs};
-    char text[2000] = "", path[64];
     long pages;
     int i;
 
     start(args);
-    for (i = 1; i <= 6; i++) {
-        snprintf(path, sizeof(path), "/book/%d.html", i);
-        snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s\n",
-                 site_url(path));
-    }
-    write_seeds(&sb, text);
-    for (i = 0; i < 3; i++) {
-        cr_assert_eq(run_scrape(&sb, runs[i], RUN_TIMEOUT_S, 0), 0);
-        cr_assert_geq(min_gap_ms(&pages), 200, "engine %d", i);
-        cr_assert_eq(pages, 6);
-    }
+    seed_books(6);
+    for (i = 0; i < 3; i++)
+        expect_spaced(runs[i], 6, i);
     cr_assert_eq(run_scrape(&sb, ignoring, RUN_TIMEOUT_S, 0), 0);
     cr_assert_lt(min_gap_ms(&pages), 200);
     cr_assert_eq(pages, 6);
