@@ -158,6 +158,11 @@ MUTATIONS = [
     ("frontier: the Crawl-delay not part of a host's gap", "src/frontier.c",
      "    if (h->delay_ms > gap)\n        gap = h->delay_ms;\n", "",
      "crawl/robots_crawl_delay*"),
+    ("login: the form's hidden inputs left out", "src/login.c",
+     "            if (submitted(n, &type))\n",
+     "            if (submitted(n, &type) &&\n"
+     "                !(type && !strcasecmp(type, \"hidden\")))\n",
+     "crawl/login*"),
     ("compare: every round in the same order", "src/compare.c",
      "    return engines[(round + k) % COMPARE_ENGINES];",
      "    return engines[k];", UNIT),

@@ -47,6 +47,8 @@ enum {
     OPT_STRIP_PARAMS,
     OPT_COOKIES,
     OPT_AUTO_THROTTLE,
+    OPT_LOGIN_URL,
+    OPT_LOGIN_DATA,
     OPT_CACERT,
     OPT_CAPATH,
     OPT_CERT,
@@ -94,6 +96,8 @@ static const struct option options[] = {
     {"strip-params", required_argument, NULL, OPT_STRIP_PARAMS},
     {"cookies", required_argument, NULL, OPT_COOKIES},
     {"auto-throttle", no_argument, NULL, OPT_AUTO_THROTTLE},
+    {"login-url", required_argument, NULL, OPT_LOGIN_URL},
+    {"login-data", required_argument, NULL, OPT_LOGIN_DATA},
     {"cacert", required_argument, NULL, OPT_CACERT},
     {"capath", required_argument, NULL, OPT_CAPATH},
     {"cert", required_argument, NULL, OPT_CERT},
@@ -197,6 +201,15 @@ static const char usage_text[] =
     "      --max-bytes N         cap on one body after decompression\n"
     "                            (default 10485760); larger is an error row\n"
     "      --user-agent STR      (default \"scrape/" SCRAPE_VERSION "\")\n"
+    "      --login-url URL       log in through the form on that page first"
+    " (its\n"
+    "                            hidden inputs, a CSRF token, go with it); the"
+    "\n"
+    "                            session's cookies are the crawl's\n"
+    "      --login-data 'k=v&k2=v2'\n"
+    "                            the fields to fill in, or @FILE; not stored"
+    " with\n"
+    "                            the run (an @FILE's path is)\n"
     "      --cookies FILE        cookies to start with (Netscape format, as"
     " curl,\n"
     "                            wget and browser exports write); what sites"
@@ -713,6 +726,32 @@ static bool add_to_list(const char ***list, size_t *n, const char *arg,
     return true;
 }
 
+/* --login-data 'k=v&k2=v2', or @FILE holding that (one line). */
+static bool login_data(struct config *cfg, const char *arg, FILE *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    free(cfg->login_data);
+    cfg->login_data = NULL;
+    if (arg[0] != '@')
+        return (cfg->login_data = strdup(arg)) != NULL;
+    if (!(f = fopen(arg + 1, "r"))) {
+        fprintf(err, "scrape: --login-data: cannot read '%s': %s\n", arg + 1,
+                strerror(errno));
+        return false;
+    }
+    if (getline(&text, &len, f) < 0) {
+        free(text);
+        text = strdup("");
+    }
+    fclose(f);
+    if (text)
+        text[strcspn(text, "\r\n")] = '\0';
+    return (cfg->login_data = text) != NULL;
+}
+
 /* A file (or directory) option whose path must be readable now: a typo
  * is a usage error before anything is fetched, not an error on every
  * page. */
@@ -961,6 +1000,16 @@ static bool apply(struct config *cfg, int opt, const char *arg, FILE *err)
         return set_item(cfg, arg, err);
     case OPT_RULE:
         return add_rule(cfg, arg, err);
+    case OPT_LOGIN_URL:
+        if (!cli_input_is_url(arg)) {
+            fprintf(err, "scrape: --login-url wants an http(s) URL, got '%s'\n",
+                    arg);
+            return false;
+        }
+        cfg->login_url = arg;
+        return true;
+    case OPT_LOGIN_DATA:
+        return login_data(cfg, arg, err);
     case OPT_AUTO_THROTTLE:
         cfg->auto_throttle = true;
         return true;
@@ -1111,20 +1160,22 @@ static long secret_option(const char *a, char *kind, bool *next)
     static const struct {
         char kind;
         const char *s, *l;
-    } opts[] = {{'u', "-u", "--user"}, {'H', "-H", "--header"}};
+    } opts[] = {{'u', "-u", "--user"},
+                {'H', "-H", "--header"},
+                {'L', NULL, "--login-data"}};
     size_t k, ln;
 
     *next = false;
     for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
         *kind = opts[k].kind;
         ln = strlen(opts[k].l);
-        if (!strcmp(a, opts[k].s) || !strcmp(a, opts[k].l)) {
+        if ((opts[k].s && !strcmp(a, opts[k].s)) || !strcmp(a, opts[k].l)) {
             *next = true;
             return 0;
         }
         if (!strncmp(a, opts[k].l, ln) && a[ln] == '=')
             return (long)ln + 1;
-        if (!strncmp(a, opts[k].s, 2) && a[2])
+        if (opts[k].s && !strncmp(a, opts[k].s, 2) && a[2])
             return 2;
     }
     return -1;
@@ -1139,14 +1190,19 @@ static char *redacted(const char *a, size_t prefix, char kind, bool *nomem)
     size_t vn = strcspn(v, ":");
     char *out;
 
-    if (kind == 'H' && !cli_secret_header(v))
+    if ((kind == 'H' && !cli_secret_header(v)) || (kind == 'L' && *v == '@'))
         return NULL;
+    if (kind == 'L') /* all of it */
+        vn = 0;
     if (!(out = malloc(prefix + vn + sizeof(CONFIG_SECRET) + 3))) {
         *nomem = true;
         return NULL;
     }
     sprintf(out, "%.*s%.*s%s%s", (int)prefix, a, (int)vn, v,
-            kind == 'u' ? ":" : ": ", CONFIG_SECRET);
+            kind == 'u'   ? ":"
+            : kind == 'L' ? ""
+                          : ": ",
+            CONFIG_SECRET);
     return out;
 }
 
@@ -1208,6 +1264,18 @@ bool cli_restore_secrets(struct config *stored, const struct config *given,
     const char *pw = stored->user ? strchr(stored->user, ':') : NULL;
     size_t i, k, n;
 
+    if (stored->login_data && !strcmp(stored->login_data, CONFIG_SECRET)) {
+        char *copy;
+        if (!given->login_data) {
+            fprintf(err, "scrape: the run logged in with --login-data, which"
+                         " is not stored with it: give it again\n");
+            return false;
+        }
+        if (!(copy = strdup(given->login_data)))
+            return false;
+        free(stored->login_data);
+        stored->login_data = copy;
+    }
     if (pw && !strcmp(pw + 1, CONFIG_SECRET)) {
         if (!given->user) {
             fprintf(err,
@@ -1446,6 +1514,10 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, FILE *out,
         return check_extract(cfg, argc, argv, err);
     if (!check_follow(cfg, err))
         return CLI_USAGE;
+    if (!cfg->login_url != !cfg->login_data) {
+        fprintf(err, "scrape: --login-url and --login-data go together\n");
+        return CLI_USAGE;
+    }
     if (cfg->recrawl &&
         (optind < argc || cfg->resume || cfg->join || cfg->compare)) {
         fprintf(err, "scrape: --recrawl N takes no SEEDS (run N's URLs are"
@@ -1523,6 +1595,8 @@ void cli_release(struct config *cfg)
     free(cfg->headers);
     cfg->headers = NULL;
     cfg->nheaders = 0;
+    free(cfg->login_data);
+    cfg->login_data = NULL;
     cfg->include = cfg->exclude = NULL;
     cfg->ninclude = cfg->nexclude = 0;
     free(cfg->user_agent);

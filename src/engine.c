@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "scrape/login.h"
+
 extern const struct engine_ops engine_multi;
 extern const struct engine_ops engine_threads;
 extern const struct engine_ops engine_procs;
@@ -48,12 +50,21 @@ void engine_http_opts(const struct config *cfg, const struct crawl *c,
     o->insecure = cfg->insecure;
 }
 
-enum err engine_cookies_start(const struct config *cfg, CURLSH *share)
+enum err engine_cookies_start(const struct config *cfg,
+                              const struct http_opts *o)
 {
-    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
-    if (!cfg->cookies)
+    char why[512];
+    enum err e;
+
+    curl_share_setopt(o->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
+    if (cfg->cookies && (e = http_cookies_load(o->share, cfg->cookies)))
+        return e;
+    if (!cfg->login_url)
         return ERR_OK;
-    return http_cookies_load(share, cfg->cookies);
+    if ((e = login_run(o, cfg->login_url, cfg->login_data, why, sizeof(why))))
+        fprintf(stderr, "scrape: login at %s failed: %s\n", cfg->login_url,
+                why);
+    return e;
 }
 
 void engine_cookies_end(const struct config *cfg, CURLSH *share)

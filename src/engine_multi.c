@@ -348,10 +348,11 @@ static enum err setup(struct multi *m, const struct config *cfg)
     if ((e = parser_new(&cfg->spider, &m->parser, why, sizeof(why))))
         return e;
     /* One thread: the store needs no locks. */
-    if (!(m->cookies = curl_share_init()) ||
-        (e = engine_cookies_start(cfg, m->cookies)))
-        return e ? e : ERR_NOMEM;
+    if (!(m->cookies = curl_share_init()))
+        return ERR_NOMEM;
     m->opts.share = m->cookies;
+    if ((e = engine_cookies_start(cfg, &m->opts)))
+        return e;
     m->nslots = (size_t)cfg->concurrency;
     m->slots = calloc(m->nslots, sizeof(*m->slots));
     m->done = calloc(m->nslots, sizeof(*m->done));

@@ -187,7 +187,7 @@ static enum err setup(struct pool *p, struct crawl *c, const struct config *cfg)
     curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     curl_share_setopt(p->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     p->opts.share = p->share;
-    return engine_cookies_start(cfg, p->share);
+    return engine_cookies_start(cfg, &p->opts);
 }
 
 static void teardown(struct pool *p)

@@ -60,6 +60,8 @@ struct config {
     const char *cacert, *capath, *cert, *key;
     bool insecure;
     const char *cookies;    /* --cookies FILE: loaded before the crawl */
+    const char *login_url;  /* --login-url: log in there first */
+    char *login_data;       /* --login-data (owned: @FILE read) */
     const char *cookie_jar; /* --cookie-jar FILE: written at its end */
     bool any_host;
     bool resume;     /* --resume: continue the last unfinished run */

@@ -51,9 +51,12 @@ const struct engine_ops *engine_find(const char *name);
 void engine_http_opts(const struct config *cfg, const struct crawl *c,
                       struct http_opts *o);
 
-/* Makes `share` the crawl's cookie store, with the cookies of --cookies
- * FILE in it.  ERR_NOMEM. */
-enum err engine_cookies_start(const struct config *cfg, CURLSH *share);
+/* Makes o->share the crawl's cookie store, with the cookies of --cookies
+ * FILE in it, and logs in (--login-url: the session's cookies join
+ * them).  ERR_NOMEM; ERR_INVALID when the login failed (the reason on
+ * stderr): nothing is to be crawled. */
+enum err engine_cookies_start(const struct config *cfg,
+                              const struct http_opts *o);
 
 /* Writes the store to --cookie-jar FILE, if given; a file that cannot be
  * written is one line on stderr (the crawl's records are stored). */

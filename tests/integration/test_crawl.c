@@ -1081,6 +1081,77 @@ Test(crawl, auto_throttle_keeps_under_a_rate_limit, .fini = finish)
                  2 * pages);
 }
 
+/* --login-url/--login-data: the login form is chosen among the page's
+ * forms, submitted with its CSRF token, and the session opens the
+ * members' pages in every engine; a wrong password is one line, exit 1,
+ * nothing crawled; the data is not stored (an @FILE's path is). */
+Test(crawl, login_through_the_form, .fini = finish)
+{
+    char login[300], data[160], at[170], *err;
+    const char *engines[3][2] = {
+        {"--multi", NULL}, {"--threads", "4"}, {"--procs", "2"}};
+    const char *const wrong[] = {"-q",
+                                 "-d",
+                                 "20",
+                                 "--login-url",
+                                 login,
+                                 "--login-data",
+                                 "user=alice&pass=nope",
+                                 "--db",
+                                 sb.db,
+                                 sb.seeds,
+                                 NULL};
+    const char *run[20];
+    int i, k;
+    FILE *f;
+
+    start(NULL);
+    snprintf(login, sizeof(login), "%s", site_url("/login"));
+    snprintf(data, sizeof(data), "%s/login.txt", sb.dir);
+    cr_assert_not_null(f = fopen(data, "w"));
+    fputs("user=alice&pass=s3cret-pw\n", f);
+    fclose(f);
+    snprintf(at, sizeof(at), "@%s", data);
+    write_seeds(&sb, site_url("/members/1"));
+    for (i = 0; i < 3; i++) {
+        k = 0;
+        run[k++] = "-q";
+        run[k++] = engines[i][0];
+        if (engines[i][1])
+            run[k++] = engines[i][1];
+        run[k++] = "-d";
+        run[k++] = "20";
+        run[k++] = "--login-url";
+        run[k++] = login;
+        run[k++] = "--login-data";
+        run[k++] = i == 2 ? at : "user=alice&pass=s3cret-pw";
+        run[k++] = "--db";
+        run[k++] = sb.db;
+        run[k++] = sb.seeds;
+        run[k] = NULL;
+        cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
+        cr_assert_eq(db_int(&sb,
+                            "SELECT count(*) FROM pages WHERE run_id = %d"
+                            " AND status = 200",
+                            i + 1),
+                     12, "engine %d", i);
+    }
+    cr_assert_not(file_holds(sb.db, "s3cret-pw"));
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM runs WHERE args LIKE"
+                             " '%%\"--login-data\",\"(not stored%%'"),
+                 2);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM runs WHERE args LIKE"
+                             " '%%\"--login-data\",\"@%%login.txt\"%%'"),
+                 1);
+    cr_assert_eq(run_scrape(&sb, wrong, RUN_TIMEOUT_S, 0), 1);
+    err = read_stderr(&sb);
+    cr_assert_not_null(strstr(err, "failed: the site answered with its login"
+                                   " form again"),
+                       "%s", err);
+    free(err);
+    cr_assert_eq(db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = 4"), 0);
+}
+
 /* Asks the site how often /robots.txt was fetched. */
 static long robots_hits(void)
 {

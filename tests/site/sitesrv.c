@@ -79,6 +79,10 @@
  *   /limited-count        with --rate-limit N (more than N /book/ pages a
  *                         second are 429s with Retry-After: 1): how many
  *                         429s since the last look
+ *   /login                a search form, then a login form with a CSRF
+ *                         token; POSTed with the token, alice and
+ *                         s3cret-pw: the members' session cookie and a
+ *                         redirect to /members/1; else the form again
  *   /set-cookie           sets the cookie session=s3ss10n-42 and links to
  *   /members/K            K = 1..12: pages linking to two others, for a
  *                         request with that cookie; 403 without it
@@ -957,6 +961,87 @@ static enum MHD_Result members(struct MHD_Connection *c, const char *url)
     return send_str(c, 200, "text/html", body);
 }
 
+/* The body of the request being answered on this connection's thread
+ * (thread per connection: one request at a time). */
+static __thread char post_buf[4096];
+static __thread size_t post_len;
+
+/* The value of field `name` in the urlencoded body (no decoding: the
+ * test's values need none), copied into out[n]; false when absent. */
+static bool post_field(const char *name, char *out, size_t n)
+{
+    size_t nl = strlen(name);
+    const char *p = post_buf;
+
+    while (*p) {
+        size_t len = strcspn(p, "&");
+        if (len > nl && !strncmp(p, name, nl) && p[nl] == '=') {
+            snprintf(out, n, "%.*s", (int)(len - nl - 1), p + nl + 1);
+            return true;
+        }
+        p += len + (p[len] == '&');
+    }
+    return false;
+}
+
+/* /login: GET shows a search form, then the login form with a fresh CSRF
+ * token (kept among the last LOGIN_TOKENS issued); POST with a token
+ * issued, user alice and password s3cret-pw sets the members' session
+ * cookie and redirects to /members/1; anything else shows the form
+ * again. */
+#define LOGIN_TOKENS 64
+static enum MHD_Result login(struct server *s, struct MHD_Connection *c,
+                             const char *method)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static unsigned long tokens[LOGIN_TOKENS], next = 0x5eed;
+    char body[1024], tok[32], user[64], pass[64];
+    bool ok = false;
+    unsigned long t;
+    size_t i;
+
+    if (!strcmp(method, "POST")) {
+        if (post_field("csrf", tok, sizeof(tok)) &&
+            post_field("user", user, sizeof(user)) &&
+            post_field("pass", pass, sizeof(pass)) && !strcmp(user, "alice") &&
+            !strcmp(pass, "s3cret-pw")) {
+            t = strtoul(tok, NULL, 16);
+            pthread_mutex_lock(&lock);
+            for (i = 0; i < LOGIN_TOKENS && !ok; i++)
+                ok = t && tokens[i] == t;
+            pthread_mutex_unlock(&lock);
+        }
+        if (ok) {
+            struct MHD_Response *r = MHD_create_response_from_buffer(
+                0, (void *)"", MHD_RESPMEM_PERSISTENT);
+            enum MHD_Result ret;
+            if (!r)
+                return MHD_NO;
+            MHD_add_response_header(r, "Location", "/members/1");
+            MHD_add_response_header(r, "Set-Cookie",
+                                    "session=" MEMBER_SESSION "; Path=/");
+            ret = MHD_queue_response(c, 303, r);
+            MHD_destroy_response(r);
+            return ret;
+        }
+    }
+    pthread_mutex_lock(&lock);
+    next = next * 6364136223846793005UL + 1442695040888963407UL;
+    t = next >> 16 | 1;
+    tokens[t % LOGIN_TOKENS] = t;
+    pthread_mutex_unlock(&lock);
+    (void)s;
+    snprintf(body, sizeof(body),
+             "<html><head><title>Sign in</title></head><body>"
+             "<form action=\"/search\"><input name=\"q\"></form>"
+             "<form method=\"post\" action=\"/login\">"
+             "<input type=\"hidden\" name=\"csrf\" value=\"%lx\">"
+             "<input name=\"user\"><input type=\"password\" name=\"pass\">"
+             "<input type=\"submit\" value=\"Sign in\"></form></body></html>",
+             t);
+    return send_str(c, 200, "text/html", body);
+}
+
 /* True when one more book page this second would pass --rate-limit. */
 static bool over_limit(struct server *s)
 {
@@ -1049,8 +1134,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
     char to[64];
 
     (void)version;
-    (void)upload;
-    (void)upload_size;
     if (!*state) {
         /* First call per request: headers only, answer on the next.  The
          * request counts as in flight until MHD says it completed. */
@@ -1061,8 +1144,22 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                                             __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
             ;
         *state = (void *)1;
+        post_len = 0;
         return MHD_YES;
     }
+    if (*upload_size) {
+        /* A request body (the login form's): kept, up to its room. */
+        size_t k = *upload_size < sizeof(post_buf) - 1 - post_len
+                       ? *upload_size
+                       : sizeof(post_buf) - 1 - post_len;
+        memcpy(post_buf + post_len, upload, k);
+        post_len += k;
+        post_buf[post_len] = '\0';
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (!strcmp(url, "/login"))
+        return login(s, c, method);
     if (!strcmp(url, "/header-misses")) {
         snprintf(to, sizeof(to), "%u\n",
                  __atomic_load_n(&s->header_misses, __ATOMIC_RELAXED));
