@@ -121,7 +121,7 @@ MUTATIONS = [
      "src/cli.c", "    cfg->argv_owned[0] = (*argv)[0];\n",
      "    cfg->argv_owned[0] = (*argv)[0];\n    n = *argc;\n", "crawl/options_and*"),
     ("spider: a link chosen twice followed twice", "src/parse.c",
-     "        if (hmap_get(seen, url)) {", "        if (0) {", UNIT),
+     "    if (hmap_get(seen, l->url)) {", "    if (0) {", UNIT),
     ("spider: --no-follow without selectors follows everything",
      "src/parse.c", "        if (!e && pr->spec->no_follow) {",
      "        if (0) {", UNIT),

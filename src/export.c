@@ -104,6 +104,24 @@ static void field_names_release(struct field_names *fn)
     memset(fn, 0, sizeof(*fn));
 }
 
+/* Appends `name` (copied) with its list flag. */
+static enum err names_add(struct field_names *fn, const char *name, bool json)
+{
+    char **nv = realloc(fn->v, (fn->n + 1) * sizeof(*nv));
+    bool *nj;
+
+    if (!nv)
+        return ERR_NOMEM;
+    fn->v = nv;
+    if (!(nj = realloc(fn->json, (fn->n + 1) * sizeof(*nj))))
+        return ERR_NOMEM;
+    fn->json = nj;
+    if (!(nv[fn->n] = strdup(name)))
+        return ERR_NOMEM;
+    nj[fn->n++] = json;
+    return ERR_OK;
+}
+
 /* Loads field names and their list flag from `sql`'s (name, list) rows,
  * its ?1 bound to run_id. */
 static enum err load_names(struct query *q, const char *sql, int64_t run_id,
@@ -116,21 +134,9 @@ static enum err load_names(struct query *q, const char *sql, int64_t run_id,
     if ((e = query_prep(q, sql, &st)))
         return e;
     sqlite3_bind_int64(st, 1, run_id);
-    while (!e && sqlite3_step(st) == SQLITE_ROW) {
-        char **nv = realloc(fn->v, (fn->n + 1) * sizeof(*nv));
-        bool *nj;
-        if (nv)
-            fn->v = nv;
-        nj = nv ? realloc(fn->json, (fn->n + 1) * sizeof(*nj)) : NULL;
-        if (nj)
-            fn->json = nj;
-        if (!nj ||
-            !(nv[fn->n] = strdup((const char *)sqlite3_column_text(st, 0)))) {
-            e = ERR_NOMEM;
-            break;
-        }
-        nj[fn->n++] = sqlite3_column_int(st, 1) != 0;
-    }
+    while (!e && sqlite3_step(st) == SQLITE_ROW)
+        e = names_add(fn, (const char *)sqlite3_column_text(st, 0),
+                      sqlite3_column_int(st, 1) != 0);
     sqlite3_finalize(st);
     return e;
 }
@@ -487,23 +493,11 @@ static enum err load_part_fields(struct query *q, int64_t run_id,
         sqlite3_bind_text(st, 2, r->name, -1, SQLITE_STATIC);
     memset(&fn, 0, sizeof(fn));
     while (!e && sqlite3_step(st) == SQLITE_ROW) {
-        char **nv;
-        bool *nj;
-        if (!strcmp((const char *)sqlite3_column_text(st, 2), "item")) {
+        if (!strcmp((const char *)sqlite3_column_text(st, 2), "item"))
             r->items = true;
-            continue;
-        }
-        nv = realloc(fn.v, (fn.n + 1) * sizeof(*nv));
-        if (nv)
-            fn.v = nv;
-        nj = nv ? realloc(fn.json, (fn.n + 1) * sizeof(*nj)) : NULL;
-        if (nj)
-            fn.json = nj;
-        if (!nj ||
-            !(nv[fn.n] = strdup((const char *)sqlite3_column_text(st, 0))))
-            e = ERR_NOMEM;
         else
-            nj[fn.n++] = sqlite3_column_int(st, 1) != 0;
+            e = names_add(&fn, (const char *)sqlite3_column_text(st, 0),
+                          sqlite3_column_int(st, 1) != 0);
     }
     sqlite3_finalize(st);
     r->fields = fn;
@@ -516,24 +510,15 @@ static enum err union_names(struct field_names *all,
 {
     size_t i, k;
 
-    for (i = 0; i < add->n; i++) {
-        char **nv;
-        bool *nj;
+    enum err e = ERR_OK;
+
+    for (i = 0; i < add->n && !e; i++) {
         for (k = 0; k < all->n && strcmp(all->v[k], add->v[i]); k++)
             ;
-        if (k < all->n)
-            continue;
-        if (!(nv = realloc(all->v, (all->n + 1) * sizeof(*nv))))
-            return ERR_NOMEM;
-        all->v = nv;
-        if (!(nj = realloc(all->json, (all->n + 1) * sizeof(*nj))))
-            return ERR_NOMEM;
-        all->json = nj;
-        if (!(nv[all->n] = strdup(add->v[i])))
-            return ERR_NOMEM;
-        nj[all->n++] = add->json[i];
+        if (k == all->n)
+            e = names_add(all, add->v[i], add->json[i]);
     }
-    return ERR_OK;
+    return e;
 }
 
 /* A run with rules: `only`'s records, or every rule's with a rule key. */

@@ -348,44 +348,55 @@ bool parse_has_token(const char *list, const char *token)
     return false;
 }
 
-void parse_add_link(struct walk *w, const char *href)
+/* Appends `href` (as written), resolved against w->base, to the link
+ * array *links of *n entries and room for *cap; a URL that cannot be
+ * fetched is kept as written (cleaned, cut at URL_MAX) with the reason.
+ * Returns the new entry, or NULL when none was added (cap reached, or out
+ * of memory: w->err set). */
+static struct link *append_link(struct walk *w, struct link **links, size_t *n,
+                                size_t *cap, const char *href)
 {
-    struct page *pg = w->pg;
     struct link *l;
     char *canon = NULL;
     enum err e;
 
-    if (pg->nlinks >= PARSE_MAX_LINKS)
-        return;
-    if (pg->nlinks == w->links_cap) {
-        size_t ncap = w->links_cap ? w->links_cap * 2 : 32;
-        struct link *nl = realloc(pg->links, ncap * sizeof(*nl));
+    if (*n >= PARSE_MAX_LINKS)
+        return NULL;
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 32;
+        struct link *nl = realloc(*links, ncap * sizeof(*nl));
         if (!nl) {
             w->err = ERR_NOMEM;
-            return;
+            return NULL;
         }
-        pg->links = nl;
-        w->links_cap = ncap;
+        *links = nl;
+        *cap = ncap;
     }
-    l = &pg->links[pg->nlinks];
+    l = &(*links)[*n];
     e = url_resolve(w->base, href, &canon);
     if (e == ERR_NOMEM) {
         w->err = e;
-        return;
+        return NULL;
     }
     l->followable = e == ERR_OK;
     l->why = e;
     if (e == ERR_OK) {
         l->url = canon;
     } else {
-        size_t n = strlen(href);
-        l->url = utf8_clean(href, n < URL_MAX ? n : URL_MAX, false);
+        size_t len = strlen(href);
+        l->url = utf8_clean(href, len < URL_MAX ? len : URL_MAX, false);
         if (!l->url) {
             w->err = ERR_NOMEM;
-            return;
+            return NULL;
         }
     }
-    pg->nlinks++;
+    (*n)++;
+    return l;
+}
+
+void parse_add_link(struct walk *w, const char *href)
+{
+    append_link(w, &w->pg->links, &w->pg->nlinks, &w->links_cap, href);
 }
 
 /* Sets *slot to `value` unless already set; frees `value` otherwise. */
@@ -894,32 +905,19 @@ static char *follow_target(xmlNodePtr n)
 static void choose_link(struct walk *w, struct hmap *seen, const char *href)
 {
     struct page *pg = w->pg;
-    struct link *links = pg->links;
-    size_t nlinks = pg->nlinks, cap = w->links_cap;
     struct hmap_slot *slot;
-    const char *url;
+    struct link *l;
     enum err e;
 
-    /* parse_add_link() appends to pg->links: let it append to the
-     * chosen list instead. */
-    pg->links = pg->follow;
-    pg->nlinks = pg->nfollow;
-    w->links_cap = w->follow_cap;
-    parse_add_link(w, href);
-    if (pg->nlinks > pg->nfollow) {
-        url = pg->links[pg->nlinks - 1].url;
-        if (hmap_get(seen, url)) {
-            free(pg->links[--pg->nlinks].url);
-        } else if ((e = hmap_put(seen, url, NULL, &slot))) {
-            w->err = e;
-        }
+    l = append_link(w, &pg->follow, &pg->nfollow, &w->follow_cap, href);
+    if (!l)
+        return;
+    if (hmap_get(seen, l->url)) {
+        free(l->url);
+        pg->nfollow--;
+    } else if ((e = hmap_put(seen, l->url, NULL, &slot))) {
+        w->err = e;
     }
-    pg->follow = pg->links;
-    pg->nfollow = pg->nlinks;
-    w->follow_cap = w->links_cap;
-    pg->links = links;
-    pg->nlinks = nlinks;
-    w->links_cap = cap;
 }
 
 /* Appends what one --follow result chose. */

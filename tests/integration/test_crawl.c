@@ -665,6 +665,29 @@ Test(crawl, strip_params_makes_tracked_links_one_page, .fini = finish)
     free(err);
 }
 
+/* The engines the real-site tests run in, as options. */
+static const char *const engine_opts[3][3] = {
+    {"--multi", NULL, NULL}, {"--threads", "4", NULL}, {"--procs", "2", NULL}};
+
+/* Fills run[] (room for n): -q, engine i's options, `opts` (NULL-ended),
+ * --db, the seeds file. */
+static void engine_args(const char **run, size_t n, int i,
+                        const char *const *opts)
+{
+    size_t k = 0, j;
+
+    run[k++] = "-q";
+    for (j = 0; engine_opts[i][j]; j++)
+        run[k++] = engine_opts[i][j];
+    for (j = 0; opts[j]; j++)
+        run[k++] = opts[j];
+    run[k++] = "--db";
+    run[k++] = sb.db;
+    run[k++] = sb.seeds;
+    cr_assert_lt(k, n);
+    run[k] = NULL;
+}
+
 /* True when the bytes of file `path` (if it exists) hold `needle`. */
 static bool file_holds(const char *path, const char *needle)
 {
@@ -714,36 +737,23 @@ Test(crawl, headers_go_with_every_request_secrets_stay_out, .fini = finish)
     const char *const hdr[] = {"-H", "Authorization: Bearer s3cret-t0ken",
                                "--header", "X-Extra: 1"};
     char wal[160];
-    const char *runs[3][16];
-    const char *const engines[3][2] = {
-        {"--multi", NULL}, {"--threads", "4"}, {"--procs", "2"}};
+    const char *const opts[] = {"-d",   "2",    "--sitemaps", hdr[0],
+                                hdr[1], hdr[2], hdr[3],       NULL};
+    const char *run[16];
     const char *const resume[] = {"-q", "--resume", "--db", sb.db, NULL};
     const char *const resume_h[] = {"-q",   "--resume", hdr[0], hdr[1],
                                     "--db", sb.db,      NULL};
     const char *const host[] = {"-q", "-H", "Host: other", sb.seeds, NULL};
-    const char *const slow[] = {"-q",   "-d",   "1",   "--delay", "40", hdr[0],
+    const char *const slow[] = {"-q",   "-d",   "1",   "--delay", "100", hdr[0],
                                 hdr[1], "--db", sb.db, sb.seeds,  NULL};
     char *err;
-    int i, k, st;
+    int i, st;
 
     start(args);
     seed_index();
     for (i = 0; i < 3; i++) {
-        k = 0;
-        runs[i][k++] = "-q";
-        runs[i][k++] = engines[i][0];
-        if (engines[i][1])
-            runs[i][k++] = engines[i][1];
-        runs[i][k++] = "-d";
-        runs[i][k++] = "2";
-        runs[i][k++] = "--sitemaps";
-        memcpy(&runs[i][k], hdr, sizeof(hdr));
-        k += 4;
-        runs[i][k++] = "--db";
-        runs[i][k++] = sb.db;
-        runs[i][k++] = sb.seeds;
-        runs[i][k] = NULL;
-        cr_assert_eq(run_scrape(&sb, runs[i], RUN_TIMEOUT_S, 0), 0);
+        engine_args(run, 16, i, opts);
+        cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
         cr_assert_gt(
             db_int(&sb, "SELECT count(*) FROM pages WHERE run_id = %d", i + 1),
             50);
@@ -801,15 +811,14 @@ Test(crawl, headers_go_with_every_request_secrets_stay_out, .fini = finish)
 Test(crawl, cookies_one_store_in_every_engine, .fini = finish)
 {
     char jar[160], file[160], wal[170], *text;
-    const char *engines[3][3] = {{"--multi", NULL, NULL},
-                                 {"--threads", "4", NULL},
-                                 {"--procs", "2", NULL}};
     const char *const from_file[] = {"-q",   "-d",  "20",     "--cookies", file,
                                      "--db", sb.db, sb.seeds, NULL};
     const char *const without[] = {"-q",  "-d",     "20", "--db",
                                    sb.db, sb.seeds, NULL};
+    const char *const opts[] = {"-d",           "20", "--keep-bodies",
+                                "--cookie-jar", jar,  NULL};
     const char *run[16];
-    int i, k;
+    int i;
     FILE *f;
 
     start(NULL);
@@ -818,20 +827,7 @@ Test(crawl, cookies_one_store_in_every_engine, .fini = finish)
     snprintf(wal, sizeof(wal), "%s-wal", sb.db);
     write_seeds(&sb, site_url("/set-cookie"));
     for (i = 0; i < 3; i++) {
-        k = 0;
-        run[k++] = "-q";
-        run[k++] = engines[i][0];
-        if (engines[i][1])
-            run[k++] = engines[i][1];
-        run[k++] = "-d";
-        run[k++] = "20";
-        run[k++] = "--keep-bodies";
-        run[k++] = "--cookie-jar";
-        run[k++] = jar;
-        run[k++] = "--db";
-        run[k++] = sb.db;
-        run[k++] = sb.seeds;
-        run[k] = NULL;
+        engine_args(run, 16, i, opts);
         cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
         /* /set-cookie and the 12 members' pages, none refused. */
         cr_assert_eq(db_int(&sb,
@@ -871,8 +867,7 @@ Test(crawl, cookies_one_store_in_every_engine, .fini = finish)
  * --recrawl asks for it again. */
 Test(crawl, user_auth_only_to_the_seeds_hosts, .fini = finish)
 {
-    const char *engines[3][2] = {
-        {"--multi", NULL}, {"--threads", "4"}, {"--procs", "2"}};
+    const char *const opts[] = {"-d", "20", "--user", "alice:s3cret-pw", NULL};
     const char *const wrong[] = {"-q",   "-d",  "20",     "-u", "alice:nope",
                                  "--db", sb.db, sb.seeds, NULL};
     const char *const recrawl[] = {"-q", "--recrawl", "1", "--db", sb.db, NULL};
@@ -880,24 +875,12 @@ Test(crawl, user_auth_only_to_the_seeds_hosts, .fini = finish)
         "-q", "--recrawl", "1", "-u", "alice:s3cret-pw", "--db", sb.db, NULL};
     const char *run[16];
     char leaks[32], *err;
-    int i, k;
+    int i;
 
     start(NULL);
     write_seeds(&sb, site_url("/basic/1"));
     for (i = 0; i < 3; i++) {
-        k = 0;
-        run[k++] = "-q";
-        run[k++] = engines[i][0];
-        if (engines[i][1])
-            run[k++] = engines[i][1];
-        run[k++] = "-d";
-        run[k++] = "20";
-        run[k++] = "--user";
-        run[k++] = "alice:s3cret-pw";
-        run[k++] = "--db";
-        run[k++] = sb.db;
-        run[k++] = sb.seeds;
-        run[k] = NULL;
+        engine_args(run, 16, i, opts);
         cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
         /* The 12 pages and the redirect's end, all answered. */
         cr_assert_eq(db_int(&sb,
@@ -1088,8 +1071,8 @@ Test(crawl, auto_throttle_keeps_under_a_rate_limit, .fini = finish)
 Test(crawl, login_through_the_form, .fini = finish)
 {
     char login[300], data[160], at[170], *err;
-    const char *engines[3][2] = {
-        {"--multi", NULL}, {"--threads", "4"}, {"--procs", "2"}};
+    const char *opts[] = {"-d",           "20", "--login-url", login,
+                          "--login-data", NULL, NULL};
     const char *const wrong[] = {"-q",
                                  "-d",
                                  "20",
@@ -1102,7 +1085,7 @@ Test(crawl, login_through_the_form, .fini = finish)
                                  sb.seeds,
                                  NULL};
     const char *run[20];
-    int i, k;
+    int i;
     FILE *f;
 
     start(NULL);
@@ -1114,21 +1097,9 @@ Test(crawl, login_through_the_form, .fini = finish)
     snprintf(at, sizeof(at), "@%s", data);
     write_seeds(&sb, site_url("/members/1"));
     for (i = 0; i < 3; i++) {
-        k = 0;
-        run[k++] = "-q";
-        run[k++] = engines[i][0];
-        if (engines[i][1])
-            run[k++] = engines[i][1];
-        run[k++] = "-d";
-        run[k++] = "20";
-        run[k++] = "--login-url";
-        run[k++] = login;
-        run[k++] = "--login-data";
-        run[k++] = i == 2 ? at : "user=alice&pass=s3cret-pw";
-        run[k++] = "--db";
-        run[k++] = sb.db;
-        run[k++] = sb.seeds;
-        run[k] = NULL;
+        /* procs reads the data from a file. */
+        opts[5] = i == 2 ? at : "user=alice&pass=s3cret-pw";
+        engine_args(run, 20, i, opts);
         cr_assert_eq(run_scrape(&sb, run, RUN_TIMEOUT_S, 0), 0);
         cr_assert_eq(db_int(&sb,
                             "SELECT count(*) FROM pages WHERE run_id = %d"

@@ -452,13 +452,13 @@ Test(spider, resume_keeps_rules_and_referrers, .init = start, .fini = finish)
 
     write_spider();
     st = run_scrape(&sb, run, RUN_TIMEOUT_S, 600);
-    cr_assert(st == 130 || st == 0, "exit %d", st);
-    if (st == 130) {
-        cr_assert_lt(db_int(&sb, "SELECT count(*) FROM pages"),
-                     1 + SHOP_CATEGORIES * shop_list_pages(PER_CATEGORY) +
-                         SHOP_CATEGORIES * PER_CATEGORY);
-        cr_assert_eq(run_scrape(&sb, resume, RUN_TIMEOUT_S, 0), 0);
-    }
+    /* 73 pages at least 15 ms apart on one host take over a second:
+     * the stop at 600 ms always comes in the middle. */
+    cr_assert_eq(st, 130);
+    cr_assert_lt(db_int(&sb, "SELECT count(*) FROM pages"),
+                 1 + SHOP_CATEGORIES * shop_list_pages(PER_CATEGORY) +
+                     SHOP_CATEGORIES * PER_CATEGORY);
+    cr_assert_eq(run_scrape(&sb, resume, RUN_TIMEOUT_S, 0), 0);
     expect_shop(1);
 }
 
